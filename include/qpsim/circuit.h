@@ -1,0 +1,130 @@
+/* The elaborated circuit: flat elements in SI units, nodes, flux loops, offsets and analyses. */
+#ifndef QPSIM_CIRCUIT_H
+#define QPSIM_CIRCUIT_H
+
+#include "qpsim/diag.h"
+#include "qpsim/netlist.h"
+
+#include <stddef.h>
+
+typedef enum {
+    QP_EL_C, /* capacitor */
+    QP_EL_L, /* inductor */
+    QP_EL_B, /* Josephson junction */
+    QP_EL_Q, /* quantum phase-slip junction */
+    QP_EL_K, /* mutual inductance */
+    QP_EL_R, /* resistor */
+    QP_EL_I, /* current source */
+    QP_EL_V  /* voltage source */
+} qp_elem_kind;
+
+typedef enum { QP_WAVE_DC, QP_WAVE_SIN, QP_WAVE_PWL, QP_WAVE_PULSE } qp_wave_kind;
+
+/* A source waveform. sin: p = {VO, VA, FREQ [Hz], TD [s], THETA [1/s], PHASE [deg]};
+ * pulse: p = {V1, V2, TD, TR, TF, PW, PER}; pwl: pairs (t, value) in p, np = 2 * points. */
+typedef struct {
+    qp_wave_kind kind;
+    double dc;  /* dc value (the whole source for QP_WAVE_DC) */
+    double *p;  /* owned */
+    size_t np;
+} qp_wave;
+
+typedef struct {
+    qp_elem_kind kind;
+    char *name;     /* flattened name, e.g. "X1.C2" (owned) */
+    int n[2];       /* node indices n+ and n-, 0 = ground; unused for K */
+    qp_loc loc;     /* the element line (innermost) */
+    double value;   /* C: F, L: H, R: Ohm, K: coupling factor k */
+    double ic;      /* B: critical current [A] */
+    double cap;     /* B: junction capacitance [F] (0 = none) */
+    double rn;      /* B: normal/shunt resistance [Ohm] for time-domain models (0 = none) */
+    double area;    /* B: area factor applied to model values */
+    double vc;      /* Q: critical voltage [V] = 2 pi ES/2e */
+    int lk[2];      /* K: element indices of the two coupled inductors */
+    qp_wave wave;   /* I, V */
+    char *model;    /* B, Q: model name or NULL (owned) */
+} qp_element;
+
+/* An external flux through one loop, as the signed list of branches around it. */
+typedef struct {
+    double f;     /* Phi_ext / Phi0 */
+    size_t n;
+    int *branch;  /* element indices around the loop, in order (owned) */
+    int *sign;    /* +1 when the walk goes from the branch's n+ to n-, else -1 (owned) */
+    int implicit; /* branches found automatically (no list in the deck) */
+    qp_loc loc;
+} qp_flux_loop;
+
+typedef struct {
+    int node;
+    double ng; /* units of 2e */
+    qp_loc loc;
+} qp_offset;
+
+typedef enum { QP_AN_SPECTRUM, QP_AN_SWEEP, QP_AN_BANDS, QP_AN_TRAN } qp_analysis_kind;
+
+typedef struct {
+    qp_analysis_kind kind;
+    qp_loc loc;
+    int levels;        /* spectrum, bands */
+    char *param;       /* sweep: parameter name (owned) */
+    double start, stop;
+    int points;        /* sweep points; bands q points */
+    int element;       /* bands: element index */
+    double tstep, tstop, tstart;
+} qp_analysis;
+
+typedef struct {
+    char *name; /* as written in the deck (owned) */
+    double value;
+    qp_loc loc;
+} qp_param_value;
+
+typedef struct qp_circuit {
+    char **files; /* file table (owned copies), indices match qp_loc.file */
+    size_t nfiles;
+    char *title;  /* or NULL */
+    size_t nnodes;     /* including ground (index 0) */
+    char **node_names; /* node_names[0] is "0" (owned) */
+    qp_element *elem;
+    size_t nelem;
+    qp_flux_loop *loops;
+    size_t nloops;
+    qp_offset *offsets;
+    size_t noffsets;
+    qp_analysis *analyses;
+    size_t nanalyses;
+    qp_param_value *params; /* top-level .param values after overrides */
+    size_t nparams;
+} qp_circuit;
+
+/* A --set NAME=VALUE override: value text in the netlist's value syntax. */
+typedef struct {
+    const char *name;
+    const char *value;
+} qp_override;
+
+#define QP_MAX_ELEMENTS 1000000
+
+/* Flattens subcircuits, evaluates parameters and models, converts values to SI and checks the
+ * graph. Every error goes to d with its place; on QP_OK *out receives the circuit (free with
+ * qp_circuit_free). Overrides naming no top-level .param give QP_ERR_USAGE. */
+qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_t nov,
+                               qp_circuit **out, qp_diag *d);
+
+/* Graph checks on an elaborated circuit (called by qp_circuit_elaborate): ground present, all
+ * nodes connected, no element with both ends on one node, flux loops closed, .ng nodes valid. */
+qp_status qp_circuit_check(qp_circuit *c, qp_diag *d);
+
+void qp_circuit_free(qp_circuit *c);
+
+const char *qp_elem_kind_name(qp_elem_kind k); /* "capacitor", ... */
+
+/* Energies as E/h in GHz of an element: EC of a capacitor or a junction's capacitance, EL of an
+ * inductor, EJ of a junction, ES of a phase-slip junction; 0 where it does not apply. */
+double qp_element_ec(const qp_element *e);
+double qp_element_el(const qp_element *e);
+double qp_element_ej(const qp_element *e);
+double qp_element_es(const qp_element *e);
+
+#endif

@@ -1,0 +1,13 @@
+/* Umbrella header of libqpsim. */
+#ifndef QPSIM_QPSIM_H
+#define QPSIM_QPSIM_H
+
+#include "qpsim/circuit.h"
+#include "qpsim/diag.h"
+#include "qpsim/expr.h"
+#include "qpsim/lexer.h"
+#include "qpsim/netlist.h"
+#include "qpsim/report.h"
+#include "qpsim/units.h"
+
+#endif

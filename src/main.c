@@ -1,0 +1,220 @@
+/* qpsim command line: a thin client that reads files, calls libqpsim and prints the results. */
+#include "qpsim/qpsim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage[] =
+    "usage: qpsim run FILE.cir [--json] [--set NAME=VALUE]... [-o DIR]\n"
+    "       qpsim check FILE.cir [--json] [--set NAME=VALUE]...\n"
+    "       qpsim dual FILE.cir\n"
+    "       qpsim --help | --version\n";
+
+/* Reads a whole regular file for the library's front end. */
+static int read_file(void *ctx, const char *path, char **text, size_t *len, const char **why)
+{
+    (void)ctx;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        *why = "it is a directory";
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *why = strerror(errno);
+        return -1;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            if (cap >= QP_MAX_FILE_BYTES) {
+                free(buf);
+                fclose(f);
+                *why = "file larger than 64 MiB";
+                return -1;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (!buf || err) {
+        free(buf);
+        *why = buf ? "read error" : "out of memory";
+        return -1;
+    }
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "qpsim: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return QP_ERR_USAGE;
+}
+
+static void flush_diag(qp_diag *d)
+{
+    char *s = qp_diag_format(d);
+    if (s) {
+        fputs(s, stderr);
+    } else {
+        fputs("qpsim: error: out of memory while reporting errors\n", stderr);
+    }
+    free(s);
+    qp_diag_clear(d);
+}
+
+typedef struct {
+    const char *cmd, *file, *outdir;
+    int json;
+    qp_override *ov;
+    size_t nov;
+} cli;
+
+static int parse_args(int argc, char **argv, cli *a)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return QP_ERR_USAGE;
+    }
+    a->cmd = argv[1];
+    if (strcmp(a->cmd, "--help") == 0 || strcmp(a->cmd, "-h") == 0) {
+        fputs(usage, stdout);
+        return -1;
+    }
+    if (strcmp(a->cmd, "--version") == 0) {
+        printf("qpsim %s\n", qp_version());
+        return -1;
+    }
+    if (strcmp(a->cmd, "run") && strcmp(a->cmd, "check") && strcmp(a->cmd, "dual")) {
+        return usage_error("unknown command '%s'", a->cmd);
+    }
+    a->ov = calloc((size_t)argc, sizeof *a->ov);
+    if (!a->ov) {
+        return QP_ERR_NOMEM;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "--json") == 0) {
+            a->json = 1;
+        } else if (strcmp(s, "--set") == 0 || strncmp(s, "--set=", 6) == 0) {
+            const char *v = s[5] == '=' ? s + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            const char *eq = v ? strchr(v, '=') : NULL;
+            if (!v || !eq || eq == v || !eq[1]) {
+                return usage_error("%s needs NAME=VALUE", "--set");
+            }
+            char *name = malloc((size_t)(eq - v) + 1);
+            if (!name) {
+                return QP_ERR_NOMEM;
+            }
+            memcpy(name, v, (size_t)(eq - v));
+            name[eq - v] = '\0';
+            a->ov[a->nov++] = (qp_override){name, eq + 1};
+        } else if (strcmp(s, "-o") == 0) {
+            if (i + 1 >= argc) {
+                return usage_error("%s needs a directory", "-o");
+            }
+            a->outdir = argv[++i];
+        } else if (s[0] == '-' && s[1] != '\0') {
+            return usage_error("unknown option '%s'", s);
+        } else if (a->file) {
+            return usage_error("more than one netlist given ('%s')", s);
+        } else {
+            a->file = s;
+        }
+    }
+    if (!a->file) {
+        return usage_error("no netlist given to '%s'", a->cmd);
+    }
+    if (strcmp(a->cmd, "dual") == 0 && (a->json || a->nov || a->outdir)) {
+        return usage_error("'%s' takes only a netlist", "dual");
+    }
+    return 0;
+}
+
+static int run(const cli *a)
+{
+    qp_diag d = {0};
+    qp_netlist_opts opts = {read_file, NULL};
+    qp_deck *deck = NULL;
+    qp_circuit *c = NULL;
+    qp_status st = qp_netlist_parse_file(a->file, &opts, &deck, &d);
+    if (st == QP_ERR_IO) {
+        st = QP_ERR_INPUT;
+    }
+    if (deck) {
+        /* Elaborate even after syntax errors, to report every error of the deck at once. */
+        qp_status st2 = qp_circuit_elaborate(deck, a->ov, a->nov, &c, &d);
+        if (st == QP_OK || st2 == QP_ERR_USAGE || st2 == QP_ERR_NOMEM) {
+            st = st2;
+        }
+    }
+    flush_diag(&d);
+    if (st != QP_OK) {
+        qp_circuit_free(c);
+        qp_deck_free(deck);
+        return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;
+    }
+    int rc = 0;
+    if (strcmp(a->cmd, "dual") == 0) {
+        fprintf(stderr, "qpsim: error: 'dual' is not available in this version yet\n");
+        rc = QP_ERR_USAGE;
+    } else {
+        char *out = a->json ? qp_report_json(c, a->file) : qp_report_circuit_text(c);
+        if (!out) {
+            fprintf(stderr, "qpsim: error: out of memory while writing the report\n");
+            rc = QP_ERR_NUMERIC;
+        } else {
+            fputs(out, stdout);
+            if (a->json) {
+                fputc('\n', stdout);
+            }
+            free(out);
+        }
+        if (!a->json && strcmp(a->cmd, "run") == 0 && c->nanalyses > 0) {
+            fprintf(stderr, "qpsim: note: this version reads and checks analyses but does not "
+                            "compute them yet\n");
+        }
+    }
+    qp_circuit_free(c);
+    qp_deck_free(deck);
+    if (fflush(stdout) != 0 && rc == 0) {
+        fprintf(stderr, "qpsim: error: cannot write the output\n");
+        rc = QP_ERR_INPUT;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cli a = {0};
+    int rc = parse_args(argc, argv, &a);
+    if (rc == 0) {
+        rc = run(&a);
+    } else if (rc < 0) {
+        rc = 0;
+    }
+    for (size_t i = 0; i < a.nov; i++) {
+        free((char *)a.ov[i].name);
+    }
+    free(a.ov);
+    return rc;
+}

@@ -1,0 +1,618 @@
+/* Netlist parser: statements to a deck of bodies, models, subcircuits and directives. */
+#include "qpsim/netlist.h"
+#include "qpsim/expr.h"
+
+#include "vec.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+int qp_ieq(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+int qp_ieqn(const char *a, size_t alen, const char *b)
+{
+    return strlen(b) == alen && strncasecmp(a, b, alen) == 0;
+}
+
+typedef struct {
+    qp_deck *deck;
+    const qp_netlist_opts *opts;
+    qp_diag *d;
+    qp_status st;            /* QP_OK or QP_ERR_NOMEM */
+    size_t *open;            /* indices of the open .subckt definitions, innermost last */
+    size_t nopen;
+    int ended;               /* .end seen */
+    int incl[QP_MAX_INCLUDE_DEPTH + 1]; /* file indices on the include stack */
+    int nincl;
+} parser;
+
+#define ERR(p, loc, ...)                                                                           \
+    qp_diag_add((p)->d, QP_SEV_ERROR, (p)->deck->fnames[(loc).file], (loc).line, (loc).col,       \
+                __VA_ARGS__)
+
+static void nomem(parser *p)
+{
+    p->st = QP_ERR_NOMEM;
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    if (c) {
+        memcpy(c, s, n);
+    }
+    return c;
+}
+
+/* Adds a file to the deck's table and lexes it. Returns its index or -1. */
+static int add_file(parser *p, const char *name, const char *text, size_t len)
+{
+    qp_deck *dk = p->deck;
+    if (dk->nfiles == dk->capfiles) {
+        size_t cap = dk->capfiles ? 2 * dk->capfiles : 4;
+        char **f = realloc(dk->fnames, cap * sizeof *f);
+        if (!f) {
+            nomem(p);
+            return -1;
+        }
+        dk->fnames = f;
+        qp_stmt_list *s = realloc(dk->src, cap * sizeof *s);
+        if (!s) {
+            nomem(p);
+            return -1;
+        }
+        dk->src = s;
+        dk->capfiles = cap;
+    }
+    int idx = (int)dk->nfiles;
+    dk->fnames[idx] = dupstr(name);
+    memset(&dk->src[idx], 0, sizeof dk->src[idx]);
+    if (!dk->fnames[idx]) {
+        nomem(p);
+        return -1;
+    }
+    dk->nfiles++;
+    if (qp_lex(text, len, idx, name, &dk->src[idx], p->d) != QP_OK) {
+        nomem(p);
+        return -1;
+    }
+    return idx;
+}
+
+static qp_body *current_body(parser *p)
+{
+    if (p->nopen > 0) {
+        return &p->deck->subckts[p->open[p->nopen - 1]].body;
+    }
+    return &p->deck->top;
+}
+
+static const char *tok_desc(const qp_token *t)
+{
+    switch (t->kind) {
+    case QP_TOK_EQ:
+        return "'='";
+    case QP_TOK_LPAREN:
+        return "'('";
+    case QP_TOK_RPAREN:
+        return "')'";
+    case QP_TOK_COMMA:
+        return "','";
+    case QP_TOK_EXPR:
+        return "an expression";
+    case QP_TOK_STRING:
+        return "a string";
+    default:
+        return "a word";
+    }
+}
+
+/* Splits tokens [from, st->ntok) into positional tokens, key=value pairs and at most one
+ * NAME(...) group. Returns 0 after reporting an error. */
+static int split_args(parser *p, const qp_stmt *st, size_t from, const qp_token ***pos,
+                      size_t *npos, qp_kv **kv, size_t *nkv, const qp_token **fn,
+                      const qp_token ***fargs, size_t *nfargs)
+{
+    size_t i = from;
+    while (i < st->ntok) {
+        const qp_token *t = &st->tok[i];
+        const qp_token *next = i + 1 < st->ntok ? &st->tok[i + 1] : NULL;
+        if (t->kind == QP_TOK_WORD && next && next->kind == QP_TOK_EQ) {
+            const qp_token *val = i + 2 < st->ntok ? &st->tok[i + 2] : NULL;
+            if (!val || (val->kind != QP_TOK_WORD && val->kind != QP_TOK_EXPR &&
+                         val->kind != QP_TOK_STRING)) {
+                ERR(p, next->loc, "expected a value after '%s='", t->text);
+                return 0;
+            }
+            if (!QP_PUSH(*kv, *nkv, ((qp_kv){t, val}))) {
+                nomem(p);
+                return 0;
+            }
+            i += 3;
+            continue;
+        }
+        if (t->kind == QP_TOK_WORD && next && next->kind == QP_TOK_LPAREN) {
+            if (!fn) {
+                ERR(p, next->loc, "unexpected '(' after '%s'", t->text);
+                return 0;
+            }
+            if (*fn) {
+                ERR(p, t->loc, "only one function group such as sin(...) is allowed");
+                return 0;
+            }
+            *fn = t;
+            size_t j = i + 2;
+            while (j < st->ntok && st->tok[j].kind != QP_TOK_RPAREN) {
+                const qp_token *a = &st->tok[j];
+                if (a->kind == QP_TOK_COMMA) {
+                    j++;
+                    continue;
+                }
+                if (a->kind != QP_TOK_WORD && a->kind != QP_TOK_EXPR) {
+                    ERR(p, a->loc, "unexpected %s inside %s(...)", tok_desc(a), t->text);
+                    return 0;
+                }
+                if (!QP_PUSH(*fargs, *nfargs, a)) {
+                    nomem(p);
+                    return 0;
+                }
+                j++;
+            }
+            if (j >= st->ntok) {
+                ERR(p, next->loc, "expected ')' to close '(' of %s", t->text);
+                return 0;
+            }
+            i = j + 1;
+            continue;
+        }
+        if (t->kind == QP_TOK_WORD || t->kind == QP_TOK_EXPR || t->kind == QP_TOK_STRING) {
+            if (!QP_PUSH(*pos, *npos, t)) {
+                nomem(p);
+                return 0;
+            }
+            i++;
+            continue;
+        }
+        ERR(p, t->loc, "unexpected %s", tok_desc(t));
+        return 0;
+    }
+    return 1;
+}
+
+static void parse_element(parser *p, const qp_stmt *st)
+{
+    const qp_token *name = &st->tok[0];
+    char letter = (char)toupper((unsigned char)name->text[0]);
+    if (!strchr("CLBQKRIVX", letter) || letter == '\0') {
+        ERR(p, name->loc,
+            "unknown element letter '%c' in '%s' (expected C, L, B, Q, K, R, I, V or X)",
+            name->text[0], name->text);
+        return;
+    }
+    qp_elem_stmt e = {0};
+    e.letter = letter;
+    e.name = name;
+    e.loc = name->loc;
+    int wants_fn = letter == 'I' || letter == 'V';
+    if (!split_args(p, st, 1, &e.pos, &e.npos, &e.kv, &e.nkv, wants_fn ? &e.fn : NULL, &e.fargs,
+                    &e.nfargs)) {
+        goto fail;
+    }
+    qp_body *b = current_body(p);
+    if (!QP_PUSH(b->elems, b->nelems, e)) {
+        nomem(p);
+        goto fail;
+    }
+    return;
+fail:
+    free(e.pos);
+    free(e.kv);
+    free(e.fargs);
+}
+
+static void parse_param(parser *p, const qp_stmt *st)
+{
+    qp_body *b = current_body(p);
+    size_t i = 1;
+    if (i >= st->ntok) {
+        ERR(p, st->tok[0].loc, "expected NAME=VALUE after .param");
+        return;
+    }
+    while (i < st->ntok) {
+        const qp_token *n = &st->tok[i];
+        if (n->kind != QP_TOK_WORD) {
+            ERR(p, n->loc, "expected a parameter name, found %s", tok_desc(n));
+            return;
+        }
+        if (!isalpha((unsigned char)n->text[0]) && n->text[0] != '_') {
+            ERR(p, n->loc, "parameter name '%s' must start with a letter", n->text);
+            return;
+        }
+        for (size_t k = 0; k < n->len; k++) {
+            if (!isalnum((unsigned char)n->text[k]) && n->text[k] != '_') {
+                ERR(p, n->loc, "parameter name '%s' may hold only letters, digits and '_'",
+                    n->text);
+                return;
+            }
+        }
+        if (i + 1 >= st->ntok || st->tok[i + 1].kind != QP_TOK_EQ) {
+            ERR(p, n->loc, "expected '=' after parameter name '%s'", n->text);
+            return;
+        }
+        if (i + 2 >= st->ntok ||
+            (st->tok[i + 2].kind != QP_TOK_WORD && st->tok[i + 2].kind != QP_TOK_EXPR)) {
+            ERR(p, st->tok[i + 1].loc, "expected a value after '%s='", n->text);
+            return;
+        }
+        double dummy;
+        if (qp_expr_constant(n->text, n->len, &dummy)) {
+            ERR(p, n->loc, "parameter '%s' would hide the built-in constant of that name",
+                n->text);
+            return;
+        }
+        if (!QP_PUSH(b->params, b->nparams, ((qp_param_def){n, &st->tok[i + 2]}))) {
+            nomem(p);
+            return;
+        }
+        i += 3;
+        if (i < st->ntok && st->tok[i].kind == QP_TOK_COMMA) {
+            i++;
+        }
+    }
+}
+
+static void parse_model(parser *p, const qp_stmt *st)
+{
+    if (st->ntok < 3 || st->tok[1].kind != QP_TOK_WORD || st->tok[2].kind != QP_TOK_WORD) {
+        ERR(p, st->ntok > 1 ? st->tok[1].loc : st->tok[0].loc,
+            "expected '.model NAME jj(...)' or '.model NAME qps(...)'");
+        return;
+    }
+    qp_model_def m = {&st->tok[1], &st->tok[2], NULL, 0, st->tok[0].loc};
+    size_t i = 3;
+    int paren = i < st->ntok && st->tok[i].kind == QP_TOK_LPAREN;
+    if (paren) {
+        i++;
+    }
+    while (i < st->ntok && !(paren && st->tok[i].kind == QP_TOK_RPAREN)) {
+        const qp_token *k = &st->tok[i];
+        if (k->kind == QP_TOK_COMMA) {
+            i++;
+            continue;
+        }
+        if (k->kind != QP_TOK_WORD || i + 2 >= st->ntok || st->tok[i + 1].kind != QP_TOK_EQ ||
+            (st->tok[i + 2].kind != QP_TOK_WORD && st->tok[i + 2].kind != QP_TOK_EXPR)) {
+            ERR(p, k->loc, "expected KEY=VALUE in .model %s", m.name->text);
+            goto fail;
+        }
+        if (!QP_PUSH(m.kv, m.nkv, ((qp_kv){k, &st->tok[i + 2]}))) {
+            nomem(p);
+            goto fail;
+        }
+        i += 3;
+    }
+    if (paren && i >= st->ntok) {
+        ERR(p, st->tok[3].loc, "expected ')' to close '(' of .model %s", m.name->text);
+        goto fail;
+    }
+    if (paren && i + 1 < st->ntok) {
+        ERR(p, st->tok[i + 1].loc, "unexpected %s after the closing ')'",
+            tok_desc(&st->tok[i + 1]));
+        goto fail;
+    }
+    if (!QP_PUSH(p->deck->models, p->deck->nmodels, m)) {
+        nomem(p);
+        goto fail;
+    }
+    return;
+fail:
+    free(m.kv);
+}
+
+static void parse_subckt(parser *p, const qp_stmt *st)
+{
+    if (st->ntok < 2 || st->tok[1].kind != QP_TOK_WORD) {
+        ERR(p, st->tok[0].loc, "expected a subcircuit name after .subckt");
+        return;
+    }
+    if (p->nopen >= QP_MAX_SUBCKT_DEPTH) {
+        ERR(p, st->tok[0].loc, ".subckt definitions nested more than %d deep",
+            QP_MAX_SUBCKT_DEPTH);
+        return;
+    }
+    qp_subckt_def s = {0};
+    s.name = &st->tok[1];
+    s.loc = st->tok[0].loc;
+    size_t i = 2;
+    while (i < st->ntok) {
+        const qp_token *t = &st->tok[i];
+        if (t->kind == QP_TOK_WORD && qp_ieq(t->text, "params:")) {
+            i++;
+            continue;
+        }
+        if (t->kind == QP_TOK_WORD && i + 1 < st->ntok && st->tok[i + 1].kind == QP_TOK_EQ) {
+            if (i + 2 >= st->ntok ||
+                (st->tok[i + 2].kind != QP_TOK_WORD && st->tok[i + 2].kind != QP_TOK_EXPR)) {
+                ERR(p, st->tok[i + 1].loc, "expected a value after '%s='", t->text);
+                goto fail;
+            }
+            if (!QP_PUSH(s.defaults, s.ndefaults, ((qp_kv){t, &st->tok[i + 2]}))) {
+                nomem(p);
+                goto fail;
+            }
+            i += 3;
+            continue;
+        }
+        if (t->kind != QP_TOK_WORD) {
+            ERR(p, t->loc, "unexpected %s in .subckt %s", tok_desc(t), s.name->text);
+            goto fail;
+        }
+        if (s.ndefaults > 0) {
+            ERR(p, t->loc, "port '%s' after parameters in .subckt %s", t->text, s.name->text);
+            goto fail;
+        }
+        if (!QP_PUSH(s.ports, s.nports, t)) {
+            nomem(p);
+            goto fail;
+        }
+        i++;
+    }
+    if (!QP_PUSH(p->deck->subckts, p->deck->nsubckts, s)) {
+        nomem(p);
+        goto fail;
+    }
+    if (!QP_PUSH(p->open, p->nopen, p->deck->nsubckts - 1)) {
+        nomem(p);
+    }
+    return;
+fail:
+    free(s.ports);
+    free(s.defaults);
+}
+
+static void parse_ends(parser *p, const qp_stmt *st)
+{
+    if (p->nopen == 0) {
+        ERR(p, st->tok[0].loc, ".ends without a matching .subckt");
+        return;
+    }
+    const qp_subckt_def *s = &p->deck->subckts[p->open[p->nopen - 1]];
+    if (st->ntok >= 2) {
+        const qp_token *n = &st->tok[1];
+        if (n->kind != QP_TOK_WORD || !qp_ieq(n->text, s->name->text)) {
+            ERR(p, n->loc, ".ends %s does not match .subckt %s (line %d)", n->text,
+                s->name->text, s->loc.line);
+        }
+    }
+    p->nopen--;
+}
+
+static void parse_directive(parser *p, const qp_stmt *st)
+{
+    if (p->nopen > 0) {
+        ERR(p, st->tok[0].loc, "%s is not allowed inside .subckt %s (only at top level)",
+            st->tok[0].text, p->deck->subckts[p->open[p->nopen - 1]].name->text);
+        return;
+    }
+    qp_directive dv = {0};
+    dv.word = &st->tok[0];
+    dv.loc = st->tok[0].loc;
+    if (!split_args(p, st, 1, &dv.args, &dv.nargs, &dv.kv, &dv.nkv, NULL, NULL, NULL)) {
+        free(dv.args);
+        free(dv.kv);
+        return;
+    }
+    if (!QP_PUSH(p->deck->dirs, p->deck->ndirs, dv)) {
+        free(dv.args);
+        free(dv.kv);
+        nomem(p);
+    }
+}
+
+static void parse_stmts(parser *p, int file);
+
+/* Joins the directory of `base` with `rel` (unless rel is absolute). Caller frees. */
+static char *resolve_path(const char *base, const char *rel)
+{
+    if (rel[0] == '/') {
+        return dupstr(rel);
+    }
+    const char *slash = strrchr(base, '/');
+    size_t dlen = slash ? (size_t)(slash - base) + 1 : 0;
+    size_t rlen = strlen(rel);
+    char *out = malloc(dlen + rlen + 1);
+    if (out) {
+        memcpy(out, base, dlen);
+        memcpy(out + dlen, rel, rlen + 1);
+    }
+    return out;
+}
+
+static void parse_include(parser *p, const qp_stmt *st, int file)
+{
+    if (st->ntok != 2 || (st->tok[1].kind != QP_TOK_WORD && st->tok[1].kind != QP_TOK_STRING)) {
+        ERR(p, st->tok[0].loc, "expected one file name after .include");
+        return;
+    }
+    const qp_token *t = &st->tok[1];
+    char *path = resolve_path(p->deck->fnames[file], t->text);
+    if (!path) {
+        nomem(p);
+        return;
+    }
+    for (int k = 0; k < p->nincl; k++) {
+        if (strcmp(p->deck->fnames[p->incl[k]], path) == 0) {
+            ERR(p, t->loc, "include cycle: '%s' is already being read", path);
+            free(path);
+            return;
+        }
+    }
+    if (p->nincl >= QP_MAX_INCLUDE_DEPTH) {
+        ERR(p, t->loc, ".include nested more than %d deep", QP_MAX_INCLUDE_DEPTH);
+        free(path);
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    const char *why = "no file reader";
+    if (!p->opts || !p->opts->read || p->opts->read(p->opts->read_ctx, path, &text, &len, &why)) {
+        ERR(p, t->loc, "cannot read included file '%s': %s", path, why);
+        free(path);
+        return;
+    }
+    int idx = add_file(p, path, text, len);
+    free(text);
+    free(path);
+    if (idx >= 0) {
+        p->incl[p->nincl++] = idx;
+        parse_stmts(p, idx);
+        p->nincl--;
+    }
+}
+
+static void parse_stmts(parser *p, int file)
+{
+    /* Index deck->src afresh each time: an .include may have moved that array. */
+    for (size_t i = 0; i < p->deck->src[file].count && !p->ended && p->st == QP_OK; i++) {
+        const qp_stmt *st = &p->deck->src[file].items[i];
+        if (st->bad || st->ntok == 0) {
+            continue;
+        }
+        const qp_token *t0 = &st->tok[0];
+        if (t0->kind != QP_TOK_WORD) {
+            ERR(p, t0->loc, "expected an element or a directive, found %s", tok_desc(t0));
+            continue;
+        }
+        if (t0->text[0] != '.') {
+            parse_element(p, st);
+            continue;
+        }
+        const char *w = t0->text;
+        if (qp_ieq(w, ".include") || qp_ieq(w, ".inc")) {
+            parse_include(p, st, file);
+        } else if (qp_ieq(w, ".param")) {
+            parse_param(p, st);
+        } else if (qp_ieq(w, ".model")) {
+            parse_model(p, st);
+        } else if (qp_ieq(w, ".subckt")) {
+            parse_subckt(p, st);
+        } else if (qp_ieq(w, ".ends")) {
+            parse_ends(p, st);
+        } else if (qp_ieq(w, ".end")) {
+            p->ended = 1;
+        } else if (qp_ieq(w, ".title")) {
+            free(p->deck->title);
+            p->deck->title = dupstr(st->rest ? st->rest : "");
+            p->deck->title_loc = t0->loc;
+            if (!p->deck->title) {
+                nomem(p);
+            }
+        } else if (qp_ieq(w, ".flux") || qp_ieq(w, ".ng") || qp_ieq(w, ".spectrum") ||
+                   qp_ieq(w, ".sweep") || qp_ieq(w, ".bands") || qp_ieq(w, ".tran")) {
+            parse_directive(p, st);
+        } else {
+            ERR(p, t0->loc,
+                "unknown directive '%s' (expected .param .model .subckt .ends .include .title "
+                ".flux .ng .spectrum .sweep .bands .tran .end)",
+                w);
+        }
+    }
+}
+
+qp_status qp_netlist_parse_text(const char *name, const char *text, size_t len,
+                                const qp_netlist_opts *opts, qp_deck **out, qp_diag *d)
+{
+    *out = NULL;
+    qp_deck *deck = calloc(1, sizeof *deck);
+    if (!deck) {
+        return QP_ERR_NOMEM;
+    }
+    parser p = {0};
+    p.deck = deck;
+    p.opts = opts;
+    p.d = d;
+    size_t errors0 = d->errors;
+    int idx = add_file(&p, name, text, len);
+    if (idx >= 0) {
+        p.incl[p.nincl++] = idx;
+        parse_stmts(&p, idx);
+    }
+    if (p.st == QP_OK && p.nopen > 0 && !p.ended) {
+        const qp_subckt_def *s = &deck->subckts[p.open[p.nopen - 1]];
+        ERR(&p, s->loc, ".subckt %s is never closed by .ends", s->name->text);
+    } else if (p.st == QP_OK && p.nopen > 0) {
+        const qp_subckt_def *s = &deck->subckts[p.open[p.nopen - 1]];
+        ERR(&p, s->loc, ".subckt %s is not closed by .ends before .end", s->name->text);
+    }
+    free(p.open);
+    if (p.st != QP_OK) {
+        qp_deck_free(deck);
+        return p.st;
+    }
+    *out = deck;
+    return d->errors > errors0 ? QP_ERR_INPUT : QP_OK;
+}
+
+qp_status qp_netlist_parse_file(const char *path, const qp_netlist_opts *opts, qp_deck **out,
+                                qp_diag *d)
+{
+    *out = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    const char *why = "no file reader";
+    if (!opts || !opts->read || opts->read(opts->read_ctx, path, &text, &len, &why)) {
+        qp_diag_add(d, QP_SEV_ERROR, NULL, 0, 0, "cannot read '%s': %s", path, why);
+        return QP_ERR_IO;
+    }
+    qp_status st = qp_netlist_parse_text(path, text, len, opts, out, d);
+    free(text);
+    return st;
+}
+
+static void free_body(qp_body *b)
+{
+    for (size_t i = 0; i < b->nelems; i++) {
+        free(b->elems[i].pos);
+        free(b->elems[i].kv);
+        free(b->elems[i].fargs);
+    }
+    free(b->elems);
+    free(b->params);
+}
+
+void qp_deck_free(qp_deck *deck)
+{
+    if (!deck) {
+        return;
+    }
+    for (size_t i = 0; i < deck->nfiles; i++) {
+        free(deck->fnames[i]);
+        qp_stmt_list_free(&deck->src[i]);
+    }
+    free(deck->fnames);
+    free(deck->src);
+    free(deck->title);
+    free_body(&deck->top);
+    for (size_t i = 0; i < deck->nsubckts; i++) {
+        free(deck->subckts[i].ports);
+        free(deck->subckts[i].defaults);
+        free_body(&deck->subckts[i].body);
+    }
+    free(deck->subckts);
+    for (size_t i = 0; i < deck->nmodels; i++) {
+        free(deck->models[i].kv);
+    }
+    free(deck->models);
+    for (size_t i = 0; i < deck->ndirs; i++) {
+        free(deck->dirs[i].args);
+        free(deck->dirs[i].kv);
+    }
+    free(deck->dirs);
+    free(deck);
+}

@@ -1,0 +1,438 @@
+/* Circuit view as text and JSON (cJSON); returns strings, never prints. */
+#include "qpsim/report.h"
+#include "qpsim/strbuf.h"
+#include "qpsim/units.h"
+
+#include "qp_config.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *qp_version(void)
+{
+    return QP_VERSION;
+}
+
+void qp_report_si(char *buf, size_t len, double v, const char *unit)
+{
+    static const struct {
+        double f;
+        const char *p;
+    } pre[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1.0, ""}, {1e-3, "m"},
+               {1e-6, "u"}, {1e-9, "n"}, {1e-12, "p"}, {1e-15, "f"}, {1e-18, "a"}};
+    double a = fabs(v);
+    if (a == 0.0 || !isfinite(v)) {
+        snprintf(buf, len, "%g %s", v, unit);
+        return;
+    }
+    size_t k = 0;
+    while (k + 1 < sizeof pre / sizeof pre[0] && a < pre[k].f * 0.9999995) {
+        k++;
+    }
+    snprintf(buf, len, "%.6g %s%s", v / pre[k].f, pre[k].p, unit);
+}
+
+static const char *short_kind(qp_elem_kind k)
+{
+    static const char *const n[] = {"capacitor", "inductor", "junction", "phase-slip",
+                                    "mutual",    "resistor", "I source", "V source"};
+    return n[k];
+}
+
+static void wave_text(qp_strbuf *b, const qp_element *e)
+{
+    const char *u = e->kind == QP_EL_I ? "A" : "V";
+    char x[40], y[40];
+    const qp_wave *w = &e->wave;
+    qp_report_si(x, sizeof x, w->dc, u);
+    switch (w->kind) {
+    case QP_WAVE_DC:
+        qp_sb_printf(b, "dc %s", x);
+        break;
+    case QP_WAVE_SIN:
+        qp_report_si(x, sizeof x, w->p[1], u);
+        qp_report_si(y, sizeof y, w->p[2], "Hz");
+        qp_sb_printf(b, "sin: amplitude %s at %s", x, y);
+        qp_report_si(x, sizeof x, w->p[0], u);
+        qp_sb_printf(b, ", offset %s", x);
+        break;
+    case QP_WAVE_PWL:
+        qp_sb_printf(b, "pwl with %zu points", w->np / 2);
+        break;
+    case QP_WAVE_PULSE:
+        qp_report_si(x, sizeof x, w->p[0], u);
+        qp_report_si(y, sizeof y, w->p[1], u);
+        qp_sb_printf(b, "pulse %s -> %s", x, y);
+        break;
+    }
+    if (w->kind != QP_WAVE_DC && w->dc != 0.0) {
+        qp_report_si(x, sizeof x, w->dc, u);
+        qp_sb_printf(b, ", dc %s", x);
+    }
+}
+
+static void element_text(qp_strbuf *b, const qp_circuit *c, const qp_element *e)
+{
+    char v1[40], v2[40];
+    qp_sb_printf(b, "  %-10s %-10s ", e->name, short_kind(e->kind));
+    if (e->kind == QP_EL_K) {
+        qp_sb_printf(b, "%s <-> %s   k = %.6g", c->elem[e->lk[0]].name, c->elem[e->lk[1]].name,
+                     e->value);
+        double l1 = c->elem[e->lk[0]].value, l2 = c->elem[e->lk[1]].value;
+        qp_report_si(v1, sizeof v1, e->value * sqrt(l1 * l2), "H");
+        qp_sb_printf(b, "   M = %s\n", v1);
+        return;
+    }
+    qp_sb_printf(b, "%s -> %s   ", c->node_names[e->n[0]], c->node_names[e->n[1]]);
+    switch (e->kind) {
+    case QP_EL_C:
+        qp_report_si(v1, sizeof v1, e->value, "F");
+        qp_sb_printf(b, "C = %s   EC = %.6g GHz", v1, qp_element_ec(e));
+        break;
+    case QP_EL_L:
+        qp_report_si(v1, sizeof v1, e->value, "H");
+        qp_sb_printf(b, "L = %s   EL = %.6g GHz", v1, qp_element_el(e));
+        break;
+    case QP_EL_B:
+        qp_report_si(v1, sizeof v1, e->ic, "A");
+        qp_report_si(v2, sizeof v2, e->cap, "F");
+        qp_sb_printf(b, "Ic = %s   EJ = %.6g GHz   C = %s", v1, qp_element_ej(e), v2);
+        if (e->cap > 0.0) {
+            qp_sb_printf(b, "   EC = %.6g GHz", qp_element_ec(e));
+        }
+        if (e->rn > 0.0) {
+            qp_report_si(v1, sizeof v1, e->rn, "Ohm");
+            qp_sb_printf(b, "   Rn = %s", v1);
+        }
+        if (e->model) {
+            qp_sb_printf(b, "   model %s", e->model);
+            if (e->area != 1.0) {
+                qp_sb_printf(b, " x area %.6g", e->area);
+            }
+        }
+        break;
+    case QP_EL_Q:
+        qp_report_si(v1, sizeof v1, e->vc, "V");
+        qp_sb_printf(b, "Vc = %s   ES = %.6g GHz", v1, qp_element_es(e));
+        if (e->model) {
+            qp_sb_printf(b, "   model %s", e->model);
+        }
+        break;
+    case QP_EL_R:
+        qp_report_si(v1, sizeof v1, e->value, "Ohm");
+        qp_sb_printf(b, "R = %s", v1);
+        break;
+    default:
+        wave_text(b, e);
+        break;
+    }
+    qp_sb_putc(b, '\n');
+}
+
+static const char *analysis_word(qp_analysis_kind k)
+{
+    static const char *const n[] = {".spectrum", ".sweep", ".bands", ".tran"};
+    return n[k];
+}
+
+static void analysis_text(qp_strbuf *b, const qp_circuit *c, const qp_analysis *a)
+{
+    char x[40], y[40], z[40];
+    qp_sb_printf(b, "  %-9s ", analysis_word(a->kind));
+    switch (a->kind) {
+    case QP_AN_SPECTRUM:
+        qp_sb_printf(b, "levels=%d", a->levels);
+        break;
+    case QP_AN_SWEEP:
+        qp_sb_printf(b, "%s from %.9g to %.9g, %d points", a->param, a->start, a->stop, a->points);
+        break;
+    case QP_AN_BANDS:
+        qp_sb_printf(b, "%s levels=%d points=%d", c->elem[a->element].name, a->levels, a->points);
+        break;
+    case QP_AN_TRAN:
+        qp_report_si(x, sizeof x, a->tstep, "s");
+        qp_report_si(y, sizeof y, a->tstop, "s");
+        qp_report_si(z, sizeof z, a->tstart, "s");
+        qp_sb_printf(b, "step %s, stop %s, start %s", x, y, z);
+        break;
+    }
+    qp_sb_printf(b, "   (%s:%d)\n", c->files[a->loc.file], a->loc.line);
+}
+
+char *qp_report_circuit_text(const qp_circuit *c)
+{
+    qp_strbuf b = {0};
+    if (c->title) {
+        qp_sb_printf(&b, "title: %s\n", c->title);
+    }
+    qp_sb_printf(&b, "nodes (%zu, ground included): 0 (ground)", c->nnodes);
+    for (size_t i = 1; i < c->nnodes; i++) {
+        qp_sb_printf(&b, ", %s", c->node_names[i]);
+    }
+    qp_sb_printf(&b, "\nelements (%zu):\n", c->nelem);
+    for (size_t i = 0; i < c->nelem; i++) {
+        element_text(&b, c, &c->elem[i]);
+    }
+    if (c->nloops) {
+        qp_sb_printf(&b, "flux loops (%zu), f = Phi_ext/Phi0 along the listed orientation:\n",
+                     c->nloops);
+        for (size_t i = 0; i < c->nloops; i++) {
+            const qp_flux_loop *fl = &c->loops[i];
+            qp_sb_printf(&b, "  loop %zu: f = %.9g   ", i + 1, fl->f);
+            for (size_t k = 0; k < fl->n; k++) {
+                qp_sb_printf(&b, "%s%c%s", k ? " " : "", fl->sign[k] > 0 ? '+' : '-',
+                             c->elem[fl->branch[k]].name);
+            }
+            qp_sb_puts(&b, fl->implicit ? "   (found automatically)\n" : "\n");
+        }
+    }
+    if (c->noffsets) {
+        qp_sb_printf(&b, "offset charges (%zu), in units of 2e:\n", c->noffsets);
+        for (size_t i = 0; i < c->noffsets; i++) {
+            qp_sb_printf(&b, "  node %s: ng = %.9g\n", c->node_names[c->offsets[i].node],
+                         c->offsets[i].ng);
+        }
+    }
+    if (c->nparams) {
+        qp_sb_printf(&b, "parameters (%zu):\n", c->nparams);
+        for (size_t i = 0; i < c->nparams; i++) {
+            qp_sb_printf(&b, "  %s = %.9g\n", c->params[i].name, c->params[i].value);
+        }
+    }
+    qp_sb_printf(&b, "analyses (%zu):\n", c->nanalyses);
+    for (size_t i = 0; i < c->nanalyses; i++) {
+        analysis_text(&b, c, &c->analyses[i]);
+    }
+    return qp_sb_take(&b);
+}
+
+/* cJSON calls that can fail are collected through this flag. */
+typedef struct {
+    int fail;
+} jctx;
+
+static cJSON *num(jctx *j, cJSON *o, const char *k, double v)
+{
+    cJSON *r = cJSON_AddNumberToObject(o, k, isfinite(v) ? v : 0.0);
+    j->fail |= r == NULL;
+    return r;
+}
+
+static cJSON *str(jctx *j, cJSON *o, const char *k, const char *v)
+{
+    cJSON *r = cJSON_AddStringToObject(o, k, v);
+    j->fail |= r == NULL;
+    return r;
+}
+
+static cJSON *arr(jctx *j, cJSON *o, const char *k)
+{
+    cJSON *r = cJSON_AddArrayToObject(o, k);
+    j->fail |= r == NULL;
+    return r;
+}
+
+static cJSON *obj(jctx *j, cJSON *o, const char *k)
+{
+    cJSON *r = cJSON_AddObjectToObject(o, k);
+    j->fail |= r == NULL;
+    return r;
+}
+
+static void push(jctx *j, cJSON *a, cJSON *item)
+{
+    if (!item || !cJSON_AddItemToArray(a, item)) {
+        cJSON_Delete(item);
+        j->fail = 1;
+    }
+}
+
+static const char *json_kind(qp_elem_kind k)
+{
+    static const char *const n[] = {"capacitor", "inductor", "jj", "qps",
+                                    "mutual",    "resistor", "isource", "vsource"};
+    return n[k];
+}
+
+static void element_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_element *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    push(j, a, o);
+    if (j->fail) {
+        return;
+    }
+    str(j, o, "name", e->name);
+    str(j, o, "type", json_kind(e->kind));
+    str(j, o, "file", c->files[e->loc.file]);
+    num(j, o, "line", e->loc.line);
+    if (e->kind == QP_EL_K) {
+        cJSON *l = arr(j, o, "inductors");
+        if (l) {
+            push(j, l, cJSON_CreateString(c->elem[e->lk[0]].name));
+            push(j, l, cJSON_CreateString(c->elem[e->lk[1]].name));
+        }
+        num(j, o, "k", e->value);
+        num(j, o, "M_H", e->value * sqrt(c->elem[e->lk[0]].value * c->elem[e->lk[1]].value));
+        return;
+    }
+    cJSON *n = arr(j, o, "nodes");
+    if (n) {
+        push(j, n, cJSON_CreateString(c->node_names[e->n[0]]));
+        push(j, n, cJSON_CreateString(c->node_names[e->n[1]]));
+    }
+    switch (e->kind) {
+    case QP_EL_C:
+        num(j, o, "C_F", e->value);
+        num(j, o, "EC_GHz", qp_element_ec(e));
+        break;
+    case QP_EL_L:
+        num(j, o, "L_H", e->value);
+        num(j, o, "EL_GHz", qp_element_el(e));
+        break;
+    case QP_EL_B:
+        num(j, o, "Ic_A", e->ic);
+        num(j, o, "EJ_GHz", qp_element_ej(e));
+        num(j, o, "C_F", e->cap);
+        if (e->cap > 0.0) {
+            num(j, o, "EC_GHz", qp_element_ec(e));
+        }
+        if (e->rn > 0.0) {
+            num(j, o, "Rn_Ohm", e->rn);
+        }
+        num(j, o, "area", e->area);
+        if (e->model) {
+            str(j, o, "model", e->model);
+        }
+        break;
+    case QP_EL_Q:
+        num(j, o, "Vc_V", e->vc);
+        num(j, o, "ES_GHz", qp_element_es(e));
+        if (e->model) {
+            str(j, o, "model", e->model);
+        }
+        break;
+    case QP_EL_R:
+        num(j, o, "R_Ohm", e->value);
+        break;
+    default: {
+        static const char *const wk[] = {"dc", "sin", "pwl", "pulse"};
+        cJSON *w = obj(j, o, "waveform");
+        if (w) {
+            str(j, w, "kind", wk[e->wave.kind]);
+            num(j, w, "dc", e->wave.dc);
+            if (e->wave.np) {
+                cJSON *p = cJSON_CreateDoubleArray(e->wave.p, (int)e->wave.np);
+                j->fail |= !p || !cJSON_AddItemToObject(w, "args", p);
+            }
+        }
+        str(j, o, "unit", e->kind == QP_EL_I ? "A" : "V");
+        break;
+    }
+    }
+}
+
+static void analysis_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_analysis *an)
+{
+    cJSON *o = cJSON_CreateObject();
+    push(j, a, o);
+    if (j->fail) {
+        return;
+    }
+    str(j, o, "type", analysis_word(an->kind) + 1);
+    num(j, o, "line", an->loc.line);
+    switch (an->kind) {
+    case QP_AN_SPECTRUM:
+        num(j, o, "levels", an->levels);
+        break;
+    case QP_AN_SWEEP:
+        str(j, o, "param", an->param);
+        num(j, o, "start", an->start);
+        num(j, o, "stop", an->stop);
+        num(j, o, "points", an->points);
+        break;
+    case QP_AN_BANDS:
+        str(j, o, "element", c->elem[an->element].name);
+        num(j, o, "levels", an->levels);
+        num(j, o, "points", an->points);
+        break;
+    case QP_AN_TRAN:
+        num(j, o, "tstep_s", an->tstep);
+        num(j, o, "tstop_s", an->tstop);
+        num(j, o, "tstart_s", an->tstart);
+        break;
+    }
+}
+
+static void circuit_json(jctx *j, cJSON *o, const qp_circuit *c)
+{
+    if (c->title) {
+        str(j, o, "title", c->title);
+    }
+    num(j, o, "dim", 0); /* no Hamiltonian is built by the circuit view */
+    arr(j, o, "modes");
+    cJSON *n = arr(j, o, "nodes");
+    for (size_t i = 0; n && i < c->nnodes; i++) {
+        push(j, n, cJSON_CreateString(c->node_names[i]));
+    }
+    cJSON *el = arr(j, o, "elements");
+    for (size_t i = 0; el && i < c->nelem; i++) {
+        element_json(j, el, c, &c->elem[i]);
+    }
+    cJSON *lo = arr(j, o, "loops");
+    for (size_t i = 0; lo && i < c->nloops; i++) {
+        const qp_flux_loop *fl = &c->loops[i];
+        cJSON *l = cJSON_CreateObject();
+        push(j, lo, l);
+        if (j->fail) {
+            return;
+        }
+        num(j, l, "f", fl->f);
+        cJSON *br = arr(j, l, "branches");
+        cJSON *sg = cJSON_CreateIntArray(fl->sign, (int)fl->n);
+        j->fail |= !sg || !cJSON_AddItemToObject(l, "signs", sg);
+        for (size_t k = 0; br && k < fl->n; k++) {
+            push(j, br, cJSON_CreateString(c->elem[fl->branch[k]].name));
+        }
+        cJSON *im = cJSON_AddBoolToObject(l, "implicit", fl->implicit);
+        j->fail |= im == NULL;
+    }
+    cJSON *of = arr(j, o, "offsets");
+    for (size_t i = 0; of && i < c->noffsets; i++) {
+        cJSON *x = cJSON_CreateObject();
+        push(j, of, x);
+        if (j->fail) {
+            return;
+        }
+        str(j, x, "node", c->node_names[c->offsets[i].node]);
+        num(j, x, "ng", c->offsets[i].ng);
+    }
+    cJSON *pa = obj(j, o, "params");
+    for (size_t i = 0; pa && i < c->nparams; i++) {
+        num(j, pa, c->params[i].name, c->params[i].value);
+    }
+    cJSON *rq = arr(j, o, "requests");
+    for (size_t i = 0; rq && i < c->nanalyses; i++) {
+        analysis_json(j, rq, c, &c->analyses[i]);
+    }
+}
+
+char *qp_report_json(const qp_circuit *c, const char *netlist_path)
+{
+    jctx j = {0};
+    cJSON *root = cJSON_CreateObject();
+    if (!root) {
+        return NULL;
+    }
+    str(&j, root, "qpsim", QP_VERSION);
+    str(&j, root, "netlist", netlist_path);
+    cJSON *co = obj(&j, root, "circuit");
+    if (co) {
+        circuit_json(&j, co, c);
+    }
+    arr(&j, root, "analyses");
+    char *s = j.fail ? NULL : cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
