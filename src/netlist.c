@@ -453,6 +453,11 @@ static void parse_include(parser *p, const qp_stmt *st, int file)
             return;
         }
     }
+    if (p->deck->nfiles >= QP_MAX_FILES) {
+        ERR(p, t->loc, "more than %d files read through .include", QP_MAX_FILES);
+        free(path);
+        return;
+    }
     if (p->nincl >= QP_MAX_INCLUDE_DEPTH) {
         ERR(p, t->loc, ".include nested more than %d deep", QP_MAX_INCLUDE_DEPTH);
         free(path);

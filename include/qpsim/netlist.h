@@ -13,6 +13,7 @@ typedef int (*qp_read_fn)(void *ctx, const char *path, char **text, size_t *len,
 
 #define QP_MAX_INCLUDE_DEPTH 16
 #define QP_MAX_SUBCKT_DEPTH 64
+#define QP_MAX_FILES 256 /* files read per deck, includes counted each time */
 #define QP_MAX_FILE_BYTES ((size_t)64 << 20)
 
 typedef struct {
