@@ -151,6 +151,11 @@ static int lookup(void *ctx, const char *name, size_t len, size_t off, double *v
     return 0;
 }
 
+static const char *article(const char *word)
+{
+    return strchr("aeiou", word[0]) ? "an" : "a";
+}
+
 static void report_num(elab *E, const qp_token *t, qp_num_status st, size_t errpos,
                        qp_quantity want, qp_quantity got)
 {
@@ -165,7 +170,8 @@ static void report_num(elab *E, const qp_token *t, qp_num_status st, size_t errp
                                   : qp_quantity_unit(want));
         break;
     case QP_NUM_WRONG_UNIT:
-        ERR(E, at, "'%s' is a %s, but a %s (%s) is expected here", t->text, qp_quantity_name(got),
+        ERR(E, at, "'%s' is %s %s, but %s %s (%s) is expected here", t->text,
+            article(qp_quantity_name(got)), qp_quantity_name(got), article(qp_quantity_name(want)),
             qp_quantity_name(want), want == QP_QTY_NONE ? "no unit" : qp_quantity_unit(want));
         break;
     case QP_NUM_SCALE_ONLY:
@@ -606,6 +612,17 @@ static const qp_token *get_kv(const qp_elem_stmt *es, const char *key)
     return NULL;
 }
 
+/* The key token of a key=value pair, to place messages about the key itself. */
+static const qp_token *kv_key(const qp_elem_stmt *es, const char *key)
+{
+    for (size_t i = 0; i < es->nkv; i++) {
+        if (qp_ieq(es->kv[i].key->text, key)) {
+            return es->kv[i].key;
+        }
+    }
+    return NULL;
+}
+
 static int positive(elab *E, const qp_token *t, double v, const char *what, const char *name)
 {
     if (v > 0.0) {
@@ -640,7 +657,7 @@ static int elab_linear(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_e
     const qp_token *ev = ekey ? get_kv(es, ekey) : NULL;
     const qp_token *pv = es->npos > 2 ? es->pos[2] : NULL;
     if (pv && ev) {
-        ERR(E, ev->loc, "%s %s has both a value and %s=: keep one", letter_name(es->letter),
+        ERR(E, kv_key(es, ekey)->loc, "%s %s has both a value and %s=: keep one", letter_name(es->letter),
             es->name->text, ekey);
         return 0;
     }
@@ -714,11 +731,11 @@ static int elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp
         return 0;
     }
     if (t_ic && t_ej) {
-        ERR(E, t_ej->loc, "%s gives both ic= and ej=: keep one", es->name->text);
+        ERR(E, kv_key(es, "ej")->loc, "%s gives both ic= and ej=: keep one", es->name->text);
         return 0;
     }
     if (t_c && t_ec) {
-        ERR(E, t_ec->loc, "%s gives both c= and ec=: keep one", es->name->text);
+        ERR(E, kv_key(es, "ec")->loc, "%s gives both c= and ec=: keep one", es->name->text);
         return 0;
     }
     double area = 1.0, v;
@@ -796,7 +813,7 @@ static int elab_qps(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_elem
     const qp_token *t_vc = get_kv(es, "vc");
     double v;
     if (t_es && t_vc) {
-        ERR(E, t_vc->loc, "%s gives both es= and vc=: keep one", es->name->text);
+        ERR(E, kv_key(es, "vc")->loc, "%s gives both es= and vc=: keep one", es->name->text);
         return 0;
     }
     if (t_es) {
@@ -1607,7 +1624,7 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
         E.c->params[i].loc = E.global.e[i].loc;
         E.c->nparams++;
     }
-    if (E.st == QP_OK && d->errors == errors0) {
+    if (E.st == QP_OK && d->errors == 0) { /* after earlier errors the graph is incomplete */
         qp_circuit_check(E.c, d);
     }
 done:

@@ -1,0 +1,57 @@
+/* Minimal TAP producer for the C unit tests, with explicit tolerances. */
+#ifndef QPSIM_TAP_H
+#define QPSIM_TAP_H
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+#define QP_CHECK(cond, ...)                                                                        \
+    do {                                                                                           \
+        tap_n++;                                                                                   \
+        if (cond) {                                                                                \
+            printf("ok %d - ", tap_n);                                                             \
+        } else {                                                                                   \
+            tap_failed++;                                                                          \
+            printf("not ok %d - ", tap_n);                                                         \
+        }                                                                                          \
+        printf(__VA_ARGS__);                                                                       \
+        printf("\n");                                                                              \
+        if (!(cond)) {                                                                             \
+            printf("#   at %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
+        }                                                                                          \
+    } while (0)
+
+/* |got - want| <= rtol |want| */
+#define QP_CHECK_REL(got, want, rtol, name)                                                        \
+    do {                                                                                           \
+        double g_ = (got), w_ = (want);                                                            \
+        QP_CHECK(fabs(g_ - w_) <= (rtol)*fabs(w_), "%s: %.15g vs %.15g (rtol %g)", name, g_, w_,  \
+                 (double)(rtol));                                                                  \
+    } while (0)
+
+#define QP_CHECK_ABS(got, want, atol, name)                                                        \
+    do {                                                                                           \
+        double g_ = (got), w_ = (want);                                                            \
+        QP_CHECK(fabs(g_ - w_) <= (atol), "%s: %.15g vs %.15g (atol %g)", name, g_, w_,           \
+                 (double)(atol));                                                                  \
+    } while (0)
+
+#define QP_CHECK_STR(got, want, name)                                                              \
+    do {                                                                                           \
+        const char *g_ = (got), *w_ = (want);                                                      \
+        QP_CHECK(g_ && strcmp(g_, w_) == 0, "%s: \"%s\"", name, g_ ? g_ : "(null)");              \
+        if (g_ && strcmp(g_, w_) != 0) {                                                           \
+            printf("#   want \"%s\"\n", w_);                                                       \
+        }                                                                                          \
+    } while (0)
+
+static int tap_done(void)
+{
+    printf("1..%d\n", tap_n);
+    return tap_failed ? 1 : 0;
+}
+
+#endif
