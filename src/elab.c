@@ -55,8 +55,13 @@ typedef struct {
     model_val *mv;
     pending_k *pk;
     size_t npk;
-    char **dropped; /* names of elements dropped after an error */
-    size_t ndropped;
+    char **dropped; /* names of elements dropped after an error, kept for duplicate checks */
+    qp_loc *dropped_loc;
+    size_t ndropped, ndropped_loc;
+    qp_strmap insts; /* flattened instance names -> index into inst_loc */
+    qp_loc *inst_loc;
+    char **inst_names;
+    size_t ninst_names, ninst_loc;
     const pentry *chain[MAX_PARAM_CHAIN]; /* parameters being evaluated */
     int nchain;
     const qp_subckt_def *inst[QP_MAX_SUBCKT_DEPTH]; /* subcircuits being instantiated */
@@ -163,11 +168,15 @@ static void report_num(elab *E, const qp_token *t, qp_num_status st, size_t errp
     at.col += (int)errpos;
     switch (st) {
     case QP_NUM_UNKNOWN_UNIT:
-        ERR(E, at, "unknown unit '%s' in '%s' (a %s is in %s)", t->text + errpos, t->text,
-            qp_quantity_name(want),
-            want == QP_QTY_ENERGY ? "GHz, MHz, kHz, Hz, THz, eV, meV, ueV or neV"
-            : want == QP_QTY_NONE ? "no unit"
-                                  : qp_quantity_unit(want));
+        if (want == QP_QTY_NONE) {
+            ERR(E, at, "unknown unit '%s' in '%s' (a dimensionless number takes no unit)",
+                t->text + errpos, t->text);
+        } else {
+            ERR(E, at, "unknown unit '%s' in '%s' (%s %s is in %s)", t->text + errpos, t->text,
+                article(qp_quantity_name(want)), qp_quantity_name(want),
+                want == QP_QTY_ENERGY ? "GHz, MHz, kHz, Hz, THz, eV, meV, ueV or neV"
+                                      : qp_quantity_unit(want));
+        }
         break;
     case QP_NUM_WRONG_UNIT:
         ERR(E, at, "'%s' is %s %s, but %s %s (%s) is expected here", t->text,
@@ -334,6 +343,9 @@ static void eval_models(elab *E)
             nomem(E);
             return;
         }
+        if (m->bad) {
+            continue; /* syntax error already reported; ok stays 0 */
+        }
         const keyspec *ks;
         size_t nks;
         if (qp_ieq(m->type->text, "jj")) {
@@ -351,8 +363,8 @@ static void eval_models(elab *E)
         for (size_t k = 0; k < m->nkv; k++) {
             const keyspec *spec = find_key(ks, nks, m->kv[k].key->text);
             if (!spec) {
-                ERR(E, m->kv[k].key->loc, "unknown key '%s' in a %s model", m->kv[k].key->text,
-                    mv->is_qps ? "qps (expected es or vc)" : "jj");
+                ERR(E, m->kv[k].key->loc, "unknown key '%s' in a %s model%s", m->kv[k].key->text,
+                    mv->is_qps ? "qps" : "jj", mv->is_qps ? " (expected es or vc)" : "");
                 ok = 0;
                 continue;
             }
@@ -499,9 +511,13 @@ static qp_element *new_element(elab *E, const qp_elem_stmt *es, const inst_ctx *
         return NULL;
     }
     int prev = qp_strmap_get(&E->elems, name);
-    if (prev >= 0) {
+    if (prev != -1) {
         ERR(E, es->name->loc, "element name '%s' is used twice", name);
-        NOTE(E, c->elem[prev].loc, "first use of '%s' is here", c->elem[prev].name);
+        if (prev >= 0) {
+            NOTE(E, c->elem[prev].loc, "first use of '%s' is here", c->elem[prev].name);
+        } else {
+            NOTE(E, E->dropped_loc[-2 - prev], "first use of '%s' is here", name);
+        }
         free(name);
         return NULL;
     }
@@ -530,7 +546,9 @@ static void drop_last(elab *E)
     qp_element *el = &c->elem[c->nelem - 1];
     /* Keep the name taken (value -2) so that later references give no cascaded errors; the map
      * borrows the string, so it moves to the dropped list until elaboration ends. */
-    if (!qp_strmap_put(&E->elems, el->name, -2) || !QP_PUSH(E->dropped, E->ndropped, el->name)) {
+    int code = -2 - (int)E->ndropped; /* decoded by dropped_index() */
+    if (!qp_strmap_put(&E->elems, el->name, code) || !QP_PUSH(E->dropped, E->ndropped, el->name) ||
+        !QP_PUSH(E->dropped_loc, E->ndropped_loc, el->loc)) {
         free(el->name); /* out of memory: elaboration stops before the map is read again */
         nomem(E);
     }
@@ -997,6 +1015,28 @@ static void elab_instance(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
             es->name->text);
         return;
     }
+    char *iname = join(ic->prefix, es->name->text);
+    if (!iname) {
+        nomem(E);
+        return;
+    }
+    int previ = qp_strmap_get(&E->insts, iname);
+    if (previ >= 0) {
+        ERR(E, es->name->loc, "instance name '%s' is used twice", iname);
+        NOTE(E, E->inst_loc[previ], "first use of '%s' is here", iname);
+        free(iname);
+        return;
+    }
+    if (!QP_PUSH(E->inst_names, E->ninst_names, iname)) {
+        free(iname);
+        nomem(E);
+        return;
+    }
+    if (!QP_PUSH(E->inst_loc, E->ninst_loc, es->name->loc) ||
+        !qp_strmap_put(&E->insts, iname, (int)E->ninst_loc - 1)) {
+        nomem(E);
+        return;
+    }
     const qp_token *sn = es->pos[es->npos - 1];
     int si = qp_strmap_get(&E->subckts, sn->text);
     if (si < 0) {
@@ -1004,6 +1044,9 @@ static void elab_instance(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
         return;
     }
     const qp_subckt_def *sub = &E->deck->subckts[si];
+    if (sub->bad) {
+        return; /* its definition line had an error, already reported */
+    }
     size_t nn = es->npos - 1;
     if (nn != sub->nports) {
         ERR(E, es->loc, "%s connects %zu node%s but subcircuit %s has %zu port%s",
@@ -1179,7 +1222,7 @@ static void resolve_mutuals(elab *E)
         const qp_token *t[2] = {pk->t1, pk->t2};
         int ok = 1;
         for (int k = 0; k < 2; k++) {
-            if (idx[k] == -2) {
+            if (idx[k] <= -2) {
                 ok = 0; /* that element already had an error */
             } else if (idx[k] < 0) {
                 ERR(E, t[k]->loc, "no inductor named '%s'", k ? pk->l2 : pk->l1);
@@ -1305,7 +1348,7 @@ static void elab_flux(elab *E, const qp_directive *dv)
     for (size_t k = 0; k < fl.n; k++) {
         const qp_token *t = dv->args[k + 1];
         int i = t->kind == QP_TOK_WORD ? qp_strmap_get(&E->elems, t->text) : -1;
-        if (i == -2) {
+        if (i <= -2) {
             goto fail;
         }
         if (i < 0) {
@@ -1426,7 +1469,7 @@ static void elab_directive(elab *E, const qp_directive *dv)
         }
         const qp_token *et = dv->args[0];
         int i = et->kind == QP_TOK_WORD ? qp_strmap_get(&E->elems, et->text) : -1;
-        if (i == -2) {
+        if (i <= -2) {
             return;
         }
         if (i < 0) {
@@ -1480,9 +1523,16 @@ static void elab_directive(elab *E, const qp_directive *dv)
 
 static void apply_overrides(elab *E, const qp_override *ov, size_t nov, qp_token *tok)
 {
+    /* All overrides are installed before any is evaluated, so that they may refer to each
+     * other in any order, as .param lines may. */
+    int *idx = malloc((nov ? nov : 1) * sizeof *idx);
+    if (!idx) {
+        nomem(E);
+        return;
+    }
     for (size_t k = 0; k < nov; k++) {
-        int i = find_top_param(E, ov[k].name);
-        if (i < 0) {
+        idx[k] = find_top_param(E, ov[k].name);
+        if (idx[k] < 0) {
             qp_diag_add(E->d, QP_SEV_ERROR, NULL, 0, 0,
                         "--set %s: the deck has no top-level .param named '%s'", ov[k].name,
                         ov[k].name);
@@ -1501,17 +1551,19 @@ static void apply_overrides(elab *E, const qp_override *ov, size_t nov, qp_token
             tok[k].text = (char *)v;
             tok[k].len = len;
         }
+        E->global.e[idx[k]].tok = &tok[k];
+        E->global.e[idx[k]].state = P_TODO;
+    }
+    for (size_t k = 0; k < nov && E->st == QP_OK; k++) {
         /* Evaluate now so that a bad value is reported as a command-line error. */
         size_t before = E->d->errors;
-        pentry *pe = &E->global.e[i];
-        pe->tok = &tok[k];
-        pe->state = P_TODO;
-        if (!eval_entry(E, &E->global, pe) || E->d->errors > before) {
+        if (!eval_entry(E, &E->global, &E->global.e[idx[k]]) || E->d->errors > before) {
             qp_diag_add(E->d, QP_SEV_ERROR, NULL, 0, 0, "--set %s=%s: not a valid value",
-                        ov[k].name, v);
+                        ov[k].name, ov[k].value);
             E->st = QP_ERR_USAGE;
         }
     }
+    free(idx);
 }
 
 static void setup(elab *E)
@@ -1581,6 +1633,7 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
     E.models.nocase = 1;
     E.subckts.nocase = 1;
     E.elems.nocase = 1;
+    E.insts.nocase = 1;
     size_t errors0 = d->errors;
     qp_token *ovtok = calloc(nov ? nov : 1, sizeof *ovtok);
     E.c = calloc(1, sizeof *E.c);
@@ -1637,6 +1690,13 @@ done:
         free(E.dropped[i]);
     }
     free(E.dropped);
+    free(E.dropped_loc);
+    for (size_t i = 0; i < E.ninst_names; i++) {
+        free(E.inst_names[i]);
+    }
+    free(E.inst_names);
+    free(E.inst_loc);
+    qp_strmap_free(&E.insts);
     free(E.mv);
     free(ovtok);
     scope_free(&E.global);

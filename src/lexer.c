@@ -59,11 +59,12 @@ static qp_stmt *new_stmt(qp_stmt_list *out)
     return st;
 }
 
-/* Tokenizes one physical line [s, s+n) into st. Returns 0 on allocation failure. */
-static int lex_line(const char *s, size_t n, int file, const char *fname, int line, qp_stmt *st,
-                    qp_diag *d)
+/* Tokenizes one physical line [s + from, s + n) into st, columns counted from s. Returns 0 on
+ * allocation failure. */
+static int lex_line(const char *s, size_t n, size_t from, int file, const char *fname, int line,
+                    qp_stmt *st, qp_diag *d)
 {
-    size_t i = 0;
+    size_t i = from;
     while (i < n) {
         char c = s[i];
         qp_loc loc = {file, line, (int)i + 1};
@@ -182,13 +183,8 @@ qp_status qp_lex(const char *text, size_t len, int file, const char *fname, qp_s
                             "continuation line '+' with no statement to continue");
                 continue;
             }
-            /* Re-tokenize with the '+' blanked out so columns stay true. */
-            size_t before = cur->ntok;
-            if (!lex_line(s + i + 1, n - i - 1, file, fname, line, cur, d)) {
+            if (!lex_line(s, n, i + 1, file, fname, line, cur, d)) {
                 return QP_ERR_NOMEM;
-            }
-            for (size_t k = before; k < cur->ntok; k++) {
-                cur->tok[k].loc.col += (int)i + 1;
             }
             continue;
         }
@@ -197,7 +193,7 @@ qp_status qp_lex(const char *text, size_t len, int file, const char *fname, qp_s
         if (!st) {
             return QP_ERR_NOMEM;
         }
-        if (!lex_line(s, n, file, fname, line, st, d)) {
+        if (!lex_line(s, n, 0, file, fname, line, st, d)) {
             return QP_ERR_NOMEM;
         }
         if (st->ntok == 0) { /* only possible after a lexical error at the first character */

@@ -72,6 +72,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 static void flush_diag(qp_diag *d)
 {
+    qp_diag_sort(d);
     char *s = qp_diag_format(d);
     if (s) {
         fputs(s, stderr);

@@ -31,6 +31,8 @@ typedef struct {
     int nincl;
 } parser;
 
+#define QP_MAX_PATH_SEGMENTS 256
+
 #define ERR(p, loc, ...)                                                                           \
     qp_diag_add((p)->d, QP_SEV_ERROR, (p)->deck->fnames[(loc).file], (loc).line, (loc).col,       \
                 __VA_ARGS__)
@@ -254,9 +256,7 @@ static void parse_param(parser *p, const qp_stmt *st)
         if (qp_expr_constant(n->text, n->len, &dummy)) {
             ERR(p, n->loc, "parameter '%s' would hide the built-in constant of that name",
                 n->text);
-            return;
-        }
-        if (!QP_PUSH(b->params, b->nparams, ((qp_param_def){n, &st->tok[i + 2]}))) {
+        } else if (!QP_PUSH(b->params, b->nparams, ((qp_param_def){n, &st->tok[i + 2]}))) {
             nomem(p);
             return;
         }
@@ -274,7 +274,7 @@ static void parse_model(parser *p, const qp_stmt *st)
             "expected '.model NAME jj(...)' or '.model NAME qps(...)'");
         return;
     }
-    qp_model_def m = {&st->tok[1], &st->tok[2], NULL, 0, st->tok[0].loc};
+    qp_model_def m = {&st->tok[1], &st->tok[2], NULL, 0, st->tok[0].loc, 0};
     size_t i = 3;
     int paren = i < st->ntok && st->tok[i].kind == QP_TOK_LPAREN;
     if (paren) {
@@ -308,27 +308,33 @@ static void parse_model(parser *p, const qp_stmt *st)
     }
     if (!QP_PUSH(p->deck->models, p->deck->nmodels, m)) {
         nomem(p);
-        goto fail;
+        free(m.kv);
     }
     return;
 fail:
-    free(m.kv);
+    /* Keep the name known so that its users do not report it as unknown. */
+    m.bad = 1;
+    if (!QP_PUSH(p->deck->models, p->deck->nmodels, m)) {
+        nomem(p);
+        free(m.kv);
+    }
 }
 
 static void parse_subckt(parser *p, const qp_stmt *st)
 {
+    qp_subckt_def s = {0};
+    s.name = &st->tok[0];
+    s.loc = st->tok[0].loc;
     if (st->ntok < 2 || st->tok[1].kind != QP_TOK_WORD) {
         ERR(p, st->tok[0].loc, "expected a subcircuit name after .subckt");
-        return;
+        goto fail;
     }
+    s.name = &st->tok[1];
     if (p->nopen >= QP_MAX_SUBCKT_DEPTH) {
         ERR(p, st->tok[0].loc, ".subckt definitions nested more than %d deep",
             QP_MAX_SUBCKT_DEPTH);
-        return;
+        goto fail;
     }
-    qp_subckt_def s = {0};
-    s.name = &st->tok[1];
-    s.loc = st->tok[0].loc;
     size_t i = 2;
     while (i < st->ntok) {
         const qp_token *t = &st->tok[i];
@@ -363,17 +369,21 @@ static void parse_subckt(parser *p, const qp_stmt *st)
         }
         i++;
     }
+    goto push;
+fail:
+    /* Still open the definition, so that its body and .ends are absorbed without follow-on
+     * errors; it is marked bad and its instances stay silent. */
+    s.bad = 1;
+push:
     if (!QP_PUSH(p->deck->subckts, p->deck->nsubckts, s)) {
+        free(s.ports);
+        free(s.defaults);
         nomem(p);
-        goto fail;
+        return;
     }
     if (!QP_PUSH(p->open, p->nopen, p->deck->nsubckts - 1)) {
         nomem(p);
     }
-    return;
-fail:
-    free(s.ports);
-    free(s.defaults);
 }
 
 static void parse_ends(parser *p, const qp_stmt *st)
@@ -417,19 +427,49 @@ static void parse_directive(parser *p, const qp_stmt *st)
 
 static void parse_stmts(parser *p, int file);
 
-/* Joins the directory of `base` with `rel` (unless rel is absolute). Caller frees. */
+/* Removes "." components and "dir/.." pairs in place, so that one file has one name. */
+static void normalize_path(char *path)
+{
+    int absolute = path[0] == '/';
+    char *out = path + absolute, *in = path + absolute;
+    char *seg_start[QP_MAX_PATH_SEGMENTS];
+    size_t nseg = 0;
+    while (*in) {
+        char *end = strchr(in, '/');
+        size_t len = end ? (size_t)(end - in) : strlen(in);
+        if (len == 0 || (len == 1 && in[0] == '.')) {
+            /* skip */
+        } else if (len == 2 && in[0] == '.' && in[1] == '.' && nseg > 0 &&
+                   !(out - seg_start[nseg - 1] == 3 && seg_start[nseg - 1][0] == '.' &&
+                     seg_start[nseg - 1][1] == '.')) {
+            out = seg_start[--nseg];
+        } else {
+            if (nseg < QP_MAX_PATH_SEGMENTS) {
+                seg_start[nseg++] = out;
+            }
+            memmove(out, in, len);
+            out += len;
+            *out++ = '/';
+        }
+        in += len + (end ? 1 : 0);
+    }
+    if (out > path + absolute) {
+        out--; /* drop the last '/' */
+    }
+    *out = '\0';
+}
+
+/* Joins the directory of `base` with `rel` (unless rel is absolute), normalized. Caller frees. */
 static char *resolve_path(const char *base, const char *rel)
 {
-    if (rel[0] == '/') {
-        return dupstr(rel);
-    }
-    const char *slash = strrchr(base, '/');
+    const char *slash = rel[0] == '/' ? NULL : strrchr(base, '/');
     size_t dlen = slash ? (size_t)(slash - base) + 1 : 0;
     size_t rlen = strlen(rel);
     char *out = malloc(dlen + rlen + 1);
     if (out) {
         memcpy(out, base, dlen);
         memcpy(out + dlen, rel, rlen + 1);
+        normalize_path(out);
     }
     return out;
 }

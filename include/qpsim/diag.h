@@ -52,6 +52,10 @@ void qp_diag_add(qp_diag *d, qp_severity sev, const char *file, int line, int co
  * Returns a malloc'd string the caller frees, or NULL when out of memory. */
 char *qp_diag_format(const qp_diag *d);
 
+/* Orders the messages by file (in order of first mention), line and column, keeping each note
+ * after the error it belongs to. Messages without a place come first. */
+void qp_diag_sort(qp_diag *d);
+
 /* Frees every entry and resets the list to empty. */
 void qp_diag_clear(qp_diag *d);
 

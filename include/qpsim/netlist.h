@@ -54,6 +54,7 @@ typedef struct {
     qp_kv *kv;
     size_t nkv;
     qp_loc loc;
+    int bad; /* its line had a syntax error (already reported): uses stay silent */
 } qp_model_def;
 
 typedef struct {
@@ -64,6 +65,7 @@ typedef struct {
     size_t ndefaults;
     qp_body body;
     qp_loc loc;
+    int bad; /* its .subckt line had a syntax error (already reported): instances stay silent */
 } qp_subckt_def;
 
 /* A top-level directive other than .param/.model/.subckt/.include/.title/.end. */
