@@ -31,8 +31,6 @@ typedef struct {
     int nincl;
 } parser;
 
-#define QP_MAX_PATH_SEGMENTS 256
-
 #define ERR(p, loc, ...)                                                                           \
     qp_diag_add((p)->d, QP_SEV_ERROR, (p)->deck->fnames[(loc).file], (loc).line, (loc).col,       \
                 __VA_ARGS__)
@@ -427,36 +425,46 @@ static void parse_directive(parser *p, const qp_stmt *st)
 
 static void parse_stmts(parser *p, int file);
 
-/* Removes "." components and "dir/.." pairs in place, so that one file has one name. */
-static void normalize_path(char *path)
+/* Removes "." components and "dir/.." pairs, so that one file has one name. Returns a new
+ * string (caller frees) or NULL. */
+static char *normalize_path(const char *path)
 {
-    int absolute = path[0] == '/';
-    char *out = path + absolute, *in = path + absolute;
-    char *seg_start[QP_MAX_PATH_SEGMENTS];
-    size_t nseg = 0;
+    size_t n = strlen(path);
+    char *out = malloc(n + 2);
+    size_t *seg = malloc((n / 2 + 2) * sizeof *seg); /* start offsets of kept segments */
+    if (!out || !seg) {
+        free(out), free(seg);
+        return NULL;
+    }
+    size_t o = 0, nseg = 0;
+    if (path[0] == '/') {
+        out[o++] = '/';
+    }
+    const char *in = path;
     while (*in) {
-        char *end = strchr(in, '/');
-        size_t len = end ? (size_t)(end - in) : strlen(in);
+        while (*in == '/') {
+            in++;
+        }
+        size_t len = strcspn(in, "/");
         if (len == 0 || (len == 1 && in[0] == '.')) {
             /* skip */
         } else if (len == 2 && in[0] == '.' && in[1] == '.' && nseg > 0 &&
-                   !(out - seg_start[nseg - 1] == 3 && seg_start[nseg - 1][0] == '.' &&
-                     seg_start[nseg - 1][1] == '.')) {
-            out = seg_start[--nseg];
+                   !(o - seg[nseg - 1] == 3 && strncmp(out + seg[nseg - 1], "../", 3) == 0)) {
+            o = seg[--nseg];
         } else {
-            if (nseg < QP_MAX_PATH_SEGMENTS) {
-                seg_start[nseg++] = out;
-            }
-            memmove(out, in, len);
-            out += len;
-            *out++ = '/';
+            seg[nseg++] = o;
+            memcpy(out + o, in, len);
+            o += len;
+            out[o++] = '/';
         }
-        in += len + (end ? 1 : 0);
+        in += len;
     }
-    if (out > path + absolute) {
-        out--; /* drop the last '/' */
+    if (o > 1 || (o == 1 && out[0] != '/')) {
+        o--; /* drop the last '/' */
     }
-    *out = '\0';
+    out[o] = '\0';
+    free(seg);
+    return out;
 }
 
 /* Joins the directory of `base` with `rel` (unless rel is absolute), normalized. Caller frees. */
@@ -465,12 +473,14 @@ static char *resolve_path(const char *base, const char *rel)
     const char *slash = rel[0] == '/' ? NULL : strrchr(base, '/');
     size_t dlen = slash ? (size_t)(slash - base) + 1 : 0;
     size_t rlen = strlen(rel);
-    char *out = malloc(dlen + rlen + 1);
-    if (out) {
-        memcpy(out, base, dlen);
-        memcpy(out + dlen, rel, rlen + 1);
-        normalize_path(out);
+    char *joined = malloc(dlen + rlen + 1);
+    if (!joined) {
+        return NULL;
     }
+    memcpy(joined, base, dlen);
+    memcpy(joined + dlen, rel, rlen + 1);
+    char *out = normalize_path(joined);
+    free(joined);
     return out;
 }
 
