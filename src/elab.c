@@ -197,6 +197,33 @@ static void report_num(elab *E, const qp_token *t, qp_num_status st, size_t errp
     }
 }
 
+/* Warns about SPICE spellings that parse but rarely mean what was meant. */
+static void warn_pitfalls(elab *E, const qp_token *t, qp_quantity q)
+{
+    const char *u = t->text;
+    while (*u && !isalpha((unsigned char)*u)) {
+        u++;
+    }
+    int has_exp = 0;
+    if ((*u == 'e' || *u == 'E') && (isdigit((unsigned char)u[1]) || u[1] == '-' || u[1] == '+')) {
+        has_exp = 1;
+        u++;
+        while (*u && !isalpha((unsigned char)*u)) {
+            u++;
+        }
+    }
+    if (q == QP_QTY_ENERGY || !*u) {
+        return;
+    }
+    if (u[0] == 'M' && strncasecmp(u, "meg", 3) != 0 && u[1] != '\0') {
+        qp_diag_add(E->d, QP_SEV_WARNING, fname(E, t->loc), t->loc.line, t->loc.col,
+                    "'%s' is read with M = milli (SPICE); write 'meg' for mega", t->text);
+    } else if (has_exp && q == QP_QTY_CAPACITANCE && (u[0] == 'F' || u[0] == 'f') && !u[1]) {
+        qp_diag_add(E->d, QP_SEV_WARNING, fname(E, t->loc), t->loc.line, t->loc.col,
+                    "'%s': the trailing F is the femto suffix (SPICE), not farad", t->text);
+    }
+}
+
 /* Evaluates a value token in scope s as quantity q. Returns 1 on success. */
 static int eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, double *out)
 {
@@ -208,6 +235,7 @@ static int eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, d
             report_num(E, t, st, errpos, q, got);
             return 0;
         }
+        warn_pitfalls(E, t, q);
         return 1;
     }
     if (t->kind != QP_TOK_WORD && t->kind != QP_TOK_EXPR) {
@@ -764,6 +792,11 @@ static int elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp
         }
     }
     el->area = area;
+    if (t_area && !mv) {
+        qp_diag_add(E->d, QP_SEV_WARNING, fname(E, t_area->loc), t_area->loc.line,
+                    t_area->loc.col, "area= scales model values only; %s has no model, so its "
+                    "area is ignored", es->name->text);
+    }
     if (t_ic) {
         if (!eval_tok(E, ic->sc, t_ic, QP_QTY_CURRENT, &v) ||
             !positive(E, t_ic, v, "critical current", es->name->text)) {

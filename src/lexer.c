@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int is_special(char c)
 {
@@ -160,6 +161,9 @@ qp_status qp_lex(const char *text, size_t len, int file, const char *fname, qp_s
 {
     qp_stmt *cur = NULL; /* statement that a '+' line continues, within this file */
     size_t pos = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        pos = 3; /* UTF-8 byte-order mark written by some editors */
+    }
     int line = 0;
     while (pos < len) {
         line++;
@@ -217,6 +221,10 @@ qp_status qp_lex(const char *text, size_t len, int file, const char *fname, qp_s
             }
         }
         cur = &out->items[idx];
+        if (st->ntok > 0 && st->tok[0].kind == QP_TOK_WORD && st->tok[0].len == 4 &&
+            strncasecmp(st->tok[0].text, ".end", 4) == 0) {
+            break; /* nothing after .end is read */
+        }
     }
     return QP_OK;
 }

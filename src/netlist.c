@@ -216,6 +216,36 @@ fail:
     free(e.fargs);
 }
 
+/* A parameter name: a letter or '_' first, then letters, digits and '_'. */
+static int valid_name_chars(parser *p, const qp_token *n)
+{
+    if (!isalpha((unsigned char)n->text[0]) && n->text[0] != '_') {
+        ERR(p, n->loc, "parameter name '%s' must start with a letter", n->text);
+        return 0;
+    }
+    for (size_t k = 0; k < n->len; k++) {
+        if (!isalnum((unsigned char)n->text[k]) && n->text[k] != '_') {
+            ERR(p, n->loc, "parameter name '%s' may hold only letters, digits and '_'", n->text);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A valid name that does not hide a built-in constant. */
+static int valid_param_name(parser *p, const qp_token *n)
+{
+    double dummy;
+    if (!valid_name_chars(p, n)) {
+        return 0;
+    }
+    if (qp_expr_constant(n->text, n->len, &dummy)) {
+        ERR(p, n->loc, "parameter '%s' would hide the built-in constant of that name", n->text);
+        return 0;
+    }
+    return 1;
+}
+
 static void parse_param(parser *p, const qp_stmt *st)
 {
     qp_body *b = current_body(p);
@@ -230,16 +260,8 @@ static void parse_param(parser *p, const qp_stmt *st)
             ERR(p, n->loc, "expected a parameter name, found %s", tok_desc(n));
             return;
         }
-        if (!isalpha((unsigned char)n->text[0]) && n->text[0] != '_') {
-            ERR(p, n->loc, "parameter name '%s' must start with a letter", n->text);
+        if (!valid_name_chars(p, n)) {
             return;
-        }
-        for (size_t k = 0; k < n->len; k++) {
-            if (!isalnum((unsigned char)n->text[k]) && n->text[k] != '_') {
-                ERR(p, n->loc, "parameter name '%s' may hold only letters, digits and '_'",
-                    n->text);
-                return;
-            }
         }
         if (i + 1 >= st->ntok || st->tok[i + 1].kind != QP_TOK_EQ) {
             ERR(p, n->loc, "expected '=' after parameter name '%s'", n->text);
@@ -341,6 +363,9 @@ static void parse_subckt(parser *p, const qp_stmt *st)
             continue;
         }
         if (t->kind == QP_TOK_WORD && i + 1 < st->ntok && st->tok[i + 1].kind == QP_TOK_EQ) {
+            if (!valid_param_name(p, t)) {
+                goto fail;
+            }
             if (i + 2 >= st->ntok ||
                 (st->tok[i + 2].kind != QP_TOK_WORD && st->tok[i + 2].kind != QP_TOK_EXPR)) {
                 ERR(p, st->tok[i + 1].loc, "expected a value after '%s='", t->text);
@@ -528,6 +553,7 @@ static void parse_include(parser *p, const qp_stmt *st, int file)
         p->incl[p->nincl++] = idx;
         parse_stmts(p, idx);
         p->nincl--;
+        p->ended = 0; /* .end in an included file ends that file only */
     }
 }
 
