@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         qp_override ov = {"a", "{2*b}"};
         if (qp_circuit_elaborate(deck, &ov, size % 2, &c, &d) == QP_OK) {
             free(qp_report_circuit_text(c));
-            free(qp_report_json(c, "fuzz.cir"));
+            free(qp_report_json(c, "fuzz.cir", NULL, NULL));
         }
         qp_circuit_free(c);
     }

@@ -1457,14 +1457,27 @@ static void elab_directive(elab *E, const qp_directive *dv)
     } else if (qp_ieq(w, ".ng")) {
         elab_ng(E, dv);
     } else if (qp_ieq(w, ".spectrum")) {
-        static const char *const keys[] = {"levels"};
-        const qp_token *t = dir_kv(dv, "levels");
+        static const char *const keys[] = {"levels", "tol", "ncut", "mcut", "nho"};
+        const qp_token *t = dir_kv(dv, "levels"), *tt = dir_kv(dv, "tol");
+        const qp_token *tn = dir_kv(dv, "ncut"), *tm = dir_kv(dv, "mcut"), *th = dir_kv(dv, "nho");
         an.kind = QP_AN_SPECTRUM;
         an.levels = 6;
-        if (dir_keys(E, dv, keys, 1) && nargs_ok(E, dv, 0, 0, ".spectrum [levels=N]") &&
-            (!t || eval_int(E, t, 1, 10000, "levels", &an.levels))) {
-            add_analysis(E, an);
+        if (!dir_keys(E, dv, keys, 5) ||
+            !nargs_ok(E, dv, 0, 0, ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N]") ||
+            (t && !eval_int(E, t, 1, 10000, "levels", &an.levels)) ||
+            (tn && !eval_int(E, tn, 1, 100000, "ncut", &an.ncut)) ||
+            (tm && !eval_int(E, tm, 1, 100000, "mcut", &an.mcut)) ||
+            (th && !eval_int(E, th, 1, 1000000, "nho", &an.nho))) {
+            return;
         }
+        if (tt && !eval_tok(E, &E->global, tt, QP_QTY_ENERGY, &an.tol)) {
+            return;
+        }
+        if (tt && !(an.tol > 0.0)) {
+            ERR(E, tt->loc, "tol of .spectrum must be a positive energy (GHz)");
+            return;
+        }
+        add_analysis(E, an);
     } else if (qp_ieq(w, ".sweep")) {
         an.kind = QP_AN_SWEEP;
         if (!dir_keys(E, dv, NULL, 0) || !nargs_ok(E, dv, 4, 4, ".sweep NAME START STOP POINTS")) {

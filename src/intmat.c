@@ -18,6 +18,8 @@ void dgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, do
 #define RATIONAL_ATOL 1e-8      /* allowed |p/q - x| when reading a kernel entry x as p/q */
 #define RREF_PIVOT_TOL 1e-9     /* echelon pivots of the orthonormal null basis below this are 0 */
 #define KERNEL_RESID_RTOL 1e-7  /* |M k| <= (tol + this) max|M| |k|_1 for each integer vector */
+#define SHORTEN_RTOL 1e-9       /* a size-reduction step must shrink |row|^2 by this fraction */
+#define MAX_SHORTEN_SWEEPS 100  /* cap on size-reduction sweeps (each kept step shrinks a row) */
 
 #define AT(m, i, j) ((m)->a[(size_t)(i) * (m)->cols + (size_t)(j)])
 
@@ -42,13 +44,18 @@ static int addmul(long long *x, long long q, long long y)
     return !__builtin_mul_overflow(q, y, &p) && !__builtin_add_overflow(*x, p, x);
 }
 
-/* Truncating quotient a / b (b != 0); 0 on overflow (LLONG_MIN / -1). */
+/* Nearest-integer quotient of a / b (b != 0), so that |a - q b| <= |b| / 2: Euclid steps then
+ * shrink remainders fastest, which keeps the transformation matrices small. 0 on overflow. */
 static int quot(long long a, long long b, long long *q)
 {
     if (b == -1 && a == LLONG_MIN) {
         return 0;
     }
-    *q = a / b;
+    long long t = a / b, r = a % b;
+    if (mag(r) > mag(b) / 2) { /* mag(2r) > mag(b) without overflow, rounding half towards 0 */
+        t += ((r < 0) == (b < 0)) ? 1 : -1;
+    }
+    *q = t;
     return 1;
 }
 
@@ -59,24 +66,13 @@ static long long floordiv(long long a, long long b)
     return (a % b < 0) ? q - 1 : q;
 }
 
-/* ---- row and column operations (same operation applied to a companion matrix) ---- */
+/* ---- row operations ---- */
 
 /* Row i -= q row j. */
 static int row_submul(qp_imat *m, size_t i, size_t j, long long q)
 {
     for (size_t c = 0; c < m->cols; c++) {
         if (!submul(&AT(m, i, c), q, AT(m, j, c))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Column i -= q column j. */
-static int col_submul(qp_imat *m, size_t i, size_t j, long long q)
-{
-    for (size_t r = 0; r < m->rows; r++) {
-        if (!submul(&AT(m, r, i), q, AT(m, r, j))) {
             return 0;
         }
     }
@@ -92,18 +88,6 @@ static void row_swap(qp_imat *m, size_t i, size_t j)
         long long t = AT(m, i, c);
         AT(m, i, c) = AT(m, j, c);
         AT(m, j, c) = t;
-    }
-}
-
-static void col_swap(qp_imat *m, size_t i, size_t j)
-{
-    if (i == j) {
-        return;
-    }
-    for (size_t r = 0; r < m->rows; r++) {
-        long long t = AT(m, r, i);
-        AT(m, r, i) = AT(m, r, j);
-        AT(m, r, j) = t;
     }
 }
 
@@ -226,101 +210,6 @@ qp_status qp_imat_transpose(const qp_imat *A, qp_imat *T)
     return QP_OK;
 }
 
-/* ---- Smith form ---- */
-
-/* Position of a non-zero entry of least magnitude in the block [t.., t..]; 0 if the block is 0. */
-static int least_entry(const qp_imat *s, size_t t, size_t *pi, size_t *pj)
-{
-    int found = 0;
-    for (size_t i = t; i < s->rows; i++) {
-        for (size_t j = t; j < s->cols; j++) {
-            long long v = AT(s, i, j);
-            if (v && (!found || mag(v) < mag(AT(s, *pi, *pj)))) {
-                *pi = i, *pj = j, found = 1;
-            }
-        }
-    }
-    return found;
-}
-
-/* Clears row t and column t of s outside the pivot (t, t) by Euclid steps: rows of s and l and
- * columns of s and r. Whenever a remainder survives, the least one becomes the pivot, so the
- * pivot magnitude decreases strictly and the loop ends. */
-static int clear_cross(qp_imat *s, qp_imat *l, qp_imat *r, size_t t)
-{
-    for (;;) {
-        long long p = AT(s, t, t), q;
-        for (size_t i = t + 1; i < s->rows; i++) {
-            if (!quot(AT(s, i, t), p, &q)) {
-                return 0;
-            }
-            if (q && !(row_submul(s, i, t, q) && row_submul(l, i, t, q))) {
-                return 0;
-            }
-        }
-        for (size_t j = t + 1; j < s->cols; j++) {
-            if (!quot(AT(s, t, j), p, &q)) {
-                return 0;
-            }
-            if (q && !(col_submul(s, j, t, q) && col_submul(r, j, t, q))) {
-                return 0;
-            }
-        }
-        size_t bi = t, bj = t;
-        unsigned long long best = 0;
-        for (size_t i = t + 1; i < s->rows; i++) {
-            if (AT(s, i, t) && (!best || mag(AT(s, i, t)) < best)) {
-                best = mag(AT(s, i, t)), bi = i, bj = t;
-            }
-        }
-        for (size_t j = t + 1; j < s->cols; j++) {
-            if (AT(s, t, j) && (!best || mag(AT(s, t, j)) < best)) {
-                best = mag(AT(s, t, j)), bi = t, bj = j;
-            }
-        }
-        if (!best) {
-            return 1;
-        }
-        row_swap(s, t, bi), row_swap(l, t, bi);
-        col_swap(s, t, bj), col_swap(r, t, bj);
-    }
-}
-
-qp_status qp_imat_smith(const qp_imat *A, qp_imat *L, qp_imat *S, qp_imat *R, size_t *rank)
-{
-    if (!valid(A) || !L || !S || !R) {
-        return QP_ERR_USAGE;
-    }
-    qp_imat l = {0}, s = {0}, r = {0};
-    qp_status st;
-    if ((st = copy(A, &s)) != QP_OK || (st = qp_imat_identity(&l, A->rows)) != QP_OK ||
-        (st = qp_imat_identity(&r, A->cols)) != QP_OK) {
-        goto fail;
-    }
-    size_t t = 0, n = A->rows < A->cols ? A->rows : A->cols;
-    for (; t < n; t++) {
-        size_t pi = t, pj = t;
-        if (!least_entry(&s, t, &pi, &pj)) {
-            break;
-        }
-        row_swap(&s, t, pi), row_swap(&l, t, pi);
-        col_swap(&s, t, pj), col_swap(&r, t, pj);
-        if (!clear_cross(&s, &l, &r, t) ||
-            (AT(&s, t, t) < 0 && !(row_negate(&s, t) && row_negate(&l, t)))) {
-            st = QP_ERR_NUMERIC;
-            goto fail;
-        }
-    }
-    *L = l, *S = s, *R = r;
-    if (rank) {
-        *rank = t;
-    }
-    return QP_OK;
-fail:
-    qp_imat_free(&l), qp_imat_free(&s), qp_imat_free(&r);
-    return st;
-}
-
 /* ---- Hermite normal form (row operations only) ---- */
 
 /* Brings h to Hermite normal form by unimodular row operations, applied to w too when w is not
@@ -376,33 +265,291 @@ static int hermite(qp_imat *h, qp_imat *w, size_t *rank)
     return 1;
 }
 
+/* ---- size reduction by free rows ---- */
+
+/* Row i -= q row j when no entry overflows; otherwise leaves the row alone and returns 0. */
+static int row_submul_if_fits(qp_imat *m, size_t i, size_t j, long long q)
+{
+    for (size_t c = 0; c < m->cols; c++) {
+        long long x = AT(m, i, c);
+        if (!submul(&x, q, AT(m, j, c))) {
+            return 0;
+        }
+    }
+    return row_submul(m, i, j, q);
+}
+
+static double row_dot(const qp_imat *m, size_t i, size_t j)
+{
+    double d = 0.0;
+    for (size_t c = 0; c < m->cols; c++) {
+        d += (double)AT(m, i, c) * (double)AT(m, j, c);
+    }
+    return d;
+}
+
+/* Shortens row i by the rounded multiple of row j closest to its projection; 1 if it changed. */
+static int shorten_row(qp_imat *w, size_t i, size_t j)
+{
+    double dij = row_dot(w, i, j), djj = row_dot(w, j, j);
+    if (djj == 0.0) {
+        return 0;
+    }
+    double c = nearbyint(dij / djj);
+    if (c == 0.0 || !(fabs(c) < 0x1p62)) {
+        return 0;
+    }
+    /* |r_i - c r_j|^2 - |r_i|^2 = c (c djj - 2 dij); demand a clear decrease so that rounding in
+     * the doubles cannot make the sweeps cycle. */
+    if (!(c * (c * djj - 2.0 * dij) < -SHORTEN_RTOL * row_dot(w, i, i))) {
+        return 0;
+    }
+    return row_submul_if_fits(w, i, j, (long long)c);
+}
+
+/* The rows k.. of the transform w correspond to zero rows of the reduced matrix, so adding them
+ * to any row of w changes nothing else. Without this the Euclid steps let those kernel rows, and
+ * the rows they get mixed into, grow without need. A weak LLL without swaps: each accepted step
+ * shortens a row, and steps that would overflow are skipped, so it cannot fail. */
+static void reduce_by_free_rows(qp_imat *w, size_t k)
+{
+    int changed = 1;
+    for (int sweep = 0; changed && sweep < MAX_SHORTEN_SWEEPS; sweep++) {
+        changed = 0;
+        for (size_t i = 0; i < w->rows; i++) {
+            for (size_t j = k; j < w->rows; j++) {
+                if (j != i && shorten_row(w, i, j)) {
+                    changed = 1;
+                }
+            }
+        }
+    }
+}
+
+/* ---- Smith form ---- */
+
+static int is_diagonal(const qp_imat *s)
+{
+    for (size_t i = 0; i < s->rows; i++) {
+        for (size_t j = 0; j < s->cols; j++) {
+            if (i != j && AT(s, i, j)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+static void transpose_into(const qp_imat *a, qp_imat *t)
+{
+    for (size_t i = 0; i < a->rows; i++) {
+        for (size_t j = 0; j < a->cols; j++) {
+            AT(t, j, i) = AT(a, i, j);
+        }
+    }
+}
+
+/* Alternates row and column Hermite forms until the matrix is diagonal. Each Hermite pass keeps
+ * the entries reduced below their pivots, and the transforms are shortened by their free rows
+ * after each pass; this keeps L and R far smaller than pivoting on single entries does. The loop
+ * ends: the leading pivot can only shrink, and once it divides its row and column the same
+ * argument applies to the trailing block. Column passes work on the transposes S^T and R^T. */
+qp_status qp_imat_smith(const qp_imat *A, qp_imat *L, qp_imat *S, qp_imat *R, size_t *rank)
+{
+    if (!valid(A) || !L || !S || !R) {
+        return QP_ERR_USAGE;
+    }
+    qp_imat l = {0}, s = {0}, st_ = {0}, rt = {0}, r = {0};
+    size_t k = 0;
+    qp_status st;
+    if ((st = copy(A, &s)) != QP_OK || (st = qp_imat_identity(&l, A->rows)) != QP_OK ||
+        (st = qp_imat_identity(&rt, A->cols)) != QP_OK ||
+        (st = qp_imat_alloc(&st_, A->cols, A->rows)) != QP_OK) {
+        goto done;
+    }
+    for (;;) {
+        if (!hermite(&s, &l, &k)) {
+            st = QP_ERR_NUMERIC;
+            goto done;
+        }
+        reduce_by_free_rows(&l, k);
+        if (is_diagonal(&s)) {
+            break;
+        }
+        transpose_into(&s, &st_);
+        if (!hermite(&st_, &rt, &k)) {
+            st = QP_ERR_NUMERIC;
+            goto done;
+        }
+        reduce_by_free_rows(&rt, k);
+        transpose_into(&st_, &s);
+        if (is_diagonal(&s)) {
+            break;
+        }
+    }
+    if ((st = qp_imat_transpose(&rt, &r)) != QP_OK) {
+        goto done;
+    }
+    *L = l, *S = s, *R = r;
+    l = s = r = (qp_imat){0};
+    if (rank) {
+        *rank = k;
+    }
+done:
+    qp_imat_free(&l), qp_imat_free(&s), qp_imat_free(&st_), qp_imat_free(&rt), qp_imat_free(&r);
+    return st;
+}
+
+/* ---- inverse ---- */
+
+/* Exact inverse by residues: M^-1 modulo three primes near 2^31, Chinese remaindering into the
+ * symmetric range (|x| < 2^92), then the exact check M X = 1. Unlike elimination over the
+ * integers, no intermediate grows: the answer is found whenever it fits a long long. */
+__extension__ typedef __int128 wide;
+
+static const long long INV_PRIMES[3] = {2147483647LL, 2147483629LL, 2147483587LL};
+
+static long long mod_p(long long a, long long p)
+{
+    long long r = a % p;
+    return r < 0 ? r + p : r;
+}
+
+static long long pow_mod(long long b, long long e, long long p)
+{
+    long long r = 1;
+    b = mod_p(b, p);
+    for (; e; e >>= 1) {
+        if (e & 1) {
+            r = r * b % p;
+        }
+        b = b * b % p;
+    }
+    return r;
+}
+
+/* x = M^-1 mod p (n x n, row-major) by Gauss-Jordan on [M | 1] held in `aug` (n x 2n);
+ * 0 when M is singular modulo p. */
+static int inverse_mod(const qp_imat *M, long long p, long long *aug, long long *x)
+{
+    size_t n = M->rows, w = 2 * n;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            aug[i * w + j] = mod_p(AT(M, i, j), p);
+            aug[i * w + n + j] = i == j;
+        }
+    }
+    for (size_t c = 0; c < n; c++) {
+        size_t r = c;
+        while (r < n && aug[r * w + c] == 0) {
+            r++;
+        }
+        if (r == n) {
+            return 0;
+        }
+        for (size_t j = 0; j < w; j++) {
+            long long t = aug[r * w + j];
+            aug[r * w + j] = aug[c * w + j];
+            aug[c * w + j] = t;
+        }
+        long long inv = pow_mod(aug[c * w + c], p - 2, p);
+        for (size_t j = 0; j < w; j++) {
+            aug[c * w + j] = aug[c * w + j] * inv % p;
+        }
+        for (size_t i = 0; i < n; i++) {
+            long long f = aug[i * w + c];
+            if (i != c && f) {
+                for (size_t j = 0; j < w; j++) {
+                    aug[i * w + j] = mod_p(aug[i * w + j] - f * aug[c * w + j] % p, p);
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            x[i * n + j] = aug[i * w + n + j];
+        }
+    }
+    return 1;
+}
+
+/* The integer of least magnitude with residues a[k] modulo INV_PRIMES[k] (Garner); 0 if it does
+ * not fit a long long. */
+static int crt3(const long long *a, long long *out)
+{
+    const long long p1 = INV_PRIMES[0], p2 = INV_PRIMES[1], p3 = INV_PRIMES[2];
+    long long t2 = mod_p(a[1] - a[0], p2) * pow_mod(p1, p2 - 2, p2) % p2;
+    wide x12 = (wide)a[0] + (wide)p1 * t2, p12 = (wide)p1 * p2;
+    long long r3 = (long long)(x12 % p3), inv12 = pow_mod((long long)(p12 % p3), p3 - 2, p3);
+    long long t3 = mod_p(a[2] - r3, p3) * inv12 % p3;
+    wide x = x12 + p12 * t3, prod = p12 * p3;
+    if (x > prod / 2) {
+        x -= prod;
+    }
+    if (x < LLONG_MIN || x > LLONG_MAX) {
+        return 0;
+    }
+    *out = (long long)x;
+    return 1;
+}
+
+/* M X == 1 exactly (128-bit accumulation, overflow-checked). */
+static int is_inverse(const qp_imat *M, const qp_imat *X)
+{
+    size_t n = M->rows;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            wide acc = 0;
+            for (size_t k = 0; k < n; k++) {
+                if (__builtin_add_overflow(acc, (wide)AT(M, i, k) * AT(X, k, j), &acc)) {
+                    return 0;
+                }
+            }
+            if (acc != (i == j)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
 qp_status qp_imat_inverse(const qp_imat *M, qp_imat *Minv)
 {
     if (!valid(M) || !Minv || M->rows != M->cols) {
         return QP_ERR_USAGE;
     }
-    size_t n = M->rows, rank;
-    qp_imat h = {0}, w = {0};
-    qp_status st;
-    if ((st = copy(M, &h)) != QP_OK || (st = qp_imat_identity(&w, n)) != QP_OK) {
-        goto fail;
+    size_t n = M->rows;
+    if (n > SIZE_MAX / 2 / sizeof(long long) / (n ? 3 * n : 1)) {
+        return QP_ERR_NOMEM;
     }
-    /* U M = H with U unimodular; M is unimodular exactly when its Hermite form is the identity,
-     * and then U = M^-1. */
+    qp_imat x = {0};
+    long long *aug = malloc((n ? 2 * n * n : 1) * sizeof *aug);
+    long long *res = malloc((n ? 3 * n * n : 1) * sizeof *res);
+    qp_status st = QP_ERR_NOMEM;
+    if (!aug || !res || qp_imat_alloc(&x, n, n) != QP_OK) {
+        goto done;
+    }
     st = QP_ERR_NUMERIC;
-    if (!hermite(&h, &w, &rank) || rank != n) {
-        goto fail;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (AT(&h, i, i) != 1) {
-            goto fail;
+    for (size_t k = 0; k < 3; k++) {
+        if (!inverse_mod(M, INV_PRIMES[k], aug, res + k * n * n)) {
+            goto done; /* det = 0 modulo a prime: not +-1 */
         }
     }
-    qp_imat_free(&h);
-    *Minv = w;
-    return QP_OK;
-fail:
-    qp_imat_free(&h), qp_imat_free(&w);
+    for (size_t e = 0; e < n * n; e++) {
+        const long long a[3] = {res[e], res[n * n + e], res[2 * n * n + e]};
+        if (!crt3(a, &x.a[e])) {
+            goto done;
+        }
+    }
+    if (!is_inverse(M, &x)) {
+        goto done; /* |det| != 1, or the inverse does not fit a long long */
+    }
+    *Minv = x;
+    x = (qp_imat){0};
+    st = QP_OK;
+done:
+    free(aug), free(res);
+    qp_imat_free(&x);
     return st;
 }
 

@@ -1,5 +1,6 @@
 /* qpsim command line: a thin client that reads files, calls libqpsim and prints the results. */
 #include "qpsim/qpsim.h"
+#include "qpsim/strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -151,6 +152,83 @@ static int parse_args(int argc, char **argv, cli *a)
     return 0;
 }
 
+/* Prints a report string, or says that it could not be made. */
+static int emit(char *out, int json)
+{
+    if (!out) {
+        fprintf(stderr, "qpsim: error: out of memory while writing the report\n");
+        return QP_ERR_NUMERIC;
+    }
+    fputs(out, stdout);
+    if (json) {
+        fputc('\n', stdout);
+    }
+    free(out);
+    return 0;
+}
+
+/* qpsim check: the circuit view, with its modes when the circuit can be quantized. */
+static int check(const cli *a, const qp_circuit *c)
+{
+    qp_diag qd = {0};
+    qp_modes *m = NULL;
+    qp_status qs = qp_quantize(c, &m, &qd);
+    int rc;
+    if (a->json) {
+        rc = emit(qp_report_json(c, a->file, m, NULL), 1);
+    } else {
+        qp_strbuf b = {0};
+        char *t = qp_report_circuit_text(c);
+        char *mt = m ? qp_report_modes_text(c, m, NULL) : NULL;
+        qp_sb_puts(&b, t ? t : "");
+        if (mt) {
+            qp_sb_puts(&b, mt);
+        } else if (qs != QP_OK && qd.count > 0) {
+            qp_sb_printf(&b, "modes: none (%s)\n", qd.items[0].msg);
+        }
+        free(t), free(mt);
+        rc = emit(qp_sb_take(&b), 0);
+    }
+    qp_modes_free(m);
+    qp_diag_clear(&qd);
+    return rc;
+}
+
+/* qpsim run: every analysis of the deck, then the report. */
+static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
+{
+    qp_diag d = {0};
+    qp_results res = {0};
+    qp_status st = qp_run_analyses(deck, a->ov, a->nov, c, &res, &d);
+    flush_diag(&d);
+    if (st != QP_OK) {
+        return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;
+    }
+    int rc;
+    if (a->json) {
+        rc = emit(qp_report_json(c, a->file, res.modes, &res), 1);
+    } else {
+        qp_strbuf b = {0};
+        char *t = qp_report_circuit_text(c);
+        char *mt = res.modes ? qp_report_modes_text(c, res.modes, res.cut) : NULL;
+        char *rt = qp_report_results_text(c, &res);
+        qp_sb_puts(&b, t ? t : "");
+        qp_sb_puts(&b, mt ? mt : "");
+        qp_sb_puts(&b, rt ? rt : "");
+        free(t), free(mt), free(rt);
+        rc = emit(qp_sb_take(&b), 0);
+    }
+    for (size_t i = 0; i < res.n; i++) {
+        if (!res.r[i].computed) {
+            fprintf(stderr, "qpsim: note: %s (line %d) is read and checked but not computed by "
+                            "this version\n",
+                    res.r[i].kind == QP_AN_BANDS ? ".bands" : ".tran", res.r[i].loc.line);
+        }
+    }
+    qp_results_free(&res);
+    return rc;
+}
+
 static int run(const cli *a)
 {
     qp_diag d = {0};
@@ -178,22 +256,10 @@ static int run(const cli *a)
     if (strcmp(a->cmd, "dual") == 0) {
         fprintf(stderr, "qpsim: error: 'dual' is not available in this version yet\n");
         rc = QP_ERR_USAGE;
+    } else if (strcmp(a->cmd, "check") == 0) {
+        rc = check(a, c);
     } else {
-        char *out = a->json ? qp_report_json(c, a->file) : qp_report_circuit_text(c);
-        if (!out) {
-            fprintf(stderr, "qpsim: error: out of memory while writing the report\n");
-            rc = QP_ERR_NUMERIC;
-        } else {
-            fputs(out, stdout);
-            if (a->json) {
-                fputc('\n', stdout);
-            }
-            free(out);
-        }
-        if (!a->json && strcmp(a->cmd, "run") == 0 && c->nanalyses > 0) {
-            fprintf(stderr, "qpsim: note: this version reads and checks analyses but does not "
-                            "compute them yet\n");
-        }
+        rc = run_analyses(a, deck, c);
     }
     qp_circuit_free(c);
     qp_deck_free(deck);

@@ -365,13 +365,43 @@ static void analysis_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_analy
     }
 }
 
-static void circuit_json(jctx *j, cJSON *o, const qp_circuit *c)
+static void modes_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_modes *m,
+                       const int *cut)
+{
+    cJSON *ms = arr(j, o, "modes");
+    for (size_t i = 0; ms && m && i < m->n; i++) {
+        cJSON *x = cJSON_CreateObject();
+        push(j, ms, x);
+        if (j->fail) {
+            return;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "m%zu", i + 1);
+        str(j, x, "name", name);
+        str(j, x, "kind", m->kind[i] == QP_MODE_CHARGE    ? "periodic"
+                          : m->kind[i] == QP_MODE_FLUXOID ? "periodic-charge"
+                          : m->kind[i] == QP_MODE_OSC     ? "extended"
+                                                          : "frozen");
+        str(j, x, "basis", qp_mode_kind_name(m->kind[i]));
+        num(j, x, "cutoff", cut ? cut[i] : 0);
+        cJSON *mp = obj(j, x, "phases");
+        for (size_t n = 1; mp && n < m->nnodes; n++) {
+            double v = m->map[i * m->nnodes + n];
+            if (fabs(v) > 1e-12) {
+                num(j, mp, c->node_names[n], v);
+            }
+        }
+    }
+}
+
+static void circuit_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_modes *m,
+                         const qp_results *res)
 {
     if (c->title) {
         str(j, o, "title", c->title);
     }
-    num(j, o, "dim", 0); /* no Hamiltonian is built by the circuit view */
-    arr(j, o, "modes");
+    num(j, o, "dim", res ? (double)res->dim : 0.0);
+    modes_json(j, o, c, m, res ? res->cut : NULL);
     cJSON *n = arr(j, o, "nodes");
     for (size_t i = 0; n && i < c->nnodes; i++) {
         push(j, n, cJSON_CreateString(c->node_names[i]));
@@ -418,7 +448,78 @@ static void circuit_json(jctx *j, cJSON *o, const qp_circuit *c)
     }
 }
 
-char *qp_report_json(const qp_circuit *c, const char *netlist_path)
+static const char *method_name(qp_eig_method k)
+{
+    static const char *const n[] = {"auto", "dense", "lanczos", "shift-invert"};
+    return n[k];
+}
+
+static cJSON *level_row(const double *E, int n)
+{
+    return cJSON_CreateDoubleArray(E, n);
+}
+
+static void result_json(jctx *j, cJSON *a, const qp_result *r)
+{
+    static const char *const types[] = {"spectrum", "sweep", "bands", "tran"};
+    cJSON *o = cJSON_CreateObject();
+    push(j, a, o);
+    if (j->fail) {
+        return;
+    }
+    str(j, o, "type", types[r->kind]);
+    if (!r->computed) {
+        cJSON *b = cJSON_AddBoolToObject(o, "computed", 0);
+        j->fail |= b == NULL;
+        return;
+    }
+    str(j, o, "unit", "GHz");
+    if (r->param) {
+        cJSON *sw = obj(j, o, "sweep");
+        if (sw) {
+            str(j, sw, "param", r->param);
+            cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
+            j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
+        }
+        cJSON *lv = arr(j, o, "levels");
+        for (size_t p = 0; lv && p < r->npoints; p++) {
+            push(j, lv, level_row(r->levels + p * (size_t)r->nlev, r->nlev));
+        }
+    } else {
+        cJSON *lv = level_row(r->levels, r->nlev);
+        j->fail |= !lv || !cJSON_AddItemToObject(o, "levels", lv);
+        cJSON *tr = arr(j, o, "transitions");
+        for (int k = 0; tr && k < r->nlev; k++) {
+            push(j, tr, cJSON_CreateNumber(r->levels[k] - r->levels[0]));
+        }
+        if (r->nlev > 1) {
+            num(j, o, "f01", r->levels[1] - r->levels[0]);
+        }
+        if (r->nlev > 2) {
+            num(j, o, "anharmonicity", r->levels[2] - 2.0 * r->levels[1] + r->levels[0]);
+        }
+    }
+    num(j, o, "dim", (double)r->dim[r->npoints - 1]);
+    cJSON *cu = cJSON_CreateIntArray(r->cut, (int)r->nmodes);
+    j->fail |= !cu || !cJSON_AddItemToObject(o, "cutoffs", cu);
+    cJSON *cv = obj(j, o, "convergence");
+    if (cv) {
+        num(j, cv, "tol_GHz", r->tol);
+        cJSON *b = cJSON_AddBoolToObject(cv, "checked", r->checked);
+        j->fail |= b == NULL;
+        if (r->checked) {
+            double dmax = 0.0;
+            for (size_t p = 0; p < r->npoints; p++) {
+                dmax = fmax(dmax, r->delta[p]);
+            }
+            num(j, cv, "delta_GHz", dmax);
+        }
+    }
+    str(j, o, "eigensolver", method_name(r->method));
+}
+
+char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_modes *m,
+                     const qp_results *res)
 {
     jctx j = {0};
     cJSON *root = cJSON_CreateObject();
@@ -429,10 +530,119 @@ char *qp_report_json(const qp_circuit *c, const char *netlist_path)
     str(&j, root, "netlist", netlist_path);
     cJSON *co = obj(&j, root, "circuit");
     if (co) {
-        circuit_json(&j, co, c);
+        circuit_json(&j, co, c, m, res);
     }
-    arr(&j, root, "analyses");
+    cJSON *an = arr(&j, root, "analyses");
+    for (size_t i = 0; an && res && i < res->n; i++) {
+        result_json(&j, an, &res->r[i]);
+    }
     char *s = j.fail ? NULL : cJSON_Print(root);
     cJSON_Delete(root);
     return s;
+}
+
+static void mode_phases(qp_strbuf *b, const qp_circuit *c, const qp_modes *m, size_t i)
+{
+    int first = 1;
+    for (size_t n = 1; n < m->nnodes; n++) {
+        double v = m->map[i * m->nnodes + n];
+        if (fabs(v) <= 1e-12) {
+            continue;
+        }
+        const char *sign = v < 0 ? "-" : first ? "" : "+";
+        double a = fabs(v);
+        if (fabs(a - 1.0) < 1e-12) {
+            qp_sb_printf(b, " %s phi(%s)", sign, c->node_names[n]);
+        } else {
+            qp_sb_printf(b, " %s %.6g phi(%s)", sign, a, c->node_names[n]);
+        }
+        first = 0;
+    }
+    if (first) {
+        qp_sb_puts(b, " (no node phase: a loop variable)");
+    }
+}
+
+char *qp_report_modes_text(const qp_circuit *c, const qp_modes *m, const int *cut)
+{
+    qp_strbuf b = {0};
+    qp_sb_printf(&b, "modes (%zu", m->n);
+    if (m->eliminated_loops || m->eliminated_cuts) {
+        qp_sb_printf(&b, "; eliminated: %zu capacitor-only loop%s, %zu capacitance-free cut set%s",
+                     m->eliminated_loops, m->eliminated_loops == 1 ? "" : "s",
+                     m->eliminated_cuts, m->eliminated_cuts == 1 ? "" : "s");
+    }
+    qp_sb_puts(&b, "):\n");
+    for (size_t i = 0; i < m->n; i++) {
+        qp_sb_printf(&b, "  m%-3zu %-10s", i + 1, qp_mode_kind_name(m->kind[i]));
+        if (cut && m->kind[i] == QP_MODE_CHARGE) {
+            qp_sb_printf(&b, " ncut=%-5d", cut[i]);
+        } else if (cut && m->kind[i] == QP_MODE_FLUXOID) {
+            qp_sb_printf(&b, " mcut=%-5d", cut[i]);
+        } else if (cut && m->kind[i] == QP_MODE_OSC) {
+            qp_sb_printf(&b, " nho=%-6d", cut[i]);
+        } else {
+            qp_sb_puts(&b, "           ");
+        }
+        qp_sb_puts(&b, " flux =");
+        mode_phases(&b, c, m, i);
+        qp_sb_putc(&b, '\n');
+    }
+    return qp_sb_take(&b);
+}
+
+char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
+{
+    qp_strbuf b = {0};
+    for (size_t i = 0; i < res->n; i++) {
+        const qp_result *r = &res->r[i];
+        const char *file = c->files[r->loc.file];
+        if (!r->computed) {
+            qp_sb_printf(&b, "\n%s (%s:%d): not computed by this version\n",
+                         analysis_word(r->kind), file, r->loc.line);
+            continue;
+        }
+        qp_sb_printf(&b, "\nspectrum (%s:%d), GHz", file, r->loc.line);
+        if (r->checked) {
+            double dmax = 0.0;
+            for (size_t p = 0; p < r->npoints; p++) {
+                dmax = fmax(dmax, r->delta[p]);
+            }
+            qp_sb_printf(&b, ", converged: levels changed by %.2g GHz (tol %.2g) when the basis "
+                         "grew", dmax, r->tol);
+        } else {
+            qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
+        }
+        qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->dim[r->npoints - 1],
+                     method_name(r->method));
+        if (r->param) {
+            qp_sb_printf(&b, "  %-14s", r->param);
+            for (int k = 0; k < r->nlev; k++) {
+                qp_sb_printf(&b, "  %16s%-2d", "E", k);
+            }
+            qp_sb_putc(&b, '\n');
+            for (size_t p = 0; p < r->npoints; p++) {
+                qp_sb_printf(&b, "  %-14.9g", r->values[p]);
+                for (int k = 0; k < r->nlev; k++) {
+                    qp_sb_printf(&b, "  %18.10f", r->levels[p * (size_t)r->nlev + (size_t)k]);
+                }
+                qp_sb_putc(&b, '\n');
+            }
+            continue;
+        }
+        qp_sb_puts(&b, "  level          E [GHz]      E - E0 [GHz]\n");
+        for (int k = 0; k < r->nlev; k++) {
+            qp_sb_printf(&b, "  %5d  %16.10f  %16.10f\n", k, r->levels[k],
+                         r->levels[k] - r->levels[0]);
+        }
+        if (r->nlev > 1) {
+            qp_sb_printf(&b, "  f01 = %.10f GHz", r->levels[1] - r->levels[0]);
+        }
+        if (r->nlev > 2) {
+            qp_sb_printf(&b, "   anharmonicity f12 - f01 = %.10f GHz",
+                         r->levels[2] - 2.0 * r->levels[1] + r->levels[0]);
+        }
+        qp_sb_putc(&b, '\n');
+    }
+    return qp_sb_take(&b);
 }

@@ -37,7 +37,7 @@ int main(void)
     QP_CHECK(text && strstr(text, "loop 1: f = 0.3   +B1 -B2"), "text: loop");
     QP_CHECK(text && strstr(text, "node 1: ng = 0.1"), "text: offset");
     free(text);
-    char *json = qp_report_json(c, "deck.cir");
+    char *json = qp_report_json(c, "deck.cir", NULL, NULL);
     cJSON *root = json ? cJSON_Parse(json) : NULL;
     QP_CHECK(root != NULL, "JSON parses");
     cJSON *circ = cJSON_GetObjectItem(root, "circuit");

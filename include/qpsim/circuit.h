@@ -67,6 +67,8 @@ typedef struct {
     qp_analysis_kind kind;
     qp_loc loc;
     int levels;        /* spectrum, bands */
+    double tol;        /* spectrum: convergence tolerance [GHz], 0 = default */
+    int ncut, mcut, nho; /* spectrum: fixed cutoffs (0 = automatic) */
     char *param;       /* sweep: parameter name (owned) */
     double start, stop;
     int points;        /* sweep points; bands q points */

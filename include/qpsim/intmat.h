@@ -36,10 +36,11 @@ qp_status qp_imat_mul(const qp_imat *A, const qp_imat *B, qp_imat *C);
 /* T = A^T. */
 qp_status qp_imat_transpose(const qp_imat *A, qp_imat *T);
 
-/* Smith-type diagonalisation L A R = S: L (rows x rows) and R (cols x cols) unimodular, S (the shape
+/* Smith-type diagonalisation L A R = S: L (rows x rows) and R (cols x cols) unimodular, S (shape
  * of A) diagonal with non-negative entries, the first *rank entries non-zero and the rest zero.
  * The divisibility chain is not enforced (the entries are invariant factors only up to
- * regrouping of prime powers). `rank` may be NULL. */
+ * regrouping of prime powers). `rank` may be NULL. For totally unimodular A (graph loop
+ * matrices) every non-zero entry of S is 1 and, in practice, L and R have entries 0 and +-1. */
 qp_status qp_imat_smith(const qp_imat *A, qp_imat *L, qp_imat *S, qp_imat *R, size_t *rank);
 
 /* Exact inverse of a square unimodular matrix; QP_ERR_NUMERIC if |det M| != 1. */

@@ -7,7 +7,10 @@
 #include "qpsim/expr.h"
 #include "qpsim/lexer.h"
 #include "qpsim/netlist.h"
+#include "qpsim/quantize.h"
 #include "qpsim/report.h"
+#include "qpsim/run.h"
+#include "qpsim/spectrum.h"
 #include "qpsim/units.h"
 
 #endif

@@ -3,14 +3,24 @@
 #define QPSIM_REPORT_H
 
 #include "qpsim/circuit.h"
+#include "qpsim/quantize.h"
+#include "qpsim/run.h"
 
 /* The circuit view of `qpsim check`: elements in SI and as energies, nodes, loops, offsets,
  * parameters and requested analyses. Returns a malloc'd string or NULL when out of memory. */
 char *qp_report_circuit_text(const qp_circuit *c);
 
-/* The whole JSON document of SPEC §5 for a circuit with no analysis results yet:
- * {"qpsim", "netlist", "circuit": {...}, "analyses": []}. Returns a malloc'd string or NULL. */
-char *qp_report_json(const qp_circuit *c, const char *netlist_path);
+/* The modes of a quantized circuit, one line each: kind, basis, cutoff (cut may be NULL) and the
+ * combination of node phases the mode's flux is. Returns a malloc'd string or NULL. */
+char *qp_report_modes_text(const qp_circuit *c, const qp_modes *m, const int *cut);
+
+/* Tables of computed analyses (levels, transitions, f01, anharmonicity, convergence, sweeps). */
+char *qp_report_results_text(const qp_circuit *c, const qp_results *res);
+
+/* The whole JSON document of SPEC §5: {"qpsim", "netlist", "circuit": {...}, "analyses": [...]}.
+ * m and res may be NULL (no modes, no results). Returns a malloc'd string or NULL. */
+char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_modes *m,
+                     const qp_results *res);
 
 /* Formats v with an engineering prefix and unit, e.g. "64.567 fF", into buf. */
 void qp_report_si(char *buf, size_t len, double v, const char *unit);

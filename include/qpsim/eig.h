@@ -1,0 +1,78 @@
+/* Lowest eigenpairs of sparse Hermitian matrices: dense LAPACK, ARPACK Lanczos, shift-invert. */
+#ifndef QPSIM_EIG_H
+#define QPSIM_EIG_H
+
+#include "qpsim/diag.h"
+
+#include <stddef.h>
+
+/* Sparse Hermitian matrix in compressed sparse column form holding BOTH triangles.
+ * Entry k of column j is H(rowind[k], j) = re[k] + i im[k], for colptr[j] <= k < colptr[j+1]. */
+typedef struct {
+    size_t n, nnz;
+    size_t *colptr; /* n+1 */
+    size_t *rowind; /* nnz, sorted within each column, no duplicates */
+    double *re;     /* nnz */
+    double *im;     /* nnz, or NULL when the matrix is real symmetric */
+} qp_sparse;
+
+typedef enum {
+    QP_EIG_AUTO,         /* dense up to dense_max, else shift-invert, else Lanczos */
+    QP_EIG_DENSE,        /* LAPACK dsyevr / zheevr on the full matrix */
+    QP_EIG_LANCZOS,      /* ARPACK dsaupd "SA" / znaupd "SR" on H itself */
+    QP_EIG_SHIFT_INVERT  /* ARPACK mode 3 on (H - sigma I)^-1, factorized by CHOLMOD */
+} qp_eig_method;
+
+typedef struct {
+    int nev;          /* number of lowest eigenvalues wanted */
+    int want_vectors; /* also return eigenvectors */
+    double tol;       /* relative tolerance for ARPACK (default 1e-12; 0 = machine precision) */
+    int maxiter;      /* ARPACK restarts (default 10000) */
+    size_t dense_max; /* AUTO uses dense LAPACK up to this dimension (default 1500) */
+    qp_eig_method method;
+    /* Additions to the basic interface: */
+    int ncv;          /* ARPACK basis size; 0 = max(2 nev + 1, 20) clipped to n */
+    double resid_tol; /* fail when max_residual exceeds this (default 1e-6) */
+    int have_sigma;   /* shift-invert: try `sigma` first (e.g. from a previous sweep point) */
+    double sigma;
+} qp_eig_opts;
+
+/* Fills *o with the defaults above (nev = 1, no vectors, QP_EIG_AUTO). */
+void qp_eig_opts_default(qp_eig_opts *o);
+
+typedef struct {
+    qp_eig_method used;  /* the method that produced the result (AUTO resolved) */
+    int iterations;      /* ARPACK restarts (0 for dense) */
+    int nconv;           /* converged Ritz pairs reported by ARPACK (nev for dense) */
+    double max_residual; /* max ||H v - lambda v|| / max(1, ||H||_1) over returned pairs */
+    /* Additions: */
+    double sigma;        /* shift used by shift-invert (0 otherwise) */
+    int factorizations;  /* CHOLMOD factorization attempts (shift lowered after each failure) */
+    int fell_back;       /* AUTO: shift-invert could not factorize and Lanczos was used */
+} qp_eig_info;
+
+/* Lowest `nev` eigenvalues of H in ascending order into evals[nev]; if want_vectors, the
+ * eigenvectors into vecs (n*nev complex values, column-major, interleaved re/im: 2*n*nev doubles;
+ * may be NULL otherwise). Each vector has unit norm and its largest-magnitude component real and
+ * positive. `o` may be NULL (defaults, nev = 1); `info`, `err` may be NULL.
+ * Returns QP_OK, QP_ERR_NUMERIC (no convergence, singular factorization, residual above
+ * resid_tol; message in err), QP_ERR_USAGE (bad arguments, malformed or non-Hermitian matrix,
+ * nev >= n for the sparse methods) or QP_ERR_NOMEM. Never prints. The caller owns every buffer.
+ * Not reentrant for the ARPACK paths: ARPACK keeps its reverse-communication state in Fortran
+ * SAVE variables, so two threads must not run sparse solves at the same time. */
+qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,
+                        qp_eig_info *info, char *err, size_t errlen);
+
+/* Builds a qp_sparse from unsorted COO triplets (duplicates summed in input order, explicit zeros
+ * kept so the pattern is stable along a sweep). `im` may be NULL (real matrix). Writes *out only
+ * on success; the caller frees it with qp_sparse_free. QP_ERR_USAGE on an index >= n. */
+qp_status qp_sparse_from_triplets(size_t n, size_t nnz, const size_t *row, const size_t *col,
+                                  const double *re, const double *im, qp_sparse *out);
+
+/* Frees the arrays of *s and zeroes it; NULL is fine. */
+void qp_sparse_free(qp_sparse *s);
+
+/* Name of a method ("auto", "dense", "lanczos", "shift-invert"). */
+const char *qp_eig_method_name(qp_eig_method m);
+
+#endif

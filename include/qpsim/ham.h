@@ -1,0 +1,23 @@
+/* Hamiltonian assembly: the modes of a quantized circuit in their bases, as a sparse matrix. */
+#ifndef QPSIM_HAM_H
+#define QPSIM_HAM_H
+
+#include "qpsim/eig.h"
+#include "qpsim/quantize.h"
+
+/* Basis size of mode i for cutoff c: charge/fluxoid 2c+1 states (n in [-c, c]), oscillator c
+ * states, frozen 1. */
+size_t qp_ham_mode_dim(qp_mode_kind k, int c);
+
+/* Zero-point phase of an oscillator mode: phi_zpf = (Ac/(2 Lm))^(1/4). */
+double qp_ham_osc_zpf(const qp_modes *m, size_t i);
+
+#define QP_HAM_MAX_ENTRIES ((size_t)300000000) /* refuse larger assemblies */
+
+/* Assembles H on the product basis with cutoffs cut[i] (mode 0 is the slowest index). *H
+ * receives both triangles; it is real (im == NULL) when no entry has an imaginary part.
+ * QP_ERR_NUMERIC with a message in err when the matrix would be too large. */
+qp_status qp_ham_assemble(const qp_modes *m, const int *cut, qp_sparse *H, char *err,
+                          size_t errlen);
+
+#endif

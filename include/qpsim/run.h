@@ -1,0 +1,43 @@
+/* Running the analyses of a deck: spectra (single or swept over a .param). */
+#ifndef QPSIM_RUN_H
+#define QPSIM_RUN_H
+
+#include "qpsim/circuit.h"
+#include "qpsim/quantize.h"
+#include "qpsim/spectrum.h"
+
+typedef struct {
+    qp_analysis_kind kind;
+    int computed;       /* 0 for analyses this version does not compute yet */
+    qp_loc loc;
+    /* spectrum */
+    char *param;        /* swept parameter, or NULL (owned) */
+    size_t npoints;     /* 1 without a sweep */
+    double *values;     /* sweep values (owned) */
+    int nlev;
+    double *levels;     /* npoints x nlev, GHz (owned) */
+    double *delta;      /* per point: last change when cutoffs grew, GHz (owned) */
+    int checked;        /* convergence was measured (automatic cutoffs) */
+    double tol;
+    size_t *dim;        /* per point (owned) */
+    size_t nmodes;
+    int *cut;           /* cutoffs of the last point (owned) */
+    qp_eig_method method;
+} qp_result;
+
+typedef struct {
+    qp_modes *modes;    /* modes of the nominal circuit when a spectrum was asked (owned) */
+    int *cut;           /* cutoffs of the first spectrum's nominal point (owned) */
+    size_t dim;
+    qp_result *r;
+    size_t n;
+} qp_results;
+
+/* Runs every analysis of c (elaborated from deck with the overrides ov) in deck order. A sweep
+ * re-elaborates the deck at each point. Numerical failures return QP_ERR_NUMERIC with a message
+ * in d; results computed before the failure are freed. */
+qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
+                          const qp_circuit *c, qp_results *out, qp_diag *d);
+void qp_results_free(qp_results *r);
+
+#endif

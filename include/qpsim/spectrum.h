@@ -1,0 +1,39 @@
+/* Spectrum of a quantized circuit with automatic basis truncation and a convergence report. */
+#ifndef QPSIM_SPECTRUM_H
+#define QPSIM_SPECTRUM_H
+
+#include "qpsim/eig.h"
+#include "qpsim/quantize.h"
+
+typedef struct {
+    int levels;         /* eigenvalues wanted (default 6) */
+    double tol;         /* GHz: the wanted levels must change less than this when every cutoff
+                           grows (default 1e-8) */
+    int cut_charge;     /* > 0: fixed charge cutoff ncut (n in [-ncut, ncut]); 0: automatic */
+    int cut_fluxoid;    /* > 0: fixed fluxoid cutoff mcut; 0: automatic */
+    int cut_osc;        /* > 0: fixed number of oscillator states; 0: automatic */
+    size_t max_dim;     /* automatic growth stops here (default 4e6) */
+} qp_spectrum_opts;
+
+void qp_spectrum_opts_default(qp_spectrum_opts *o);
+
+typedef struct {
+    int nlev;
+    double *E;        /* nlev eigenvalues, ascending, GHz (owned) */
+    double delta;     /* max change of the wanted levels at the last growth step, GHz */
+    int checked;      /* delta was measured (automatic cutoffs) */
+    size_t dim;
+    size_t nmodes;
+    int *cut;         /* cutoff per mode (owned) */
+    int steps;        /* solves done */
+    qp_eig_info info;
+} qp_spectrum;
+
+/* Lowest levels of the modes' Hamiltonian. With automatic cutoffs, grows every cutoff until the
+ * wanted levels change by less than tol; QP_ERR_NUMERIC with a message in err when that needs
+ * more than max_dim states or the eigensolver fails. */
+qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                              char *err, size_t errlen);
+void qp_spectrum_clear(qp_spectrum *s);
+
+#endif

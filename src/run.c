@@ -1,0 +1,194 @@
+/* Analyses driver: quantize, solve with convergence control, repeat along a sweep. */
+#include "qpsim/run.h"
+
+#include "vec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *fname(const qp_circuit *c, qp_loc loc)
+{
+    return loc.file >= 0 && (size_t)loc.file < c->nfiles ? c->files[loc.file] : NULL;
+}
+
+static void spectrum_opts(const qp_analysis *an, qp_spectrum_opts *o)
+{
+    qp_spectrum_opts_default(o);
+    o->levels = an->levels;
+    if (an->tol > 0.0) {
+        o->tol = an->tol;
+    }
+    o->cut_charge = an->ncut;
+    o->cut_fluxoid = an->mcut;
+    o->cut_osc = an->nho;
+}
+
+/* Spectrum of one circuit for its analysis number k; fills point p of r. */
+static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, size_t p,
+                                qp_modes **keep, qp_diag *d, const char *where)
+{
+    const qp_analysis *an = &c->analyses[k];
+    qp_modes *m = NULL;
+    qp_status st = qp_quantize(c, &m, d);
+    if (st != QP_OK) {
+        return st;
+    }
+    qp_spectrum_opts o;
+    spectrum_opts(an, &o);
+    qp_spectrum s;
+    char err[512] = "";
+    st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+    if (st != QP_OK) {
+        qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+                    "%s%s%s", where, where[0] ? ": " : "", err[0] ? err : qp_status_str(st));
+        qp_modes_free(m);
+        return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
+    }
+    if (p == 0) {
+        r->nlev = s.nlev;
+        r->levels = calloc(r->npoints * (size_t)s.nlev, sizeof *r->levels);
+        r->nmodes = s.nmodes;
+        r->checked = s.checked;
+        r->tol = o.tol;
+    }
+    free(r->cut);
+    r->cut = s.cut;
+    s.cut = NULL;
+    r->method = s.info.used;
+    if (!r->levels || s.nlev != r->nlev) {
+        qp_spectrum_clear(&s);
+        qp_modes_free(m);
+        if (r->levels) {
+            qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+                        "%s: the basis changed size along the sweep", where);
+            return QP_ERR_NUMERIC;
+        }
+        return QP_ERR_NOMEM;
+    }
+    memcpy(r->levels + p * (size_t)s.nlev, s.E, (size_t)s.nlev * sizeof *s.E);
+    r->delta[p] = s.delta;
+    r->dim[p] = s.dim;
+    qp_spectrum_clear(&s);
+    if (keep && !*keep) {
+        *keep = m;
+    } else {
+        qp_modes_free(m);
+    }
+    return QP_OK;
+}
+
+static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t nov,
+                              const qp_circuit *c, size_t k, const qp_analysis *sweep,
+                              qp_results *res, qp_result *r, qp_diag *d)
+{
+    r->npoints = sweep ? (size_t)sweep->points : 1;
+    r->values = calloc(r->npoints, sizeof *r->values);
+    r->delta = calloc(r->npoints, sizeof *r->delta);
+    r->dim = calloc(r->npoints, sizeof *r->dim);
+    if (!r->values || !r->delta || !r->dim) {
+        return QP_ERR_NOMEM;
+    }
+    if (!sweep) {
+        qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, d, "");
+        if (st == QP_OK && !res->cut) {
+            res->dim = r->dim[0];
+            res->cut = malloc((r->nmodes ? r->nmodes : 1) * sizeof *res->cut);
+            if (!res->cut) {
+                return QP_ERR_NOMEM;
+            }
+            memcpy(res->cut, r->cut, r->nmodes * sizeof *res->cut);
+        }
+        return st;
+    }
+    if (!(r->param = malloc(strlen(sweep->param) + 1))) {
+        return QP_ERR_NOMEM;
+    }
+    strcpy(r->param, sweep->param);
+    qp_override *all = calloc(nov + 1, sizeof *all);
+    if (!all) {
+        return QP_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nov; i++) {
+        if (!qp_ieq(ov[i].name, sweep->param)) {
+            all[n++] = ov[i];
+        }
+    }
+    qp_status st = QP_OK;
+    char value[64], where[128];
+    all[n] = (qp_override){sweep->param, value};
+    for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
+        double x = r->npoints == 1 ? sweep->start
+                                   : sweep->start + (sweep->stop - sweep->start) * (double)p /
+                                                        (double)(r->npoints - 1);
+        r->values[p] = x;
+        snprintf(value, sizeof value, "%.17g", x);
+        snprintf(where, sizeof where, "at %s = %.9g", sweep->param, x);
+        qp_circuit *cp = NULL;
+        st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
+        if (st == QP_OK) {
+            st = spectrum_point(cp, k, r, p, res->modes ? NULL : &res->modes, d, where);
+        }
+        qp_circuit_free(cp);
+    }
+    free(all);
+    return st;
+}
+
+qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
+                          const qp_circuit *c, qp_results *out, qp_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    const qp_analysis *sweep = NULL;
+    for (size_t k = 0; k < c->nanalyses; k++) {
+        const qp_analysis *an = &c->analyses[k];
+        if (an->kind != QP_AN_SWEEP) {
+            continue;
+        }
+        if (sweep) {
+            qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+                        "only one .sweep per deck is supported in this version");
+            qp_diag_add(d, QP_SEV_NOTE, fname(c, sweep->loc), sweep->loc.line, sweep->loc.col,
+                        "the first .sweep is here");
+            return QP_ERR_INPUT;
+        }
+        sweep = an;
+    }
+    qp_status st = QP_OK;
+    for (size_t k = 0; k < c->nanalyses && st == QP_OK; k++) {
+        const qp_analysis *an = &c->analyses[k];
+        if (an->kind == QP_AN_SWEEP) {
+            continue;
+        }
+        qp_result r = {0};
+        r.kind = an->kind;
+        r.loc = an->loc;
+        if (an->kind == QP_AN_SPECTRUM) {
+            r.computed = 1;
+            st = run_spectrum(deck, ov, nov, c, k, sweep, out, &r, d);
+        }
+        if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
+            free(r.param), free(r.values), free(r.levels), free(r.delta), free(r.dim);
+            free(r.cut);
+            st = QP_ERR_NOMEM;
+        }
+    }
+    if (st != QP_OK) {
+        qp_results_free(out);
+    }
+    return st;
+}
+
+void qp_results_free(qp_results *res)
+{
+    for (size_t i = 0; i < res->n; i++) {
+        qp_result *r = &res->r[i];
+        free(r->param), free(r->values), free(r->levels), free(r->delta), free(r->dim);
+        free(r->cut);
+    }
+    free(res->r);
+    qp_modes_free(res->modes);
+    free(res->cut);
+    memset(res, 0, sizeof *res);
+}
