@@ -1,4 +1,4 @@
-/* libFuzzer target: the whole front end (lex, parse, elaborate, check, report) on one input. */
+/* libFuzzer target: the front end (lex, parse, elaborate, check), quantization and the reports. */
 #include "qpsim/qpsim.h"
 
 #include <stdint.h>
@@ -44,8 +44,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         qp_circuit *c = NULL;
         qp_override ov = {"a", "{2*b}"};
         if (qp_circuit_elaborate(deck, &ov, size % 2, &c, &d) == QP_OK) {
+            qp_modes *modes = NULL;
+            if (c->nelem <= 64) { /* quantization of random small topologies */
+                qp_quantize(c, &modes, &d);
+            }
             free(qp_report_circuit_text(c));
-            free(qp_report_json(c, "fuzz.cir", NULL, NULL));
+            free(qp_report_json(c, "fuzz.cir", modes, NULL));
+            if (modes) {
+                free(qp_report_modes_text(c, modes, NULL));
+            }
+            qp_modes_free(modes);
         }
         qp_circuit_free(c);
     }

@@ -1723,8 +1723,12 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
         E.c->params[i].loc = E.global.e[i].loc;
         E.c->nparams++;
     }
-    if (E.st == QP_OK && d->errors == 0) { /* after earlier errors the graph is incomplete */
+    if (E.st == QP_OK && d->errors == 0) {
         qp_circuit_check(E.c, d);
+    } else if (E.st == QP_OK) {
+        /* After earlier errors (also from parsing) the graph is incomplete: it is not checked,
+         * so it must not be used either. */
+        E.st = QP_ERR_INPUT;
     }
 done:
     for (size_t i = 0; i < E.npk; i++) {

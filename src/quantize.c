@@ -1214,6 +1214,11 @@ qp_status qp_quantize(const qp_circuit *c, qp_modes **out, qp_diag *d)
     qp_modes *m = calloc(1, sizeof *m);
     double *Vd = NULL, *Vid = NULL, *Tn = NULL;
     size_t errors0 = d->errors;
+    if (c->nelem == 0) { /* an elaborated circuit never is empty; keep the library safe anyway */
+        free(m);
+        qp_diag_add(d, QP_SEV_ERROR, NULL, 0, 0, "the circuit has no elements");
+        return QP_ERR_INPUT;
+    }
     qp_status st = m ? collect_branches(&q) : QP_ERR_NOMEM;
     if (st == QP_OK && d->errors > errors0) {
         st = QP_ERR_INPUT;
