@@ -2,6 +2,8 @@
 #include "qpsim/qpsim.h"
 #include "qpsim/strbuf.h"
 
+#include "qp_config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,8 +272,18 @@ static int run(const cli *a)
     return rc;
 }
 
+#if QP_HAVE_OPENBLAS
+void openblas_set_num_threads(int n);
+#endif
+
 int main(int argc, char **argv)
 {
+#if QP_HAVE_OPENBLAS
+    /* Our BLAS calls are small (dense blocks, triangular solves): threads only add spinning
+     * (measured: 13x slower with the other core busy) and would make rounding depend on the
+     * thread count. */
+    openblas_set_num_threads(1);
+#endif
     cli a = {0};
     int rc = parse_args(argc, argv, &a);
     if (rc == 0) {

@@ -459,7 +459,7 @@ static cJSON *level_row(const double *E, int n)
     return cJSON_CreateDoubleArray(E, n);
 }
 
-static void result_json(jctx *j, cJSON *a, const qp_result *r)
+static void result_json(jctx *j, cJSON *a, const qp_result *r, char *const *node_name)
 {
     static const char *const types[] = {"spectrum", "sweep", "bands", "tran"};
     cJSON *o = cJSON_CreateObject();
@@ -498,6 +498,17 @@ static void result_json(jctx *j, cJSON *a, const qp_result *r)
         if (r->nlev > 2) {
             num(j, o, "anharmonicity", r->levels[2] - 2.0 * r->levels[1] + r->levels[0]);
         }
+        cJSON *cd = r->ndisp ? arr(j, o, "charge_dispersion") : NULL;
+        for (size_t k = 0; cd && k < r->ndisp; k++) {
+            cJSON *x = cJSON_CreateObject();
+            push(j, cd, x);
+            if (j->fail) {
+                return;
+            }
+            str(j, x, "node", node_name ? node_name[r->disp_node[k]] : "");
+            cJSON *e = cJSON_CreateDoubleArray(r->disp + k * (size_t)r->nlev, r->nlev);
+            j->fail |= !e || !cJSON_AddItemToObject(x, "eps", e);
+        }
     }
     num(j, o, "dim", (double)r->dim[r->npoints - 1]);
     cJSON *cu = cJSON_CreateIntArray(r->cut, (int)r->nmodes);
@@ -534,7 +545,7 @@ char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_mod
     }
     cJSON *an = arr(&j, root, "analyses");
     for (size_t i = 0; an && res && i < res->n; i++) {
-        result_json(&j, an, &res->r[i]);
+        result_json(&j, an, &res->r[i], c->node_names);
     }
     char *s = j.fail ? NULL : cJSON_Print(root);
     cJSON_Delete(root);
@@ -643,6 +654,14 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                          r->levels[2] - 2.0 * r->levels[1] + r->levels[0]);
         }
         qp_sb_putc(&b, '\n');
+        for (size_t k = 0; k < r->ndisp; k++) {
+            qp_sb_printf(&b, "  charge dispersion of island %s, E_m(ng=1/2) - E_m(ng=0) [GHz]:",
+                         c->node_names[r->disp_node[k]]);
+            for (int m = 0; m < r->nlev; m++) {
+                qp_sb_printf(&b, " %.6g", r->disp[k * (size_t)r->nlev + (size_t)m]);
+            }
+            qp_sb_putc(&b, '\n');
+        }
     }
     return qp_sb_take(&b);
 }

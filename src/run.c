@@ -3,6 +3,7 @@
 
 #include "vec.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,73 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     return QP_OK;
 }
 
+/* Levels of c with the offset of island `node` set to ng (other offsets unchanged). */
+static qp_status levels_with_offset(const qp_circuit *c, const qp_analysis *an, int node,
+                                    double ng, double *E, int nlev, qp_diag *d)
+{
+    qp_offset *off = malloc(c->noffsets * sizeof *off);
+    if (!off) {
+        return QP_ERR_NOMEM;
+    }
+    memcpy(off, c->offsets, c->noffsets * sizeof *off);
+    for (size_t i = 0; i < c->noffsets; i++) {
+        if (off[i].node == node) {
+            off[i].ng = ng;
+        }
+    }
+    qp_circuit cc = *c; /* shallow copy: only the offsets differ */
+    cc.offsets = off;
+    qp_modes *m = NULL;
+    qp_status st = qp_quantize(&cc, &m, d);
+    if (st == QP_OK) {
+        qp_spectrum_opts o;
+        spectrum_opts(an, &o);
+        /* The dispersion is a small difference of two levels: converge both tightly. */
+        o.tol = fmin(o.tol, 1e-11);
+        qp_spectrum s;
+        char err[512] = "";
+        st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+        if (st == QP_OK && s.nlev >= nlev) {
+            memcpy(E, s.E, (size_t)nlev * sizeof *E);
+        } else if (st == QP_OK) {
+            st = QP_ERR_NUMERIC;
+        } else {
+            qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+                        "charge dispersion: %s", err);
+        }
+        qp_spectrum_clear(&s);
+    }
+    qp_modes_free(m);
+    free(off);
+    return st;
+}
+
+static qp_status charge_dispersion(const qp_circuit *c, const qp_analysis *an, qp_result *r,
+                                   qp_diag *d)
+{
+    size_t n = c->noffsets;
+    int nl = r->nlev;
+    r->disp_node = malloc(n * sizeof *r->disp_node);
+    r->disp = malloc(n * (size_t)nl * sizeof *r->disp);
+    double *E0 = malloc((size_t)nl * sizeof *E0);
+    qp_status st = r->disp_node && r->disp && E0 ? QP_OK : QP_ERR_NOMEM;
+    for (size_t k = 0; k < n && st == QP_OK; k++) {
+        int node = c->offsets[k].node;
+        double *eps = r->disp + k * (size_t)nl;
+        st = levels_with_offset(c, an, node, 0.0, E0, nl, d);
+        if (st == QP_OK) {
+            st = levels_with_offset(c, an, node, 0.5, eps, nl, d);
+        }
+        for (int i = 0; i < nl && st == QP_OK; i++) {
+            eps[i] -= E0[i];
+        }
+        r->disp_node[k] = node;
+        r->ndisp = k + 1;
+    }
+    free(E0);
+    return st;
+}
+
 static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t nov,
                               const qp_circuit *c, size_t k, const qp_analysis *sweep,
                               qp_results *res, qp_result *r, qp_diag *d)
@@ -91,6 +159,9 @@ static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t
     }
     if (!sweep) {
         qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, d, "");
+        if (st == QP_OK && c->noffsets > 0) {
+            st = charge_dispersion(c, &c->analyses[k], r, d);
+        }
         if (st == QP_OK && !res->cut) {
             res->dim = r->dim[0];
             res->cut = malloc((r->nmodes ? r->nmodes : 1) * sizeof *res->cut);
@@ -170,7 +241,7 @@ qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov
         }
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
             free(r.param), free(r.values), free(r.levels), free(r.delta), free(r.dim);
-            free(r.cut);
+            free(r.cut), free(r.disp_node), free(r.disp);
             st = QP_ERR_NOMEM;
         }
     }
@@ -186,6 +257,7 @@ void qp_results_free(qp_results *res)
         qp_result *r = &res->r[i];
         free(r->param), free(r->values), free(r->levels), free(r->delta), free(r->dim);
         free(r->cut);
+        free(r->disp_node), free(r->disp);
     }
     free(res->r);
     qp_modes_free(res->modes);

@@ -8,7 +8,8 @@ conversion), each with its tolerance:
     * check: circuit.loops[0].branches = ["B1", "L1"]
     * check: circuit.nodes.length = 3
 
-A path is dot-separated; `[NAME]` selects the array member whose "name" (or "node") is NAME,
+Paths that start with `analyses` are looked up in the document of `qpsim run --json` (the
+analyses are computed); the others in `qpsim check --json`. A path is dot-separated; `[NAME]` selects the array member whose "name" (or "node") is NAME,
 `[3]` an index, `.length` an array length. Without rtol/atol the comparison is exact.
 `* text:` lines must appear verbatim in the text output of `qpsim check`."""
 import json
@@ -59,6 +60,7 @@ def run_deck(exe, path):
     if r.returncode != 0:
         return ["exit status %d: %s" % (r.returncode, r.stderr.strip()[:500])]
     doc = json.loads(r.stdout)
+    run_doc = None
     text = None
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -66,8 +68,16 @@ def run_deck(exe, path):
             m = CHECK.match(s)
             if m:
                 key, want, kind, tol = m.group(1), json.loads(m.group(2)), m.group(3), m.group(4)
+                if key.startswith("analyses") and run_doc is None:
+                    rr = subprocess.run([exe, "run", "--json", name], cwd=folder,
+                                        capture_output=True, text=True, timeout=600)
+                    if rr.returncode != 0:
+                        problems.append("run: exit status %d: %s"
+                                        % (rr.returncode, rr.stderr.strip()[:500]))
+                        break
+                    run_doc = json.loads(rr.stdout)
                 try:
-                    got = select(doc, key)
+                    got = select(run_doc if key.startswith("analyses") else doc, key)
                 except (KeyError, IndexError, TypeError) as e:
                     problems.append("%s: missing (%s)" % (key, e))
                     continue

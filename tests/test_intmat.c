@@ -715,6 +715,42 @@ static void test_kernel(void)
     qp_imat_free(&K);
 }
 
+/* Random real matrices M = W C (W diagonal, irrational-looking positive weights; C small integer,
+ * often rank-deficient): ker M = ker C, whose saturated basis is also given exactly by the last
+ * columns of R in the Smith form L C R = S. */
+static void test_kernel_random(void)
+{
+    unsigned long long s = 5150;
+    int bad = 0, nontrivial = 0;
+    for (int k = 0; k < NRANDOM; k++) {
+        size_t m = (size_t)rng_int(&s, 1, 5), r = (size_t)rng_int(&s, 1, 5);
+        qp_imat C = mk(m, r, NULL), L = {0}, S = {0}, R = {0};
+        double M[25];
+        for (size_t i = 0; i < m; i++) {
+            double w = 0.1 + 10.0 * rng_unit(&s);
+            for (size_t j = 0; j < r; j++) {
+                C.a[i * r + j] = rng_int(&s, -2, 2);
+                M[i * r + j] = w * (double)C.a[i * r + j];
+            }
+        }
+        size_t rank = 0;
+        int ok = qp_imat_smith(&C, &L, &S, &R, &rank) == QP_OK;
+        long long basis[25];
+        for (size_t v = rank; ok && v < r; v++) {
+            for (size_t j = 0; j < r; j++) {
+                basis[(v - rank) * r + j] = at(&R, j, v);
+            }
+        }
+        ok = ok && kernel_is(M, m, r, basis, r - rank);
+        bad += !ok;
+        nontrivial += rank < r;
+        qp_imat_free(&C), qp_imat_free(&L), qp_imat_free(&S), qp_imat_free(&R);
+    }
+    QP_CHECK(bad == 0 && nontrivial > NRANDOM / 4,
+             "%d random W C (%d with a kernel): int_kernel = exact kernel lattice (%d bad)", NRANDOM,
+             nontrivial, bad);
+}
+
 /* Weighted graph Laplacians: kernel = indicator vectors of the connected components. */
 static void test_kernel_laplacian(void)
 {
@@ -833,6 +869,7 @@ int main(void)
     test_saturate();
     test_complete_rows();
     test_kernel();
+    test_kernel_random();
     test_kernel_laplacian();
     test_overflow();
     return tap_done();

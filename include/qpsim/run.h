@@ -23,6 +23,11 @@ typedef struct {
     size_t nmodes;
     int *cut;           /* cutoffs of the last point (owned) */
     qp_eig_method method;
+    /* charge dispersion per island with a .ng offset (unswept spectra): eps_m = E_m(ng = 1/2)
+     * - E_m(ng = 0) on that island, the other offsets as given */
+    size_t ndisp;
+    int *disp_node;     /* node index per island (owned) */
+    double *disp;       /* ndisp x nlev, GHz (owned) */
 } qp_result;
 
 typedef struct {
