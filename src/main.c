@@ -196,6 +196,50 @@ static int check(const cli *a, const qp_circuit *c)
     return rc;
 }
 
+/* Writes text to DIR/NAME; returns 0 or reports the failure. */
+static int write_file(const char *dir, const char *name, const char *text)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    if (!path) {
+        return -1;
+    }
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    int ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0) {
+        ok = 0;
+    }
+    if (!ok) {
+        fprintf(stderr, "qpsim: error: cannot write '%s': %s\n", path, strerror(errno));
+    }
+    free(path);
+    return ok ? 0 : -1;
+}
+
+/* -o DIR: the JSON document and one CSV per computed analysis. */
+static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *res)
+{
+    if (mkdir(a->outdir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "qpsim: error: cannot create '%s': %s\n", a->outdir, strerror(errno));
+        return QP_ERR_USAGE;
+    }
+    char *json = qp_report_json(c, a->file, res->modes, res);
+    int rc = json ? write_file(a->outdir, "qpsim.json", json) : -1;
+    free(json);
+    for (size_t i = 0; i < res->n && rc == 0; i++) {
+        char *csv = qp_report_csv(&res->r[i]);
+        if (csv) {
+            char name[64];
+            snprintf(name, sizeof name, "analysis%zu_%s.csv", i + 1,
+                     res->r[i].param ? "sweep" : "spectrum");
+            rc = write_file(a->outdir, name, csv);
+        }
+        free(csv);
+    }
+    return rc == 0 ? 0 : QP_ERR_USAGE;
+}
+
 /* qpsim run: every analysis of the deck, then the report. */
 static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
 {
@@ -219,6 +263,9 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
         qp_sb_puts(&b, rt ? rt : "");
         free(t), free(mt), free(rt);
         rc = emit(qp_sb_take(&b), 0);
+    }
+    if (rc == 0 && a->outdir) {
+        rc = write_outputs(a, c, &res);
     }
     for (size_t i = 0; i < res.n; i++) {
         if (!res.r[i].computed) {

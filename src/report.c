@@ -665,3 +665,31 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
     }
     return qp_sb_take(&b);
 }
+
+char *qp_report_csv(const qp_result *r)
+{
+    if (!r->computed) {
+        return NULL;
+    }
+    qp_strbuf b = {0};
+    if (r->param) {
+        qp_sb_puts(&b, r->param);
+        for (int k = 0; k < r->nlev; k++) {
+            qp_sb_printf(&b, ",E%d_GHz", k);
+        }
+        qp_sb_putc(&b, '\n');
+        for (size_t p = 0; p < r->npoints; p++) {
+            qp_sb_printf(&b, "%.17g", r->values[p]);
+            for (int k = 0; k < r->nlev; k++) {
+                qp_sb_printf(&b, ",%.17g", r->levels[p * (size_t)r->nlev + (size_t)k]);
+            }
+            qp_sb_putc(&b, '\n');
+        }
+    } else {
+        qp_sb_puts(&b, "level,E_GHz,E_minus_E0_GHz\n");
+        for (int k = 0; k < r->nlev; k++) {
+            qp_sb_printf(&b, "%d,%.17g,%.17g\n", k, r->levels[k], r->levels[k] - r->levels[0]);
+        }
+    }
+    return qp_sb_take(&b);
+}
