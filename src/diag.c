@@ -141,7 +141,10 @@ void qp_diag_sort(qp_diag *d)
     /* Groups (an error or warning with the notes after it) move together: stable insertion
      * sort of group heads by (file, line, column). Lists are short. */
     size_t n = d->count;
-    qp_diag_entry *out = malloc((n ? n : 1) * sizeof *out);
+    if (n < 2) {
+        return;
+    }
+    qp_diag_entry *out = malloc(n * sizeof *out);
     size_t *start = malloc((n ? n : 1) * sizeof *start), ng = 0;
     size_t *rank = malloc((n ? n : 1) * sizeof *rank);
     if (!out || !start || !rank) {

@@ -120,8 +120,8 @@ static void test_unitarity(void)
         QP_CHECK(D != NULL, "N = 400, s = %g computed", svals[k]);
         if (D) {
             char name[96];
-            snprintf(name, sizeof name, "s = %g: max |sum_{m<400} conj(D_mn) D_mn' - delta|, n < 50",
-                     svals[k]);
+            snprintf(name, sizeof name,
+                     "s = %g: max |sum_{m<400} conj(D_mn) D_mn' - delta|, n < 50", svals[k]);
             QP_CHECK_ABS(unitarity_defect(D, 400, 50), 0.0, UNITARY_TOL, name);
         }
         free(D);

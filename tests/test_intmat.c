@@ -747,8 +747,8 @@ static void test_kernel_random(void)
         qp_imat_free(&C), qp_imat_free(&L), qp_imat_free(&S), qp_imat_free(&R);
     }
     QP_CHECK(bad == 0 && nontrivial > NRANDOM / 4,
-             "%d random W C (%d with a kernel): int_kernel = exact kernel lattice (%d bad)", NRANDOM,
-             nontrivial, bad);
+             "%d random W C (%d with a kernel): int_kernel = exact kernel lattice (%d bad)",
+             NRANDOM, nontrivial, bad);
 }
 
 /* Weighted graph Laplacians: kernel = indicator vectors of the connected components. */
