@@ -9,6 +9,7 @@
 #include "vec.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -587,6 +588,65 @@ static qp_status inductive_matrix(qctx *q, size_t nl, double *EL)
     return st;
 }
 
+/* Names the place that makes a circuit singular: for a phase-slip element the loop of capacitive
+ * branches it closes, for a junction its node(s) without capacitance. */
+static void describe_singular(const qctx *q, int elem, int is_qps, char *out, size_t len)
+{
+    const qp_circuit *c = q->c;
+    const qp_element *e = &c->elem[elem];
+    size_t used = 0;
+    out[0] = '\0';
+    if (!is_qps) {
+        for (int s = 0; s < 2; s++) {
+            int node = e->n[s], cap = 0;
+            for (size_t b = 0; b < q->nb && node != 0; b++) {
+                cap |= !q->br[b].ind && (q->br[b].n1 == node || q->br[b].n2 == node);
+            }
+            if (node != 0 && !cap && used < len) {
+                used += (size_t)snprintf(out + used, len - used, "%snode '%s'",
+                                         used ? " and " : "at ", c->node_names[node]);
+            }
+        }
+        if (!used) {
+            snprintf(out, len, "in a cut set without capacitance");
+        } else if (used < len) {
+            snprintf(out + used, len - used, ", which has no capacitance");
+        }
+        return;
+    }
+    /* Breadth-first search over the other capacitive branches from n- back to n+. */
+    int *from = malloc(q->nn * sizeof *from), *queue = malloc(q->nn * sizeof *queue);
+    if (!from || !queue) {
+        free(from), free(queue);
+        return;
+    }
+    for (size_t i = 0; i < q->nn; i++) {
+        from[i] = -2;
+    }
+    size_t head = 0, tail = 0;
+    queue[tail++] = e->n[1];
+    from[e->n[1]] = -1;
+    while (head < tail && from[e->n[0]] == -2) {
+        int n = queue[head++];
+        for (size_t b = 0; b < q->nb; b++) {
+            const branch *br = &q->br[b];
+            int other = br->n1 == n ? br->n2 : br->n2 == n ? br->n1 : -1;
+            if (br->ind || br->elem == elem || other < 0 || from[other] != -2) {
+                continue;
+            }
+            from[other] = (int)b;
+            queue[tail++] = other;
+        }
+    }
+    used = (size_t)snprintf(out, len, "%s", e->name);
+    for (int n = e->n[0]; from[n] >= 0 && used < len;) {
+        const branch *br = &q->br[from[n]];
+        used += (size_t)snprintf(out + used, len - used, ", %s", c->elem[br->elem].name);
+        n = br->n1 == n ? br->n2 : br->n1;
+    }
+    free(from), free(queue);
+}
+
 typedef struct {
     size_t r;
     double *Lm, *lphi, *Ac, *lp, cst;
@@ -798,15 +858,17 @@ static qp_status reduce(qctx *q, reduced *out)
             for (size_t i = r; i < n; i++) {
                 if (t->vec[i] != 0.0) {
                     const qp_element *e = &c->elem[t->elem];
+                    char where[256];
+                    describe_singular(q, t->elem, is_qps, where, sizeof where);
                     if (is_qps) {
                         ERR(q, e->loc, "phase-slip element %s lies in a loop of capacitive "
-                            "elements only: its charge is fixed by a nonlinear constraint; add a "
-                            "small inductance in series with %s to make the circuit well posed",
-                            e->name, e->name);
+                            "elements only (%s): its charge is fixed by a nonlinear constraint; "
+                            "add a small inductance in series with %s to make the circuit well "
+                            "posed", e->name, where, e->name);
                     } else {
-                        ERR(q, e->loc, "Josephson junction %s sits at a node (cut set) without "
-                            "capacitance: its phase is fixed by a nonlinear constraint; give it a "
-                            "capacitance (c= on %s, or a capacitor across it)", e->name, e->name);
+                        ERR(q, e->loc, "Josephson junction %s sits %s: its phase is fixed by a "
+                            "nonlinear constraint; give it a capacitance (c= on %s, or a "
+                            "capacitor across it)", e->name, where, e->name);
                     }
                     st = QP_ERR_INPUT;
                     break;

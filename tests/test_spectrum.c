@@ -159,6 +159,22 @@ int main(void)
            "C1 1 0 ec=0.83\nC2 2 0 ec=0.83\n.flux 0.5 B1 B3 B2\n.spectrum ncut=10\n",
            t14, 4, TOL_LATTICE);
 
+    /* Mixed junction + phase slip on one mode (PHYSICS.md §2.3, issue 4): B1 || L1 shunted by
+     * Q1 in series with C1 gives 4EC q^2 + EL/2 phi^2 - EJ cos phi - ES cos 2 pi q. Oracle: a
+     * direct HO-basis diagonalization of that H (numpy, expm in a 500-state basis) and the
+     * independent Python prototype agree to 12 digits: */
+    const double dn[] = {-0.631806307686, 3.758255417191, 5.935320306751, 7.046674476629,
+                         8.360865096692};
+    expect("doubly nonlinear mode", "B1 1 0 ej=3\nL1 1 0 el=0.5\nQ1 1 2 es=0.8\nC1 2 0 ec=1\n",
+           dn, 5, 1e-9);
+    /* Limits: ES -> 0 turns the phase slip into a short, EJ -> 0 the junction into an open. */
+    same("ES -> 0 reproduces the fluxonium",
+         "B1 1 0 ej=3\nL1 1 0 el=0.5\nQ1 1 2 es=1e-12\nC1 2 0 ec=1\n",
+         "B1 1 0 ej=3\nL1 1 0 el=0.5\nC1 1 0 ec=1\n", 4);
+    same("EJ -> 0 reproduces the loop-charge circuit",
+         "B1 1 0 ej=1e-12\nL1 1 0 el=0.5\nQ1 1 2 es=0.8\nC1 2 0 ec=1\n",
+         "L1 1 0 el=0.5\nQ1 1 2 es=0.8\nC1 2 0 ec=1\n", 4);
+
     /* Invariances: node names and order, closure branch, orientation of the loop. With fixed
      * cutoffs two equivalent mode choices truncate differently, so these use converged bases. */
     same("renamed and reordered nodes",

@@ -22,11 +22,12 @@
  * quantity is a matrix element of a unitary (|.| <= 1), with a separate binary exponent so that
  * nothing overflows or underflows on the way (elements below ~1e-308 come out as 0 or
  * subnormal). Against exact rational evaluation: absolute error <= 2e-14 and relative error
- * <= 1e-12 for N = 2000, |s| <= 20; columns stay orthonormal to ~1e-13 up to |s| = 45 (the
- * error grows like s^2 eps, the conditioning of e^(-s^2/2)). For |s| > 1e7 every element is
- * below the smallest double and the output is zero. Cost O(N^2), no allocation, N = 0 is a
- * no-op. Returns QP_ERR_USAGE for out == NULL (N > 0) or an N whose 2 N^2 doubles overflow
- * size_t, QP_ERR_NUMERIC for a non-finite s. */
+ * ~1e-12 (more only next to zeros of the Laguerre polynomial) for N = 2000, |s| <= 20; the
+ * columns stay orthonormal to ~1e-13 up to |s| = 45 (the error grows like s^2 eps, the
+ * conditioning of e^(-s^2/2)). For |s| > 1e7 every element is below the smallest double and the
+ * output is zero. Cost O(N^2), no allocation, N = 0 is a no-op. Returns QP_ERR_USAGE for
+ * out == NULL (N > 0) or an N whose 2 N^2 doubles overflow size_t, QP_ERR_NUMERIC for a
+ * non-finite s. */
 qp_status qp_ho_exp_i_x(size_t N, double s, double *out);
 
 #endif

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Spectrum benchmark (issue 3): build + 6 lowest levels for reference circuits at several
+# dimensions. Prints one table row per case: wall time, peak memory (from /usr/bin/time -v),
+# Hilbert-space dimension and eigensolver. Run by hand on an idle machine:
+#   sh bench/run.sh [build-dir]          (default build; needs /usr/bin/time from Debian's time)
+set -eu
+cd "$(dirname "$0")/.."
+B=${1:-build}
+Q=$B/src/qpsim
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+[ -x /usr/bin/time ] || { echo "bench/run.sh: install Debian's 'time' package" >&2; exit 2; }
+
+transmon() { # transmon NAME NCUT
+  printf 'B1 1 0 ej=15\nC1 1 0 ec=0.3\n.ng 1 0.25\n.spectrum levels=6 ncut=%s\n' "$2" > "$T/$1.cir"
+}
+coupled() { # coupled NAME NCUT: two transmons with a coupling capacitor, offsets on both
+  printf 'B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12.5\nC2 2 0 ec=0.28\nCC 1 2 2fF\n' > "$T/$1.cir"
+  printf '.ng 1 0.25\n.ng 2 0.1\n.spectrum levels=6 ncut=%s\n' "$2" >> "$T/$1.cir"
+}
+chain() { # chain NAME N: N transmons in a row, neighbours coupled by 2 fF, ncut 10
+  : > "$T/$1.cir"
+  i=1
+  while [ "$i" -le "$2" ]; do
+    printf 'B%s %s 0 ej=15\nC%s %s 0 ec=0.3\n' "$i" "$i" "$i" "$i" >> "$T/$1.cir"
+    [ "$i" -gt 1 ] && printf 'CC%s %s %s 2fF\n' "$i" "$((i - 1))" "$i" >> "$T/$1.cir"
+    i=$((i + 1))
+  done
+  printf '.spectrum levels=6 ncut=10\n' >> "$T/$1.cir"
+}
+
+run() { # run LABEL DECK
+  /usr/bin/time -v "$Q" run --json "$2" > "$T/out.json" 2> "$T/time.txt" || {
+    printf '| %-34s | failed: %s |\n' "$1" "$(grep -m1 -v '^\s' "$T/time.txt" | cut -c1-80)"
+    return 0
+  }
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$T/time.txt")
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$T/time.txt")
+  info=$(python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['analyses'][0]; print(a['dim'], a['eigensolver'], '%.10f' % a['levels'][0])" "$T/out.json")
+  printf '| %-34s | %8s | %7s MiB | %s |\n' "$1" "$wall" "$rss" "$info"
+}
+
+echo "| case | wall (m:ss) | peak RSS | dim, eigensolver, E0 [GHz] |"
+echo "|---|---|---|---|"
+transmon t30 30;          run "transmon, ncut 30" "$T/t30.cir"
+run "fluxonium (automatic cutoffs)" netlists/fluxonium.cir
+[ -f netlists/zero_pi.cir ] && run "0-pi (netlists/zero_pi.cir)" netlists/zero_pi.cir
+coupled c1e4 50;          run "coupled transmons, ncut 50 (1.0e4)" "$T/c1e4.cir"
+coupled c1e5 158;         run "coupled transmons, ncut 158 (1.0e5)" "$T/c1e5.cir"
+coupled c1e6 500;         run "coupled transmons, ncut 500 (1.0e6)" "$T/c1e6.cir"
+for n in 2 3 4 5; do
+  chain "chain$n" "$n";   run "chain of $n transmons, ncut 10" "$T/chain$n.cir"
+done
