@@ -1457,13 +1457,14 @@ static void elab_directive(elab *E, const qp_directive *dv)
     } else if (qp_ieq(w, ".ng")) {
         elab_ng(E, dv);
     } else if (qp_ieq(w, ".spectrum")) {
-        static const char *const keys[] = {"levels", "tol", "ncut", "mcut", "nho"};
+        static const char *const keys[] = {"levels", "tol", "ncut", "mcut", "nho", "basis"};
         const qp_token *t = dir_kv(dv, "levels"), *tt = dir_kv(dv, "tol");
         const qp_token *tn = dir_kv(dv, "ncut"), *tm = dir_kv(dv, "mcut"), *th = dir_kv(dv, "nho");
         an.kind = QP_AN_SPECTRUM;
         an.levels = 6;
-        if (!dir_keys(E, dv, keys, 5) ||
-            !nargs_ok(E, dv, 0, 0, ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N]") ||
+        if (!dir_keys(E, dv, keys, 6) ||
+            !nargs_ok(E, dv, 0, 0,
+                      ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid]") ||
             (t && !eval_int(E, t, 1, 10000, "levels", &an.levels)) ||
             (tn && !eval_int(E, tn, 1, 100000, "ncut", &an.ncut)) ||
             (tm && !eval_int(E, tm, 1, 100000, "mcut", &an.mcut)) ||
@@ -1475,6 +1476,14 @@ static void elab_directive(elab *E, const qp_directive *dv)
         }
         if (tt && !(an.tol > 0.0)) {
             ERR(E, tt->loc, "tol of .spectrum must be a positive energy (GHz)");
+            return;
+        }
+        const qp_token *tb = dir_kv(dv, "basis");
+        if (tb && tb->kind == QP_TOK_WORD && (qp_ieq(tb->text, "grid") || qp_ieq(tb->text, "ho"))) {
+            an.grid = qp_ieq(tb->text, "grid");
+        } else if (tb) {
+            ERR(E, tb->loc, "basis of .spectrum must be 'ho' (oscillator states, the default) or "
+                "'grid' (phase grid) for extended modes");
             return;
         }
         add_analysis(E, an);

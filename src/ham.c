@@ -72,9 +72,76 @@ static void put(factor *f, size_t r, size_t c, double complex v)
     f->v[f->n++] = v;
 }
 
-/* Operator `op` of mode kind k with basis size d: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2. */
-static int quad_factor(factor *f, qp_mode_kind k, size_t d, double zp, char op)
+/* Phase grid of an extended mode with N points: phi_j = (j - (N-1)/2) h. The range and the
+ * spacing scale together with sqrt(N) so that N grid points resolve about as many levels as N
+ * oscillator states: phi_max = sqrt(pi/2) zp sqrt(2N), momentum cutoff pi/h ~ sqrt(2N)/(2 zp). */
+static double grid_step(size_t N, double zp)
 {
+    double phimax = sqrt(QP_PI / 2.0) * zp * sqrt(2.0 * (double)N);
+    return N > 1 ? 2.0 * phimax / (double)(N - 1) : 1.0;
+}
+
+/* Sinc-DVR operators on the grid (PHYSICS.md §3): Phi, Phi^2 diagonal; P = -i d/dphi and
+ * P^2 = -d^2/dphi^2 dense with spectral accuracy. */
+static int grid_quad_factor(factor *f, size_t N, double zp, char op)
+{
+    int diag = op == 'x' || op == 'X';
+    if (!factor_alloc(f, diag ? N : N * N)) {
+        return 0;
+    }
+    double h = grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    f->diagonal = diag;
+    for (size_t i = 0; i < N; i++) {
+        double x = ((double)i - c) * h;
+        if (op == 'x' || op == 'X') {
+            put(f, i, i, op == 'x' ? x : x * x);
+            continue;
+        }
+        for (size_t j = 0; j < N; j++) {
+            double dij = (double)i - (double)j, sgn = ((i + j) % 2) ? -1.0 : 1.0;
+            if (op == 'p') {
+                if (i != j) {
+                    put(f, i, j, -I * sgn / (dij * h));
+                }
+            } else {
+                put(f, i, j, i == j ? QP_PI * QP_PI / (3.0 * h * h) : 2.0 * sgn / (dij * dij * h * h));
+            }
+        }
+    }
+    return 1;
+}
+
+/* exp(i k Phi) (diagonal) or the translation exp(2 pi i k P) psi(phi) = psi(phi + 2 pi k) on the
+ * grid, by band-limited (sinc) interpolation. */
+static int grid_exp_factor(factor *f, size_t N, double zp, double k, int is_qps)
+{
+    if (!factor_alloc(f, is_qps ? N * N : N)) {
+        return 0;
+    }
+    double h = grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    f->diagonal = !is_qps;
+    for (size_t i = 0; i < N; i++) {
+        if (!is_qps) {
+            put(f, i, i, cexp(I * k * ((double)i - c) * h));
+            continue;
+        }
+        for (size_t j = 0; j < N; j++) {
+            double x = (double)i - (double)j + 2.0 * QP_PI * k / h;
+            double v = fabs(x) < 1e-12 ? 1.0 : sin(QP_PI * x) / (QP_PI * x);
+            if (fabs(v) > 1e-300) {
+                put(f, i, j, v);
+            }
+        }
+    }
+    return 1;
+}
+
+/* Operator `op` of mode kind k with basis size d: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2. */
+static int quad_factor(factor *f, qp_mode_kind k, size_t d, double zp, char op, int grid)
+{
+    if (grid && k == QP_MODE_OSC) {
+        return grid_quad_factor(f, d, zp, op);
+    }
     if (!factor_alloc(f, 3 * d)) {
         return 0;
     }
@@ -115,8 +182,12 @@ static int quad_factor(factor *f, qp_mode_kind k, size_t d, double zp, char op)
 }
 
 /* exp(i k Phi) (junction) or exp(2 pi i k P) (phase slip) on one mode. */
-static int exp_factor(factor *f, qp_mode_kind kind, size_t d, double zp, double k, int is_qps)
+static int exp_factor(factor *f, qp_mode_kind kind, size_t d, double zp, double k, int is_qps,
+                      int grid)
 {
+    if (grid && kind == QP_MODE_OSC && k != 0.0) {
+        return grid_exp_factor(f, d, zp, k, is_qps);
+    }
     if (kind == QP_MODE_FROZEN || (kind != QP_MODE_OSC && k == 0.0) ||
         (kind == QP_MODE_OSC && k == 0.0)) {
         f->ident = 1;
@@ -261,7 +332,7 @@ static void set_ident(factor *f, size_t n)
     }
 }
 
-qp_status qp_ham_assemble(const qp_modes *m, const int *cut, qp_sparse *H, char *err,
+qp_status qp_ham_assemble(const qp_modes *m, const int *cut, int grid, qp_sparse *H, char *err,
                           size_t errlen)
 {
     size_t n = m->n;
@@ -314,11 +385,11 @@ qp_status qp_ham_assemble(const qp_modes *m, const int *cut, qp_sparse *H, char 
                 double coef = form == 0 ? (i == j ? 0.5 * a : a) : (i == j ? a : 2.0 * a);
                 set_ident(f, n);
                 int ok = i == j ? quad_factor(&f[i], m->kind[i], b.dims[i], zp[i],
-                                              form == 0 ? 'X' : 'P')
+                                              form == 0 ? 'X' : 'P', grid)
                                 : quad_factor(&f[i], m->kind[i], b.dims[i], zp[i],
-                                              form == 0 ? 'x' : 'p') &&
+                                              form == 0 ? 'x' : 'p', grid) &&
                                       quad_factor(&f[j], m->kind[j], b.dims[j], zp[j],
-                                                  form == 0 ? 'x' : 'p');
+                                                  form == 0 ? 'x' : 'p', grid);
                 if (ok) {
                     add_kron(&b, f, coef, 0);
                 } else {
@@ -334,7 +405,7 @@ qp_status qp_ham_assemble(const qp_modes *m, const int *cut, qp_sparse *H, char 
                 continue;
             }
             set_ident(f, n);
-            if (quad_factor(&f[i], m->kind[i], b.dims[i], zp[i], form == 0 ? 'x' : 'p')) {
+            if (quad_factor(&f[i], m->kind[i], b.dims[i], zp[i], form == 0 ? 'x' : 'p', grid)) {
                 add_kron(&b, f, a, 0);
             } else {
                 b.nomem = 1;
@@ -348,7 +419,7 @@ qp_status qp_ham_assemble(const qp_modes *m, const int *cut, qp_sparse *H, char 
         set_ident(f, n);
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++) {
-            ok = exp_factor(&f[i], m->kind[i], b.dims[i], zp[i], t->c[i], t->is_qps);
+            ok = exp_factor(&f[i], m->kind[i], b.dims[i], zp[i], t->c[i], t->is_qps, grid);
         }
         if (ok) {
             double ph = t->is_qps ? 2.0 * QP_PI * t->shift : t->shift;

@@ -23,6 +23,7 @@ static void spectrum_opts(const qp_analysis *an, qp_spectrum_opts *o)
     o->cut_charge = an->ncut;
     o->cut_fluxoid = an->mcut;
     o->cut_osc = an->nho;
+    o->grid = an->grid;
 }
 
 /* Spectrum of one circuit for its analysis number k; fills point p of r. */

@@ -59,11 +59,11 @@ static int grow(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
 }
 
 /* One assembly and solve at the given cutoffs; E receives min(levels, dim) values. */
-static qp_status solve(const qp_modes *m, const int *cut, int levels, double *E, int *nlev,
-                       size_t *dim, qp_eig_info *info, char *err, size_t errlen)
+static qp_status solve(const qp_modes *m, const int *cut, int grid, int levels, double *E,
+                       int *nlev, size_t *dim, qp_eig_info *info, char *err, size_t errlen)
 {
     qp_sparse H = {0};
-    qp_status st = qp_ham_assemble(m, cut, &H, err, errlen);
+    qp_status st = qp_ham_assemble(m, cut, grid, &H, err, errlen);
     if (st != QP_OK) {
         return st;
     }
@@ -114,7 +114,8 @@ qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_s
     while (automatic && total_dim(m, out->cut) < (size_t)o->levels && grow(m, o, out->cut)) {
     }
     int nprev = 0;
-    st = solve(m, out->cut, o->levels, prev, &nprev, &out->dim, &out->info, err, errlen);
+    st = solve(m, out->cut, o->grid, o->levels, prev, &nprev, &out->dim, &out->info, err,
+               errlen);
     out->steps = 1;
     if (st != QP_OK || !automatic) {
         memcpy(out->E, prev, (size_t)nprev * sizeof *prev);
@@ -135,7 +136,7 @@ qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_s
         }
         int nlev = 0;
         size_t dim = 0;
-        st = solve(m, next, o->levels, out->E, &nlev, &dim, &out->info, err, errlen);
+        st = solve(m, next, o->grid, o->levels, out->E, &nlev, &dim, &out->info, err, errlen);
         out->steps++;
         if (st != QP_OK) {
             break;

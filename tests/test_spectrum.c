@@ -33,6 +33,7 @@ static int levels(const char *deck, double *E, int want, qp_mode_kind *kinds, si
             o.cut_charge = an->ncut;
             o.cut_fluxoid = an->mcut;
             o.cut_osc = an->nho;
+            o.grid = an->grid;
             o.tol = an->tol > 0 ? an->tol : 1e-10;
         } else {
             o.tol = 1e-10;
@@ -140,6 +141,15 @@ int main(void)
            t10b, 5, TOL_HO);
     n = levels("B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux 0.33\n", E, 2, NULL, NULL);
     QP_CHECK(n == 2 && fabs(E[1] - E[0] - 3.071176028) <= 1e-7 * 3.07, "T10b E01 at f=0.33");
+    /* A second basis for the same numbers: the phase grid (sinc-DVR) instead of oscillator
+     * states, for the fluxonium and its dual (where the phase slip acts as a grid translation). */
+    expect("T10b fluxonium on a phase grid",
+           "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux 0.5\n.spectrum basis=grid\n", t10b, 5,
+           TOL_HO);
+    expect("T11 dual fluxonium on a phase grid",
+           "Q1 0 1 es=8.9\nL1 1 2 el=0.506605918\nC1 2 0 ec=2.467401100\n.ng 1 0.5\n"
+           ".spectrum basis=grid\n",
+           t10b, 5, TOL_HO);
     /* T11: dual fluxonium (QPS + L + C series loop) equals T10b. */
     expect("T11 dual fluxonium",
            "Q1 0 1 es=8.9\nL1 1 2 el=0.506605918\nC1 2 0 ec=2.467401100\n.ng 1 0.5\n", t10b, 5,

@@ -69,6 +69,7 @@ typedef struct {
     int levels;        /* spectrum, bands */
     double tol;        /* spectrum: convergence tolerance [GHz], 0 = default */
     int ncut, mcut, nho; /* spectrum: fixed cutoffs (0 = automatic) */
+    int grid;          /* spectrum: extended modes on a phase grid (basis=grid) */
     char *param;       /* sweep: parameter name (owned) */
     double start, stop;
     int points;        /* sweep points; bands q points */

@@ -14,10 +14,12 @@ double qp_ham_osc_zpf(const qp_modes *m, size_t i);
 
 #define QP_HAM_MAX_ENTRIES ((size_t)300000000) /* refuse larger assemblies */
 
-/* Assembles H on the product basis with cutoffs cut[i] (mode 0 is the slowest index). *H
+/* Assembles H on the product basis with cutoffs cut[i] (mode 0 is the slowest index); extended
+ * modes use the harmonic-oscillator basis, or with `grid` set a phase grid of cut[i] points
+ * (sinc-DVR, docs/physics.md). *H
  * receives both triangles; it is real (im == NULL) when no entry has an imaginary part.
  * QP_ERR_NUMERIC with a message in err when the matrix would be too large. */
-qp_status qp_ham_assemble(const qp_modes *m, const int *cut, qp_sparse *H, char *err,
+qp_status qp_ham_assemble(const qp_modes *m, const int *cut, int grid, qp_sparse *H, char *err,
                           size_t errlen);
 
 #endif

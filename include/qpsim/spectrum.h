@@ -13,6 +13,7 @@ typedef struct {
     int cut_fluxoid;    /* > 0: fixed fluxoid cutoff mcut; 0: automatic */
     int cut_osc;        /* > 0: fixed number of oscillator states; 0: automatic */
     size_t max_dim;     /* automatic growth stops here (default 4e6) */
+    int grid;           /* extended modes on a phase grid instead of oscillator states */
 } qp_spectrum_opts;
 
 void qp_spectrum_opts_default(qp_spectrum_opts *o);
