@@ -498,14 +498,23 @@ static void result_json(jctx *j, cJSON *a, const qp_result *r, char *const *node
         if (r->nlev > 2) {
             num(j, o, "anharmonicity", r->levels[2] - 2.0 * r->levels[1] + r->levels[0]);
         }
-        cJSON *cd = r->ndisp ? arr(j, o, "charge_dispersion") : NULL;
-        for (size_t k = 0; cd && k < r->ndisp; k++) {
+        cJSON *cd = NULL, *fd = NULL;
+        for (size_t k = 0; k < r->ndisp; k++) {
+            int island = r->disp_node[k] > 0;
+            cJSON **target = island ? &cd : &fd;
+            if (!*target) {
+                *target = arr(j, o, island ? "charge_dispersion" : "flux_dispersion");
+            }
             cJSON *x = cJSON_CreateObject();
-            push(j, cd, x);
+            push(j, *target, x);
             if (j->fail) {
                 return;
             }
-            str(j, x, "node", node_name ? node_name[r->disp_node[k]] : "");
+            if (island) {
+                str(j, x, "node", node_name[r->disp_node[k]]);
+            } else {
+                num(j, x, "loop", -r->disp_node[k]);
+            }
             cJSON *e = cJSON_CreateDoubleArray(r->disp + k * (size_t)r->nlev, r->nlev);
             j->fail |= !e || !cJSON_AddItemToObject(x, "eps", e);
         }
@@ -655,8 +664,13 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         }
         qp_sb_putc(&b, '\n');
         for (size_t k = 0; k < r->ndisp; k++) {
-            qp_sb_printf(&b, "  charge dispersion of island %s, E_m(ng=1/2) - E_m(ng=0) [GHz]:",
-                         c->node_names[r->disp_node[k]]);
+            if (r->disp_node[k] > 0) {
+                qp_sb_printf(&b, "  charge dispersion of island %s, E_m(ng=1/2) - E_m(ng=0) [GHz]:",
+                             c->node_names[r->disp_node[k]]);
+            } else {
+                qp_sb_printf(&b, "  flux dispersion of loop %d, E_m(f=1/2) - E_m(f=0) [GHz]:",
+                             -r->disp_node[k]);
+            }
             for (int m = 0; m < r->nlev; m++) {
                 qp_sb_printf(&b, " %.6g", r->disp[k * (size_t)r->nlev + (size_t)m]);
             }

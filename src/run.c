@@ -80,28 +80,34 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     return QP_OK;
 }
 
-/* Levels of c with the offset of island `node` set to ng (other offsets unchanged). */
-static qp_status levels_with_offset(const qp_circuit *c, const qp_analysis *an, int node,
-                                    double ng, double *E, int nlev, qp_diag *d)
+/* Levels of c with one offset (offset index `io`) or one loop flux (loop index `il`) replaced by
+ * `value`; everything else unchanged. */
+static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int io, int il,
+                                 double value, double *E, int nlev, qp_diag *d)
 {
-    qp_offset *off = malloc(c->noffsets * sizeof *off);
-    if (!off) {
+    qp_offset *off = malloc((c->noffsets ? c->noffsets : 1) * sizeof *off);
+    qp_flux_loop *loops = malloc((c->nloops ? c->nloops : 1) * sizeof *loops);
+    if (!off || !loops) {
+        free(off), free(loops);
         return QP_ERR_NOMEM;
     }
     memcpy(off, c->offsets, c->noffsets * sizeof *off);
-    for (size_t i = 0; i < c->noffsets; i++) {
-        if (off[i].node == node) {
-            off[i].ng = ng;
-        }
+    memcpy(loops, c->loops, c->nloops * sizeof *loops); /* shallow: branch lists are shared */
+    if (io >= 0) {
+        off[io].ng = value;
     }
-    qp_circuit cc = *c; /* shallow copy: only the offsets differ */
+    if (il >= 0) {
+        loops[il].f = value;
+    }
+    qp_circuit cc = *c; /* shallow copy: only offsets and fluxes differ */
     cc.offsets = off;
+    cc.loops = loops;
     qp_modes *m = NULL;
     qp_status st = qp_quantize(&cc, &m, d);
     if (st == QP_OK) {
         qp_spectrum_opts o;
         spectrum_opts(an, &o);
-        /* The dispersion is a small difference of two levels: converge both tightly. */
+        /* A dispersion is a small difference of two levels: converge both tightly. */
         o.tol = fmin(o.tol, 1e-11);
         qp_spectrum s;
         char err[512] = "";
@@ -112,35 +118,38 @@ static qp_status levels_with_offset(const qp_circuit *c, const qp_analysis *an, 
             st = QP_ERR_NUMERIC;
         } else {
             qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
-                        "charge dispersion: %s", err);
+                        "dispersion: %s", err);
         }
         qp_spectrum_clear(&s);
     }
     qp_modes_free(m);
-    free(off);
+    free(off), free(loops);
     return st;
 }
 
-static qp_status charge_dispersion(const qp_circuit *c, const qp_analysis *an, qp_result *r,
-                                   qp_diag *d)
+/* Charge dispersion per island with an offset, eps_m = E_m(ng = 1/2) - E_m(ng = 0), and its dual,
+ * the flux dispersion per flux loop, eps_m = E_m(f = 1/2) - E_m(f = 0). */
+static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_result *r,
+                             qp_diag *d)
 {
-    size_t n = c->noffsets;
     int nl = r->nlev;
+    size_t n = c->noffsets + c->nloops;
     r->disp_node = malloc(n * sizeof *r->disp_node);
     r->disp = malloc(n * (size_t)nl * sizeof *r->disp);
     double *E0 = malloc((size_t)nl * sizeof *E0);
     qp_status st = r->disp_node && r->disp && E0 ? QP_OK : QP_ERR_NOMEM;
     for (size_t k = 0; k < n && st == QP_OK; k++) {
-        int node = c->offsets[k].node;
+        int io = k < c->noffsets ? (int)k : -1, il = io < 0 ? (int)(k - c->noffsets) : -1;
         double *eps = r->disp + k * (size_t)nl;
-        st = levels_with_offset(c, an, node, 0.0, E0, nl, d);
+        st = levels_modified(c, an, io, il, 0.0, E0, nl, d);
         if (st == QP_OK) {
-            st = levels_with_offset(c, an, node, 0.5, eps, nl, d);
+            st = levels_modified(c, an, io, il, 0.5, eps, nl, d);
         }
         for (int i = 0; i < nl && st == QP_OK; i++) {
             eps[i] -= E0[i];
         }
-        r->disp_node[k] = node;
+        /* islands: node index >= 1; loops: -(loop number) */
+        r->disp_node[k] = io >= 0 ? c->offsets[io].node : -(il + 1);
         r->ndisp = k + 1;
     }
     free(E0);
@@ -160,8 +169,8 @@ static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t
     }
     if (!sweep) {
         qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, d, "");
-        if (st == QP_OK && c->noffsets > 0) {
-            st = charge_dispersion(c, &c->analyses[k], r, d);
+        if (st == QP_OK && c->noffsets + c->nloops > 0) {
+            st = dispersions(c, &c->analyses[k], r, d);
         }
         if (st == QP_OK && !res->cut) {
             res->dim = r->dim[0];

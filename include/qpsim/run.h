@@ -23,10 +23,11 @@ typedef struct {
     size_t nmodes;
     int *cut;           /* cutoffs of the last point (owned) */
     qp_eig_method method;
-    /* charge dispersion per island with a .ng offset (unswept spectra): eps_m = E_m(ng = 1/2)
-     * - E_m(ng = 0) on that island, the other offsets as given */
+    /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -
+     * E_m(ng = 0) on that island, then flux dispersion per .flux loop, eps_m = E_m(f = 1/2) -
+     * E_m(f = 0), everything else as given */
     size_t ndisp;
-    int *disp_node;     /* node index per island (owned) */
+    int *disp_node;     /* node index of the island (> 0), or -(loop number) (owned) */
     double *disp;       /* ndisp x nlev, GHz (owned) */
 } qp_result;
 
