@@ -21,7 +21,8 @@
 #define HERMITIAN_RTOL 1e-12     /* allowed |H(i,j) - conj(H(j,i))|, relative to ||H||_1 */
 #define LANCZOS_SHIFT_NORMS 2.0  /* plain Lanczos iterates on H + 2 ||H||_1 I (see lanczos()) */
 #define ESTIMATE_STEPS 64        /* steps of the short Lanczos run that estimates E0 for sigma */
-#define SIGMA_MIN_REL 1e-8       /* least distance of sigma below the estimate, times ||H||_1 */
+#define SIGMA_MIN_REL 1e-8       /* least margin of sigma, relative to the bottom of the spectrum */
+#define GERSH_ROUNDING 1e3       /* below Gershgorin by this many eps ||H||_1 stays definite */
 #define SIGMA_GROWTH 8.0         /* the margin grows by this after each failed factorization */
 #define ORTH_DROP 1e-8           /* a vector keeping less of its norm in Gram-Schmidt is dependent */
 #define LCG_SEED 0x853c49e6748fea9bULL
@@ -316,6 +317,23 @@ static void spmv_r(const qp_sparse *H, double shift, const double *x, double *y)
     }
 }
 
+static double ddot(size_t len, const double *x, const double *y)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        s += x[i] * y[i];
+    }
+    return s;
+}
+
+/* y += a x */
+static void daxpy(size_t len, double a, const double *x, double *y)
+{
+    for (size_t i = 0; i < len; i++) {
+        y[i] += a * x[i];
+    }
+}
+
 /* <x, y> = sum conj(x_i) y_i into (*re, *im). */
 static void zdot(size_t n, const double *x, const double *y, double *re, double *im)
 {
@@ -330,11 +348,7 @@ static void zdot(size_t n, const double *x, const double *y, double *re, double 
 
 static double znrm(size_t n, const double *x)
 {
-    double s = 0.0;
-    for (size_t i = 0; i < 2 * n; i++) {
-        s += x[i] * x[i];
-    }
-    return sqrt(s);
+    return sqrt(ddot(2 * n, x, x));
 }
 
 /* y -= (cr + i ci) x */
@@ -676,8 +690,8 @@ static const char *arpack_info_str(const char *routine, int info)
 static qp_status arpack_fail(solver *s, const char *routine, int info, int nconv)
 {
     if (info == 1 && strstr(routine, "aupd")) {
-        fail(s, "ARPACK %s: %s (info=1); %d of %d eigenvalues converged after %d restarts",
-             routine, arpack_info_str(routine, info), nconv, s->nev, s->info.iterations);
+        fail(s, "ARPACK %s: %s (info=1); %d of %d eigenvalues converged within maxiter = %d",
+             routine, arpack_info_str(routine, info), nconv, s->nev, s->maxiter);
     } else {
         fail(s, "ARPACK %s: %s (info=%d)", routine, arpack_info_str(routine, info), info);
     }
@@ -860,36 +874,41 @@ static qp_status lanczos(solver *s, double *V, int *k)
  * (ghost copies only make it smaller). */
 static qp_status estimate_bottom(solver *s, double *theta0, double *res0, double *spread)
 {
-    size_t n = s->n;
+    size_t n = s->n, len = s->cplx ? 2 * n : n; /* real vectors for real H */
     lp_int m = (lp_int)(n < ESTIMATE_STEPS ? n : ESTIMATE_STEPS), info = 0;
     qp_status st = QP_ERR_NOMEM;
-    double *v = alloc_n(2 * n, sizeof *v), *vp = calloc(2 * n, sizeof *vp);
-    double *w = alloc_n(2 * n, sizeof *w);
+    double *v = alloc_n(len, sizeof *v), *vp = calloc(len, sizeof *vp);
+    double *w = alloc_n(len, sizeof *w);
     double *alpha = alloc_n((size_t)m, sizeof *alpha), *beta = alloc_n((size_t)m, sizeof *beta);
-    double *z = alloc_n((size_t)m * (size_t)m, sizeof *z), *work = alloc_n(2 * (size_t)m, sizeof *work);
+    double *z = alloc_n((size_t)m * (size_t)m, sizeof *z);
+    double *work = alloc_n(2 * (size_t)m, sizeof *work);
     if (!v || !vp || !w || !alpha || !beta || !z || !work) {
         fail(s, "out of memory for the Lanczos estimate");
         goto done;
     }
-    start_vector(v, n, 1, s->cplx);
-    double nv = znrm(n, v);
-    for (size_t i = 0; i < 2 * n; i++) {
+    /* For complex vectors the real dot product over 2n doubles is Re <x, y>; alpha = <v, Hv> is
+     * real for Hermitian H, and the local reorthogonalization only needs to be approximate. */
+    start_vector(v, n, s->cplx, s->cplx);
+    double nv = sqrt(ddot(len, v, v)), scale = s->norm1 > 0.0 ? s->norm1 : 1.0;
+    for (size_t i = 0; i < len; i++) {
         v[i] /= nv;
     }
-    double scale = s->norm1 > 0.0 ? s->norm1 : 1.0, cr, ci;
     lp_int steps = m;
     for (lp_int j = 0; j < m; j++) {
-        spmv_c(s->H, 0.0, v, w);
-        if (j > 0) {
-            zsub(n, beta[j - 1], 0.0, vp, w);
+        if (s->cplx) {
+            spmv_c(s->H, 0.0, v, w);
+        } else {
+            spmv_r(s->H, 0.0, v, w);
         }
-        zdot(n, v, w, &cr, &ci);
-        zsub(n, cr, ci, v, w);
-        alpha[j] = cr;
-        zdot(n, v, w, &cr, &ci); /* one local reorthogonalization against v keeps alpha clean */
-        zsub(n, cr, ci, v, w);
-        alpha[j] += cr;
-        beta[j] = znrm(n, w);
+        if (j > 0) {
+            daxpy(len, -beta[j - 1], vp, w);
+        }
+        alpha[j] = ddot(len, v, w);
+        daxpy(len, -alpha[j], v, w);
+        double c = ddot(len, v, w); /* one local reorthogonalization against v */
+        daxpy(len, -c, v, w);
+        alpha[j] += c;
+        beta[j] = sqrt(ddot(len, w, w));
         if (beta[j] <= DBL_EPSILON * scale) { /* invariant subspace: the Ritz values are exact */
             steps = j + 1;
             beta[j] = 0.0;
@@ -898,7 +917,7 @@ static qp_status estimate_bottom(solver *s, double *theta0, double *res0, double
         double *t = vp;
         vp = v;
         v = t;
-        for (size_t i = 0; i < 2 * n; i++) {
+        for (size_t i = 0; i < len; i++) {
             v[i] = w[i] / beta[j];
         }
     }
@@ -925,51 +944,54 @@ done:
 }
 
 /* ARPACK mode 3 on (H - sigma I)^-1 with "LM": once sigma lies below E0 (certified by the
- * Cholesky factorization succeeding, Sylvester's law), the largest |1/(lambda - sigma)| are the
- * lowest lambda. Choice of sigma: the first try is theta0 - margin from the short Lanczos run,
- * margin = max(2 res0, spread/2, 1e-8 ||H||_1): close below E0 so the wanted levels stay well
- * separated after inversion (a shift far below a dense cluster makes 1/(lambda - sigma) nearly
- * equal and ARPACK slow), with room for the estimate's error. It never goes below the Gershgorin
- * bound minus 1e-8 ||H||_1, where H - sigma I is positive definite by construction. When the
- * factorization reports "not positive definite" the margin grows eightfold and we refactorize
- * (the symbolic analysis is reused). *fact_failed tells AUTO to fall back to plain Lanczos. */
+ * Cholesky factorization succeeding, Sylvester's law of inertia), the largest 1/(lambda - sigma)
+ * belong to the lowest lambda. How sigma is chosen:
+ *  - a caller's sigma (o->have_sigma, e.g. the previous sweep point) is tried first;
+ *  - otherwise, and whenever that fails, theta0 - margin from estimate_bottom(), with
+ *    margin = max(2 res0, spread / 2, 1e-8 * local) and local = max(|theta0|, spread, res0):
+ *    just below E0, so the wanted levels stay well apart after inversion (a shift far below a
+ *    tight cluster makes the 1/(lambda - sigma) nearly equal and ARPACK slow), with room for the
+ *    estimate's error. The scale is that of the bottom of the spectrum, not ||H||_1, which for a
+ *    charge basis with a large cutoff is 1e9 times larger than the level spacings;
+ *  - never below the Gershgorin bound g minus max(1e-8 |g|, 1000 eps ||H||_1), where H - sigma I
+ *    is strictly diagonally dominant, so positive definite by construction and in rounding;
+ *  - when CHOLMOD reports "not positive definite" (E0 < sigma, or rounding at a very small
+ *    margin) the margin grows eightfold and the same symbolic analysis is refactorized.
+ * *fact_failed tells AUTO to fall back to plain Lanczos. */
 static qp_status shift_invert(solver *s, double *V, int *k, int *fact_failed)
 {
     factor f;
     s->info.used = QP_EIG_SHIFT_INVERT;
     *fact_failed = 1;
     qp_status st = factor_init(s, &f);
-    double scale = s->norm1 > 0.0 ? s->norm1 : 1.0;
-    double lowest = s->gersh - SIGMA_MIN_REL * scale, sigma = 0.0;
-    double theta0 = 0.0, res0 = 0.0, spread = 0.0, margin = 0.0;
-    int estimated = 0, user = s->o->have_sigma;
-    while (st == QP_OK) {
-        if (user) {
-            sigma = s->o->sigma;
-        } else {
-            if (!estimated) {
-                st = estimate_bottom(s, &theta0, &res0, &spread);
-                if (st != QP_OK) {
-                    break;
-                }
-                estimated = 1;
-                margin = fmax(fmax(2.0 * res0, 0.5 * spread), SIGMA_MIN_REL * scale);
-            } else {
-                margin *= SIGMA_GROWTH;
-            }
-            sigma = fmax(theta0 - margin, lowest);
-        }
+    double sigma = s->o->sigma;
+    int r = 1;
+    if (st == QP_OK && s->o->have_sigma) {
         s->info.factorizations++;
-        int r = factor_shift(&f, sigma);
-        if (r == 0) {
-            break;
+        r = factor_shift(&f, sigma);
+    }
+    if (st == QP_OK && r == 1) {
+        double theta0 = 0.0, res0 = 0.0, spread = 0.0;
+        st = estimate_bottom(s, &theta0, &res0, &spread);
+        double tiny = s->norm1 > 0.0 ? DBL_EPSILON * s->norm1 : 1.0;
+        double local = fmax(fmax(fabs(theta0), spread), fmax(res0, tiny));
+        double margin = fmax(fmax(2.0 * res0, 0.5 * spread), SIGMA_MIN_REL * local);
+        double lowest = s->gersh - fmax(SIGMA_MIN_REL * fmax(fabs(s->gersh), tiny),
+                                        GERSH_ROUNDING * DBL_EPSILON * s->norm1);
+        while (st == QP_OK) {
+            sigma = fmax(theta0 - margin, lowest);
+            s->info.factorizations++;
+            r = factor_shift(&f, sigma);
+            if (r != 1 || sigma <= lowest) {
+                break;
+            }
+            margin *= SIGMA_GROWTH;
         }
-        if (r < 0 || sigma <= lowest) {
-            st = f.c.status == CHOLMOD_OUT_OF_MEMORY ? QP_ERR_NOMEM : QP_ERR_NUMERIC;
-            fail(s, "CHOLMOD could not factorize H - sigma I at sigma = %.17g (%s)", sigma,
-                 cholmod_status_str(f.c.status));
-        }
-        user = 0;
+    }
+    if (st == QP_OK && r != 0) {
+        st = f.c.status == CHOLMOD_OUT_OF_MEMORY ? QP_ERR_NOMEM : QP_ERR_NUMERIC;
+        fail(s, "CHOLMOD could not factorize H - sigma I at sigma = %.17g (%s)", sigma,
+             cholmod_status_str(f.c.status));
     }
     if (st == QP_OK) {
         *fact_failed = 0;
@@ -1231,6 +1253,35 @@ static qp_status check_args(solver *s, const double *evals, const double *vecs,
     return QP_OK;
 }
 
+/* The ARPACK paths: shift-invert (with AUTO's fallback to Lanczos when the factorization fails)
+ * or Lanczos, then Rayleigh-Ritz on the returned basis. */
+static qp_status sparse_solve(solver *s, qp_eig_method method, double *vals, double *V)
+{
+    int k = 0, fact_failed = 0;
+    qp_status st = QP_OK;
+    if (method == QP_EIG_SHIFT_INVERT) {
+        st = shift_invert(s, V, &k, &fact_failed);
+    }
+    if (method == QP_EIG_LANCZOS || (fact_failed && s->o->method == QP_EIG_AUTO)) {
+        char why[160] = "";
+        if (fact_failed && s->err && s->errlen) {
+            snprintf(why, sizeof why, "%s", s->err);
+            s->err[0] = '\0';
+        }
+        s->info.fell_back = fact_failed;
+        st = lanczos(s, V, &k);
+        if (st != QP_OK && why[0] && strlen(s->err) + 1 < s->errlen) {
+            size_t used = strlen(s->err);
+            snprintf(s->err + used, s->errlen - used, " (fallback after: %s)", why);
+        }
+    }
+    if (st == QP_OK && k < s->nev) {
+        st = QP_ERR_NUMERIC;
+        fail(s, "ARPACK converged only %d of %d eigenvalues", k, s->nev);
+    }
+    return st == QP_OK ? rayleigh_ritz(s, V, k, vals) : st;
+}
+
 qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,
                         qp_eig_info *info, char *err, size_t errlen)
 {
@@ -1272,29 +1323,7 @@ qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals,
         st = QP_ERR_NOMEM;
         goto done;
     }
-    int k = 0, fact_failed = 0;
-    if (method == QP_EIG_DENSE) {
-        st = dense_solve(&s, vals, V);
-        k = s.nev;
-    } else {
-        if (method == QP_EIG_SHIFT_INVERT) {
-            st = shift_invert(&s, V, &k, &fact_failed);
-        }
-        if (method == QP_EIG_LANCZOS || (fact_failed && o->method == QP_EIG_AUTO)) {
-            s.info.fell_back = fact_failed;
-            if (err && errlen) {
-                err[0] = '\0';
-            }
-            st = lanczos(&s, V, &k);
-        }
-        if (st == QP_OK && k < s.nev) {
-            st = QP_ERR_NUMERIC;
-            fail(&s, "ARPACK converged only %d of %d eigenvalues", k, s.nev);
-        }
-        if (st == QP_OK) {
-            st = rayleigh_ritz(&s, V, k, vals);
-        }
-    }
+    st = method == QP_EIG_DENSE ? dense_solve(&s, vals, V) : sparse_solve(&s, method, vals, V);
     if (st == QP_OK) {
         st = check_pairs(&s, V, vals);
     }

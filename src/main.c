@@ -303,8 +303,11 @@ static int run(const cli *a)
     }
     int rc = 0;
     if (strcmp(a->cmd, "dual") == 0) {
-        fprintf(stderr, "qpsim: error: 'dual' is not available in this version yet\n");
-        rc = QP_ERR_USAGE;
+        qp_diag dd = {0};
+        char *text = NULL;
+        qp_status ds = qp_dual_netlist(c, a->file, &text, &dd);
+        flush_diag(&dd);
+        rc = ds == QP_OK ? emit(text, 0) : ds == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)ds;
     } else if (strcmp(a->cmd, "check") == 0) {
         rc = check(a, c);
     } else {

@@ -77,8 +77,9 @@ static qp_status solve(const qp_modes *m, const int *cut, int grid, int levels, 
     return st;
 }
 
-qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
-                              char *err, size_t errlen)
+/* The spectrum of one group of coupled modes (the whole circuit when all are coupled). */
+static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                                  char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->nmodes = m->n;
@@ -162,5 +163,171 @@ done:
     if (st != QP_OK) {
         qp_spectrum_clear(out);
     }
+    return st;
+}
+
+/* Groups of modes that no term couples: comp[i] receives the group of mode i; returns the count. */
+static size_t mode_groups(const qp_modes *m, int *comp)
+{
+    size_t n = m->n;
+    for (size_t i = 0; i < n; i++) {
+        comp[i] = (int)i;
+    }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < n; j++) {
+                int coupled = i != j && (m->Lm[i * n + j] != 0.0 || m->Ac[i * n + j] != 0.0);
+                for (size_t k = 0; k < m->ncos && !coupled; k++) {
+                    coupled = i != j && m->cos[k].c[i] != 0.0 && m->cos[k].c[j] != 0.0;
+                }
+                if (coupled && comp[i] != comp[j]) {
+                    int lo = comp[i] < comp[j] ? comp[i] : comp[j];
+                    comp[i] = comp[j] = lo;
+                    changed = 1;
+                }
+            }
+        }
+    }
+    size_t ng = 0;
+    for (size_t i = 0; i < n; i++) {
+        ng += comp[i] == (int)i;
+    }
+    return ng;
+}
+
+/* The modes of group g as a circuit of their own; the constant and the cosine terms that touch no
+ * mode go with group `first`. */
+static qp_modes *sub_modes(const qp_modes *m, const int *comp, int g, int first, size_t *idx)
+{
+    size_t n = m->n, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (comp[i] == g) {
+            idx[k++] = i;
+        }
+    }
+    qp_modes *s = calloc(1, sizeof *s);
+    if (!s) {
+        return NULL;
+    }
+    s->n = k;
+    s->kind = calloc(k, sizeof *s->kind);
+    s->Lm = calloc(k * k, sizeof *s->Lm), s->Ac = calloc(k * k, sizeof *s->Ac);
+    s->lphi = calloc(k, sizeof *s->lphi), s->lp = calloc(k, sizeof *s->lp);
+    s->cos = calloc(m->ncos ? m->ncos : 1, sizeof *s->cos);
+    if (!s->kind || !s->Lm || !s->Ac || !s->lphi || !s->lp || !s->cos) {
+        qp_modes_free(s);
+        return NULL;
+    }
+    s->cst = g == first ? m->cst : 0.0;
+    for (size_t a = 0; a < k; a++) {
+        s->kind[a] = m->kind[idx[a]];
+        s->lphi[a] = m->lphi[idx[a]];
+        s->lp[a] = m->lp[idx[a]];
+        for (size_t b = 0; b < k; b++) {
+            s->Lm[a * k + b] = m->Lm[idx[a] * n + idx[b]];
+            s->Ac[a * k + b] = m->Ac[idx[a] * n + idx[b]];
+        }
+    }
+    for (size_t t = 0; t < m->ncos; t++) {
+        int touches = 0, mine = 0;
+        for (size_t i = 0; i < n; i++) {
+            touches |= m->cos[t].c[i] != 0.0;
+            mine |= m->cos[t].c[i] != 0.0 && comp[i] == g;
+        }
+        if (!mine && (touches || g != first)) {
+            continue;
+        }
+        qp_cos_term ct = m->cos[t];
+        ct.c = calloc(k ? k : 1, sizeof *ct.c);
+        if (!ct.c) {
+            qp_modes_free(s);
+            return NULL;
+        }
+        for (size_t a = 0; a < k; a++) {
+            ct.c[a] = m->cos[t].c[idx[a]];
+        }
+        s->cos[s->ncos++] = ct;
+    }
+    return s;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                              char *err, size_t errlen)
+{
+    int *comp = calloc(m->n ? m->n : 1, sizeof *comp);
+    size_t *idx = calloc(m->n ? m->n : 1, sizeof *idx);
+    if (!comp || !idx) {
+        free(comp), free(idx);
+        return QP_ERR_NOMEM;
+    }
+    size_t ng = m->n ? mode_groups(m, comp) : 0;
+    if (ng <= 1) {
+        free(comp), free(idx);
+        return spectrum_coupled(m, o, out, err, errlen);
+    }
+    /* Uncoupled groups: solve each alone, then the levels are the lowest sums of one level from
+     * each group (a product basis of the whole would grow as the product of the group sizes). */
+    memset(out, 0, sizeof *out);
+    out->nmodes = m->n;
+    out->cut = calloc(m->n, sizeof *out->cut);
+    int L = o->levels;
+    double *acc = malloc((size_t)L * sizeof *acc), *pair = malloc((size_t)L * L * sizeof *pair);
+    int nacc = 0;
+    qp_status st = out->cut && acc && pair ? QP_OK : QP_ERR_NOMEM;
+    int first = comp[0];
+    out->checked = 1;
+    for (size_t g = 0; g < m->n && st == QP_OK; g++) {
+        if (comp[g] != (int)g) {
+            continue;
+        }
+        qp_modes *s = sub_modes(m, comp, (int)g, first, idx);
+        qp_spectrum part;
+        if (!s) {
+            st = QP_ERR_NOMEM;
+            break;
+        }
+        st = spectrum_coupled(s, o, &part, err, errlen);
+        if (st == QP_OK) {
+            for (size_t a = 0; a < s->n; a++) {
+                out->cut[idx[a]] = part.cut[a];
+            }
+            out->dim = out->dim ? out->dim + part.dim : part.dim;
+            out->delta += part.delta;
+            out->checked &= part.checked;
+            out->steps += part.steps;
+            out->info = part.info;
+            int np = 0;
+            if (nacc == 0) {
+                memcpy(pair, part.E, (size_t)part.nlev * sizeof *pair);
+                np = part.nlev;
+            } else {
+                for (int a = 0; a < nacc; a++) {
+                    for (int b = 0; b < part.nlev; b++) {
+                        pair[np++] = acc[a] + part.E[b];
+                    }
+                }
+            }
+            qsort(pair, (size_t)np, sizeof *pair, cmp_double);
+            nacc = np < L ? np : L;
+            memcpy(acc, pair, (size_t)nacc * sizeof *acc);
+            qp_spectrum_clear(&part);
+        }
+        qp_modes_free(s);
+    }
+    if (st == QP_OK) {
+        out->E = acc;
+        out->nlev = nacc;
+        acc = NULL;
+    } else {
+        qp_spectrum_clear(out);
+    }
+    free(acc), free(pair), free(comp), free(idx);
     return st;
 }

@@ -185,6 +185,29 @@ int main(void)
          "B1 1 0 ej=1e-12\nL1 1 0 el=0.5\nQ1 1 2 es=0.8\nC1 2 0 ec=1\n",
          "L1 1 0 el=0.5\nQ1 1 2 es=0.8\nC1 2 0 ec=1\n", 4);
 
+    /* Uncoupled subsystems (a transmon and a Cooper-pair box sharing only ground) are solved
+     * apart; the levels must be the sorted sums of T3 and T4b (ng = 0) levels. */
+    {
+        double sums[6 * 4];
+        int ns = 0;
+        for (int a = 0; a < 6; a++) {
+            for (int b = 0; b < 4; b++) {
+                sums[ns++] = t3[a] + t4b0[b];
+            }
+        }
+        for (int a = 1; a < ns; a++) { /* insertion sort */
+            double v = sums[a];
+            int b = a - 1;
+            while (b >= 0 && sums[b] > v) {
+                sums[b + 1] = sums[b];
+                b--;
+            }
+            sums[b + 1] = v;
+        }
+        expect("uncoupled transmon + CPB", "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=1\nC2 2 0 ec=2\n",
+               sums, 6, TOL_LATTICE);
+    }
+
     /* Invariances: node names and order, closure branch, orientation of the loop. With fixed
      * cutoffs two equivalent mode choices truncate differently, so these use converged bases. */
     same("renamed and reordered nodes",

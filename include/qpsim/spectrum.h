@@ -23,14 +23,15 @@ typedef struct {
     double *E;        /* nlev eigenvalues, ascending, GHz (owned) */
     double delta;     /* max change of the wanted levels at the last growth step, GHz */
     int checked;      /* delta was measured (automatic cutoffs) */
-    size_t dim;
+    size_t dim;       /* basis size; for uncoupled groups of modes, the sum of the group sizes */
     size_t nmodes;
     int *cut;         /* cutoff per mode (owned) */
     int steps;        /* solves done */
     qp_eig_info info;
 } qp_spectrum;
 
-/* Lowest levels of the modes' Hamiltonian. With automatic cutoffs, grows every cutoff until the
+/* Lowest levels of the modes' Hamiltonian. Groups of modes that no term couples are solved
+ * separately and their levels summed. With automatic cutoffs, grows every cutoff until the
  * wanted levels change by less than tol; QP_ERR_NUMERIC with a message in err when that needs
  * more than max_dim states or the eigensolver fails. */
 qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Duality round trip (TAP): for every deck in the given folders, `qpsim dual` either refuses it
+with well-formed `file:line:col: error:` messages (non-planar circuits, mutual inductances,
+bridges, sources without a spectrum...) or writes a dual deck D. When the deck asks for a
+spectrum, the deck, its dual D and the dual of the dual must have the same levels: SPEC §4, a
+check that needs no reference numbers. Tolerance: 2e-7 GHz + 1e-8 |E| (levels of each deck are
+converged to 1e-8 GHz by default; oscillator bases converge more slowly than lattice ones)."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+DIAG = re.compile(r"^\S.*?:\d+:\d+: (error|note|warning): .+$")
+
+
+def levels(exe, path):
+    r = subprocess.run([exe, "run", "--json", path], capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    doc = json.loads(r.stdout)
+    spectra = [a for a in doc["analyses"] if a["type"] == "spectrum"]
+    if spectra and "sweep" in spectra[0]:
+        return None, "swept"  # the dual carries no .sweep (parameters are evaluated away)
+    return (spectra[0]["levels"] if spectra else []), ""
+
+
+def close(a, b):
+    return len(a) == len(b) and all(abs(x - y) <= 2e-7 + 1e-8 * abs(x) for x, y in zip(a, b))
+
+
+def main():
+    exe = os.path.abspath(sys.argv[1])
+    decks = []
+    for d in sys.argv[2:]:
+        decks += sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".cir"))
+    print("1..%d" % len(decks))
+    failed = 0
+    tmp = tempfile.mkdtemp()
+    for i, path in enumerate(decks, 1):
+        label = os.path.relpath(path)
+        r = subprocess.run([exe, "dual", path], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            bad = [l for l in r.stderr.splitlines() if l and not DIAG.match(l)]
+            if r.returncode == 1 and not bad and not r.stdout:
+                first = r.stderr.splitlines()[0] if r.stderr else ""
+                print("ok %d - %s # SKIP no dual: %s" % (i, label, first.split("error: ")[-1][:90]))
+            else:
+                failed += 1
+                print("not ok %d - %s: dual failed badly (exit %d): %s"
+                      % (i, label, r.returncode, r.stderr[:300]))
+            continue
+        d1 = os.path.join(tmp, "d%d.cir" % i)
+        d2 = os.path.join(tmp, "dd%d.cir" % i)
+        open(d1, "w").write(r.stdout)
+        r2 = subprocess.run([exe, "dual", d1], capture_output=True, text=True, timeout=60)
+        open(d2, "w").write(r2.stdout)
+        problems = []
+        if r2.returncode != 0:
+            problems.append("dual of the dual failed: " + r2.stderr.strip()[:300])
+        e0, err0 = levels(exe, path)
+        e1, err1 = levels(exe, d1)
+        e2, err2 = levels(exe, d2) if r2.returncode == 0 else ([], "")
+        if e0 is None or not e0:
+            # Swept decks and decks without a spectrum (e.g. time-domain decks): the duals must read.
+            c = subprocess.run([exe, "check", d1], capture_output=True, text=True, timeout=60)
+            if c.returncode != 0:
+                problems.append("dual deck does not read: " + c.stderr.strip()[:300])
+        else:
+            if e1 is None:
+                problems.append("dual deck fails: " + err1[:300])
+            elif not close(e0, e1):
+                problems.append("levels differ:\n#   deck %s\n#   dual %s" % (e0, e1))
+            if r2.returncode == 0 and (e2 is None or not close(e0, e2)):
+                problems.append("dual of the dual differs: %s" % (e2 if e2 is not None else err2))
+        if problems:
+            failed += 1
+            print("not ok %d - %s" % (i, label))
+            for p in problems:
+                print("#   " + p)
+        else:
+            print("ok %d - %s (%d levels)" % (i, label, len(e0 or [])))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
