@@ -1,4 +1,5 @@
-/* libFuzzer target: the front end (lex, parse, elaborate, check), quantization and the reports. */
+/* libFuzzer target: the front end (lex, parse, elaborate, check), quantization, the dual netlist
+ * and the reports. */
 #include "qpsim/qpsim.h"
 
 #include <stdint.h>
@@ -48,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (c->nelem <= 64) { /* quantization of random small topologies */
                 qp_quantize(c, &modes, &d);
             }
+            char *dual = NULL;
+            if (qp_dual_netlist(c, "fuzz.cir", &dual, &d) == QP_OK) {
+                /* the dual must itself be a valid deck */
+                qp_deck *dd = NULL;
+                qp_netlist_parse_text("dual.cir", dual, strlen(dual), NULL, &dd, &d);
+                qp_deck_free(dd);
+            }
+            free(dual);
             free(qp_report_circuit_text(c));
             free(qp_report_json(c, "fuzz.cir", modes, NULL));
             if (modes) {
