@@ -1457,14 +1457,17 @@ static void elab_directive(elab *E, const qp_directive *dv)
     } else if (qp_ieq(w, ".ng")) {
         elab_ng(E, dv);
     } else if (qp_ieq(w, ".spectrum")) {
-        static const char *const keys[] = {"levels", "tol", "ncut", "mcut", "nho", "basis"};
+        static const char *const keys[] = {"levels", "tol",   "ncut",      "mcut",
+                                           "nho",    "basis", "dispersion"};
         const qp_token *t = dir_kv(dv, "levels"), *tt = dir_kv(dv, "tol");
         const qp_token *tn = dir_kv(dv, "ncut"), *tm = dir_kv(dv, "mcut"), *th = dir_kv(dv, "nho");
         an.kind = QP_AN_SPECTRUM;
         an.levels = 6;
-        if (!dir_keys(E, dv, keys, 6) ||
+        an.dispersion = -1;
+        if (!dir_keys(E, dv, keys, 7) ||
             !nargs_ok(E, dv, 0, 0,
-                      ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid]") ||
+                      ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid] "
+                      "[dispersion=yes|no]") ||
             (t && !eval_int(E, t, 1, 10000, "levels", &an.levels)) ||
             (tn && !eval_int(E, tn, 1, 100000, "ncut", &an.ncut)) ||
             (tm && !eval_int(E, tm, 1, 100000, "mcut", &an.mcut)) ||
@@ -1476,6 +1479,14 @@ static void elab_directive(elab *E, const qp_directive *dv)
         }
         if (tt && !(an.tol > 0.0)) {
             ERR(E, tt->loc, "tol of .spectrum must be a positive energy (GHz)");
+            return;
+        }
+        const qp_token *td = dir_kv(dv, "dispersion");
+        if (td && td->kind == QP_TOK_WORD && (qp_ieq(td->text, "yes") || qp_ieq(td->text, "no"))) {
+            an.dispersion = qp_ieq(td->text, "yes");
+        } else if (td) {
+            ERR(E, td->loc, "dispersion of .spectrum must be 'yes' or 'no' (default: computed when "
+                "the basis has at most %d states)", QP_DISPERSION_AUTO_DIM);
             return;
         }
         const qp_token *tb = dir_kv(dv, "basis");

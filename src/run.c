@@ -169,7 +169,9 @@ static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t
     }
     if (!sweep) {
         qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, d, "");
-        if (st == QP_OK && c->noffsets + c->nloops > 0) {
+        const qp_analysis *an = &c->analyses[k];
+        int want = an->dispersion > 0 || (an->dispersion < 0 && r->dim[0] <= QP_DISPERSION_AUTO_DIM);
+        if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
             st = dispersions(c, &c->analyses[k], r, d);
         }
         if (st == QP_OK && !res->cut) {

@@ -70,6 +70,7 @@ typedef struct {
     double tol;        /* spectrum: convergence tolerance [GHz], 0 = default */
     int ncut, mcut, nho; /* spectrum: fixed cutoffs (0 = automatic) */
     int grid;          /* spectrum: extended modes on a phase grid (basis=grid) */
+    int dispersion;    /* spectrum: charge/flux dispersions: -1 auto (small bases), 0 no, 1 yes */
     char *param;       /* sweep: parameter name (owned) */
     double start, stop;
     int points;        /* sweep points; bands q points */
@@ -108,6 +109,7 @@ typedef struct {
 } qp_override;
 
 #define QP_MAX_ELEMENTS 1000000
+#define QP_DISPERSION_AUTO_DIM 20000 /* dispersions need 4 more spectra per island or loop */
 
 /* Flattens subcircuits, evaluates parameters and models, converts values to SI and checks the
  * graph. Every error goes to d with its place; on QP_OK *out receives the circuit (free with
