@@ -43,7 +43,7 @@ static void dual_name(qp_strbuf *b, const qp_circuit *c, const edge *e)
 
 static void wave(qp_strbuf *b, const qp_wave *w, double scale)
 {
-    qp_sb_printf(b, " dc %.17g", w->dc * scale);
+    qp_sb_printf(b, " dc %.16g", w->dc * scale);
     if (w->kind == QP_WAVE_DC) {
         return;
     }
@@ -53,7 +53,7 @@ static void wave(qp_strbuf *b, const qp_wave *w, double scale)
         int is_value = w->kind == QP_WAVE_SIN     ? i < 2
                        : w->kind == QP_WAVE_PULSE ? i < 2
                                                   : i % 2 == 1;
-        qp_sb_printf(b, "%s%.17g", i ? " " : "", is_value ? w->p[i] * scale : w->p[i]);
+        qp_sb_printf(b, "%s%.16g", i ? " " : "", is_value ? w->p[i] * scale : w->p[i]);
     }
     qp_sb_putc(b, ')');
 }
@@ -69,27 +69,27 @@ static void element_line(qp_strbuf *b, const qp_circuit *c, const edge *e, int f
     node_name(b, to, outer, label);
     double rq2 = QP_RQ * QP_RQ;
     if (e->jcap) {
-        qp_sb_printf(b, " %.17g   ; L* = R_Q^2 C of %s's capacitance (%.6g F)\n", rq2 * el->cap,
+        qp_sb_printf(b, " %.16g   ; L* = R_Q^2 C of %s's capacitance (%.6g F)\n", rq2 * el->cap,
                      el->name, el->cap);
         return;
     }
     switch (el->kind) {
     case QP_EL_C:
-        qp_sb_printf(b, " %.17g   ; L* = R_Q^2 C of %s (C = %.6g F)\n", rq2 * el->value, el->name,
+        qp_sb_printf(b, " %.16g   ; L* = R_Q^2 C of %s (C = %.6g F)\n", rq2 * el->value, el->name,
                      el->value);
         break;
     case QP_EL_L:
-        qp_sb_printf(b, " %.17g   ; C* = L/R_Q^2 of %s (L = %.6g H)\n", el->value / rq2, el->name,
+        qp_sb_printf(b, " %.16g   ; C* = L/R_Q^2 of %s (L = %.6g H)\n", el->value / rq2, el->name,
                      el->value);
         break;
     case QP_EL_B:
-        qp_sb_printf(b, " es=%.17g   ; ES = EJ of %s\n", qp_element_ej(el), el->name);
+        qp_sb_printf(b, " es=%.16g   ; ES = EJ of %s\n", qp_element_ej(el), el->name);
         break;
     case QP_EL_Q:
-        qp_sb_printf(b, " ej=%.17g   ; EJ = ES of %s\n", qp_element_es(el), el->name);
+        qp_sb_printf(b, " ej=%.16g   ; EJ = ES of %s\n", qp_element_es(el), el->name);
         break;
     case QP_EL_R:
-        qp_sb_printf(b, " %.17g   ; R* = R_Q^2/R of %s (R = %.6g Ohm)\n", rq2 / el->value,
+        qp_sb_printf(b, " %.16g   ; R* = R_Q^2/R of %s (R = %.6g Ohm)\n", rq2 / el->value,
                      el->name, el->value);
         break;
     case QP_EL_V:
@@ -308,7 +308,7 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
             continue;
         }
         double f = isl[eu[first]] == (int)root ? total : -total;
-        qp_sb_printf(&b, ".flux %.17g", f);
+        qp_sb_printf(&b, ".flux %.16g", f);
         for (size_t e = 0; e < ne; e++) {
             if ((isl[eu[e]] == (int)root) != (isl[ev[e]] == (int)root)) {
                 qp_sb_putc(&b, ' ');
@@ -318,7 +318,7 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
         qp_sb_puts(&b, "   ; from .ng on");
         for (size_t o = 0; o < c->noffsets; o++) {
             if (isl[c->offsets[o].node] == (int)root) {
-                qp_sb_printf(&b, " %s (%.17g)", c->node_names[c->offsets[o].node],
+                qp_sb_printf(&b, " %s (%.16g)", c->node_names[c->offsets[o].node],
                              c->offsets[o].ng);
             }
         }
@@ -333,7 +333,7 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
     free(isl);
     for (size_t f = 0; f < nf; f++) {
         if (ngf[f] != 0.0) {
-            qp_sb_printf(&b, ".ng m%d %.17g   ; from a .flux loop around this mesh\n", label[f],
+            qp_sb_printf(&b, ".ng m%d %.16g   ; from a .flux loop around this mesh\n", label[f],
                          ngf[f]);
         }
     }
@@ -342,7 +342,7 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
         if (an->kind == QP_AN_SPECTRUM) {
             qp_sb_printf(&b, ".spectrum levels=%d", an->levels);
             if (an->tol > 0.0) {
-                qp_sb_printf(&b, " tol=%.17g", an->tol);
+                qp_sb_printf(&b, " tol=%.16g", an->tol);
             }
             qp_sb_puts(&b, an->grid ? " basis=grid\n" : "\n");
         } else {
