@@ -7,19 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dupstr(const char *s)
-{
-    if (!s) {
-        return NULL;
-    }
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c) {
-        memcpy(c, s, n);
-    }
-    return c;
-}
-
 void qp_diag_add(qp_diag *d, qp_severity sev, const char *file, int line, int col, const char *fmt,
                  ...)
 {
@@ -59,7 +46,7 @@ void qp_diag_add(qp_diag *d, qp_severity sev, const char *file, int line, int co
     }
     qp_diag_entry *e = &d->items[d->count];
     e->sev = sev;
-    e->file = dupstr(file);
+    e->file = qp_strdup(file);
     e->line = line;
     e->col = col;
     e->msg = msg;

@@ -16,13 +16,8 @@ typedef struct {
     int jcap; /* the junction capacitance of a B element */
 } edge;
 
-static const char *fname(const qp_circuit *c, qp_loc loc)
-{
-    return loc.file >= 0 && (size_t)loc.file < c->nfiles ? c->files[loc.file] : NULL;
-}
-
 #define ERR(c, d, loc, ...)                                                                        \
-    qp_diag_add((d), QP_SEV_ERROR, fname(c, loc), (loc).line, (loc).col, __VA_ARGS__)
+    qp_diag_add((d), QP_SEV_ERROR, qp_circuit_file(c, loc), (loc).line, (loc).col, __VA_ARGS__)
 
 static void node_name(qp_strbuf *b, int face, int outer, const int *label)
 {

@@ -17,14 +17,14 @@
 #define DEFAULT_MAXITER 10000
 #define DEFAULT_DENSE_MAX 1500
 #define DEFAULT_RESID_TOL 1e-6
-#define NCV_MIN 20               /* smallest ARPACK basis worth its restarts */
-#define HERMITIAN_RTOL 1e-12     /* allowed |H(i,j) - conj(H(j,i))|, relative to ||H||_1 */
-#define LANCZOS_SHIFT_NORMS 2.0  /* plain Lanczos iterates on H + 2 ||H||_1 I (see lanczos()) */
-#define ESTIMATE_STEPS 64        /* steps of the short Lanczos run that estimates E0 for sigma */
-#define SIGMA_MIN_REL 1e-8       /* least margin of sigma, relative to the bottom of the spectrum */
-#define GERSH_ROUNDING 1e3       /* below Gershgorin by this many eps ||H||_1 stays definite */
-#define SIGMA_GROWTH 8.0         /* the margin grows by this after each failed factorization */
-#define ORTH_DROP 1e-8           /* a vector keeping less of its norm in Gram-Schmidt is dependent */
+#define NCV_MIN 20              /* smallest ARPACK basis worth its restarts (bench/eig_notes.md) */
+#define HERMITIAN_RTOL 1e-12    /* allowed |H(i,j) - conj(H(j,i))|, relative to ||H||_1 */
+#define LANCZOS_SHIFT_NORMS 2.0 /* plain Lanczos iterates on H + 2 ||H||_1 I (see lanczos()) */
+#define ESTIMATE_STEPS 64       /* steps of the short Lanczos run that estimates E0 for sigma */
+#define SIGMA_MIN_REL 1e-8      /* least margin of sigma, relative to the bottom of the spectrum */
+#define GERSH_ROUNDING 1e3      /* below Gershgorin by this many eps ||H||_1 stays definite */
+#define SIGMA_GROWTH 8.0        /* the margin grows by this after each failed factorization */
+#define ORTH_DROP 1e-8          /* a vector keeping less of its norm in Gram-Schmidt is dependent */
 #define LCG_SEED 0x853c49e6748fea9bULL
 
 /* LAPACK (Fortran, LP64) with the hidden lengths of the character arguments spelled out, as
@@ -266,8 +266,9 @@ static qp_status check_matrix(solver *s)
             double pa = p == SIZE_MAX ? 0.0 : H->re[p];
             double pb = (p == SIZE_MAX || !H->im) ? 0.0 : H->im[p];
             if (hypot(a - pa, b + pb) > htol) {
-                fail(s, "matrix is not Hermitian: H(%zu,%zu) = %g%+gi but H(%zu,%zu) = %g%+gi", i,
-                     j, a, b, j, i, pa, pb);
+                fail(s, "matrix is not Hermitian: H(%zu,%zu) = %g%+gi but conj(H(%zu,%zu)) = "
+                        "%g%+gi",
+                     i, j, a, b, j, i, pa, -pb + 0.0); /* + 0.0 turns -0 into 0 */
                 return QP_ERR_USAGE;
             }
         }
@@ -689,7 +690,9 @@ static const char *arpack_info_str(const char *routine, int info)
 
 static qp_status arpack_fail(solver *s, const char *routine, int info, int nconv)
 {
-    if (info == 1 && strstr(routine, "aupd")) {
+    if (info == 0) {
+        fail(s, "ARPACK %s: only %d of %d eigenvalues converged", routine, nconv, s->nev);
+    } else if (info == 1 && strstr(routine, "aupd")) {
         fail(s, "ARPACK %s: %s (info=1); %d of %d eigenvalues converged within maxiter = %d",
              routine, arpack_info_str(routine, info), nconv, s->nev, s->maxiter);
     } else {
@@ -768,11 +771,20 @@ done:
     return st;
 }
 
-/* znaupd/zneupd on a complex operator: mode 1 "SR" or mode 3 "LM". zneupd is asked for Schur
- * vectors (HOWMNY = 'P'): for a Hermitian operator they are an orthonormal eigenbasis of the
- * wanted invariant subspace, whereas its Ritz vectors come from ztrevc back-substitution, which
- * loses orthogonality inside (near-)degenerate clusters. The Rayleigh-Ritz step afterwards
- * diagonalizes H on that subspace. */
+/* znaupd/zneupd on a complex operator: mode 1 "SR" or mode 3 "LM".
+ * Why not the real embedding [[A, -B], [B, A]] with dsaupd: it doubles every eigenvalue, and a
+ * single-vector Krylov space holds only one vector of each eigenspace in exact arithmetic, so the
+ * second copies appear only through rounding. "Ask for 2 nev and de-duplicate" then either
+ * converges slowly or returns the next distinct levels as if they were copies, and nothing tells
+ * the two cases apart. It also costs the same memory as complex storage. znaupd on a Hermitian
+ * operator is Arnoldi with full reorthogonalization, which numerically is Lanczos (the
+ * Hessenberg matrix is tridiagonal up to rounding). It needed 7-8 restarts where dsaupd needed 7
+ * on the gauge-equivalent real chain (bench/eig_notes.md). The ~1e-15 imaginary parts
+ * of its Ritz values never reach the caller: the eigenvalues come from the Hermitian
+ * Rayleigh-Ritz step (zheev), which makes them real by construction.
+ * zneupd is asked for Schur vectors (HOWMNY = 'P'): for a Hermitian operator they are an
+ * orthonormal eigenbasis of the wanted invariant subspace, whereas its Ritz vectors come from
+ * ztrevc back-substitution, which loses orthogonality inside (near-)degenerate clusters. */
 static qp_status arpack_cplx(solver *s, const op_t *op, int mode, double sigma, double *V, int *k)
 {
     a_int n = (a_int)s->n, nev = s->nev, ncv = s->ncv, ido = 0, info = 1;
@@ -1236,13 +1248,15 @@ static qp_status check_args(solver *s, const double *evals, const double *vecs,
         }
         return QP_OK;
     }
-    if ((size_t)o->nev >= n) {
-        fail(s, "nev = %d must be smaller than n = %zu for the sparse (ARPACK) methods", o->nev,
-             n);
+    /* dsaupd needs nev < ncv <= n; znaupd/zneupd need ncv - nev >= 2, hence nev < n - 1. */
+    size_t gap = s->cplx ? 2 : 1;
+    if ((size_t)o->nev + gap > n) {
+        fail(s, "nev = %d must be at most n - %zu = %zu for the sparse (ARPACK) methods%s",
+             o->nev, gap, n - gap, s->cplx ? " on a complex matrix" : "");
         return QP_ERR_USAGE;
     }
-    if (o->ncv != 0 && (o->ncv <= o->nev || (size_t)o->ncv > n)) {
-        fail(s, "ncv = %d must satisfy nev < ncv <= n", o->ncv);
+    if (o->ncv != 0 && ((size_t)o->ncv < (size_t)o->nev + gap || (size_t)o->ncv > n)) {
+        fail(s, "ncv = %d must satisfy nev + %zu <= ncv <= n", o->ncv, gap);
         return QP_ERR_USAGE;
     }
     size_t ncv = o->ncv ? (size_t)o->ncv : 2 * (size_t)o->nev + 1;

@@ -4,6 +4,7 @@
 #include "qpsim/units.h"
 
 #include "strmap.h"
+#include "qpsim/strbuf.h"
 #include "vec.h"
 
 #include <ctype.h>
@@ -71,16 +72,6 @@ typedef struct {
     const qp_token *cur_tok;
     int cur_word; /* 1 when cur_tok is a bare word (offset 0 = its first char) */
 } elab;
-
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c) {
-        memcpy(c, s, n);
-    }
-    return c;
-}
 
 static const char *fname(const elab *E, qp_loc loc)
 {
@@ -470,7 +461,7 @@ static int intern_node(elab *E, const char *name)
         return i;
     }
     qp_circuit *c = E->c;
-    char *copy = dupstr(name);
+    char *copy = qp_strdup(name);
     if (!copy || !QP_PUSH(c->node_names, c->nnodes, copy)) {
         free(copy);
         nomem(E);
@@ -843,7 +834,7 @@ static int elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp
     } else if (mv && mv->has_rn) {
         el->rn = mv->rn / area;
     }
-    if (mv && !(el->model = dupstr(mv->def->name->text))) {
+    if (mv && !(el->model = qp_strdup(mv->def->name->text))) {
         nomem(E);
         return 0;
     }
@@ -886,7 +877,7 @@ static int elab_qps(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_elem
             es->name->text, mv ? " (its model has neither)" : " or a model");
         return 0;
     }
-    if (mv && !(el->model = dupstr(mv->def->name->text))) {
+    if (mv && !(el->model = qp_strdup(mv->def->name->text))) {
         nomem(E);
         return 0;
     }
@@ -1518,7 +1509,7 @@ static void elab_directive(elab *E, const qp_directive *dv)
                 an.stop);
             return;
         }
-        an.param = dupstr(E->global.e[find_top_param(E, nt->text)].name);
+        an.param = qp_strdup(E->global.e[find_top_param(E, nt->text)].name);
         if (!an.param) {
             nomem(E);
             return;
@@ -1673,14 +1664,14 @@ static int copy_files(elab *E)
     }
     c->nfiles = E->deck->nfiles;
     for (size_t i = 0; i < c->nfiles; i++) {
-        if (!(c->files[i] = dupstr(E->deck->fnames[i]))) {
+        if (!(c->files[i] = qp_strdup(E->deck->fnames[i]))) {
             return 0;
         }
     }
-    if (E->deck->title && !(c->title = dupstr(E->deck->title))) {
+    if (E->deck->title && !(c->title = qp_strdup(E->deck->title))) {
         return 0;
     }
-    char *ground = dupstr("0");
+    char *ground = qp_strdup("0");
     if (!ground || !QP_PUSH(c->node_names, c->nnodes, ground)) {
         free(ground);
         return 0;
@@ -1735,7 +1726,7 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
         goto done;
     }
     for (size_t i = 0; i < E.global.n; i++) {
-        if (!(E.c->params[i].name = dupstr(E.global.e[i].name))) {
+        if (!(E.c->params[i].name = qp_strdup(E.global.e[i].name))) {
             nomem(&E);
             goto done;
         }
@@ -1855,4 +1846,9 @@ double qp_element_ej(const qp_element *e)
 double qp_element_es(const qp_element *e)
 {
     return e->kind == QP_EL_Q ? qp_units_es_from_vc(e->vc) : 0.0;
+}
+
+const char *qp_circuit_file(const qp_circuit *c, qp_loc loc)
+{
+    return loc.file >= 0 && (size_t)loc.file < c->nfiles ? c->files[loc.file] : NULL;
 }

@@ -4,13 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *fname(const qp_circuit *c, qp_loc loc)
-{
-    return loc.file >= 0 && (size_t)loc.file < c->nfiles ? c->files[loc.file] : NULL;
-}
-
 #define ERR(c, d, loc, ...)                                                                        \
-    qp_diag_add((d), QP_SEV_ERROR, fname(c, loc), (loc).line, (loc).col, __VA_ARGS__)
+    qp_diag_add((d), QP_SEV_ERROR, qp_circuit_file(c, loc), (loc).line, (loc).col, __VA_ARGS__)
 
 static int find(int *parent, int x)
 {
@@ -275,7 +270,7 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
         for (size_t j = 0; ok && j < k; j++) {
             if (c->loops[j].n && same_loop(fl, &c->loops[j])) {
                 ERR(c, d, fl->loc, "two .flux directives name the same loop");
-                qp_diag_add(d, QP_SEV_NOTE, fname(c, c->loops[j].loc), c->loops[j].loc.line,
+                qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, c->loops[j].loc), c->loops[j].loc.line,
                             c->loops[j].loc.col, "the other .flux is here");
             }
         }

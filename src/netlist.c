@@ -2,6 +2,7 @@
 #include "qpsim/netlist.h"
 #include "qpsim/expr.h"
 
+#include "qpsim/strbuf.h"
 #include "vec.h"
 
 #include <ctype.h>
@@ -40,16 +41,6 @@ static void nomem(parser *p)
     p->st = QP_ERR_NOMEM;
 }
 
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c) {
-        memcpy(c, s, n);
-    }
-    return c;
-}
-
 /* Adds a file to the deck's table and lexes it. Returns its index or -1. */
 static int add_file(parser *p, const char *name, const char *text, size_t len)
 {
@@ -71,7 +62,7 @@ static int add_file(parser *p, const char *name, const char *text, size_t len)
         dk->capfiles = cap;
     }
     int idx = (int)dk->nfiles;
-    dk->fnames[idx] = dupstr(name);
+    dk->fnames[idx] = qp_strdup(name);
     memset(&dk->src[idx], 0, sizeof dk->src[idx]);
     if (!dk->fnames[idx]) {
         nomem(p);
@@ -589,7 +580,7 @@ static void parse_stmts(parser *p, int file)
             p->ended = 1;
         } else if (qp_ieq(w, ".title")) {
             free(p->deck->title);
-            p->deck->title = dupstr(st->rest ? st->rest : "");
+            p->deck->title = qp_strdup(st->rest ? st->rest : "");
             p->deck->title_loc = t0->loc;
             if (!p->deck->title) {
                 nomem(p);

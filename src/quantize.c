@@ -41,13 +41,8 @@ typedef struct {
     int *elem_branch; /* element -> its (inductive, for B) branch */
 } qctx;
 
-static const char *fname(const qp_circuit *c, qp_loc loc)
-{
-    return loc.file >= 0 && (size_t)loc.file < c->nfiles ? c->files[loc.file] : NULL;
-}
-
 #define ERR(q, loc, ...)                                                                           \
-    qp_diag_add((q)->d, QP_SEV_ERROR, fname((q)->c, loc), (loc).line, (loc).col, __VA_ARGS__)
+    qp_diag_add((q)->d, QP_SEV_ERROR, qp_circuit_file((q)->c, loc), (loc).line, (loc).col, __VA_ARGS__)
 
 const char *qp_mode_kind_name(qp_mode_kind k)
 {
@@ -364,7 +359,7 @@ static qp_status flux_gauge(qctx *q, size_t nI, const int *It, size_t nK, const 
         }
         free(Gc);
         if (resid > GAUGE_RESID) {
-            qp_diag_add(q->d, QP_SEV_WARNING, fname(c, c->loops[0].loc), c->loops[0].loc.line,
+            qp_diag_add(q->d, QP_SEV_WARNING, qp_circuit_file(c, c->loops[0].loc), c->loops[0].loc.line,
                         c->loops[0].loc.col,
                         "external flux through a loop of capacitive elements only has no effect "
                         "and is ignored");

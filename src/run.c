@@ -8,11 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *fname(const qp_circuit *c, qp_loc loc)
-{
-    return loc.file >= 0 && (size_t)loc.file < c->nfiles ? c->files[loc.file] : NULL;
-}
-
 static void spectrum_opts(const qp_analysis *an, qp_spectrum_opts *o)
 {
     qp_spectrum_opts_default(o);
@@ -42,7 +37,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     char err[512] = "";
     st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
     if (st != QP_OK) {
-        qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     "%s%s%s", where, where[0] ? ": " : "", err[0] ? err : qp_status_str(st));
         qp_modes_free(m);
         return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
@@ -62,7 +57,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         qp_spectrum_clear(&s);
         qp_modes_free(m);
         if (r->levels) {
-            qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                         "%s: the basis changed size along the sweep", where);
             return QP_ERR_NUMERIC;
         }
@@ -117,7 +112,7 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
         } else if (st == QP_OK) {
             st = QP_ERR_NUMERIC;
         } else {
-            qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                         "dispersion: %s", err);
         }
         qp_spectrum_clear(&s);
@@ -230,9 +225,9 @@ qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov
             continue;
         }
         if (sweep) {
-            qp_diag_add(d, QP_SEV_ERROR, fname(c, an->loc), an->loc.line, an->loc.col,
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                         "only one .sweep per deck is supported in this version");
-            qp_diag_add(d, QP_SEV_NOTE, fname(c, sweep->loc), sweep->loc.line, sweep->loc.col,
+            qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, sweep->loc), sweep->loc.line, sweep->loc.col,
                         "the first .sweep is here");
             return QP_ERR_INPUT;
         }

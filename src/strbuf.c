@@ -91,3 +91,16 @@ void qp_sb_free(qp_strbuf *b)
     b->len = b->cap = 0;
     b->failed = 0;
 }
+
+char *qp_strdup(const char *s)
+{
+    if (!s) {
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    if (c) {
+        memcpy(c, s, n);
+    }
+    return c;
+}

@@ -125,6 +125,9 @@ void qp_circuit_free(qp_circuit *c);
 
 const char *qp_elem_kind_name(qp_elem_kind k); /* "capacitor", ... */
 
+/* The file name of a place in c, or NULL for a place outside any file (command line). */
+const char *qp_circuit_file(const qp_circuit *c, qp_loc loc);
+
 /* Energies as E/h in GHz of an element: EC of a capacitor or a junction's capacitance, EL of an
  * inductor, EJ of a junction, ES of a phase-slip junction; 0 where it does not apply. */
 double qp_element_ec(const qp_element *e);

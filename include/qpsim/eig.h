@@ -31,7 +31,8 @@ typedef struct {
     size_t dense_max; /* AUTO uses dense LAPACK up to this dimension (default 1500) */
     qp_eig_method method;
     /* Additions to the basic interface: */
-    int ncv;          /* ARPACK basis size; 0 = max(2 nev + 1, 20) clipped to n */
+    int ncv;          /* ARPACK basis size; 0 = max(2 nev + 1, 20) clipped to n; else
+                       * nev < ncv <= n (nev + 2 <= ncv for a complex matrix) */
     double resid_tol; /* fail when max_residual exceeds this (default 1e-6) */
     int have_sigma;   /* shift-invert: try `sigma` first (e.g. from a previous sweep point) */
     double sigma;
@@ -57,7 +58,8 @@ typedef struct {
  * positive. `o` may be NULL (defaults, nev = 1); `info`, `err` may be NULL.
  * Returns QP_OK, QP_ERR_NUMERIC (no convergence, singular factorization, residual above
  * resid_tol; message in err), QP_ERR_USAGE (bad arguments, malformed or non-Hermitian matrix,
- * nev >= n for the sparse methods) or QP_ERR_NOMEM. Never prints. The caller owns every buffer.
+ * nev >= n for the sparse methods, nev >= n - 1 for them on a complex matrix) or QP_ERR_NOMEM.
+ * On failure evals and vecs are left untouched. Never prints. The caller owns every buffer.
  * Not reentrant for the ARPACK paths: ARPACK keeps its reverse-communication state in Fortran
  * SAVE variables, so two threads must not run sparse solves at the same time. */
 qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,

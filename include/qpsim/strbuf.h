@@ -24,4 +24,7 @@ void qp_sb_vprintf(qp_strbuf *b, const char *fmt, va_list ap);
 char *qp_sb_take(qp_strbuf *b);
 void qp_sb_free(qp_strbuf *b);
 
+/* A malloc'd copy of s (NULL when s is NULL or memory runs out). */
+char *qp_strdup(const char *s);
+
 #endif
