@@ -1,7 +1,8 @@
 #!/bin/sh
 # Spectrum benchmark (issue 3): build + 6 lowest levels for reference circuits at several
 # dimensions. Prints one table row per case: wall time, peak memory (from /usr/bin/time -v),
-# Hilbert-space dimension and eigensolver. Run by hand on an idle machine:
+# Hilbert-space dimension and eigensolver. Chains of 5 and 6 transmons (dimension 4.1e6 and 8.6e7)
+# are left out: the product basis alone exceeds the 2 GiB budget. Run by hand on an idle machine:
 #   sh bench/run.sh [build-dir]          (default build; needs /usr/bin/time from Debian's time)
 set -eu
 cd "$(dirname "$0")/.."
@@ -48,6 +49,6 @@ run "fluxonium (automatic cutoffs)" netlists/fluxonium.cir
 coupled c1e4 50;          run "coupled transmons, ncut 50 (1.0e4)" "$T/c1e4.cir"
 coupled c1e5 158;         run "coupled transmons, ncut 158 (1.0e5)" "$T/c1e5.cir"
 coupled c1e6 500;         run "coupled transmons, ncut 500 (1.0e6)" "$T/c1e6.cir"
-for n in 2 3 4 5; do
+for n in 2 3 4; do
   chain "chain$n" "$n";   run "chain of $n transmons, ncut 10" "$T/chain$n.cir"
 done

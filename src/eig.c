@@ -20,6 +20,8 @@
 #define NCV_MIN 20              /* smallest ARPACK basis worth its restarts (bench/eig_notes.md) */
 #define HERMITIAN_RTOL 1e-12    /* allowed |H(i,j) - conj(H(j,i))|, relative to ||H||_1 */
 #define LANCZOS_SHIFT_NORMS 2.0 /* plain Lanczos iterates on H + 2 ||H||_1 I (see lanczos()) */
+#define FILL_MAX_RATIO 60.0       /* AUTO: fill-in of the factor beyond which Lanczos is used */
+#define FILL_MAX_BYTES 1.5e9      /* AUTO: factor size beyond which Lanczos is used */
 #define ESTIMATE_STEPS 64       /* steps of the short Lanczos run that estimates E0 for sigma */
 #define SIGMA_MIN_REL 1e-8      /* least margin of sigma, relative to the bottom of the spectrum */
 #define GERSH_ROUNDING 1e3      /* below Gershgorin by this many eps ||H||_1 stays definite */
@@ -976,6 +978,18 @@ static qp_status shift_invert(solver *s, double *V, int *k, int *fact_failed)
     s->info.used = QP_EIG_SHIFT_INVERT;
     *fact_failed = 1;
     qp_status st = factor_init(s, &f);
+    if (st == QP_OK && s->o->method == QP_EIG_AUTO) {
+        /* Product bases of three or more coupled modes factor with heavy fill-in (measured: four
+         * coupled transmons at n = 1.9e5 need 4.3 GiB and 137 s in shift-invert, 0.12 GiB and 15 s
+         * in plain Lanczos): AUTO takes Lanczos when the factor would be that dense. */
+        double lnz = f.c.lnz, nnz = (double)s->H->nnz;
+        if (lnz > FILL_MAX_RATIO * nnz || lnz * sizeof(double) > FILL_MAX_BYTES) {
+            fail(s, "the Cholesky factor would hold %.3g entries (%.0f per entry of H)", lnz,
+                 lnz / nnz);
+            factor_free(&f);
+            return QP_ERR_NUMERIC;
+        }
+    }
     double sigma = s->o->sigma;
     int r = 1;
     if (st == QP_OK && s->o->have_sigma) {
@@ -1017,10 +1031,55 @@ static qp_status shift_invert(solver *s, double *V, int *k, int *fact_failed)
 
 /* ---------------------------------------------------------------- Rayleigh-Ritz and checks */
 
-/* Orthonormalizes the k columns of V (classical Gram-Schmidt, twice), then diagonalizes
- * V^H H V and rotates V onto its eigenvectors: exact orthonormality, eigenvalues that are
- * Rayleigh quotients (error ~ residual^2 / gap), and clean vectors inside degenerate clusters.
- * vals[k] come out ascending. */
+/* Classical Gram-Schmidt, twice ("twice is enough"), on the k columns of V. Returns 0 when a
+ * column loses almost all of its norm, i.e. the columns are linearly dependent. */
+static int orthonormalize(size_t n, size_t k, double *V)
+{
+    for (size_t j = 0; j < k; j++) {
+        double *vj = V + 2 * n * j, cr, ci;
+        double before = znrm(n, vj);
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < j; i++) {
+                zdot(n, V + 2 * n * i, vj, &cr, &ci);
+                zsub(n, cr, ci, V + 2 * n * i, vj);
+            }
+        }
+        double after = znrm(n, vj);
+        if (!(after > ORTH_DROP * before)) {
+            return 0;
+        }
+        for (size_t i = 0; i < 2 * n; i++) {
+            vj[i] /= after;
+        }
+    }
+    return 1;
+}
+
+/* V <- V Q for V n x k and Q k x k (complex, column-major), one row at a time through row[2k]. */
+static void rotate(size_t n, size_t k, double *V, const double *Q, double *row)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < k; j++) {
+            double re = 0.0, im = 0.0;
+            for (size_t l = 0; l < k; l++) {
+                double vr = V[2 * (i + l * n)], vi = V[2 * (i + l * n) + 1];
+                double qr = Q[2 * (l + j * k)], qi = Q[2 * (l + j * k) + 1];
+                re += vr * qr - vi * qi;
+                im += vr * qi + vi * qr;
+            }
+            row[2 * j] = re;
+            row[2 * j + 1] = im;
+        }
+        for (size_t j = 0; j < k; j++) {
+            V[2 * (i + j * n)] = row[2 * j];
+            V[2 * (i + j * n) + 1] = row[2 * j + 1];
+        }
+    }
+}
+
+/* Orthonormalizes the k columns of V, then diagonalizes V^H H V and rotates V onto its
+ * eigenvectors: exact orthonormality, eigenvalues that are Rayleigh quotients (error ~
+ * residual^2 / gap), and clean vectors inside degenerate clusters. vals[k] come out ascending. */
 static qp_status rayleigh_ritz(solver *s, double *V, int k, double *vals)
 {
     size_t n = s->n, kk = (size_t)k;
@@ -1033,24 +1092,10 @@ static qp_status rayleigh_ritz(solver *s, double *V, int k, double *vals)
         fail(s, "out of memory in the Rayleigh-Ritz step");
         goto done;
     }
-    for (size_t j = 0; j < kk; j++) {
-        double *vj = V + 2 * n * j, cr, ci;
-        double before = znrm(n, vj);
-        for (int pass = 0; pass < 2; pass++) {
-            for (size_t i = 0; i < j; i++) {
-                zdot(n, V + 2 * n * i, vj, &cr, &ci);
-                zsub(n, cr, ci, V + 2 * n * i, vj);
-            }
-        }
-        double after = znrm(n, vj);
-        if (!(after > ORTH_DROP * before)) {
-            st = QP_ERR_NUMERIC;
-            fail(s, "ARPACK returned linearly dependent vectors (%zu of %d)", j, k);
-            goto done;
-        }
-        for (size_t i = 0; i < 2 * n; i++) {
-            vj[i] /= after;
-        }
+    if (!orthonormalize(n, kk, V)) {
+        st = QP_ERR_NUMERIC;
+        fail(s, "ARPACK returned linearly dependent vectors (%d of them)", k);
+        goto done;
     }
     for (size_t j = 0; j < kk; j++) {
         spmv_c(s->H, 0.0, V + 2 * n * j, w);
@@ -1074,6 +1119,7 @@ static qp_status rayleigh_ritz(solver *s, double *V, int k, double *vals)
         lwork = (lp_int)wq;
         work = alloc_n(2 * (size_t)lwork, sizeof *work);
         if (!work) {
+            fail(s, "out of memory in the Rayleigh-Ritz step");
             goto done;
         }
         zheev_("V", "L", &kl, G, &kl, vals, work, &lwork, rwork, &info, 1, 1);
@@ -1082,6 +1128,7 @@ static qp_status rayleigh_ritz(solver *s, double *V, int k, double *vals)
         lwork = (lp_int)wq;
         work = alloc_n((size_t)lwork, sizeof *work);
         if (!work) {
+            fail(s, "out of memory in the Rayleigh-Ritz step");
             goto done;
         }
         dsyev_("V", "L", &kl, Gr, &kl, vals, work, &lwork, &info, 1, 1);
@@ -1096,23 +1143,7 @@ static qp_status rayleigh_ritz(solver *s, double *V, int k, double *vals)
              s->cplx ? "zheev" : "dsyev", (int)info);
         goto done;
     }
-    for (size_t i = 0; i < n; i++) { /* V <- V Q, one row at a time */
-        for (size_t j = 0; j < kk; j++) {
-            double re = 0.0, im = 0.0;
-            for (size_t l = 0; l < kk; l++) {
-                double vr = V[2 * (i + l * n)], vi = V[2 * (i + l * n) + 1];
-                double qr = G[2 * (l + j * kk)], qi = G[2 * (l + j * kk) + 1];
-                re += vr * qr - vi * qi;
-                im += vr * qi + vi * qr;
-            }
-            row[2 * j] = re;
-            row[2 * j + 1] = im;
-        }
-        for (size_t j = 0; j < kk; j++) {
-            V[2 * (i + j * n)] = row[2 * j];
-            V[2 * (i + j * n) + 1] = row[2 * j + 1];
-        }
-    }
+    rotate(n, kk, V, G, row);
     st = QP_OK;
 done:
     free(w);

@@ -592,6 +592,14 @@ static void test_usage(void)
     got = solve(&h, QP_EIG_LANCZOS, 5, ev, NULL, &info, err, sizeof err);
     QP_CHECK(got == QP_ERR_USAGE,
              "complex lanczos nev = n: \"%s\"", err);
+    got = solve(&h, QP_EIG_SHIFT_INVERT, 4, ev, NULL, &info, err, sizeof err);
+    QP_CHECK(got == QP_ERR_USAGE, "complex shift-invert nev = n - 1 (zneupd needs nev + 2 <= ncv): "
+                                  "\"%s\"",
+             err);
+    got = solve(&h, QP_EIG_SHIFT_INVERT, 3, ev, v, &info, err, sizeof err);
+    QP_CHECK(got == QP_OK, "complex shift-invert nev = n - 2 works");
+    got = solve(&h, QP_EIG_LANCZOS, 3, ev, v, &info, err, sizeof err);
+    QP_CHECK(got == QP_OK, "complex lanczos nev = n - 2 works");
     h.im[0] = -h.im[0];
     got = solve(&h, QP_EIG_DENSE, 1, ev, NULL, &info, err, sizeof err);
     QP_CHECK(got == QP_ERR_USAGE,
