@@ -86,8 +86,12 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
         free(off), free(loops);
         return QP_ERR_NOMEM;
     }
-    memcpy(off, c->offsets, c->noffsets * sizeof *off);
-    memcpy(loops, c->loops, c->nloops * sizeof *loops); /* shallow: branch lists are shared */
+    if (c->noffsets) {
+        memcpy(off, c->offsets, c->noffsets * sizeof *off);
+    }
+    if (c->nloops) { /* shallow: branch lists are shared */
+        memcpy(loops, c->loops, c->nloops * sizeof *loops);
+    }
     if (io >= 0) {
         off[io].ng = value;
     }
