@@ -102,12 +102,12 @@ static void element_line(qp_strbuf *b, const qp_circuit *c, const edge *e, int f
 }
 
 /* Faces reachable from the outer face without crossing the loop's edges; the rest are inside. */
-static void inside_faces(size_t nf, size_t ne, const int *fl, const int *fr, const char *on_loop,
-                         int outer, char *inside)
+static int inside_faces(size_t nf, size_t ne, const int *fl, const int *fr, const char *on_loop,
+                        int outer, char *inside)
 {
     int *parent = malloc(nf * sizeof *parent);
     if (!parent) {
-        return;
+        return 0;
     }
     for (size_t f = 0; f < nf; f++) {
         parent[f] = (int)f;
@@ -137,6 +137,7 @@ static void inside_faces(size_t nf, size_t ne, const int *fl, const int *fr, con
         inside[f] = x != ro;
     }
     free(parent);
+    return 1;
 }
 
 qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, qp_diag *d)
@@ -221,7 +222,10 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
                 }
             }
         }
-        inside_faces(nf, ne, fl, fr, on_loop, outer, inside);
+        if (!inside_faces(nf, ne, fl, fr, on_loop, outer, inside)) {
+            st = QP_ERR_NOMEM;
+            break;
+        }
         int target = -1;
         for (size_t f = 0; f < nf && target < 0; f++) {
             if (inside[f] && !taken[f]) {
@@ -336,6 +340,19 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
         const qp_analysis *an = &c->analyses[a];
         if (an->kind == QP_AN_SPECTRUM) {
             qp_sb_printf(&b, ".spectrum levels=%d", an->levels);
+            /* charge and fluxoid modes trade places in the dual; oscillators stay */
+            if (an->ncut) {
+                qp_sb_printf(&b, " mcut=%d", an->ncut);
+            }
+            if (an->mcut) {
+                qp_sb_printf(&b, " ncut=%d", an->mcut);
+            }
+            if (an->nho) {
+                qp_sb_printf(&b, " nho=%d", an->nho);
+            }
+            if (an->dispersion >= 0) {
+                qp_sb_puts(&b, an->dispersion ? " dispersion=yes" : " dispersion=no");
+            }
             if (an->tol > 0.0) {
                 qp_sb_printf(&b, " tol=%.16g", an->tol);
             }

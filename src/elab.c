@@ -1154,6 +1154,24 @@ done:
     free(prefix);
 }
 
+/* Values must be finite after conversion (ec=1e-300 would make an infinite capacitance). The
+ * range that spectra can handle is checked by the quantizer. */
+static int in_range(elab *E, const qp_elem_stmt *es, const qp_element *el)
+{
+    double e[4] = {qp_element_ec(el), qp_element_el(el), qp_element_ej(el), qp_element_es(el)};
+    int bad = !isfinite(el->value) || !isfinite(el->ic) || !isfinite(el->cap) ||
+              !isfinite(el->vc) || !isfinite(el->rn);
+    for (int k = 0; k < 4; k++) {
+        bad |= !isfinite(e[k]);
+    }
+    if (bad) {
+        ERR(E, es->loc, "a value of %s is out of range (not a finite number after conversion)",
+            es->name->text);
+        return 0;
+    }
+    return 1;
+}
+
 static void elab_element(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
 {
     if (es->letter == 'X') {
@@ -1224,6 +1242,9 @@ static void elab_element(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
     default:
         ok = elab_source(E, es, ic, el);
         break;
+    }
+    if (ok) {
+        ok = in_range(E, es, el);
     }
     if (!ok) {
         drop_last(E);

@@ -113,7 +113,7 @@ static int parse_args(int argc, char **argv, cli *a)
     }
     a->ov = calloc((size_t)argc, sizeof *a->ov);
     if (!a->ov) {
-        return QP_ERR_NOMEM;
+        return QP_ERR_NUMERIC; /* out of memory: reported as a failure, exit 3 */
     }
     for (int i = 2; i < argc; i++) {
         const char *s = argv[i];
@@ -127,7 +127,7 @@ static int parse_args(int argc, char **argv, cli *a)
             }
             char *name = malloc((size_t)(eq - v) + 1);
             if (!name) {
-                return QP_ERR_NOMEM;
+                return QP_ERR_NUMERIC;
             }
             memcpy(name, v, (size_t)(eq - v));
             name[eq - v] = '\0';
@@ -147,6 +147,9 @@ static int parse_args(int argc, char **argv, cli *a)
     }
     if (!a->file) {
         return usage_error("no netlist given to '%s'", a->cmd);
+    }
+    if (strcmp(a->cmd, "check") == 0 && a->outdir) {
+        return usage_error("'%s' writes no files: -o belongs to 'run'", "check");
     }
     if (strcmp(a->cmd, "dual") == 0 && (a->json || a->nov || a->outdir)) {
         return usage_error("'%s' takes only a netlist", "dual");
@@ -250,10 +253,11 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
     if (st != QP_OK) {
         return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;
     }
-    int rc;
-    if (a->json) {
+    /* Files first: when -o fails nothing is printed on stdout. */
+    int rc = a->outdir ? write_outputs(a, c, &res) : 0;
+    if (rc == 0 && a->json) {
         rc = emit(qp_report_json(c, a->file, res.modes, &res), 1);
-    } else {
+    } else if (rc == 0) {
         qp_strbuf b = {0};
         char *t = qp_report_circuit_text(c);
         char *mt = res.modes ? qp_report_modes_text(c, res.modes, res.cut) : NULL;
@@ -263,9 +267,6 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
         qp_sb_puts(&b, rt ? rt : "");
         free(t), free(mt), free(rt);
         rc = emit(qp_sb_take(&b), 0);
-    }
-    if (rc == 0 && a->outdir) {
-        rc = write_outputs(a, c, &res);
     }
     for (size_t i = 0; i < res.n; i++) {
         if (!res.r[i].computed) {
@@ -317,7 +318,7 @@ static int run(const cli *a)
     qp_deck_free(deck);
     if (fflush(stdout) != 0 && rc == 0) {
         fprintf(stderr, "qpsim: error: cannot write the output\n");
-        rc = QP_ERR_INPUT;
+        rc = QP_ERR_NUMERIC;
     }
     return rc;
 }

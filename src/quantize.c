@@ -57,9 +57,31 @@ static double *dnew(size_t n)
 
 /* ---- steps 1-3: branches, tree, loop matrix ------------------------------------------------ */
 
+/* Energies outside this range make the quadratic forms and kernels meaningless in double
+ * precision (an EC of 1e-300 GHz is a typo, not a circuit). */
+#define ENERGY_MIN_GHZ 1e-15
+#define ENERGY_MAX_GHZ 1e12
+
+static int energy_ok(qctx *q, const qp_element *e, const char *name, double v)
+{
+    if (v == 0.0 || (v >= ENERGY_MIN_GHZ && v <= ENERGY_MAX_GHZ)) {
+        return 1;
+    }
+    ERR(q, e->loc, "%s of %s is %g GHz, outside the range %g to %g GHz that spectra can handle",
+        name, e->name, v, ENERGY_MIN_GHZ, ENERGY_MAX_GHZ);
+    return 0;
+}
+
 static qp_status collect_branches(qctx *q)
 {
     const qp_circuit *c = q->c;
+    for (size_t i = 0; i < c->nelem; i++) {
+        const qp_element *e = &c->elem[i];
+        if (!energy_ok(q, e, "EC", qp_element_ec(e)) || !energy_ok(q, e, "EL", qp_element_el(e)) ||
+            !energy_ok(q, e, "EJ", qp_element_ej(e)) || !energy_ok(q, e, "ES", qp_element_es(e))) {
+            return QP_ERR_INPUT;
+        }
+    }
     q->elem_branch = malloc((c->nelem ? c->nelem : 1) * sizeof *q->elem_branch);
     if (!q->elem_branch) {
         return QP_ERR_NOMEM;

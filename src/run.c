@@ -114,10 +114,12 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
         if (st == QP_OK && s.nlev >= nlev) {
             memcpy(E, s.E, (size_t)nlev * sizeof *E);
         } else if (st == QP_OK) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "dispersion: the basis holds only %d levels", s.nlev);
             st = QP_ERR_NUMERIC;
         } else {
             qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
-                        "dispersion: %s", err);
+                        "dispersion: %s", err[0] ? err : qp_status_str(st));
         }
         qp_spectrum_clear(&s);
     }

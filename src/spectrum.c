@@ -128,10 +128,17 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
         grow(m, o, next);
         size_t d = total_dim(m, next);
         if (d > o->max_dim) {
-            snprintf(err, errlen,
-                     "the levels did not converge to %g GHz: the next basis would have %zu states "
-                     "(more than %zu); last change %.3g GHz at %zu states",
-                     o->tol, d, o->max_dim, out->steps > 1 ? out->delta : NAN, out->dim);
+            if (out->steps > 1) {
+                snprintf(err, errlen,
+                         "the levels did not converge to %g GHz: the next basis would have %zu "
+                         "states (more than %zu); last change %.3g GHz at %zu states",
+                         o->tol, d, o->max_dim, out->delta, out->dim);
+            } else {
+                snprintf(err, errlen,
+                         "the levels could not be checked to %g GHz: the next basis would have %zu "
+                         "states (more than %zu); give fixed cutoffs with .spectrum ncut=/nho=",
+                         o->tol, d, o->max_dim);
+            }
             st = QP_ERR_NUMERIC;
             break;
         }
