@@ -448,12 +448,6 @@ static void circuit_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_modes 
     }
 }
 
-static const char *method_name(qp_eig_method k)
-{
-    static const char *const n[] = {"auto", "dense", "lanczos", "shift-invert"};
-    return n[k];
-}
-
 static cJSON *level_row(const double *E, int n)
 {
     return cJSON_CreateDoubleArray(E, n);
@@ -535,7 +529,7 @@ static void result_json(jctx *j, cJSON *a, const qp_result *r, char *const *node
             num(j, cv, "delta_GHz", dmax);
         }
     }
-    str(j, o, "eigensolver", method_name(r->method));
+    str(j, o, "eigensolver", qp_eig_method_name(r->method));
 }
 
 char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_modes *m,
@@ -634,7 +628,7 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
         }
         qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->dim[r->npoints - 1],
-                     method_name(r->method));
+                     qp_eig_method_name(r->method));
         if (r->param) {
             qp_sb_printf(&b, "  %-14s", r->param);
             for (int k = 0; k < r->nlev; k++) {
