@@ -39,7 +39,7 @@ static int is_flux_branch(const qp_element *e)
 /* Orders the branches of a simple cycle starting with branch 0 walked from n+ to n-, and fills
  * the signs. `br` lists the branches (any order); returns 0 if they are not exactly one cycle
  * (after reporting). */
-static int order_cycle(const qp_circuit *c, qp_diag *d, qp_flux_loop *fl, int report)
+static int order_cycle(const qp_circuit *c, qp_diag *d, qp_flux_loop *fl)
 {
     size_t n = fl->n;
     int *deg = calloc(c->nnodes, sizeof *deg);
@@ -58,10 +58,10 @@ static int order_cycle(const qp_circuit *c, qp_diag *d, qp_flux_loop *fl, int re
         for (int s = 0; s < 2; s++) {
             int nd = e->n[s];
             if (deg[nd] != 2) {
-                if (report && deg[nd] == 1) {
+                if (deg[nd] == 1) {
                     ERR(c, d, fl->loc, "the branches of .flux do not close a loop: node '%s' is "
                         "reached by only one of them", c->node_names[nd]);
-                } else if (report) {
+                } else {
                     ERR(c, d, fl->loc, "the branches of .flux meet %d times at node '%s': list "
                         "exactly one loop", deg[nd], c->node_names[nd]);
                 }
@@ -95,9 +95,7 @@ static int order_cycle(const qp_circuit *c, qp_diag *d, qp_flux_loop *fl, int re
         node = e->n[0] == node ? e->n[1] : e->n[0];
     }
     if (m != n) {
-        if (report) {
-            ERR(c, d, fl->loc, "the branches of .flux form more than one loop: list exactly one");
-        }
+        ERR(c, d, fl->loc, "the branches of .flux form more than one loop: list exactly one");
         free(br);
         goto done;
     }
@@ -181,7 +179,7 @@ static int implicit_loop(const qp_circuit *c, qp_diag *d, qp_flux_loop *fl)
             fl->branch[fl->n++] = (int)i;
         }
     }
-    ok = order_cycle(c, d, fl, 1);
+    ok = order_cycle(c, d, fl);
 done:
     free(parent);
     free(deg);
@@ -263,7 +261,7 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
     }
     for (size_t k = 0; k < c->nloops; k++) {
         qp_flux_loop *fl = &c->loops[k];
-        int ok = fl->implicit ? implicit_loop(c, d, fl) : order_cycle(c, d, fl, 1);
+        int ok = fl->implicit ? implicit_loop(c, d, fl) : order_cycle(c, d, fl);
         if (!ok && d->errors == errors0) {
             return QP_ERR_NOMEM;
         }
