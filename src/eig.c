@@ -483,6 +483,7 @@ typedef struct {
     cholmod_sparse *A; /* lower triangle of H (stype -1), real or complex interleaved */
     cholmod_factor *L;
     cholmod_dense *X, *Y, *E; /* cholmod_l_solve2 workspace, reused across solves */
+    double *work;             /* 2n real / 2n complex values for the supernodal solves */
     size_t n;
     int cplx, started;
 } factor;
@@ -516,6 +517,7 @@ static void factor_free(factor *f)
     if (!f->started) {
         return;
     }
+    free(f->work);
     cholmod_l_free_dense(&f->X, &f->c);
     cholmod_l_free_dense(&f->Y, &f->c);
     cholmod_l_free_dense(&f->E, &f->c);
@@ -573,6 +575,7 @@ static qp_status factor_init(solver *s, factor *f)
         }
     }
     ap[s->n] = (SuiteSparse_long)put;
+    f->work = alloc_n(s->n, (s->cplx ? 4 : 2) * sizeof *f->work); /* NULL: CHOLMOD solves */
     f->L = cholmod_l_analyze(f->A, &f->c);
     if (!f->L) {
         fail(s, "CHOLMOD analyze failed (%s)", cholmod_status_str(f->c.status));
@@ -593,9 +596,167 @@ static int factor_shift(factor *f, double sigma)
     return (ok && f->c.status == CHOLMOD_OK) ? 0 : -1;
 }
 
+/* sum of a[i] b[i] for i < n with four partial sums (a fixed order: deterministic) */
+static double dot4(size_t n, const double *a, const double *b)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) {
+        s0 += a[i] * b[i];
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+static void super_solve_r(const cholmod_factor *L, double *b, double *t)
+{
+    const SuiteSparse_long *super = L->super, *pi = L->pi, *px = L->px, *ls = L->s;
+    const double *Lx = L->x;
+    size_t nsuper = L->nsuper;
+    for (size_t s = 0; s < nsuper; s++) { /* forward: L y = b */
+        size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
+        size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
+        const SuiteSparse_long *rows = ls + pi[s] + nscol;
+        const double *Ls = Lx + px[s];
+        double *x = b + k1;
+        for (size_t i = 0; i < noff; i++) {
+            t[i] = 0.0;
+        }
+        for (size_t j = 0; j < nscol; j++) {
+            const double *col = Ls + j * nsrow;
+            double xj = x[j] / col[j];
+            x[j] = xj;
+            for (size_t i = j + 1; i < nscol; i++) {
+                x[i] -= col[i] * xj;
+            }
+            const double *off = col + nscol;
+            for (size_t i = 0; i < noff; i++) {
+                t[i] += off[i] * xj;
+            }
+        }
+        for (size_t i = 0; i < noff; i++) {
+            b[rows[i]] -= t[i];
+        }
+    }
+    for (size_t s = nsuper; s-- > 0;) { /* backward: L' x = y */
+        size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
+        size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
+        const SuiteSparse_long *rows = ls + pi[s] + nscol;
+        const double *Ls = Lx + px[s];
+        double *x = b + k1;
+        for (size_t i = 0; i < noff; i++) {
+            t[i] = b[rows[i]];
+        }
+        for (size_t j = nscol; j-- > 0;) {
+            const double *col = Ls + j * nsrow;
+            double d = dot4(nscol - j - 1, col + j + 1, x + j + 1) + dot4(noff, col + nscol, t);
+            x[j] = (x[j] - d) / col[j];
+        }
+    }
+}
+
+/* The same for a complex Hermitian factor: interleaved entries, L' is the conjugate transpose,
+ * and the diagonal of an LL' factor is real. */
+static void super_solve_c(const cholmod_factor *L, double *b, double *t)
+{
+    const SuiteSparse_long *super = L->super, *pi = L->pi, *px = L->px, *ls = L->s;
+    const double *Lx = L->x;
+    size_t nsuper = L->nsuper;
+    for (size_t s = 0; s < nsuper; s++) {
+        size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
+        size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
+        const SuiteSparse_long *rows = ls + pi[s] + nscol;
+        const double *Ls = Lx + 2 * (size_t)px[s];
+        double *x = b + 2 * k1;
+        for (size_t i = 0; i < 2 * noff; i++) {
+            t[i] = 0.0;
+        }
+        for (size_t j = 0; j < nscol; j++) {
+            const double *col = Ls + 2 * j * nsrow;
+            double xr = x[2 * j] / col[2 * j], xi = x[2 * j + 1] / col[2 * j];
+            x[2 * j] = xr;
+            x[2 * j + 1] = xi;
+            for (size_t i = j + 1; i < nscol; i++) {
+                double lr = col[2 * i], li = col[2 * i + 1];
+                x[2 * i] -= lr * xr - li * xi;
+                x[2 * i + 1] -= lr * xi + li * xr;
+            }
+            const double *off = col + 2 * nscol;
+            for (size_t i = 0; i < noff; i++) {
+                double lr = off[2 * i], li = off[2 * i + 1];
+                t[2 * i] += lr * xr - li * xi;
+                t[2 * i + 1] += lr * xi + li * xr;
+            }
+        }
+        for (size_t i = 0; i < noff; i++) {
+            b[2 * rows[i]] -= t[2 * i];
+            b[2 * rows[i] + 1] -= t[2 * i + 1];
+        }
+    }
+    for (size_t s = nsuper; s-- > 0;) {
+        size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
+        size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
+        const SuiteSparse_long *rows = ls + pi[s] + nscol;
+        const double *Ls = Lx + 2 * (size_t)px[s];
+        double *x = b + 2 * k1;
+        for (size_t i = 0; i < noff; i++) {
+            t[2 * i] = b[2 * rows[i]];
+            t[2 * i + 1] = b[2 * rows[i] + 1];
+        }
+        for (size_t j = nscol; j-- > 0;) {
+            const double *col = Ls + 2 * j * nsrow;
+            double sr = 0.0, si = 0.0; /* sum of conj(l_i) v_i */
+            for (size_t i = j + 1; i < nscol; i++) {
+                double lr = col[2 * i], li = col[2 * i + 1], vr = x[2 * i], vi = x[2 * i + 1];
+                sr += lr * vr + li * vi;
+                si += lr * vi - li * vr;
+            }
+            const double *off = col + 2 * nscol;
+            for (size_t i = 0; i < noff; i++) {
+                double lr = off[2 * i], li = off[2 * i + 1], vr = t[2 * i], vi = t[2 * i + 1];
+                sr += lr * vr + li * vi;
+                si += lr * vi - li * vr;
+            }
+            x[2 * j] = (x[2 * j] - sr) / col[2 * j];
+            x[2 * j + 1] = (x[2 * j + 1] - si) / col[2 * j];
+        }
+    }
+}
+
 /* y = (H - sigma I)^-1 x with the current factor; x and y hold n real or complex values. */
 static int factor_solve(factor *f, double *x, double *y)
 {
+    const cholmod_factor *L = f->L;
+    if (L->is_super && L->is_ll && f->work) {
+        const SuiteSparse_long *perm = L->Perm;
+        size_t n = f->n;
+        double *b = f->work;
+        if (f->cplx) {
+            for (size_t k = 0; k < n; k++) {
+                b[2 * k] = x[2 * perm[k]];
+                b[2 * k + 1] = x[2 * perm[k] + 1];
+            }
+            super_solve_c(L, b, b + 2 * n);
+            for (size_t k = 0; k < n; k++) {
+                y[2 * perm[k]] = b[2 * k];
+                y[2 * perm[k] + 1] = b[2 * k + 1];
+            }
+        } else {
+            for (size_t k = 0; k < n; k++) {
+                b[k] = x[perm[k]];
+            }
+            super_solve_r(L, b, b + n);
+            for (size_t k = 0; k < n; k++) {
+                y[perm[k]] = b[k];
+            }
+        }
+        return 0;
+    }
     cholmod_dense B = {0};
     B.nrow = f->n;
     B.ncol = 1;

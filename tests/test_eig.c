@@ -442,6 +442,69 @@ static void test_ring(void)
     coo_free(&m);
 }
 
+/* Lx x Ly grid Laplacian (open ends); with `gauge`, every site gets a phase e^{i theta_j} (a
+ * unitary diagonal change of basis), which makes the matrix complex with the same levels
+ * 4 - 2 cos(k pi/(Lx+1)) - 2 cos(l pi/(Ly+1)). Its 2-D structure makes CHOLMOD's factor
+ * supernodal, which the tridiagonal matrices above never are. */
+static coo grid2d(size_t lx, size_t ly, int gauge)
+{
+    coo m = {.n = lx * ly, .cplx = gauge};
+    double *th = malloc(m.n * sizeof *th);
+    for (size_t j = 0; j < m.n; j++) {
+        th[j] = gauge ? 2.0 * PI * (double)((j * 2654435761u) % 1000u) / 1000.0 : 0.0;
+    }
+    for (size_t x = 0; x < lx; x++) {
+        for (size_t y = 0; y < ly; y++) {
+            size_t i = x * ly + y;
+            coo_add(&m, i, i, 4.0, 0.0);
+            size_t nb[2] = {x + 1 < lx ? i + ly : i, y + 1 < ly ? i + 1 : i};
+            for (int d = 0; d < 2; d++) {
+                if (nb[d] == i) {
+                    continue;
+                }
+                double a = th[i] - th[nb[d]]; /* H(i,j) = -e^{i(th_i - th_j)} */
+                coo_add(&m, i, nb[d], -cos(a), -sin(a));
+                coo_add(&m, nb[d], i, -cos(a), sin(a));
+            }
+        }
+    }
+    free(th);
+    return m;
+}
+
+static void test_grid2d(void)
+{
+    enum { LX = 90, LY = 113, NEV = 6 };
+    static double want[LX * LY];
+    size_t nw = 0;
+    for (int k = 1; k <= LX; k++) {
+        for (int l = 1; l <= LY; l++) {
+            want[nw++] = 4.0 - 2.0 * cos(k * PI / (LX + 1)) - 2.0 * cos(l * PI / (LY + 1));
+        }
+    }
+    qsort(want, nw, sizeof *want, cmp_double);
+    for (int gauge = 0; gauge <= 1; gauge++) {
+        coo m = grid2d(LX, LY, gauge);
+        qp_sparse h = coo_build(&m);
+        double ev[NEV], *v = malloc(2 * m.n * NEV * sizeof *v);
+        qp_eig_info info;
+        char err[256], label[96];
+        qp_status st = solve(&h, QP_EIG_AUTO, NEV, ev, v, &info, err, sizeof err);
+        QP_CHECK(st == QP_OK && info.used == QP_EIG_SHIFT_INVERT, "grid %dx%d%s: auto -> %s (%s)",
+                 LX, LY, gauge ? " gauged" : "", qp_eig_method_name(info.used), err);
+        for (int i = 0; i < NEV && st == QP_OK; i++) {
+            snprintf(label, sizeof label, "grid%s: E%d", gauge ? " gauged" : "", i);
+            QP_CHECK_REL(ev[i], want[i], RTOL_CLOSED, label);
+        }
+        if (st == QP_OK) {
+            check_pairs(gauge ? "grid gauged" : "grid", &m, ev, v, NEV);
+        }
+        free(v);
+        qp_sparse_free(&h);
+        coo_free(&m);
+    }
+}
+
 static void test_impurity(void)
 {
     coo m = impurity_chain(1200);
@@ -640,6 +703,7 @@ int main(void)
     test_laplacian();
     test_transmon();
     test_ring();
+    test_grid2d();
     test_impurity();
     test_failures();
     test_usage();

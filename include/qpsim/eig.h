@@ -61,7 +61,10 @@ typedef struct {
  * nev >= n for the sparse methods, nev >= n - 1 for them on a complex matrix) or QP_ERR_NOMEM.
  * On failure evals and vecs are left untouched. Never prints. The caller owns every buffer.
  * Not reentrant for the ARPACK paths: ARPACK keeps its reverse-communication state in Fortran
- * SAVE variables, so two threads must not run sparse solves at the same time. */
+ * SAVE variables, so two threads must not run sparse solves at the same time.
+ * Speed: run OpenBLAS on one thread and make OpenMP regions inactive
+ * (omp_set_max_active_levels(0)) as the qpsim program does; Debian's CHOLMOD otherwise opens a
+ * 4-thread OpenMP region per supernode, which on 2 cores costs more than it gains. */
 qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,
                         qp_eig_info *info, char *err, size_t errlen);
 
