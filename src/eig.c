@@ -484,6 +484,7 @@ typedef struct {
     cholmod_factor *L;
     cholmod_dense *X, *Y, *E; /* cholmod_l_solve2 workspace, reused across solves */
     double *work;             /* 2n real / 2n complex values for the supernodal solves */
+    qp_eig_cache *cache;      /* where the symbolic analysis goes back to (may be NULL) */
     size_t n;
     int cplx, started;
 } factor;
@@ -512,6 +513,106 @@ static const char *cholmod_status_str(int status)
     }
 }
 
+/* One remembered symbolic analysis: the pattern of the lower triangle it belongs to, and the
+ * CHOLMOD common and factor (numeric values dropped) that hold it. */
+typedef struct {
+    int used, cplx;
+    size_t n, nnz;
+    SuiteSparse_long *p, *i;
+    cholmod_common c;
+    cholmod_factor *L;
+    unsigned long stamp;
+} cache_slot;
+
+struct qp_eig_cache {
+    cache_slot slot[QP_EIG_CACHE_SLOTS];
+    unsigned long clock;
+};
+
+qp_eig_cache *qp_eig_cache_new(void)
+{
+    return calloc(1, sizeof(qp_eig_cache));
+}
+
+static void slot_clear(cache_slot *e)
+{
+    if (e->used) {
+        cholmod_l_free_factor(&e->L, &e->c);
+        cholmod_l_finish(&e->c);
+    }
+    free(e->p);
+    free(e->i);
+    memset(e, 0, sizeof *e);
+}
+
+void qp_eig_cache_free(qp_eig_cache *cache)
+{
+    if (!cache) {
+        return;
+    }
+    for (int k = 0; k < QP_EIG_CACHE_SLOTS; k++) {
+        slot_clear(&cache->slot[k]);
+    }
+    free(cache);
+}
+
+/* The slot whose pattern equals A's, or NULL. */
+static cache_slot *cache_find(qp_eig_cache *cache, const cholmod_sparse *A, int cplx)
+{
+    const SuiteSparse_long *ap = A->p, *ai = A->i;
+    size_t n = A->nrow, nnz = (size_t)ap[n];
+    for (int k = 0; cache && k < QP_EIG_CACHE_SLOTS; k++) {
+        cache_slot *e = &cache->slot[k];
+        if (e->used && e->cplx == cplx && e->n == n && e->nnz == nnz &&
+            memcmp(e->p, ap, (n + 1) * sizeof *ap) == 0 &&
+            memcmp(e->i, ai, nnz * sizeof *ai) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Hands the symbolic analysis of f (numeric values dropped) to the cache, in the least recently
+ * used slot; f gives up its matrix, common and factor. Returns 0 when the cache did not take
+ * them (f is then unchanged). */
+static int cache_put(factor *f)
+{
+    qp_eig_cache *cache = f->cache;
+    size_t n = f->n, nnz = (size_t)((SuiteSparse_long *)f->A->p)[n];
+    cache_slot *e = &cache->slot[0];
+    for (int k = 1; k < QP_EIG_CACHE_SLOTS; k++) {
+        cache_slot *o = &cache->slot[k];
+        if (!o->used || (e->used && o->stamp < e->stamp)) {
+            e = o;
+        }
+        if (!e->used) {
+            break;
+        }
+    }
+    SuiteSparse_long *p = malloc((n + 1) * sizeof *p), *i = alloc_n(nnz, sizeof *i);
+    if (!p || !i ||
+        !cholmod_l_change_factor(CHOLMOD_PATTERN, 1, f->L->is_super, 1, 1, f->L, &f->c)) {
+        free(p);
+        free(i);
+        return 0;
+    }
+    memcpy(p, f->A->p, (n + 1) * sizeof *p);
+    memcpy(i, f->A->i, nnz * sizeof *i);
+    cholmod_l_free_sparse(&f->A, &f->c); /* before its common moves */
+    slot_clear(e);
+    e->used = 1;
+    e->cplx = f->cplx;
+    e->n = n;
+    e->nnz = nnz;
+    e->p = p;
+    e->i = i;
+    e->c = f->c; /* the common moves (its workspace pointers go with it) */
+    e->L = f->L;
+    e->stamp = ++cache->clock;
+    f->L = NULL;
+    return 1;
+}
+
 static void factor_free(factor *f)
 {
     if (!f->started) {
@@ -521,8 +622,13 @@ static void factor_free(factor *f)
     cholmod_l_free_dense(&f->X, &f->c);
     cholmod_l_free_dense(&f->Y, &f->c);
     cholmod_l_free_dense(&f->E, &f->c);
-    cholmod_l_free_factor(&f->L, &f->c);
+    int cached = f->L && f->cache && cache_put(f);
     cholmod_l_free_sparse(&f->A, &f->c);
+    if (cached) {
+        f->started = 0;
+        return;
+    }
+    cholmod_l_free_factor(&f->L, &f->c);
     cholmod_l_finish(&f->c);
     f->started = 0;
 }
@@ -536,6 +642,7 @@ static qp_status factor_init(solver *s, factor *f)
 {
     const qp_sparse *H = s->H;
     memset(f, 0, sizeof *f);
+    f->cache = s->o->cache;
     f->n = s->n;
     f->cplx = s->cplx;
     cholmod_l_start(&f->c);
@@ -576,6 +683,18 @@ static qp_status factor_init(solver *s, factor *f)
     }
     ap[s->n] = (SuiteSparse_long)put;
     f->work = alloc_n(s->n, (s->cplx ? 4 : 2) * sizeof *f->work); /* NULL: CHOLMOD solves */
+    cache_slot *e = cache_find(s->o->cache, f->A, s->cplx);
+    if (e) { /* same pattern as an earlier call: take its analysis (and its common) */
+        cholmod_l_finish(&f->c);
+        f->c = e->c;
+        f->L = e->L;
+        e->L = NULL;
+        free(e->p);
+        free(e->i);
+        memset(e, 0, sizeof *e);
+        s->info.reused_analysis = 1;
+        return QP_OK;
+    }
     f->L = cholmod_l_analyze(f->A, &f->c);
     if (!f->L) {
         fail(s, "CHOLMOD analyze failed (%s)", cholmod_status_str(f->c.status));

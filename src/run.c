@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void spectrum_opts(const qp_analysis *an, qp_spectrum_opts *o)
+static void spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o)
 {
     qp_spectrum_opts_default(o);
     o->levels = an->levels;
@@ -19,11 +19,13 @@ static void spectrum_opts(const qp_analysis *an, qp_spectrum_opts *o)
     o->cut_fluxoid = an->mcut;
     o->cut_osc = an->nho;
     o->grid = an->grid;
+    o->cache = cache;
 }
 
 /* Spectrum of one circuit for its analysis number k; fills point p of r. */
 static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, size_t p,
-                                qp_modes **keep, qp_diag *d, const char *where)
+                                qp_modes **keep, qp_eig_cache *cache, qp_diag *d,
+                                const char *where)
 {
     const qp_analysis *an = &c->analyses[k];
     qp_modes *m = NULL;
@@ -32,7 +34,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         return st;
     }
     qp_spectrum_opts o;
-    spectrum_opts(an, &o);
+    spectrum_opts(an, cache, &o);
     qp_spectrum s;
     char err[512] = "";
     st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
@@ -78,7 +80,8 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
 /* Levels of c with one offset (offset index `io`) or one loop flux (loop index `il`) replaced by
  * `value`; everything else unchanged. */
 static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int io, int il,
-                                 double value, double *E, int nlev, qp_diag *d)
+                                 double value, double *E, int nlev, qp_eig_cache *cache,
+                                 qp_diag *d)
 {
     qp_offset *off = malloc((c->noffsets ? c->noffsets : 1) * sizeof *off);
     qp_flux_loop *loops = malloc((c->nloops ? c->nloops : 1) * sizeof *loops);
@@ -105,7 +108,7 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
     qp_status st = qp_quantize(&cc, &m, d);
     if (st == QP_OK) {
         qp_spectrum_opts o;
-        spectrum_opts(an, &o);
+        spectrum_opts(an, cache, &o);
         /* A dispersion is a small difference of two levels: converge both tightly. */
         o.tol = fmin(o.tol, 1e-11);
         qp_spectrum s;
@@ -131,7 +134,7 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
 /* Charge dispersion per island with an offset, eps_m = E_m(ng = 1/2) - E_m(ng = 0), and its dual,
  * the flux dispersion per flux loop, eps_m = E_m(f = 1/2) - E_m(f = 0). */
 static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_result *r,
-                             qp_diag *d)
+                             qp_eig_cache *cache, qp_diag *d)
 {
     int nl = r->nlev;
     size_t n = c->noffsets + c->nloops;
@@ -142,9 +145,9 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     for (size_t k = 0; k < n && st == QP_OK; k++) {
         int io = k < c->noffsets ? (int)k : -1, il = io < 0 ? (int)(k - c->noffsets) : -1;
         double *eps = r->disp + k * (size_t)nl;
-        st = levels_modified(c, an, io, il, 0.0, E0, nl, d);
+        st = levels_modified(c, an, io, il, 0.0, E0, nl, cache, d);
         if (st == QP_OK) {
-            st = levels_modified(c, an, io, il, 0.5, eps, nl, d);
+            st = levels_modified(c, an, io, il, 0.5, eps, nl, cache, d);
         }
         for (int i = 0; i < nl && st == QP_OK; i++) {
             eps[i] -= E0[i];
@@ -157,9 +160,27 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     return st;
 }
 
+static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov, size_t nov,
+                                     const qp_circuit *c, size_t k, const qp_analysis *sweep,
+                                     qp_results *res, qp_result *r, qp_eig_cache *cache,
+                                     qp_diag *d);
+
+/* One cache of symbolic analyses per analysis: sweep points and the extra spectra of the
+ * dispersions share matrix patterns, so their sparse factorizations skip the ordering step. */
 static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t nov,
                               const qp_circuit *c, size_t k, const qp_analysis *sweep,
                               qp_results *res, qp_result *r, qp_diag *d)
+{
+    qp_eig_cache *cache = qp_eig_cache_new(); /* NULL only costs speed */
+    qp_status st = run_spectrum_cached(deck, ov, nov, c, k, sweep, res, r, cache, d);
+    qp_eig_cache_free(cache);
+    return st;
+}
+
+static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov, size_t nov,
+                                     const qp_circuit *c, size_t k, const qp_analysis *sweep,
+                                     qp_results *res, qp_result *r, qp_eig_cache *cache,
+                                     qp_diag *d)
 {
     r->npoints = sweep ? (size_t)sweep->points : 1;
     r->values = calloc(r->npoints, sizeof *r->values);
@@ -169,11 +190,11 @@ static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t
         return QP_ERR_NOMEM;
     }
     if (!sweep) {
-        qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, d, "");
+        qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "");
         const qp_analysis *an = &c->analyses[k];
         int want = an->dispersion > 0 || (an->dispersion < 0 && r->dim[0] <= QP_DISPERSION_AUTO_DIM);
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
-            st = dispersions(c, &c->analyses[k], r, d);
+            st = dispersions(c, &c->analyses[k], r, cache, d);
         }
         if (st == QP_OK && !res->cut) {
             res->dim = r->dim[0];
@@ -212,7 +233,7 @@ static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t
         qp_circuit *cp = NULL;
         st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
         if (st == QP_OK) {
-            st = spectrum_point(cp, k, r, p, res->modes ? NULL : &res->modes, d, where);
+            st = spectrum_point(cp, k, r, p, res->modes ? NULL : &res->modes, cache, d, where);
         }
         qp_circuit_free(cp);
     }

@@ -59,17 +59,19 @@ static int grow(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
 }
 
 /* One assembly and solve at the given cutoffs; E receives min(levels, dim) values. */
-static qp_status solve(const qp_modes *m, const int *cut, int grid, int levels, double *E,
-                       int *nlev, size_t *dim, qp_eig_info *info, char *err, size_t errlen)
+static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts *o,
+                       double *E, int *nlev, size_t *dim, qp_eig_info *info, char *err,
+                       size_t errlen)
 {
     qp_sparse H = {0};
-    qp_status st = qp_ham_assemble(m, cut, grid, &H, err, errlen);
+    qp_status st = qp_ham_assemble(m, cut, o->grid, &H, err, errlen);
     if (st != QP_OK) {
         return st;
     }
     qp_eig_opts eo;
     qp_eig_opts_default(&eo);
-    eo.nev = (size_t)levels < H.n ? levels : (int)H.n;
+    eo.nev = (size_t)o->levels < H.n ? o->levels : (int)H.n;
+    eo.cache = o->cache;
     *nlev = eo.nev;
     *dim = H.n;
     st = qp_eig_lowest(&H, &eo, E, NULL, info, err, errlen);
@@ -115,7 +117,7 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
     while (automatic && total_dim(m, out->cut) < (size_t)o->levels && grow(m, o, out->cut)) {
     }
     int nprev = 0;
-    st = solve(m, out->cut, o->grid, o->levels, prev, &nprev, &out->dim, &out->info, err,
+    st = solve(m, out->cut, o, prev, &nprev, &out->dim, &out->info, err,
                errlen);
     out->steps = 1;
     if (st != QP_OK || !automatic) {
@@ -144,7 +146,7 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
         }
         int nlev = 0;
         size_t dim = 0;
-        st = solve(m, next, o->grid, o->levels, out->E, &nlev, &dim, &out->info, err, errlen);
+        st = solve(m, next, o, out->E, &nlev, &dim, &out->info, err, errlen);
         out->steps++;
         if (st != QP_OK) {
             break;

@@ -4,6 +4,7 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define RTOL_ORACLE 1e-9   /* transmon levels quoted to 11-12 significant digits */
 #define RTOL_CLOSED 1e-10  /* closed forms evaluated in double precision */
@@ -505,6 +506,49 @@ static void test_grid2d(void)
     }
 }
 
+/* The cache of symbolic analyses: a matrix with a held pattern (other values) reuses the
+ * analysis and gives bitwise the levels of an uncached call; nine patterns and eight slots
+ * show the least recently used one going first. */
+static void test_cache(void)
+{
+    enum { NEV = 4 };
+    qp_eig_cache *cache = qp_eig_cache_new();
+    QP_CHECK(cache != NULL, "cache: created");
+    int bitwise = 1, reused_ok = 1;
+    for (int round = 0; round < 2; round++) {
+        for (int q = 0; q < 9; q++) {
+            /* round 0 visits patterns 0..8 (8 evicts 0), round 1 visits 8..0: hits for 8..1,
+             * a miss for 0 */
+            int p = round == 0 ? q : 8 - q;
+            /* grid 30 x (40 + p): pattern p; the values change with the round */
+            coo m = grid2d(30, (size_t)(40 + p), 0);
+            for (size_t t = 0; t < m.k; t++) {
+                m.re[t] *= 1.0 + 0.25 * round;
+            }
+            qp_sparse h = coo_build(&m);
+            qp_eig_opts o;
+            qp_eig_opts_default(&o);
+            o.nev = NEV;
+            o.method = QP_EIG_SHIFT_INVERT;
+            double a[NEV], b[NEV];
+            qp_eig_info ia, ib;
+            char err[256];
+            qp_status sa = qp_eig_lowest(&h, &o, a, NULL, &ia, err, sizeof err);
+            o.cache = cache;
+            qp_status sb = qp_eig_lowest(&h, &o, b, NULL, &ib, err, sizeof err);
+            bitwise &= sa == QP_OK && sb == QP_OK && memcmp(a, b, sizeof a) == 0;
+            int expect = round == 1 && p >= 1;
+            reused_ok &= ib.reused_analysis == expect && ia.reused_analysis == 0;
+            qp_sparse_free(&h);
+            coo_free(&m);
+        }
+    }
+    QP_CHECK(bitwise, "cache: levels with a reused analysis equal the uncached ones bit for bit");
+    QP_CHECK(reused_ok, "cache: reuse exactly when the pattern is held (8 slots, LRU)");
+    qp_eig_cache_free(cache);
+    qp_eig_cache_free(NULL);
+}
+
 static void test_impurity(void)
 {
     coo m = impurity_chain(1200);
@@ -704,6 +748,7 @@ int main(void)
     test_transmon();
     test_ring();
     test_grid2d();
+    test_cache();
     test_impurity();
     test_failures();
     test_usage();

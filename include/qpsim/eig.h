@@ -23,6 +23,15 @@ typedef enum {
     QP_EIG_SHIFT_INVERT  /* ARPACK mode 3 on (H - sigma I)^-1, factorized by CHOLMOD */
 } qp_eig_method;
 
+/* Symbolic analyses of earlier shift-invert calls, kept for calls whose matrix has the same
+ * sparsity pattern (a sweep: only the values change). The ordering and the factor's structure
+ * are then reused, so results are bitwise those of a call without the cache. Holds up to
+ * QP_EIG_CACHE_SLOTS patterns (least recently used goes first); one cache per thread. */
+#define QP_EIG_CACHE_SLOTS 8
+typedef struct qp_eig_cache qp_eig_cache;
+qp_eig_cache *qp_eig_cache_new(void); /* NULL when out of memory */
+void qp_eig_cache_free(qp_eig_cache *cache);
+
 typedef struct {
     int nev;          /* number of lowest eigenvalues wanted */
     int want_vectors; /* also return eigenvectors */
@@ -36,6 +45,7 @@ typedef struct {
     double resid_tol; /* fail when max_residual exceeds this (default 1e-6) */
     int have_sigma;   /* shift-invert: try `sigma` first (e.g. from a previous sweep point) */
     double sigma;
+    qp_eig_cache *cache; /* shift-invert: reuse symbolic analyses (NULL: none) */
 } qp_eig_opts;
 
 /* Fills *o with the defaults above (nev = 1, no vectors, QP_EIG_AUTO). */
@@ -50,6 +60,7 @@ typedef struct {
     double sigma;        /* shift used by shift-invert (0 otherwise) */
     int factorizations;  /* CHOLMOD factorization attempts (shift lowered after each failure) */
     int fell_back;       /* AUTO: shift-invert could not factorize and Lanczos was used */
+    int reused_analysis; /* the symbolic analysis came from the cache */
 } qp_eig_info;
 
 /* Lowest `nev` eigenvalues of H in ascending order into evals[nev]; if want_vectors, the

@@ -14,6 +14,7 @@ typedef struct {
     int cut_osc;        /* > 0: fixed number of oscillator states; 0: automatic */
     size_t max_dim;     /* automatic growth stops here (default 4e6) */
     int grid;           /* extended modes on a phase grid instead of oscillator states */
+    qp_eig_cache *cache; /* symbolic analyses reused between calls (a sweep); NULL: none */
 } qp_spectrum_opts;
 
 void qp_spectrum_opts_default(qp_spectrum_opts *o);
