@@ -41,19 +41,37 @@ static size_t total_dim(const qp_modes *m, const int *cut)
     return d;
 }
 
+/* Whether mode i's cutoff is chosen automatically. */
+static int is_auto(const qp_modes *m, const qp_spectrum_opts *o, size_t i)
+{
+    switch (m->kind[i]) {
+    case QP_MODE_CHARGE:
+        return !o->cut_charge;
+    case QP_MODE_FLUXOID:
+        return !o->cut_fluxoid;
+    case QP_MODE_OSC:
+        return !o->cut_osc;
+    default:
+        return 0;
+    }
+}
+
+/* One growth step of mode i: oscillator states x 1.5, charge/fluxoid cutoffs + max(4, half). */
+static void grow_mode(const qp_modes *m, int *cut, size_t i)
+{
+    cut[i] = m->kind[i] == QP_MODE_OSC ? cut[i] + cut[i] / 2
+                                       : cut[i] + (cut[i] / 2 > 4 ? cut[i] / 2 : 4);
+}
+
+/* Grows every automatic cutoff once; 0 when there is none. */
 static int grow(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
 {
     int grew = 0;
     for (size_t i = 0; i < m->n; i++) {
-        int fixed = m->kind[i] == QP_MODE_CHARGE    ? o->cut_charge
-                    : m->kind[i] == QP_MODE_FLUXOID ? o->cut_fluxoid
-                    : m->kind[i] == QP_MODE_OSC     ? o->cut_osc
-                                                    : 1;
-        if (fixed) {
-            continue;
+        if (is_auto(m, o, i)) {
+            grow_mode(m, cut, i);
+            grew = 1;
         }
-        cut[i] = m->kind[i] == QP_MODE_OSC ? cut[i] + cut[i] / 2 : cut[i] + (cut[i] / 2 > 4 ? cut[i] / 2 : 4);
-        grew = 1;
     }
     return grew;
 }
@@ -88,9 +106,12 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
     out->cut = calloc(m->n ? m->n : 1, sizeof *out->cut);
     out->E = calloc((size_t)o->levels, sizeof *out->E);
     double *prev = calloc((size_t)o->levels, sizeof *prev);
+    double *trial = calloc((size_t)o->levels, sizeof *trial);
+    double *cand = calloc((size_t)o->levels, sizeof *cand);
     int *next = calloc(m->n ? m->n : 1, sizeof *next);
+    int *want = calloc(m->n ? m->n : 1, sizeof *want);
     qp_status st = QP_OK;
-    if (!out->cut || !out->E || !prev || !next) {
+    if (!out->cut || !out->E || !prev || !trial || !cand || !next || !want) {
         st = QP_ERR_NOMEM;
         goto done;
     }
@@ -116,59 +137,114 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
     /* Small bases first grow until they hold the wanted number of levels. */
     while (automatic && total_dim(m, out->cut) < (size_t)o->levels && grow(m, o, out->cut)) {
     }
+    /* Per-mode convergence: from the current cutoffs, grow each automatic mode alone and
+     * measure how far the wanted levels move (its truncation error, delta_i). Converged when
+     * sum_i delta_i <= tol; otherwise every mode with delta_i > tol / (number of automatic
+     * modes) grows and the check repeats. Modes that are already converged stay small, which
+     * matters for product bases (0-pi: a charge mode and two oscillators). */
     int nprev = 0;
-    st = solve(m, out->cut, o, prev, &nprev, &out->dim, &out->info, err,
-               errlen);
+    st = solve(m, out->cut, o, prev, &nprev, &out->dim, &out->info, err, errlen);
     out->steps = 1;
     if (st != QP_OK || !automatic) {
         memcpy(out->E, prev, (size_t)nprev * sizeof *prev);
         out->nlev = nprev;
         goto done;
     }
+    size_t nauto = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        nauto += (size_t)is_auto(m, o, i);
+    }
     for (;;) {
-        memcpy(next, out->cut, m->n * sizeof *next);
-        grow(m, o, next);
-        size_t d = total_dim(m, next);
-        if (d > o->max_dim) {
-            if (out->steps > 1) {
-                snprintf(err, errlen,
-                         "the levels did not converge to %g GHz: the next basis would have %zu "
-                         "states (more than %zu); last change %.3g GHz at %zu states",
-                         o->tol, d, o->max_dim, out->delta, out->dim);
-            } else {
-                snprintf(err, errlen,
-                         "the levels could not be checked to %g GHz: the next basis would have %zu "
-                         "states (more than %zu); give fixed cutoffs with .spectrum ncut=/nho=",
-                         o->tol, d, o->max_dim);
+        double total = 0.0;
+        size_t ngrow = 0, cand_dim = 0;
+        int cand_nlev = 0;
+        for (size_t i = 0; i < m->n && st == QP_OK; i++) {
+            want[i] = 0;
+            if (!is_auto(m, o, i)) {
+                continue;
             }
+            memcpy(next, out->cut, m->n * sizeof *next);
+            grow_mode(m, next, i);
+            size_t d = total_dim(m, next);
+            if (d > o->max_dim) {
+                if (out->steps > 1) {
+                    snprintf(err, errlen,
+                             "the levels did not converge to %g GHz: growing mode %zu would need "
+                             "%zu states (more than %zu); last change %.3g GHz at %zu states",
+                             o->tol, i + 1, d, o->max_dim, total > 0.0 ? total : out->delta,
+                             out->dim);
+                } else {
+                    snprintf(err, errlen,
+                             "the levels could not be checked to %g GHz: growing mode %zu would "
+                             "need %zu states (more than %zu); give fixed cutoffs with .spectrum "
+                             "ncut=/nho=", o->tol, i + 1, d, o->max_dim);
+                }
+                st = QP_ERR_NUMERIC;
+                break;
+            }
+            int nlev = 0;
+            size_t dim = 0;
+            st = solve(m, next, o, trial, &nlev, &dim, &out->info, err, errlen);
+            out->steps++;
+            if (st != QP_OK) {
+                break;
+            }
+            double delta = nlev == nprev ? 0.0 : INFINITY;
+            for (int k = 0; k < nlev && k < nprev; k++) {
+                delta = fmax(delta, fabs(trial[k] - prev[k]));
+            }
+            total += delta;
+            if (delta > o->tol / (double)nauto) {
+                want[i] = 1;
+                if (++ngrow == 1) { /* the levels at these cutoffs, if only this mode grows */
+                    memcpy(cand, trial, (size_t)nlev * sizeof *cand);
+                    cand_nlev = nlev;
+                    cand_dim = dim;
+                }
+            }
+        }
+        if (st != QP_OK) {
+            break;
+        }
+        out->checked = 1;
+        out->delta = total;
+        if (total <= o->tol) { /* the levels at the current cutoffs are the answer */
+            memcpy(out->E, prev, (size_t)nprev * sizeof *prev);
+            out->nlev = nprev;
+            break;
+        }
+        for (size_t i = 0; i < m->n; i++) {
+            if (want[i]) {
+                grow_mode(m, out->cut, i);
+            }
+        }
+        if (ngrow == 1) {
+            memcpy(prev, cand, (size_t)cand_nlev * sizeof *prev);
+            nprev = cand_nlev;
+            out->dim = cand_dim;
+            continue;
+        }
+        size_t d = total_dim(m, out->cut);
+        if (d > o->max_dim) {
+            snprintf(err, errlen,
+                     "the levels did not converge to %g GHz: the next basis would have %zu "
+                     "states (more than %zu); last change %.3g GHz at %zu states",
+                     o->tol, d, o->max_dim, total, out->dim);
             st = QP_ERR_NUMERIC;
             break;
         }
-        int nlev = 0;
-        size_t dim = 0;
-        st = solve(m, next, o, out->E, &nlev, &dim, &out->info, err, errlen);
+        st = solve(m, out->cut, o, prev, &nprev, &out->dim, &out->info, err, errlen);
         out->steps++;
         if (st != QP_OK) {
             break;
         }
-        double delta = 0.0;
-        for (int k = 0; k < nlev && k < nprev; k++) {
-            delta = fmax(delta, fabs(out->E[k] - prev[k]));
-        }
-        memcpy(out->cut, next, m->n * sizeof *next);
-        out->dim = dim;
-        out->nlev = nlev;
-        out->delta = delta;
-        out->checked = 1;
-        if (delta <= o->tol && nlev == nprev) {
-            break;
-        }
-        memcpy(prev, out->E, (size_t)nlev * sizeof *prev);
-        nprev = nlev;
     }
 done:
     free(prev);
+    free(trial);
+    free(cand);
     free(next);
+    free(want);
     if (st != QP_OK) {
         qp_spectrum_clear(out);
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle for netlists/blochnium.cir (hand-run; not part of the test suite).
+"""Oracle for netlists/blochnium.cir (hand-run; the deck is checked by the test suite).
 
 Fluxonium circuit in the blochnium regime (PHYSICS.md T16): H = 4 EC n^2 - EJ cos phi + (EL/2) phi^2 with
 EC = 1, EJ = 2, EL = 5e-4 GHz, f = 0.  T16 gives E0 = -0.4297833536, E01 = 0.0499713632.
