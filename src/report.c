@@ -453,7 +453,33 @@ static cJSON *level_row(const double *E, int n)
     return cJSON_CreateDoubleArray(E, n);
 }
 
-static void result_json(jctx *j, cJSON *a, const qp_result *r, char *const *node_name)
+static void bands_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
+{
+    const qp_bands *bd = &r->bands;
+    str(j, o, "element", c->elem[r->element].name);
+    str(j, o, "unit", "GHz");
+    str(j, o, "variable", r->dual ? "f" : "q");
+    cJSON *q = cJSON_CreateDoubleArray(bd->q, bd->nq);
+    j->fail |= !q || !cJSON_AddItemToObject(o, "q", q);
+    cJSON *lv = arr(j, o, "levels");
+    for (int p = 0; lv && p < bd->nq; p++) {
+        push(j, lv, level_row(bd->E + (size_t)p * (size_t)bd->nlev, bd->nlev));
+    }
+    cJSON *w = cJSON_CreateDoubleArray(bd->width, bd->nlev);
+    j->fail |= !w || !cJSON_AddItemToObject(o, "widths", w);
+    cJSON *g = cJSON_CreateDoubleArray(bd->gap, bd->nlev - 1);
+    j->fail |= !g || !cJSON_AddItemToObject(o, "gaps", g);
+    num(j, o, r->dual ? "el_prime_GHz" : "ec_GHz", r->dual ? 4.0 * bd->ec : bd->ec);
+    num(j, o, r->dual ? "es_GHz" : "ej_GHz", bd->ej);
+    num(j, o, "es_eff_GHz", bd->es_eff);
+    num(j, o, "half_width_GHz", 0.5 * bd->width[0]);
+    num(j, o, "slope_max_GHz", bd->slope_max);
+    num(j, o, r->dual ? "i_max_A" : "v_b_V", r->slope_si);
+    num(j, o, "ncut", bd->ncut);
+}
+
+static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result *r,
+                        char *const *node_name)
 {
     static const char *const types[] = {"spectrum", "sweep", "bands", "tran"};
     cJSON *o = cJSON_CreateObject();
@@ -465,6 +491,10 @@ static void result_json(jctx *j, cJSON *a, const qp_result *r, char *const *node
     if (!r->computed) {
         cJSON *b = cJSON_AddBoolToObject(o, "computed", 0);
         j->fail |= b == NULL;
+        return;
+    }
+    if (r->kind == QP_AN_BANDS) {
+        bands_json(j, o, c, r);
         return;
     }
     str(j, o, "unit", "GHz");
@@ -548,7 +578,7 @@ char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_mod
     }
     cJSON *an = arr(&j, root, "analyses");
     for (size_t i = 0; an && res && i < res->n; i++) {
-        result_json(&j, an, &res->r[i], c->node_names);
+        result_json(&j, an, c, &res->r[i], c->node_names);
     }
     char *s = j.fail ? NULL : cJSON_Print(root);
     cJSON_Delete(root);
@@ -605,6 +635,57 @@ char *qp_report_modes_text(const qp_circuit *c, const qp_modes *m, const int *cu
     return qp_sb_take(&b);
 }
 
+/* Bands: the summary and a table of at most ~21 rows (every point goes to the CSV). */
+static void bands_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, const char *file)
+{
+    const qp_bands *bd = &r->bands;
+    const char *v = r->dual ? "f" : "q";
+    char si[64];
+    qp_sb_printf(b, "\nbands of %s (%s:%d), GHz, against %s (%s); %s, %s = %.10g GHz, %s = %.10g GHz, "
+                 "ncut %d\n", c->elem[r->element].name, file, r->loc.line, v,
+                 r->dual ? "loop flux in Phi0" : "quasicharge in 2e",
+                 r->dual ? "EL'(m - f)^2 - ES cos(2 pi q)" : "4EC(n - q)^2 - EJ cos(phi)",
+                 r->dual ? "EL'" : "EC", r->dual ? 4.0 * bd->ec : bd->ec, r->dual ? "ES" : "EJ",
+                 bd->ej, bd->ncut);
+    qp_sb_printf(b, "  %10s", v);
+    for (int k = 0; k < bd->nlev; k++) {
+        qp_sb_printf(b, "  %16s%-2d", "E", k);
+    }
+    qp_sb_putc(b, '\n');
+    int stride = bd->nq > 21 ? (bd->nq - 1) / 20 : 1;
+    for (int p = 0; p < bd->nq; p += stride) {
+        qp_sb_printf(b, "  %10.6f", bd->q[p]);
+        for (int k = 0; k < bd->nlev; k++) {
+            qp_sb_printf(b, "  %18.10f", bd->E[(size_t)p * (size_t)bd->nlev + (size_t)k]);
+        }
+        qp_sb_putc(b, '\n');
+        if (p + stride >= bd->nq && p != bd->nq - 1) {
+            p = bd->nq - 1 - stride; /* always show the last point */
+        }
+    }
+    qp_sb_puts(b, "  widths (max - min) [GHz]:");
+    for (int k = 0; k < bd->nlev; k++) {
+        qp_sb_printf(b, " %.10g", bd->width[k]);
+    }
+    qp_sb_putc(b, '\n');
+    if (bd->nlev > 1) {
+        qp_sb_puts(b, "  gaps (min of E_{s+1} - E_s) [GHz]:");
+        for (int k = 0; k + 1 < bd->nlev; k++) {
+            qp_sb_printf(b, " %.10g", bd->gap[k]);
+        }
+        qp_sb_putc(b, '\n');
+    }
+    qp_sb_printf(b, "  lowest band: ES_eff = -c1 = %.10g GHz (W0/2 = %.10g GHz)\n", bd->es_eff,
+                 0.5 * bd->width[0]);
+    qp_report_si(si, sizeof si, r->slope_si, r->dual ? "A" : "V");
+    if (r->dual) {
+        qp_sb_printf(b, "  largest current of the lowest band, max dE0/dPhi = %s\n", si);
+    } else {
+        qp_sb_printf(b, "  Coulomb-blockade voltage V_B = max dE0/dQ = %s (%.6g EC/2e)\n", si,
+                     bd->slope_max / bd->ec);
+    }
+}
+
 char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
 {
     qp_strbuf b = {0};
@@ -614,6 +695,10 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         if (!r->computed) {
             qp_sb_printf(&b, "\n%s (%s:%d): not computed by this version\n",
                          analysis_word(r->kind), file, r->loc.line);
+            continue;
+        }
+        if (r->kind == QP_AN_BANDS) {
+            bands_text(&b, c, r, file);
             continue;
         }
         qp_sb_printf(&b, "\nspectrum (%s:%d), GHz", file, r->loc.line);
@@ -680,6 +765,22 @@ char *qp_report_csv(const qp_result *r)
         return NULL;
     }
     qp_strbuf b = {0};
+    if (r->kind == QP_AN_BANDS) {
+        const qp_bands *bd = &r->bands;
+        qp_sb_puts(&b, r->dual ? "f" : "q");
+        for (int k = 0; k < bd->nlev; k++) {
+            qp_sb_printf(&b, ",E%d_GHz", k);
+        }
+        qp_sb_putc(&b, '\n');
+        for (int p = 0; p < bd->nq; p++) {
+            qp_sb_printf(&b, "%.17g", bd->q[p]);
+            for (int k = 0; k < bd->nlev; k++) {
+                qp_sb_printf(&b, ",%.17g", bd->E[(size_t)p * (size_t)bd->nlev + (size_t)k]);
+            }
+            qp_sb_putc(&b, '\n');
+        }
+        return qp_sb_take(&b);
+    }
     if (r->param) {
         qp_sb_puts(&b, r->param);
         for (int k = 0; k < r->nlev; k++) {

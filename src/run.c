@@ -1,6 +1,7 @@
 /* Analyses driver: quantize, solve with convergence control, repeat along a sweep. */
 #include "qpsim/run.h"
 
+#include "qpsim/units.h"
 #include "vec.h"
 
 #include <math.h>
@@ -241,6 +242,63 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
     return st;
 }
 
+/* .bands: EC from the junction's capacitance plus the capacitors between the same two nodes; for
+ * a phase-slip junction the loop inductance is that of the inductors between the same nodes (in
+ * parallel), and the bands are those of EL'(m - f)^2 - ES cos(2 pi q), i.e. EC -> EL'/4, EJ -> ES. */
+static qp_status run_bands(const qp_circuit *c, size_t k, qp_result *r, qp_diag *d)
+{
+    const qp_analysis *an = &c->analyses[k];
+    const qp_element *el = &c->elem[an->element];
+    int a = el->n[0], b = el->n[1];
+    double sum = 0.0; /* capacitance [F] or inverse inductance [1/H] */
+    if (el->kind == QP_EL_B) {
+        sum = el->cap;
+    }
+    for (size_t i = 0; i < c->nelem; i++) {
+        const qp_element *x = &c->elem[i];
+        int same = (x->n[0] == a && x->n[1] == b) || (x->n[0] == b && x->n[1] == a);
+        if (!same) {
+            continue;
+        }
+        if (el->kind == QP_EL_B && x->kind == QP_EL_C) {
+            sum += x->value;
+        } else if (el->kind == QP_EL_Q && x->kind == QP_EL_L) {
+            sum += 1.0 / x->value;
+        }
+    }
+    if (!(sum > 0.0)) {
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    el->kind == QP_EL_B
+                        ? ".bands %s: the junction has no capacitance (give it c= or a capacitor "
+                          "between the same two nodes)"
+                        : ".bands %s: no inductor between the same two nodes closes the "
+                          "phase-slip junction's loop",
+                    el->name);
+        return QP_ERR_INPUT;
+    }
+    r->element = an->element;
+    r->dual = el->kind == QP_EL_Q;
+    double ec, ej;
+    if (r->dual) {
+        ec = 2.0 * QP_PI * QP_PI * qp_units_el_from_l(1.0 / sum) / 4.0; /* EL'/4 */
+        ej = qp_element_es(el);
+    } else {
+        ec = qp_units_ec_from_c(sum);
+        ej = qp_element_ej(el);
+    }
+    char err[256] = "";
+    qp_status st = qp_bands_compute(ec, ej, an->levels, an->points, &r->bands, err, sizeof err);
+    if (st != QP_OK) {
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    ".bands %s: %s", el->name, err[0] ? err : qp_status_str(st));
+        return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
+    }
+    /* dE/dQ with E = h E[GHz] 1e9 and Q = 2e q; dual: dE/dPhi with Phi = Phi0 f */
+    double joule = QP_H * QP_GHZ * r->bands.slope_max;
+    r->slope_si = r->dual ? joule / QP_PHI0 : joule / (2.0 * QP_QE);
+    return QP_OK;
+}
+
 qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, qp_results *out, qp_diag *d)
 {
@@ -272,10 +330,14 @@ qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov
         if (an->kind == QP_AN_SPECTRUM) {
             r.computed = 1;
             st = run_spectrum(deck, ov, nov, c, k, sweep, out, &r, d);
+        } else if (an->kind == QP_AN_BANDS) {
+            r.computed = 1;
+            st = run_bands(c, k, &r, d);
         }
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
             free(r.param), free(r.values), free(r.levels), free(r.delta), free(r.dim);
             free(r.cut), free(r.disp_node), free(r.disp);
+            qp_bands_free(&r.bands);
             st = QP_ERR_NOMEM;
         }
     }
@@ -292,6 +354,7 @@ void qp_results_free(qp_results *res)
         free(r->param), free(r->values), free(r->levels), free(r->delta), free(r->dim);
         free(r->cut);
         free(r->disp_node), free(r->disp);
+        qp_bands_free(&r->bands);
     }
     free(res->r);
     qp_modes_free(res->modes);

@@ -2,6 +2,7 @@
 #ifndef QPSIM_RUN_H
 #define QPSIM_RUN_H
 
+#include "qpsim/bands.h"
 #include "qpsim/circuit.h"
 #include "qpsim/quantize.h"
 #include "qpsim/spectrum.h"
@@ -29,6 +30,11 @@ typedef struct {
     size_t ndisp;
     int *disp_node;     /* node index of the island (> 0), or -(loop number) (owned) */
     double *disp;       /* ndisp x nlev, GHz (owned) */
+    /* bands: element index; for a QPS the variable is the loop flux f and the slope is a current */
+    int element;
+    int dual;           /* the element is a phase-slip junction */
+    qp_bands bands;     /* (owned) */
+    double slope_si;    /* max dE0/dQ [V] (junction: V_B) or max dE0/dPhi [A] (QPS) */
 } qp_result;
 
 typedef struct {

@@ -1,0 +1,41 @@
+/* Bloch bands of a single junction, 4EC(n - q)^2 - EJ cos(phi) against the quasicharge q
+ * (PHYSICS.md §5.4), and of a phase-slip junction in its loop, EL'(m - f)^2 - ES cos(2 pi q)
+ * against the loop flux f: the same matrix with 4EC = EL', EJ = ES, q = f (SPEC §4). */
+#ifndef QPSIM_BANDS_H
+#define QPSIM_BANDS_H
+
+#include "qpsim/diag.h"
+
+#include <stddef.h>
+
+/* Smooth periodic band as a cosine series: E(q) = c[0] + sum_k c[k] cos(2 pi k q), k < nc. */
+typedef struct {
+    int nc;
+    double *c; /* GHz (owned) */
+} qp_band_series;
+
+typedef struct {
+    double ec, ej;   /* GHz: the matrix's EC and EJ (for a QPS: EL'/4 and ES) */
+    int ncut;        /* charge cutoff used, |n| <= ncut */
+    int nq, nlev;
+    double *q;       /* nq points in [-1/2, 1/2] (owned) */
+    double *E;       /* nq x nlev levels, GHz, row per q (owned) */
+    double *width;   /* nlev: max - min over the period (exact extremes at q = 0, 1/2), GHz */
+    double *gap;     /* nlev - 1: min over the period of E_{s+1} - E_s, GHz (owned) */
+    double es_eff;   /* -c1 of the lowest band: its effective phase-slip energy, GHz */
+    double slope_max;/* max over q of dE0/dq, GHz per unit of q */
+    qp_band_series e0; /* the lowest band as a cosine series (for the Bloch-band transient) */
+} qp_bands;
+
+/* Bands of 4 ec (n - q)^2 - ej cos(phi) (GHz) for nlev >= 1 levels at nq >= 2 points of q from
+ * -1/2 to 1/2. The cutoff grows until the levels are converged to machine precision. Returns
+ * QP_OK, QP_ERR_USAGE (bad arguments, message in err) or QP_ERR_NOMEM / QP_ERR_NUMERIC. */
+qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out, char *err,
+                           size_t errlen);
+void qp_bands_free(qp_bands *b);
+
+/* E(q) and dE/dq (GHz per unit q) of a band series. */
+double qp_band_value(const qp_band_series *s, double q);
+double qp_band_slope(const qp_band_series *s, double q);
+
+#endif

@@ -1,0 +1,267 @@
+/* Bloch bands of a junction: tridiagonal charge-basis matrices solved by LAPACK per quasicharge;
+ * the lowest band's Fourier series from FFTW. */
+#include "qpsim/bands.h"
+
+#include <fftw3.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PI 3.14159265358979323846
+#define SERIES_POINTS 256   /* samples of E0 over one period for its cosine series */
+#define SERIES_REL 1e-15    /* cosine coefficients below this times the largest are dropped */
+#define SLOPE_POINTS 4096   /* grid on which max dE0/dq is searched, then refined */
+#define NCUT_MIN 10
+#define NCUT_MAX 5000
+
+typedef int lp_int;
+extern void dstevr_(const char *jobz, const char *range, const lp_int *n, double *d, double *e,
+                    const double *vl, const double *vu, const lp_int *il, const lp_int *iu,
+                    const double *abstol, lp_int *m, double *w, double *z, const lp_int *ldz,
+                    lp_int *isuppz, double *work, const lp_int *lwork, lp_int *iwork,
+                    const lp_int *liwork, lp_int *info, size_t ljobz, size_t lrange);
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Lowest nlev eigenvalues of 4 ec (n - q)^2 - ej cos(phi) with |n| <= ncut into w. work holds
+ * 21 (2 ncut + 1) doubles: dstevr's eigenvalue output needs room for all n of them. */
+static int levels_at(double ec, double ej, double q, int ncut, int nlev, double *w, double *d,
+                     double *e, double *work, lp_int *iwork)
+{
+    lp_int n = 2 * ncut + 1, il = 1, iu = nlev, m = 0, info = 0, ldz = 1;
+    lp_int lwork = 20 * n, liwork = 10 * n, isuppz[2];
+    double vl = 0.0, vu = 0.0, abstol = 0.0, z = 0.0;
+    for (lp_int i = 0; i < n; i++) {
+        double x = (double)(i - ncut) - q;
+        d[i] = 4.0 * ec * x * x;
+        if (i + 1 < n) {
+            e[i] = -0.5 * ej;
+        }
+    }
+    double *all = work + lwork;
+    dstevr_("N", "I", &n, d, e, &vl, &vu, &il, &iu, &abstol, &m, all, &z, &ldz, isuppz, work,
+            &lwork, iwork, &liwork, &info, 1, 1);
+    if (info != 0 || m != nlev) {
+        return -1;
+    }
+    memcpy(w, all, (size_t)nlev * sizeof *w);
+    return 0;
+}
+
+void qp_bands_free(qp_bands *b)
+{
+    if (!b) {
+        return;
+    }
+    free(b->q);
+    free(b->E);
+    free(b->width);
+    free(b->gap);
+    free(b->e0.c);
+    memset(b, 0, sizeof *b);
+}
+
+double qp_band_value(const qp_band_series *s, double q)
+{
+    double v = s->c[0];
+    for (int k = 1; k < s->nc; k++) {
+        v += s->c[k] * cos(2.0 * PI * k * q);
+    }
+    return v;
+}
+
+double qp_band_slope(const qp_band_series *s, double q)
+{
+    double v = 0.0;
+    for (int k = 1; k < s->nc; k++) {
+        v -= 2.0 * PI * k * s->c[k] * sin(2.0 * PI * k * q);
+    }
+    return v;
+}
+
+/* The cutoff: the wanted levels must not change beyond rounding when it grows by ten; checked
+ * at q = 1/2. The cutoff starts where 4 EC n^2 exceeds the wanted levels comfortably. */
+static int choose_ncut(double ec, double ej, int nlev, double *wa, double *wb, double *d,
+                       double *e, double *work, lp_int *iwork)
+{
+    double ratio = ej / ec;
+    int ncut = NCUT_MIN + nlev + (int)ceil(sqrt(ratio > 0.0 ? ratio : 0.0));
+    for (; ncut <= NCUT_MAX; ncut += 10 + ncut / 2) {
+        if (levels_at(ec, ej, 0.5, ncut, nlev, wa, d, e, work, iwork) != 0 ||
+            levels_at(ec, ej, 0.5, ncut + 10, nlev, wb, d, e, work, iwork) != 0) {
+            return -1;
+        }
+        /* rounding of the eigenvalues is ~eps ||T||, ||T|| ~ 4 ec (ncut + 10)^2 + ej */
+        double big = ncut + 10.5, floor = 64.0 * DBL_EPSILON * (4.0 * ec * big * big + ej);
+        double diff = 0.0;
+        for (int k = 0; k < nlev; k++) {
+            diff = fmax(diff, fabs(wa[k] - wb[k]));
+        }
+        if (diff <= floor) {
+            return ncut + 10;
+        }
+    }
+    return -1;
+}
+
+qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out, char *err,
+                           size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (!(ec > 0.0) || !isfinite(ec) || !(ej >= 0.0) || !isfinite(ej) || nlev < 1 ||
+        nlev > 1000 || nq < 2) {
+        fail(err, errlen, "bands need EC > 0, EJ >= 0, 1 <= levels <= 1000, points >= 2");
+        return QP_ERR_USAGE;
+    }
+    qp_status st = QP_ERR_NOMEM;
+    size_t nmax = 2 * (size_t)NCUT_MAX + 32, lev = (size_t)nlev;
+    double *d = malloc(nmax * sizeof *d), *e = malloc(nmax * sizeof *e);
+    double *work = malloc(21 * nmax * sizeof *work), *wb = malloc(lev * sizeof *wb);
+    lp_int *iwork = malloc(10 * nmax * sizeof *iwork);
+    double *samples = fftw_malloc(SERIES_POINTS * sizeof *samples);
+    fftw_complex *coef = fftw_malloc((SERIES_POINTS / 2 + 1) * sizeof *coef);
+    out->q = malloc((size_t)nq * sizeof *out->q);
+    out->E = malloc((size_t)nq * lev * sizeof *out->E);
+    out->width = malloc(lev * sizeof *out->width);
+    out->gap = malloc(lev * sizeof *out->gap);
+    out->e0.c = malloc((SERIES_POINTS / 2 + 1) * sizeof *out->e0.c);
+    fftw_plan plan = NULL;
+    if (!d || !e || !work || !wb || !iwork || !samples || !coef || !out->q || !out->E ||
+        !out->width || !out->gap || !out->e0.c) {
+        fail(err, errlen, "out of memory for the bands");
+        goto done;
+    }
+    out->ec = ec;
+    out->ej = ej;
+    out->nq = nq;
+    out->nlev = nlev;
+    int ncut = choose_ncut(ec, ej, nlev, out->width, wb, d, e, work, iwork);
+    if (ncut < 0) {
+        st = QP_ERR_NUMERIC;
+        fail(err, errlen, "the band levels did not converge in the charge basis (|n| <= %d)",
+             NCUT_MAX);
+        goto done;
+    }
+    out->ncut = ncut;
+    /* Levels on the requested grid; extremes of each band at q = 0 and q = 1/2 (the bands are
+     * even in q and monotonic in between), so widths and the gaps there are exact even on a
+     * coarse grid. */
+    for (int p = 0; p < nq; p++) {
+        out->q[p] = -0.5 + (double)p / (double)(nq - 1);
+        if (levels_at(ec, ej, out->q[p], ncut, nlev, out->E + (size_t)p * lev, d, e, work,
+                      iwork) != 0) {
+            st = QP_ERR_NUMERIC;
+            fail(err, errlen, "LAPACK dstevr failed at q = %g", out->q[p]);
+            goto done;
+        }
+    }
+    double *at0 = out->width, *athalf = wb;
+    if (levels_at(ec, ej, 0.0, ncut, nlev, at0, d, e, work, iwork) != 0 ||
+        levels_at(ec, ej, 0.5, ncut, nlev, athalf, d, e, work, iwork) != 0) {
+        st = QP_ERR_NUMERIC;
+        fail(err, errlen, "LAPACK dstevr failed at q = 0 or 1/2");
+        goto done;
+    }
+    for (int k = 0; k < nlev; k++) {
+        double lo = fmin(at0[k], athalf[k]), hi = fmax(at0[k], athalf[k]);
+        for (int p = 0; p < nq; p++) {
+            double v = out->E[(size_t)p * lev + (size_t)k];
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+        if (k + 1 < nlev) {
+            double g = fmin(at0[k + 1] - at0[k], athalf[k + 1] - athalf[k]);
+            for (int p = 0; p < nq; p++) {
+                const double *row = out->E + (size_t)p * lev;
+                g = fmin(g, row[k + 1] - row[k]);
+            }
+            out->gap[k] = g;
+        }
+        out->width[k] = hi - lo; /* at0 aliases width: read before this write */
+    }
+    /* Lowest band as a cosine series: E0 sampled at q = j/N over one period, real DFT. */
+    for (int j = 0; j < SERIES_POINTS; j++) {
+        double w1[1];
+        if (levels_at(ec, ej, (double)j / SERIES_POINTS, ncut, 1, w1, d, e, work, iwork) != 0) {
+            st = QP_ERR_NUMERIC;
+            fail(err, errlen, "LAPACK dstevr failed on the band series");
+            goto done;
+        }
+        samples[j] = w1[0];
+    }
+    plan = fftw_plan_dft_r2c_1d(SERIES_POINTS, samples, coef, FFTW_ESTIMATE);
+    if (!plan) {
+        fail(err, errlen, "FFTW could not plan the band series");
+        goto done;
+    }
+    fftw_execute(plan);
+    int nc = 0;
+    double big = 0.0;
+    for (int k = 0; k <= SERIES_POINTS / 2; k++) {
+        /* E0 is even in q: the coefficients are real; c_k = 2 Re X_k / N (k > 0) */
+        out->e0.c[k] = (k == 0 || k == SERIES_POINTS / 2 ? 1.0 : 2.0) * coef[k][0] /
+                       SERIES_POINTS;
+        if (k > 0) {
+            big = fmax(big, fabs(out->e0.c[k]));
+        }
+    }
+    for (int k = 0; k <= SERIES_POINTS / 2; k++) {
+        if (k == 0 || fabs(out->e0.c[k]) > SERIES_REL * big) {
+            nc = k + 1;
+        }
+    }
+    out->e0.nc = nc < SERIES_POINTS / 2 ? nc : SERIES_POINTS / 2;
+    out->es_eff = nc > 1 ? -out->e0.c[1] : 0.0;
+    /* max dE0/dq: grid search, then golden-section refinement around the best point */
+    double best = -INFINITY, qbest = 0.0;
+    for (int j = 0; j <= SLOPE_POINTS / 2; j++) {
+        double qq = (double)j / SLOPE_POINTS, v = qp_band_slope(&out->e0, qq);
+        if (v > best) {
+            best = v;
+            qbest = qq;
+        }
+    }
+    double a = qbest - 1.0 / SLOPE_POINTS, b = qbest + 1.0 / SLOPE_POINTS;
+    const double gr = 0.5 * (sqrt(5.0) - 1.0);
+    for (int it = 0; it < 60; it++) {
+        double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
+        if (qp_band_slope(&out->e0, x1) > qp_band_slope(&out->e0, x2)) {
+            b = x2;
+        } else {
+            a = x1;
+        }
+    }
+    out->slope_max = fmax(best, qp_band_slope(&out->e0, 0.5 * (a + b)));
+    st = QP_OK;
+done:
+    if (plan) {
+        fftw_destroy_plan(plan);
+    }
+    free(d);
+    free(e);
+    free(work);
+    free(wb);
+    free(iwork);
+    fftw_free(samples);
+    fftw_free(coef);
+    if (st != QP_OK) {
+        qp_bands_free(out);
+    }
+    return st;
+}

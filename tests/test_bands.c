@@ -1,0 +1,96 @@
+/* Unit tests: Bloch bands against Mathieu-function oracles (PHYSICS.md T8, T8b) and the CPB
+ * levels of T4/T4b; the lowest band's cosine series against the band itself. */
+#include "qpsim/bands.h"
+
+#include "tap.h"
+
+#include <math.h>
+
+#define RTOL_T8 1e-9     /* T8/T8b quote 10-12 significant digits */
+#define ATOL_VB 1e-5     /* V_B is quoted to 5 decimals (1.92296 for 1.9229650 by an independent finite
+                          * difference, i.e. truncated): agree within one unit of the last one */
+#define TOL_SERIES 1e-12 /* the series reproduces E0 to rounding (GHz, levels of order 1) */
+
+static void test_t8(void)
+{
+    qp_bands b;
+    char err[256] = "";
+    qp_status st = qp_bands_compute(1.0, 1.0, 3, 11, &b, err, sizeof err);
+    QP_CHECK(st == QP_OK, "T8: computed (%s)", err);
+    if (st != QP_OK) {
+        return;
+    }
+    QP_CHECK_REL(b.width[0], 0.592419899873, RTOL_T8, "T8: W0");
+    QP_CHECK_REL(b.width[1], 2.5124223732, RTOL_T8, "T8: W1");
+    QP_CHECK_REL(b.gap[0], 0.9961124876, RTOL_T8, "T8: gap at q = 1/2");
+    QP_CHECK_REL(b.es_eff, 0.2855100318, RTOL_T8, "T8: ES_eff = -c1");
+    QP_CHECK_ABS(b.slope_max, 1.92296, ATOL_VB, "T8: V_B in EC/2e");
+    QP_CHECK(b.nq == 11 && b.q[0] == -0.5 && b.q[10] == 0.5 && fabs(b.q[5]) < 1e-15,
+             "T8: q grid from -1/2 to 1/2");
+    qp_bands_free(&b);
+
+    st = qp_bands_compute(1.0, 5.0, 2, 2, &b, err, sizeof err);
+    QP_CHECK(st == QP_OK, "T8b: computed (%s)", err);
+    if (st != QP_OK) {
+        return;
+    }
+    /* only the two end points q = -1/2, 1/2 on the grid: widths still exact (q = 0 is added) */
+    QP_CHECK_REL(b.width[0], 0.076746836214, RTOL_T8, "T8b: W0 from a 2-point grid");
+    QP_CHECK_REL(b.width[1], 0.9965436203, RTOL_T8, "T8b: W1");
+    QP_CHECK_REL(b.gap[0], 4.5722622523, RTOL_T8, "T8b: gap at q = 1/2");
+    QP_CHECK_REL(b.es_eff, 0.0383649043, RTOL_T8, "T8b: ES_eff = -c1");
+    QP_CHECK_ABS(b.slope_max, 0.24116, ATOL_VB, "T8b: V_B in EC/2e");
+    qp_bands_free(&b);
+}
+
+/* The CPB EJ = 1, EC = 2 (T4, T4b): E0 at q = 0, 1/4, 1/2 from the band and from its series. */
+static void test_cpb_series(void)
+{
+    qp_bands b;
+    char err[256] = "";
+    qp_status st = qp_bands_compute(2.0, 1.0, 4, 5, &b, err, sizeof err);
+    QP_CHECK(st == QP_OK, "CPB bands: computed (%s)", err);
+    if (st != QP_OK) {
+        return;
+    }
+    static const double q[3] = {0.0, 0.25, 0.5};
+    static const double e0[3] = {-0.0620787910, 0.4178984130, 1.4848576520};
+    static const double e3[3] = {32.0041638021, 24.5055569774, 18.0083051031};
+    for (int i = 0; i < 3; i++) {
+        const double *row = b.E + (size_t)(2 + i) * 4; /* grid -1/2, -1/4, 0, 1/4, 1/2 */
+        QP_CHECK_REL(row[0], e0[i], 1e-9, "CPB: E0 on the grid (T4/T4b)");
+        QP_CHECK_REL(row[3], e3[i], 1e-9, "CPB: E3 on the grid (T4/T4b)");
+        QP_CHECK_ABS(qp_band_value(&b.e0, q[i]), row[0], TOL_SERIES, "CPB: series = band");
+    }
+    /* the slope series against a central difference of the value series */
+    double h = 1e-5, worst = 0.0;
+    for (double x = -0.45; x < 0.5; x += 0.1) {
+        double fd = (qp_band_value(&b.e0, x + h) - qp_band_value(&b.e0, x - h)) / (2 * h);
+        worst = fmax(worst, fabs(fd - qp_band_slope(&b.e0, x)));
+    }
+    QP_CHECK(worst < 1e-6, "CPB: slope = derivative of the series (max diff %.3g)", worst);
+    QP_CHECK(fabs(qp_band_slope(&b.e0, 0.0)) < 1e-12 && fabs(qp_band_slope(&b.e0, 0.5)) < 1e-12,
+             "CPB: flat band at q = 0 and 1/2");
+    qp_bands_free(&b);
+}
+
+static void test_usage(void)
+{
+    qp_bands b;
+    char err[256] = "";
+    QP_CHECK(qp_bands_compute(0.0, 1.0, 2, 11, &b, err, sizeof err) == QP_ERR_USAGE && err[0],
+             "EC = 0 refused: %s", err);
+    QP_CHECK(qp_bands_compute(1.0, 1.0, 2, 1, &b, err, sizeof err) == QP_ERR_USAGE,
+             "one q point refused");
+    QP_CHECK(qp_bands_compute(1.0, NAN, 2, 11, &b, err, sizeof err) == QP_ERR_USAGE,
+             "EJ = NaN refused");
+    qp_bands_free(NULL);
+}
+
+int main(void)
+{
+    test_t8();
+    test_cpb_series();
+    test_usage();
+    return tap_done();
+}
