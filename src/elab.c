@@ -749,7 +749,7 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
 
 static int elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
 {
-    static const char *const keys[] = {"ic", "icrit", "ej", "c", "cap", "ec", "area", "rn"};
+    static const char *const keys[] = {"ic", "icrit", "ej", "c", "cap", "ec", "area", "rn", "bloch"};
     if (!check_keys(E, es, keys, sizeof keys / sizeof keys[0])) {
         return 0;
     }
@@ -833,6 +833,18 @@ static int elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp
         el->rn = v;
     } else if (mv && mv->has_rn) {
         el->rn = mv->rn / area;
+    }
+    const qp_token *t_bl = get_kv(es, "bloch");
+    if (t_bl) {
+        if (!eval_tok(E, ic->sc, t_bl, QP_QTY_NONE, &v)) {
+            return 0;
+        }
+        if (v != 0.0 && v != 1.0) {
+            ERR(E, t_bl->loc, "bloch= of %s must be 0 (RCSJ in .tran) or 1 (lowest Bloch band)",
+                es->name->text);
+            return 0;
+        }
+        el->bloch = v == 1.0;
     }
     if (mv && !(el->model = qp_strdup(mv->def->name->text))) {
         nomem(E);
@@ -1567,9 +1579,21 @@ static void elab_directive(elab *E, const qp_directive *dv)
         }
         add_analysis(E, an);
     } else if (qp_ieq(w, ".tran")) {
+        static const char *const keys[] = {"rtol"};
         an.kind = QP_AN_TRAN;
-        if (!dir_keys(E, dv, NULL, 0) || !nargs_ok(E, dv, 2, 3, ".tran TSTEP TSTOP [TSTART]")) {
+        if (!dir_keys(E, dv, keys, 1) ||
+            !nargs_ok(E, dv, 2, 3, ".tran TSTEP TSTOP [TSTART] [rtol=R]")) {
             return;
+        }
+        const qp_token *tr = dir_kv(dv, "rtol");
+        if (tr) {
+            if (!eval_tok(E, &E->global, tr, QP_QTY_NONE, &an.rtol)) {
+                return;
+            }
+            if (!(an.rtol >= 1e-13 && an.rtol <= 1e-2)) {
+                ERR(E, tr->loc, "rtol of .tran must lie between 1e-13 and 1e-2 (got %g)", an.rtol);
+                return;
+            }
         }
         if (!eval_tok(E, &E->global, dv->args[0], QP_QTY_TIME, &an.tstep) ||
             !eval_tok(E, &E->global, dv->args[1], QP_QTY_TIME, &an.tstop) ||

@@ -234,11 +234,13 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
     int rc = json ? write_file(a->outdir, "qpsim.json", json) : -1;
     free(json);
     for (size_t i = 0; i < res->n && rc == 0; i++) {
-        char *csv = qp_report_csv(&res->r[i]);
+        const qp_result *r = &res->r[i];
+        char *csv = qp_report_csv(c, r);
         if (csv) {
+            static const char *const kind[] = {"spectrum", "sweep", "bands", "tran"};
             char name[64];
-            snprintf(name, sizeof name, "analysis%zu_%s.csv", i + 1,
-                     res->r[i].param ? "sweep" : "spectrum");
+            snprintf(name, sizeof name, "analysis%zu_%s%s.csv", i + 1, kind[r->kind],
+                     r->param ? (r->kind == QP_AN_TRAN ? "_iv" : "_sweep") : "");
             rc = write_file(a->outdir, name, csv);
         }
         free(csv);

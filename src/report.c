@@ -478,6 +478,81 @@ static void bands_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *
     num(j, o, "ncut", bd->ncut);
 }
 
+static void freq_json(jctx *j, cJSON *x, const qp_circuit *c, const qp_tran_freq *f)
+{
+    const qp_element *e = &c->elem[f->element];
+    str(j, x, "element", e->name);
+    str(j, x, "signal", f->dual ? "voltage" : "supercurrent");
+    str(j, x, "law", f->dual ? "I/2e" : "V/Phi0");
+    str(j, x, "model", e->kind == QP_EL_Q ? "phase-slip" : f->dual ? "bloch-band" : "rcsj");
+    num(j, x, "f_sim_Hz", f->f_sim);
+    num(j, x, "f_theory_Hz", f->f_theory);
+    num(j, x, "f_fft_Hz", f->f_fft);
+    num(j, x, "rel_diff", f->f_theory > 0.0 ? (f->f_sim - f->f_theory) / f->f_theory : 0.0);
+    num(j, x, "mean_V", f->mean_v);
+    num(j, x, "mean_I", f->mean_i);
+    num(j, x, "periods", f->periods);
+    num(j, x, "area_per_period", f->area);
+    num(j, x, "area_theory", f->area_theory);
+}
+
+static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
+{
+    if (r->param) {
+        cJSON *sw = obj(j, o, "sweep");
+        if (sw) {
+            str(j, sw, "param", r->param);
+            cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
+            j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
+        }
+        /* frequencies of the first point; the I-V rows per element */
+        cJSON *fa = arr(j, o, "frequencies");
+        for (size_t e = 0; fa && e < r->nfreq; e++) {
+            cJSON *x = cJSON_CreateObject();
+            push(j, fa, x);
+            if (!j->fail) {
+                freq_json(j, x, c, &r->iv[e]);
+            }
+        }
+        cJSON *iv = arr(j, o, "iv");
+        for (size_t e = 0; iv && e < r->nfreq; e++) {
+            cJSON *x = cJSON_CreateObject();
+            push(j, iv, x);
+            if (j->fail) {
+                return;
+            }
+            str(j, x, "element", c->elem[r->iv[e].element].name);
+            static const char *const keys[4] = {"mean_V", "mean_I", "f_sim_Hz", "f_theory_Hz"};
+            for (int m = 0; m < 4; m++) {
+                cJSON *col = arr(j, x, keys[m]);
+                for (size_t p = 0; col && p < r->npoints; p++) {
+                    const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
+                    double v = m == 0 ? f->mean_v : m == 1 ? f->mean_i : m == 2 ? f->f_sim : f->f_theory;
+                    push(j, col, cJSON_CreateNumber(v));
+                }
+            }
+        }
+        return;
+    }
+    const qp_tran_result *t = &r->tran;
+    cJSON *fa = arr(j, o, "frequencies");
+    for (size_t e = 0; fa && e < t->nfreq; e++) {
+        cJSON *x = cJSON_CreateObject();
+        push(j, fa, x);
+        if (!j->fail) {
+            freq_json(j, x, c, &t->freq[e]);
+        }
+    }
+    num(j, o, "samples", (double)t->nt);
+    num(j, o, "rtol", t->rtol);
+    num(j, o, "steps", (double)t->steps);
+    num(j, o, "rejected", (double)t->rejected);
+    cJSON *cols = arr(j, o, "signals");
+    for (size_t i = 0; cols && i < t->ncol; i++) {
+        push(j, cols, cJSON_CreateString(t->col[i]));
+    }
+}
+
 static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result *r,
                         char *const *node_name)
 {
@@ -495,6 +570,10 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
     }
     if (r->kind == QP_AN_BANDS) {
         bands_json(j, o, c, r);
+        return;
+    }
+    if (r->kind == QP_AN_TRAN) {
+        tran_json(j, o, c, r);
         return;
     }
     str(j, o, "unit", "GHz");
@@ -686,6 +765,62 @@ static void bands_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, co
     }
 }
 
+static void freq_text(qp_strbuf *b, const qp_circuit *c, const qp_tran_freq *f)
+{
+    char a[64], m[64], ar[64];
+    const qp_element *e = &c->elem[f->element];
+    qp_report_si(a, sizeof a, f->dual ? f->mean_i : f->mean_v, f->dual ? "A" : "V");
+    qp_sb_printf(b, "  %-10s %-10s", e->name,
+                 e->kind == QP_EL_Q ? "phase-slip" : f->dual ? "bloch-band" : "rcsj");
+    if (f->periods == 0) {
+        qp_sb_printf(b, " no oscillation in the second half (mean %s = %s)\n",
+                     f->dual ? "I" : "V", a);
+        return;
+    }
+    qp_sb_printf(b, " f_sim = %.10g Hz   %s = %.10g Hz   rel. diff %+.2e   (FFT %.8g Hz; mean %s "
+                 "= %s, %d periods)\n", f->f_sim, f->dual ? "I/2e" : "V/Phi0", f->f_theory,
+                 f->f_theory > 0.0 ? (f->f_sim - f->f_theory) / f->f_theory : 0.0, f->f_fft,
+                 f->dual ? "I" : "V", a, f->periods);
+    qp_report_si(ar, sizeof ar, f->area, f->dual ? "C" : "V s");
+    qp_report_si(m, sizeof m, f->area_theory, f->dual ? "C" : "V s");
+    qp_sb_printf(b, "  %-21s %s per period = %s (%s = %s)\n", "", f->dual ? "integral I dt" :
+                 "integral V dt", ar, f->dual ? "2e" : "Phi0", m);
+}
+
+static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, const char *file)
+{
+    if (r->param) {
+        qp_sb_printf(b, "\ntran (%s:%d) swept over %s: mean voltage of junctions, mean current of "
+                     "phase-slip and Bloch-band junctions, over the second half of each run\n",
+                     file, r->loc.line, r->param);
+        qp_sb_printf(b, "  %-14s", r->param);
+        for (size_t e = 0; e < r->nfreq; e++) {
+            const qp_tran_freq *f = &r->iv[e];
+            char h[80];
+            snprintf(h, sizeof h, "%s(%s) [%s]", f->dual ? "I" : "V", c->elem[f->element].name,
+                     f->dual ? "A" : "V");
+            qp_sb_printf(b, "  %18s  %16s", h, "f_sim [Hz]");
+        }
+        qp_sb_putc(b, '\n');
+        for (size_t p = 0; p < r->npoints; p++) {
+            qp_sb_printf(b, "  %-14.9g", r->values[p]);
+            for (size_t e = 0; e < r->nfreq; e++) {
+                const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
+                qp_sb_printf(b, "  %18.10g  %16.10g", f->dual ? f->mean_i : f->mean_v, f->f_sim);
+            }
+            qp_sb_putc(b, '\n');
+        }
+        return;
+    }
+    const qp_tran_result *t = &r->tran;
+    qp_sb_printf(b, "\ntran (%s:%d): %zu samples, %zu steps (%zu rejected), rtol %.1e; frequencies "
+                 "over the second half\n", file, r->loc.line, t->nt, t->steps, t->rejected,
+                 t->rtol);
+    for (size_t e = 0; e < t->nfreq; e++) {
+        freq_text(b, c, &t->freq[e]);
+    }
+}
+
 char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
 {
     qp_strbuf b = {0};
@@ -699,6 +834,10 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         }
         if (r->kind == QP_AN_BANDS) {
             bands_text(&b, c, r, file);
+            continue;
+        }
+        if (r->kind == QP_AN_TRAN) {
+            tran_text(&b, c, r, file);
             continue;
         }
         qp_sb_printf(&b, "\nspectrum (%s:%d), GHz", file, r->loc.line);
@@ -759,12 +898,48 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
     return qp_sb_take(&b);
 }
 
-char *qp_report_csv(const qp_result *r)
+char *qp_report_csv(const qp_circuit *c, const qp_result *r)
 {
     if (!r->computed) {
         return NULL;
     }
     qp_strbuf b = {0};
+    if (r->kind == QP_AN_TRAN && r->param) {
+        qp_sb_puts(&b, r->param);
+        for (size_t e = 0; e < r->nfreq; e++) {
+            const char *nm = c->elem[r->iv[e].element].name;
+            qp_sb_printf(&b, ",mean_V(%s)_V,mean_I(%s)_A,f_sim(%s)_Hz,f_theory(%s)_Hz", nm, nm, nm,
+                         nm);
+        }
+        qp_sb_putc(&b, '\n');
+        for (size_t p = 0; p < r->npoints; p++) {
+            qp_sb_printf(&b, "%.17g", r->values[p]);
+            for (size_t e = 0; e < r->nfreq; e++) {
+                const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
+                qp_sb_printf(&b, ",%.17g,%.17g,%.17g,%.17g", f->mean_v, f->mean_i, f->f_sim,
+                             f->f_theory);
+            }
+            qp_sb_putc(&b, '\n');
+        }
+        return qp_sb_take(&b);
+    }
+    if (r->kind == QP_AN_TRAN) {
+        const qp_tran_result *t = &r->tran;
+        qp_sb_puts(&b, "t_s");
+        for (size_t i = 0; i < t->ncol; i++) {
+            qp_sb_printf(&b, ",%s", t->col[i]);
+        }
+        qp_sb_putc(&b, '\n');
+        for (size_t k = 0; k < t->nt; k++) {
+            const double *row = t->data + k * (t->ncol + 1);
+            qp_sb_printf(&b, "%.17g", row[0]);
+            for (size_t i = 0; i < t->ncol; i++) {
+                qp_sb_printf(&b, ",%.10g", row[i + 1]);
+            }
+            qp_sb_putc(&b, '\n');
+        }
+        return qp_sb_take(&b);
+    }
     if (r->kind == QP_AN_BANDS) {
         const qp_bands *bd = &r->bands;
         qp_sb_puts(&b, r->dual ? "f" : "q");

@@ -1,6 +1,7 @@
 /* Analyses driver: quantize, solve with convergence control, repeat along a sweep. */
 #include "qpsim/run.h"
 
+#include "qpsim/strbuf.h"
 #include "qpsim/units.h"
 #include "vec.h"
 
@@ -299,6 +300,74 @@ static qp_status run_bands(const qp_circuit *c, size_t k, qp_result *r, qp_diag 
     return QP_OK;
 }
 
+/* .tran: one run with traces, or (with a .sweep) one run per point keeping the frequency and
+ * mean-bias reports: the I-V curve. */
+static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_result *tr,
+                            qp_diag *d, const char *where)
+{
+    const qp_analysis *an = &c->analyses[k];
+    char err[512] = "";
+    qp_status st = qp_tran_run(c, an, keep, tr, err, sizeof err);
+    if (st != QP_OK) {
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    ".tran%s%s: %s", where[0] ? " " : "", where, err[0] ? err : qp_status_str(st));
+    }
+    return st;
+}
+
+static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov,
+                          const qp_circuit *c, size_t k, const qp_analysis *sweep, qp_result *r,
+                          qp_diag *d)
+{
+    if (!sweep) {
+        r->npoints = 1;
+        return tran_point(c, k, 1, &r->tran, d, "");
+    }
+    r->npoints = (size_t)sweep->points;
+    r->values = calloc(r->npoints, sizeof *r->values);
+    r->param = qp_strdup(sweep->param);
+    qp_override *all = calloc(nov + 1, sizeof *all);
+    if (!r->values || !r->param || !all) {
+        free(all);
+        return QP_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nov; i++) {
+        if (!qp_ieq(ov[i].name, sweep->param)) {
+            all[n++] = ov[i];
+        }
+    }
+    qp_status st = QP_OK;
+    char value[64], where[128];
+    all[n] = (qp_override){sweep->param, value};
+    for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
+        double x = r->npoints == 1 ? sweep->start
+                                   : sweep->start + (sweep->stop - sweep->start) * (double)p /
+                                                        (double)(r->npoints - 1);
+        r->values[p] = x;
+        snprintf(value, sizeof value, "%.17g", x);
+        snprintf(where, sizeof where, "at %s = %.9g", sweep->param, x);
+        qp_circuit *cp = NULL;
+        st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
+        qp_tran_result tr = {0};
+        if (st == QP_OK) {
+            st = tran_point(cp, k, 0, &tr, d, where);
+        }
+        if (st == QP_OK && p == 0) {
+            r->nfreq = tr.nfreq;
+            r->iv = calloc(r->npoints * (tr.nfreq ? tr.nfreq : 1), sizeof *r->iv);
+            st = r->iv ? QP_OK : QP_ERR_NOMEM;
+        }
+        if (st == QP_OK && tr.nfreq == r->nfreq) {
+            memcpy(r->iv + p * r->nfreq, tr.freq, tr.nfreq * sizeof *tr.freq);
+        }
+        qp_tran_free(&tr);
+        qp_circuit_free(cp);
+    }
+    free(all);
+    return st;
+}
+
 qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, qp_results *out, qp_diag *d)
 {
@@ -333,11 +402,16 @@ qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov
         } else if (an->kind == QP_AN_BANDS) {
             r.computed = 1;
             st = run_bands(c, k, &r, d);
+        } else if (an->kind == QP_AN_TRAN) {
+            r.computed = 1;
+            st = run_tran(deck, ov, nov, c, k, sweep, &r, d);
         }
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
             free(r.param), free(r.values), free(r.levels), free(r.delta), free(r.dim);
             free(r.cut), free(r.disp_node), free(r.disp);
             qp_bands_free(&r.bands);
+            qp_tran_free(&r.tran);
+            free(r.iv);
             st = QP_ERR_NOMEM;
         }
     }
@@ -355,6 +429,8 @@ void qp_results_free(qp_results *res)
         free(r->cut);
         free(r->disp_node), free(r->disp);
         qp_bands_free(&r->bands);
+        qp_tran_free(&r->tran);
+        free(r->iv);
     }
     free(res->r);
     qp_modes_free(res->modes);

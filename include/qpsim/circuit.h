@@ -39,6 +39,7 @@ typedef struct {
     double cap;     /* B: junction capacitance [F] (0 = none) */
     double rn;      /* B: normal/shunt resistance [Ohm] for time-domain models (0 = none) */
     double area;    /* B: area factor applied to model values */
+    int bloch;      /* B: .tran uses its lowest Bloch band instead of RCSJ (bloch=1) */
     double vc;      /* Q: critical voltage [V] = 2 pi ES/2e */
     int lk[2];      /* K: element indices of the two coupled inductors */
     qp_wave wave;   /* I, V */
@@ -76,6 +77,7 @@ typedef struct {
     int points;        /* sweep points; bands q points */
     int element;       /* bands: element index */
     double tstep, tstop, tstart;
+    double rtol;       /* tran: local error tolerance (0 = default) */
 } qp_analysis;
 
 typedef struct {

@@ -23,8 +23,10 @@ char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_mod
                      const qp_results *res);
 
 /* One computed analysis as CSV with a header line: a spectrum as "level,E_GHz,E_minus_E0_GHz",
- * a swept spectrum as "PARAM,E0_GHz,E1_GHz,...". NULL for analyses not computed. */
-char *qp_report_csv(const qp_result *r);
+ * a swept spectrum as "PARAM,E0_GHz,E1_GHz,...", bands as "q,E0_GHz,...", a transient as
+ * "t_s,V(1),..." (its traces), a swept transient as its I-V table. NULL for analyses not
+ * computed. */
+char *qp_report_csv(const qp_circuit *c, const qp_result *r);
 
 /* Formats v with an engineering prefix and unit, e.g. "64.567 fF", into buf. */
 void qp_report_si(char *buf, size_t len, double v, const char *unit);

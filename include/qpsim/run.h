@@ -6,6 +6,7 @@
 #include "qpsim/circuit.h"
 #include "qpsim/quantize.h"
 #include "qpsim/spectrum.h"
+#include "qpsim/tran.h"
 
 typedef struct {
     qp_analysis_kind kind;
@@ -35,6 +36,11 @@ typedef struct {
     int dual;           /* the element is a phase-slip junction */
     qp_bands bands;     /* (owned) */
     double slope_si;    /* max dE0/dQ [V] (junction: V_B) or max dE0/dPhi [A] (QPS) */
+    /* tran: the nominal run with its traces; swept: per point the frequency reports
+     * (npoints x nfreq in iv, traces not kept) */
+    qp_tran_result tran;
+    size_t nfreq;
+    qp_tran_freq *iv;   /* (owned) */
 } qp_result;
 
 typedef struct {

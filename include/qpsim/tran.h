@@ -1,0 +1,53 @@
+/* Time-domain simulation (.tran): classical circuit equations with RCSJ junctions, their dual
+ * for phase-slip junctions and a Bloch-band model for small junctions, integrated by a 3-stage
+ * Radau IIA method (order 5, L-stable) with step-doubling error control; frequencies of every
+ * junction measured from the simulated traces beside the closed forms V/Phi0 and I/2e. */
+#ifndef QPSIM_TRAN_H
+#define QPSIM_TRAN_H
+
+#include "qpsim/circuit.h"
+
+#include <stddef.h>
+
+/* One junction's frequency report over the second half of the run. */
+typedef struct {
+    int element;        /* element index */
+    int dual;           /* 1: phase-slip junction or Bloch-band junction (law I/2e) */
+    double mean_v;      /* mean voltage across it [V] (junction: from its phase advance) */
+    double mean_i;      /* mean current through it [A] (dual: from its charge advance) */
+    double f_theory;    /* |mean_v|/Phi0 or |mean_i|/2e [Hz] */
+    double f_sim;       /* from the trace of its supercurrent (or voltage): zero crossings [Hz] */
+    double f_fft;       /* from an FFTW spectrum of the same trace (Hann window, interpolated) */
+    double area;        /* per counted period: integral V dt [V s] (junction) or I dt [C] (dual) */
+    double area_theory; /* Phi0 or 2e */
+    int periods;        /* full periods counted in the second half (0: no oscillation) */
+} qp_tran_freq;
+
+typedef struct {
+    size_t nt, ncol;    /* samples and signal columns (time is column 0 of data) */
+    char **col;         /* ncol names, e.g. "V(1)", "P(B1)", "Is(B1)" (owned) */
+    double *data;       /* nt x (ncol + 1), row-major (owned) */
+    size_t nfreq;
+    qp_tran_freq *freq; /* (owned) */
+    size_t steps, rejected, newton_failures; /* integrator statistics (accepted double steps) */
+    double rtol;
+} qp_tran_result;
+
+/* Runs analysis `an` (QP_AN_TRAN) of c. keep_traces = 0 skips storing the samples (sweeps).
+ * QP_OK, QP_ERR_INPUT (a circuit the transient models cannot take; message in err),
+ * QP_ERR_NUMERIC (step size underflow, singular equations) or QP_ERR_NOMEM. */
+qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_traces,
+                      qp_tran_result *out, char *err, size_t errlen);
+void qp_tran_free(qp_tran_result *r);
+
+/* Frequency estimators on n uniform samples spaced dt (exposed for tests):
+ * upward crossings of the mean with hysteresis (10 % of the range), located on the cubic through
+ * the neighbouring samples; returns 0 when there are fewer than two; *periods receives the whole
+ * periods counted, *t_first and *t_last (may be NULL) the first and last crossing times. */
+double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, double *t_first,
+                         double *t_last);
+/* peak of the Hann-windowed FFTW power spectrum (mean removed), refined by a parabola through
+ * the logarithms of the three largest bins; 0 when there is no peak. */
+double qp_freq_fft(const double *x, size_t n, double dt);
+
+#endif

@@ -1,0 +1,1127 @@
+/* .tran: circuit equations A x' + g(t, x) = 0 (A constant) integrated by Radau IIA.
+ *
+ * Unknowns x: the voltages of the non-ground nodes, then one per branch that needs it: the
+ * current of every inductor and voltage source, the phase phi of every RCSJ junction, and the
+ * charge q (in units of 2e) passed through every phase-slip junction and Bloch-band junction.
+ * Rows: Kirchhoff's current law per node (currents leaving the node), then one row per branch:
+ *   inductor   L i' + sum M i_k' - v = 0
+ *   V source   v - V(t) = 0
+ *   junction   (Phi0/2pi) phi' - v = 0;  its current Ic sin(phi) + v/Rn + C v'
+ *   phase slip v - Vc sin(2 pi q) = 0;    its current 2e q'
+ *   Bloch      v - (h/2e) dE0/dq(q) = 0; its current 2e q' (E0: lowest band, its own C included)
+ * with v = v(n+) - v(n-). Every state starts at zero (uncharged capacitors, no currents, phases
+ * 0): SPICE's "use initial conditions" start.
+ *
+ * Integrator: 3-stage Radau IIA (order 5, stiffly accurate, L-stable, fit for these index-1
+ * DAEs) with full Newton on the stage equations (the circuits are small: dense LAPACK), the
+ * local error from step doubling (one step h against two steps h/2, Richardson factor 31), and
+ * output at the requested TSTEP from the collocation polynomials (dense output, order 3 between
+ * nodes... exact at the nodes). The step lands on every source breakpoint. */
+#include "qpsim/tran.h"
+
+#include "qpsim/bands.h"
+#include "qpsim/strbuf.h"
+#include "qpsim/units.h"
+
+#include <fftw3.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_RTOL 1e-7      /* local error per step, relative to each variable's scale */
+#define NEWTON_MAX 10          /* iterations per stage solve before the step is cut */
+#define NEWTON_TOL 1e-2        /* Newton stops when the update is this fraction of the tolerance */
+#define H_GROW_MAX 4.0
+#define H_SHRINK_MIN 0.2
+#define SAFETY 0.9
+#define MAX_STEPS 200000000UL  /* accepted steps before giving up */
+#define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
+#define DENSE_LOOSER 100.0     /* traces between steps: error up to this times the step's */
+
+typedef int lp_int;
+extern void dgesv_(const lp_int *n, const lp_int *nrhs, double *a, const lp_int *lda,
+                   lp_int *ipiv, double *b, const lp_int *ldb, lp_int *info);
+
+/* Radau IIA, 3 stages */
+#define S6 2.449489742783178098197284
+static const double RC[3] = {(4.0 - S6) / 10.0, (4.0 + S6) / 10.0, 1.0};
+static const double RA[3][3] = {
+    {(88.0 - 7.0 * S6) / 360.0, (296.0 - 169.0 * S6) / 1800.0, (-2.0 + 3.0 * S6) / 225.0},
+    {(296.0 + 169.0 * S6) / 1800.0, (88.0 + 7.0 * S6) / 360.0, (-2.0 - 3.0 * S6) / 225.0},
+    {(16.0 - S6) / 36.0, (16.0 + S6) / 36.0, 1.0 / 9.0}};
+
+typedef enum { VAR_V, VAR_I, VAR_PHI, VAR_Q } var_kind;
+
+typedef struct {
+    const qp_circuit *c;
+    size_t nn;        /* non-ground nodes */
+    size_t n;         /* unknowns */
+    int *bvar;        /* per element: its branch unknown or -1 */
+    var_kind *vk;     /* per unknown */
+    double *A;        /* n x n, column-major */
+    double v0, i0;    /* voltage and current scales */
+    double rtol;
+    qp_bands *band;   /* per element (Bloch junctions) or NULL entries */
+    int *bloch;       /* per element: the Bloch-band model is used */
+    int *absorbed;    /* per element: a capacitor absorbed into a Bloch junction's band */
+} sys;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---------------------------------------------------------------- sources */
+
+static double wave_value(const qp_wave *w, double t, double tstep, double tstop)
+{
+    const double *p = w->p;
+    switch (w->kind) {
+    case QP_WAVE_DC:
+        return w->dc;
+    case QP_WAVE_SIN: {
+        double vo = p[0], va = p[1], f = p[2], td = w->np > 3 ? p[3] : 0.0;
+        double th = w->np > 4 ? p[4] : 0.0, ph = w->np > 5 ? p[5] * QP_PI / 180.0 : 0.0;
+        if (t < td) {
+            return vo + va * sin(ph);
+        }
+        return vo + va * exp(-(t - td) * th) * sin(2.0 * QP_PI * f * (t - td) + ph);
+    }
+    case QP_WAVE_PULSE: {
+        double v1 = p[0], v2 = p[1], td = w->np > 2 ? p[2] : 0.0;
+        double tr = w->np > 3 && p[3] > 0.0 ? p[3] : tstep, tf = w->np > 4 && p[4] > 0.0 ? p[4] : tstep;
+        double pw = w->np > 5 ? p[5] : tstop, per = w->np > 6 && p[6] > 0.0 ? p[6] : INFINITY;
+        if (t < td) {
+            return v1;
+        }
+        double u = t - td;
+        if (isfinite(per)) {
+            u = fmod(u, per);
+        }
+        if (u < tr) {
+            return v1 + (v2 - v1) * u / tr;
+        }
+        if (u < tr + pw) {
+            return v2;
+        }
+        if (u < tr + pw + tf) {
+            return v2 + (v1 - v2) * (u - tr - pw) / tf;
+        }
+        return v1;
+    }
+    case QP_WAVE_PWL: {
+        size_t m = w->np / 2;
+        if (t <= p[0]) {
+            return p[1];
+        }
+        for (size_t k = 1; k < m; k++) {
+            if (t <= p[2 * k]) {
+                double t0 = p[2 * k - 2], t1 = p[2 * k];
+                return t1 > t0 ? p[2 * k - 1] + (p[2 * k + 1] - p[2 * k - 1]) * (t - t0) / (t1 - t0)
+                               : p[2 * k + 1];
+            }
+        }
+        return p[2 * m - 1];
+    }
+    }
+    return 0.0;
+}
+
+/* The first corner of a source waveform after t (INFINITY when none). */
+static double wave_break(const qp_wave *w, double t, double tstep, double tstop)
+{
+    const double *p = w->p;
+    double eps = 1e-12 * (fabs(t) + tstep);
+    switch (w->kind) {
+    case QP_WAVE_DC:
+        return INFINITY;
+    case QP_WAVE_SIN: {
+        double td = w->np > 3 ? p[3] : 0.0;
+        return td > t + eps ? td : INFINITY;
+    }
+    case QP_WAVE_PULSE: {
+        double td = w->np > 2 ? p[2] : 0.0;
+        double tr = w->np > 3 && p[3] > 0.0 ? p[3] : tstep, tf = w->np > 4 && p[4] > 0.0 ? p[4] : tstep;
+        double pw = w->np > 5 ? p[5] : tstop, per = w->np > 6 && p[6] > 0.0 ? p[6] : INFINITY;
+        if (t + eps < td) {
+            return td;
+        }
+        double base = td;
+        if (isfinite(per)) {
+            base += per * floor((t - td) / per);
+        }
+        const double corner[4] = {0.0, tr, tr + pw, tr + pw + tf};
+        for (int rep = 0; rep < 2; rep++) {
+            for (int k = 0; k < 4; k++) {
+                if (base + corner[k] > t + eps) {
+                    return base + corner[k];
+                }
+            }
+            if (!isfinite(per)) {
+                break;
+            }
+            base += per;
+        }
+        return INFINITY;
+    }
+    case QP_WAVE_PWL:
+        for (size_t k = 0; k < w->np / 2; k++) {
+            if (p[2 * k] > t + eps) {
+                return p[2 * k];
+            }
+        }
+        return INFINITY;
+    }
+    return INFINITY;
+}
+
+/* ---------------------------------------------------------------- the equations */
+
+static double vdiff(const qp_element *e, const double *x)
+{
+    double a = e->n[0] > 0 ? x[e->n[0] - 1] : 0.0, b = e->n[1] > 0 ? x[e->n[1] - 1] : 0.0;
+    return a - b;
+}
+
+/* J[row + col n] += val, with ground (-1) skipped */
+static void jadd(double *J, size_t n, int row, int col, double val)
+{
+    if (J && row >= 0 && col >= 0) {
+        J[(size_t)row + (size_t)col * n] += val;
+    }
+}
+
+/* Voltage across a Bloch junction at charge q (units of 2e) and its derivative in q. */
+static double bloch_v(const qp_bands *b, double q, double *dv)
+{
+    const double k = QP_H * QP_GHZ / (2.0 * QP_QE); /* GHz per unit q -> volts */
+    if (dv) {
+        double d = 0.0; /* second derivative of the series */
+        for (int m = 1; m < b->e0.nc; m++) {
+            double w = 2.0 * QP_PI * m;
+            d -= w * w * b->e0.c[m] * cos(w * q);
+        }
+        *dv = k * d;
+    }
+    return k * qp_band_slope(&b->e0, q);
+}
+
+/* f = -g(t, x) and, when J is not NULL, J = df/dx (n x n, column-major). */
+static void eval_f(const sys *S, const qp_analysis *an, double t, const double *x, double *f,
+                   double *J)
+{
+    const qp_circuit *c = S->c;
+    size_t n = S->n;
+    memset(f, 0, n * sizeof *f);
+    if (J) {
+        memset(J, 0, n * n * sizeof *J);
+    }
+    for (size_t k = 0; k < c->nelem; k++) {
+        const qp_element *e = &c->elem[k];
+        int ia = e->n[0] - 1, ib = e->n[1] - 1, j = S->bvar[k];
+        double v = e->kind == QP_EL_K ? 0.0 : vdiff(e, x), cur = 0.0;
+        switch (e->kind) {
+        case QP_EL_C:
+        case QP_EL_K:
+            continue;
+        case QP_EL_R:
+            cur = v / e->value;
+            jadd(J, n, ia, ia, -1.0 / e->value), jadd(J, n, ia, ib, 1.0 / e->value);
+            jadd(J, n, ib, ia, 1.0 / e->value), jadd(J, n, ib, ib, -1.0 / e->value);
+            break;
+        case QP_EL_L:
+            cur = x[j];
+            jadd(J, n, ia, j, -1.0), jadd(J, n, ib, j, 1.0);
+            f[j] = v; /* L i' = v */
+            jadd(J, n, j, ia, 1.0), jadd(J, n, j, ib, -1.0);
+            break;
+        case QP_EL_I:
+            cur = wave_value(&e->wave, t, an->tstep, an->tstop);
+            break;
+        case QP_EL_V:
+            cur = x[j];
+            jadd(J, n, ia, j, -1.0), jadd(J, n, ib, j, 1.0);
+            f[j] = -(v - wave_value(&e->wave, t, an->tstep, an->tstop));
+            jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0);
+            break;
+        case QP_EL_B:
+            if (S->bloch[k]) {
+                double dv = 0.0, vb = bloch_v(&S->band[k], x[j], &dv);
+                f[j] = -(v - vb);
+                jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0), jadd(J, n, j, j, dv);
+                if (e->rn > 0.0) {
+                    cur = v / e->rn;
+                    jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
+                    jadd(J, n, ib, ia, 1.0 / e->rn), jadd(J, n, ib, ib, -1.0 / e->rn);
+                }
+                break;
+            }
+            cur = e->ic * sin(x[j]);
+            jadd(J, n, ia, j, -e->ic * cos(x[j])), jadd(J, n, ib, j, e->ic * cos(x[j]));
+            if (e->rn > 0.0) {
+                cur += v / e->rn;
+                jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
+                jadd(J, n, ib, ia, 1.0 / e->rn), jadd(J, n, ib, ib, -1.0 / e->rn);
+            }
+            f[j] = v; /* (Phi0/2pi) phi' = v */
+            jadd(J, n, j, ia, 1.0), jadd(J, n, j, ib, -1.0);
+            break;
+        case QP_EL_Q: {
+            double s = sin(2.0 * QP_PI * x[j]), co = cos(2.0 * QP_PI * x[j]);
+            f[j] = -(v - e->vc * s);
+            jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0);
+            jadd(J, n, j, j, e->vc * 2.0 * QP_PI * co);
+            break;
+        }
+        }
+        /* the element's current leaves n+ and enters n-: A x' + g = 0 with g += cur at n+ */
+        if (ia >= 0) {
+            f[ia] -= cur;
+        }
+        if (ib >= 0) {
+            f[ib] += cur;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+static void sys_free(sys *S)
+{
+    if (S->band) {
+        for (size_t k = 0; k < S->c->nelem; k++) {
+            qp_bands_free(&S->band[k]);
+        }
+    }
+    free(S->band);
+    free(S->bloch);
+    free(S->absorbed);
+    free(S->bvar);
+    free(S->vk);
+    free(S->A);
+    memset(S, 0, sizeof *S);
+}
+
+static qp_status sys_build(sys *S, const qp_circuit *c, char *err, size_t errlen)
+{
+    memset(S, 0, sizeof *S);
+    S->c = c;
+    S->nn = c->nnodes - 1;
+    size_t ne = c->nelem ? c->nelem : 1;
+    S->bvar = malloc(ne * sizeof *S->bvar);
+    S->bloch = calloc(ne, sizeof *S->bloch);
+    S->absorbed = calloc(ne, sizeof *S->absorbed);
+    S->band = calloc(ne, sizeof *S->band);
+    if (!S->bvar || !S->bloch || !S->absorbed || !S->band) {
+        fail(err, errlen, "out of memory");
+        return QP_ERR_NOMEM;
+    }
+    size_t n = S->nn;
+    double vmax = 0.0, imax = 0.0;
+    for (size_t k = 0; k < c->nelem; k++) {
+        const qp_element *e = &c->elem[k];
+        S->bvar[k] = -1;
+        switch (e->kind) {
+        case QP_EL_L:
+        case QP_EL_V:
+        case QP_EL_B:
+        case QP_EL_Q:
+            S->bvar[k] = (int)n++;
+            break;
+        default:
+            break;
+        }
+        if (e->kind == QP_EL_B) {
+            S->bloch[k] = e->bloch;
+            imax = fmax(imax, e->ic);
+            vmax = fmax(vmax, e->rn > 0.0 ? e->ic * e->rn : 0.0);
+        } else if (e->kind == QP_EL_Q) {
+            vmax = fmax(vmax, e->vc);
+        } else if (e->kind == QP_EL_V || e->kind == QP_EL_I) {
+            double a = fabs(e->wave.dc);
+            for (size_t p = 0; p < e->wave.np && e->wave.kind != QP_WAVE_PULSE; p++) {
+                a = fmax(a, e->wave.kind == QP_WAVE_PWL && p % 2 == 0 ? 0.0 : fabs(e->wave.p[p]));
+            }
+            if (e->wave.kind == QP_WAVE_SIN) {
+                a = fabs(e->wave.p[0]) + fabs(e->wave.p[1]);
+            } else if (e->wave.kind == QP_WAVE_PULSE) {
+                a = fmax(fabs(e->wave.p[0]), fabs(e->wave.p[1]));
+            }
+            if (e->kind == QP_EL_V) {
+                vmax = fmax(vmax, a);
+            } else {
+                imax = fmax(imax, a);
+            }
+        }
+    }
+    S->n = n;
+    S->vk = malloc((n ? n : 1) * sizeof *S->vk);
+    S->A = calloc(n > 0 ? n * n : 1, sizeof *S->A);
+    if (!S->vk || !S->A) {
+        fail(err, errlen, "out of memory");
+        return QP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < S->nn; i++) {
+        S->vk[i] = VAR_V;
+    }
+    /* Bloch junctions: their own capacitance plus the capacitors between the same two nodes go
+     * into the band (EC), so those capacitors leave the network. */
+    for (size_t k = 0; k < c->nelem; k++) {
+        const qp_element *e = &c->elem[k];
+        if (!S->bloch[k]) {
+            continue;
+        }
+        double cap = e->cap;
+        for (size_t m = 0; m < c->nelem; m++) {
+            const qp_element *x = &c->elem[m];
+            if (x->kind == QP_EL_C && ((x->n[0] == e->n[0] && x->n[1] == e->n[1]) ||
+                                       (x->n[0] == e->n[1] && x->n[1] == e->n[0]))) {
+                cap += x->value;
+                S->absorbed[m] = 1;
+            }
+        }
+        if (!(cap > 0.0)) {
+            fail(err, errlen, "%s: the Bloch-band model needs the junction's capacitance (c= or a "
+                              "capacitor between the same nodes)", e->name);
+            return QP_ERR_INPUT;
+        }
+        char berr[200] = "";
+        qp_status st = qp_bands_compute(qp_units_ec_from_c(cap), qp_units_ej_from_ic(e->ic), 1,
+                                        2, &S->band[k], berr, sizeof berr);
+        if (st != QP_OK) {
+            fail(err, errlen, "%s: Bloch band: %s", e->name, berr);
+            return st;
+        }
+        vmax = fmax(vmax, QP_H * QP_GHZ * S->band[k].slope_max / (2.0 * QP_QE));
+    }
+    S->v0 = vmax > 0.0 ? vmax : 1e-6;
+    S->i0 = imax > 0.0 ? imax : 1e-9;
+    /* A: capacitances, inductances, Phi0/2pi, 2e */
+    size_t N = n;
+    for (size_t k = 0; k < c->nelem; k++) {
+        const qp_element *e = &c->elem[k];
+        int ia = e->n[0] - 1, ib = e->n[1] - 1, j = S->bvar[k];
+        double cap = 0.0;
+        if (e->kind == QP_EL_C && !S->absorbed[k]) {
+            cap = e->value;
+        } else if (e->kind == QP_EL_B && !S->bloch[k]) {
+            cap = e->cap;
+        }
+        if (cap > 0.0) {
+            jadd(S->A, N, ia, ia, cap), jadd(S->A, N, ia, ib, -cap);
+            jadd(S->A, N, ib, ia, -cap), jadd(S->A, N, ib, ib, cap);
+        }
+        switch (e->kind) {
+        case QP_EL_L:
+            S->vk[j] = VAR_I;
+            jadd(S->A, N, j, j, e->value);
+            break;
+        case QP_EL_V:
+            S->vk[j] = VAR_I;
+            break;
+        case QP_EL_B:
+            if (S->bloch[k]) {
+                S->vk[j] = VAR_Q;
+                jadd(S->A, N, ia, j, 2.0 * QP_QE), jadd(S->A, N, ib, j, -2.0 * QP_QE);
+            } else {
+                S->vk[j] = VAR_PHI;
+                jadd(S->A, N, j, j, QP_PHI0 / (2.0 * QP_PI));
+            }
+            break;
+        case QP_EL_Q:
+            S->vk[j] = VAR_Q;
+            jadd(S->A, N, ia, j, 2.0 * QP_QE), jadd(S->A, N, ib, j, -2.0 * QP_QE);
+            break;
+        case QP_EL_K: {
+            int j1 = S->bvar[e->lk[0]], j2 = S->bvar[e->lk[1]];
+            double m = e->value * sqrt(c->elem[e->lk[0]].value * c->elem[e->lk[1]].value);
+            jadd(S->A, N, j1, j2, m), jadd(S->A, N, j2, j1, m);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return QP_OK;
+}
+
+/* ---------------------------------------------------------------- one Radau step */
+
+typedef struct {
+    size_t n;
+    double *Z, *Zn, *F, *J, *M, *rhs, *x, *fx;
+    lp_int *piv;
+} work_t;
+
+static void work_free(work_t *w)
+{
+    free(w->Z), free(w->Zn), free(w->F), free(w->J), free(w->M), free(w->rhs), free(w->x);
+    free(w->fx), free(w->piv);
+}
+
+static int work_init(work_t *w, size_t n)
+{
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    size_t m = 3 * n;
+    w->Z = calloc(m, sizeof *w->Z);
+    w->Zn = calloc(m, sizeof *w->Zn);
+    w->F = calloc(m, sizeof *w->F);
+    w->J = calloc(3 * n * n, sizeof *w->J);
+    w->M = calloc(m * m, sizeof *w->M);
+    w->rhs = calloc(m, sizeof *w->rhs);
+    w->x = calloc(n, sizeof *w->x);
+    w->fx = calloc(n, sizeof *w->fx);
+    w->piv = calloc(m, sizeof *w->piv);
+    return w->Z && w->Zn && w->F && w->J && w->M && w->rhs && w->x && w->fx && w->piv;
+}
+
+/* Error weight of unknown i: rtol times its scale (phases and charges absolutely, because they
+ * grow without bound while their errors must not). */
+static double weight(const sys *S, size_t i, double a, double b)
+{
+    switch (S->vk[i]) {
+    case VAR_V:
+        return S->rtol * fmax(S->v0, fmax(fabs(a), fabs(b)));
+    case VAR_I:
+        return S->rtol * fmax(S->i0, fmax(fabs(a), fabs(b)));
+    case VAR_PHI:
+    case VAR_Q:
+        return S->rtol;
+    }
+    return S->rtol;
+}
+
+/* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by Newton from the
+ * guess in w->Z; on success x1 = x0 + Z_3. Returns 0, or -1 when Newton fails. */
+static int radau_step(const sys *S, const qp_analysis *an, double t, double h, const double *x0,
+                      work_t *w, double *x1)
+{
+    size_t n = S->n, m = 3 * n;
+    lp_int lm = (lp_int)m, one = 1, info = 0;
+    for (int it = 0; it < NEWTON_MAX; it++) {
+        for (int s = 0; s < 3; s++) {
+            for (size_t i = 0; i < n; i++) {
+                w->x[i] = x0[i] + w->Z[(size_t)s * n + i];
+            }
+            eval_f(S, an, t + RC[s] * h, w->x, w->F + (size_t)s * n, w->J + (size_t)s * n * n);
+        }
+        /* residual R_i = A Z_i - h sum_j a_ij F_j; Newton matrix blocks d_ij A - h a_ij J_j */
+        for (int i = 0; i < 3; i++) {
+            for (size_t r = 0; r < n; r++) {
+                double acc = 0.0;
+                for (size_t q = 0; q < n; q++) {
+                    acc += S->A[r + q * n] * w->Z[(size_t)i * n + q];
+                }
+                for (int j = 0; j < 3; j++) {
+                    acc -= h * RA[i][j] * w->F[(size_t)j * n + r];
+                }
+                w->rhs[(size_t)i * n + r] = -acc;
+            }
+            for (int j = 0; j < 3; j++) {
+                const double *Jj = w->J + (size_t)j * n * n;
+                for (size_t q = 0; q < n; q++) {
+                    for (size_t r = 0; r < n; r++) {
+                        double v = -h * RA[i][j] * Jj[r + q * n];
+                        if (i == j) {
+                            v += S->A[r + q * n];
+                        }
+                        w->M[((size_t)i * n + r) + ((size_t)j * n + q) * m] = v;
+                    }
+                }
+            }
+        }
+        dgesv_(&lm, &one, w->M, &lm, w->piv, w->rhs, &lm, &info);
+        if (info != 0) {
+            return -1;
+        }
+        double norm = 0.0;
+        for (size_t p = 0; p < m; p++) {
+            w->Z[p] += w->rhs[p];
+            size_t i = p % n;
+            double d = w->rhs[p] / weight(S, i, x0[i], x0[i] + w->Z[p]);
+            norm = fmax(norm, fabs(d));
+        }
+        if (!isfinite(norm)) {
+            return -1;
+        }
+        if (norm <= NEWTON_TOL) {
+            for (size_t i = 0; i < n; i++) {
+                x1[i] = x0[i] + w->Z[2 * n + i];
+            }
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The collocation polynomial of a step from x0 with stages Z at t0 + s h, s in [0, 1]:
+ * Lagrange interpolation through (0, x0), (c_i, x0 + Z_i). */
+static void dense_eval(size_t n, const double *x0, const double *Z, double s, double *out)
+{
+    const double nodes[4] = {0.0, RC[0], RC[1], RC[2]};
+    double L[4];
+    for (int a = 0; a < 4; a++) {
+        L[a] = 1.0;
+        for (int b = 0; b < 4; b++) {
+            if (a != b) {
+                L[a] *= (s - nodes[b]) / (nodes[a] - nodes[b]);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = x0[i] + L[1] * Z[i] + L[2] * Z[n + i] + L[3] * Z[2 * n + i];
+    }
+}
+
+/* Stage guess for a step of h from the previous step's polynomial (length hp, stages Zp, start
+ * xp): extrapolated to t + c_i h; zero when there is no previous step. */
+static void guess(size_t n, const double *xp, const double *Zp, double hp, double h,
+                  const double *x0, double *Z, double *tmp)
+{
+    if (!(hp > 0.0)) {
+        memset(Z, 0, 3 * n * sizeof *Z);
+        return;
+    }
+    for (int s = 0; s < 3; s++) {
+        dense_eval(n, xp, Zp, 1.0 + RC[s] * h / hp, tmp);
+        for (size_t i = 0; i < n; i++) {
+            Z[(size_t)s * n + i] = tmp[i] - x0[i];
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- outputs */
+
+typedef struct {
+    size_t cap, nt, ncol;
+    double *data;
+} trace;
+
+static int trace_push(trace *tr, double t, const double *row)
+{
+    size_t w = tr->ncol + 1;
+    if (tr->nt == tr->cap) {
+        size_t nc = tr->cap ? 2 * tr->cap : 1024;
+        double *d = realloc(tr->data, nc * w * sizeof *d);
+        if (!d) {
+            return 0;
+        }
+        tr->data = d;
+        tr->cap = nc;
+    }
+    tr->data[tr->nt * w] = t;
+    memcpy(tr->data + tr->nt * w + 1, row, tr->ncol * sizeof *row);
+    tr->nt++;
+    return 1;
+}
+
+/* The signals recorded at each output time: node voltages, then per branch. */
+static size_t signal_count(const sys *S)
+{
+    size_t k = S->nn;
+    for (size_t e = 0; e < S->c->nelem; e++) {
+        switch (S->c->elem[e].kind) {
+        case QP_EL_L:
+        case QP_EL_V:
+            k += 1; /* I() */
+            break;
+        case QP_EL_B:
+            k += S->bloch[e] ? 2 : 3; /* V, P/Q, Is/I... */
+            break;
+        case QP_EL_Q:
+            k += 2; /* V, Q */
+            break;
+        default:
+            break;
+        }
+    }
+    return k;
+}
+
+static int signal_names(const sys *S, char **col)
+{
+    const qp_circuit *c = S->c;
+    size_t k = 0;
+    char buf[600];
+    for (size_t i = 0; i < S->nn; i++) {
+        snprintf(buf, sizeof buf, "V(%s)", c->node_names[i + 1]);
+        if (!(col[k++] = qp_strdup(buf))) {
+            return 0;
+        }
+    }
+    for (size_t e = 0; e < c->nelem; e++) {
+        const qp_element *el = &c->elem[e];
+        const char *fmt[3] = {NULL, NULL, NULL};
+        if (el->kind == QP_EL_L || el->kind == QP_EL_V) {
+            fmt[0] = "I(%s)";
+        } else if (el->kind == QP_EL_B && !S->bloch[e]) {
+            fmt[0] = "V(%s)", fmt[1] = "P(%s)", fmt[2] = "Is(%s)";
+        } else if (el->kind == QP_EL_B || el->kind == QP_EL_Q) {
+            fmt[0] = "V(%s)", fmt[1] = "Q(%s)";
+        }
+        for (int m = 0; m < 3 && fmt[m]; m++) {
+            snprintf(buf, sizeof buf, fmt[m], el->name);
+            if (!(col[k++] = qp_strdup(buf))) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+static void signal_values(const sys *S, const double *x, double *row)
+{
+    const qp_circuit *c = S->c;
+    size_t k = 0;
+    for (size_t i = 0; i < S->nn; i++) {
+        row[k++] = x[i];
+    }
+    for (size_t e = 0; e < c->nelem; e++) {
+        const qp_element *el = &c->elem[e];
+        int j = S->bvar[e];
+        if (el->kind == QP_EL_L || el->kind == QP_EL_V) {
+            row[k++] = x[j];
+        } else if (el->kind == QP_EL_B && !S->bloch[e]) {
+            row[k++] = vdiff(el, x);
+            row[k++] = x[j];
+            row[k++] = el->ic * sin(x[j]);
+        } else if (el->kind == QP_EL_B || el->kind == QP_EL_Q) {
+            /* the voltage from the element's own law V(q): exact on the interpolated charge */
+            row[k++] = el->kind == QP_EL_Q ? el->vc * sin(2.0 * QP_PI * x[j])
+                                           : bloch_v(&S->band[e], x[j], NULL);
+            row[k++] = 2.0 * QP_QE * x[j];
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- frequency estimators */
+
+/* x at fractional sample index u, by the cubic through the four nearest samples. */
+static double sample_at(const double *x, size_t n, double u)
+{
+    if (n < 4) {
+        return n ? x[0] : 0.0;
+    }
+    double fl = floor(u);
+    size_t i = fl < 1.0 ? 1 : (size_t)fl;
+    if (i + 2 >= n) {
+        i = n - 3;
+    }
+    double s = u - (double)i, y0 = x[i - 1], y1 = x[i], y2 = x[i + 1], y3 = x[i + 2];
+    return y0 * (-s * (s - 1) * (s - 2) / 6.0) + y1 * ((s + 1) * (s - 1) * (s - 2) / 2.0) +
+           y2 * (-(s + 1) * s * (s - 2) / 2.0) + y3 * ((s + 1) * s * (s - 1) / 6.0);
+}
+
+double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, double *t_first,
+                         double *t_last)
+{
+    *periods = 0;
+    if (n < 4 || !(dt > 0.0)) {
+        return 0.0;
+    }
+    double lo = x[0], hi = x[0], mean = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, x[i]);
+        hi = fmax(hi, x[i]);
+        mean += x[i];
+    }
+    mean /= (double)n;
+    double band = 0.1 * (hi - lo);
+    if (!(band > 0.0)) {
+        return 0.0;
+    }
+    /* upward crossings of the mean, armed only after the signal went below mean - band */
+    int armed = 0, count = 0;
+    double first = 0.0, last = 0.0;
+    for (size_t i = 1; i < n; i++) {
+        if (x[i] < mean - band) {
+            armed = 1;
+        }
+        if (armed && x[i - 1] < mean && x[i] >= mean) {
+            double tc = ((double)(i - 1) + (mean - x[i - 1]) / (x[i] - x[i - 1])) * dt;
+            if (i >= 2 && i + 1 < n) { /* cubic through 4 samples, one Newton-bisection refine */
+                double a = 0.0, b = 1.0, y0 = x[i - 2], y1 = x[i - 1], y2 = x[i], y3 = x[i + 1];
+                for (int it = 0; it < 50; it++) {
+                    double s = 0.5 * (a + b);
+                    /* Lagrange cubic on nodes -1, 0, 1, 2 at s */
+                    double v = y0 * (-s * (s - 1) * (s - 2) / 6.0) + y1 * ((s + 1) * (s - 1) * (s - 2) / 2.0) +
+                               y2 * (-(s + 1) * s * (s - 2) / 2.0) + y3 * ((s + 1) * s * (s - 1) / 6.0);
+                    if (v < mean) {
+                        a = s;
+                    } else {
+                        b = s;
+                    }
+                }
+                tc = ((double)(i - 1) + 0.5 * (a + b)) * dt;
+            }
+            if (count == 0) {
+                first = tc;
+            }
+            last = tc;
+            count++;
+            armed = 0;
+        }
+    }
+    if (count < 2 || !(last > first)) {
+        return 0.0;
+    }
+    *periods = count - 1;
+    if (t_first) {
+        *t_first = first;
+    }
+    if (t_last) {
+        *t_last = last;
+    }
+    return (double)(count - 1) / (last - first);
+}
+
+double qp_freq_fft(const double *x, size_t n, double dt)
+{
+    if (n < 8 || !(dt > 0.0)) {
+        return 0.0;
+    }
+    double *in = fftw_malloc(n * sizeof *in);
+    fftw_complex *out = fftw_malloc((n / 2 + 1) * sizeof *out);
+    if (!in || !out) {
+        fftw_free(in);
+        fftw_free(out);
+        return 0.0;
+    }
+    double mean = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        mean += x[i];
+    }
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double wnd = 0.5 - 0.5 * cos(2.0 * QP_PI * (double)i / (double)n); /* periodic Hann */
+        in[i] = (x[i] - mean) * wnd;
+    }
+    fftw_plan p = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+    double f = 0.0;
+    if (p) {
+        fftw_execute(p);
+        size_t best = 0;
+        double bp = 0.0;
+        for (size_t k = 1; k < n / 2; k++) {
+            double pw = out[k][0] * out[k][0] + out[k][1] * out[k][1];
+            if (pw > bp) {
+                bp = pw;
+                best = k;
+            }
+        }
+        if (best > 0) {
+            double a = log(out[best - 1][0] * out[best - 1][0] + out[best - 1][1] * out[best - 1][1] + DBL_MIN);
+            double b = log(bp), cc = log(out[best + 1][0] * out[best + 1][0] + out[best + 1][1] * out[best + 1][1] + DBL_MIN);
+            double den = a - 2.0 * b + cc, d = den < 0.0 ? 0.5 * (a - cc) / den : 0.0;
+            f = ((double)best + d) / ((double)n * dt);
+        }
+        fftw_destroy_plan(p);
+    }
+    fftw_free(in);
+    fftw_free(out);
+    return f;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+void qp_tran_free(qp_tran_result *r)
+{
+    if (!r) {
+        return;
+    }
+    for (size_t i = 0; r->col && i < r->ncol; i++) {
+        free(r->col[i]);
+    }
+    free(r->col);
+    free(r->data);
+    free(r->freq);
+    memset(r, 0, sizeof *r);
+}
+
+static double next_break(const qp_circuit *c, const qp_analysis *an, double t)
+{
+    double b = INFINITY;
+    for (size_t k = 0; k < c->nelem; k++) {
+        const qp_element *e = &c->elem[k];
+        if (e->kind == QP_EL_V || e->kind == QP_EL_I) {
+            b = fmin(b, wave_break(&e->wave, t, an->tstep, an->tstop));
+        }
+    }
+    return b;
+}
+
+/* The frequency report of every junction from the traces of the second half. */
+static qp_status analyse(const sys *S, const qp_analysis *an, const trace *tr, int whole,
+                         qp_tran_result *out)
+{
+    const qp_circuit *c = S->c;
+    size_t nj = 0;
+    for (size_t e = 0; e < c->nelem; e++) {
+        nj += c->elem[e].kind == QP_EL_B || c->elem[e].kind == QP_EL_Q;
+    }
+    out->freq = calloc(nj ? nj : 1, sizeof *out->freq);
+    double *sig = malloc((tr->nt ? tr->nt : 1) * sizeof *sig);
+    if (!out->freq || !sig) {
+        free(sig);
+        return QP_ERR_NOMEM;
+    }
+    size_t w = tr->ncol + 1, half = whole ? 0 : tr->nt / 2, m = tr->nt - half;
+    double dt = an->tstep, span = (double)(m - 1) * dt;
+    /* column of each element's signals: walk the same order as signal_values */
+    size_t col = S->nn;
+    for (size_t e = 0; e < c->nelem; e++) {
+        const qp_element *el = &c->elem[e];
+        if (el->kind == QP_EL_L || el->kind == QP_EL_V) {
+            col += 1;
+            continue;
+        }
+        if (el->kind != QP_EL_B && el->kind != QP_EL_Q) {
+            continue;
+        }
+        qp_tran_freq *fr = &out->freq[out->nfreq++];
+        fr->element = (int)e;
+        fr->dual = el->kind == QP_EL_Q || S->bloch[e];
+        /* columns: V, then P or Q, then (junction) Is */
+        size_t cv = col, cx = col + 1, cs = fr->dual ? col : col + 2;
+        col += fr->dual ? 2 : 3;
+        if (m < 8 || !(span > 0.0)) {
+            continue;
+        }
+        const double *r0 = tr->data + half * w, *r1 = tr->data + (tr->nt - 1) * w;
+        double adv = r1[cx + 1] - r0[cx + 1]; /* phase [rad] or charge [C] advance */
+        double vsum = 0.0;
+        for (size_t i = half; i < tr->nt; i++) {
+            sig[i - half] = tr->data[i * w + cs + 1];
+            vsum += tr->data[i * w + cv + 1];
+        }
+        if (fr->dual) {
+            fr->mean_i = adv / span;
+            fr->mean_v = vsum / (double)m;
+            fr->f_theory = fabs(fr->mean_i) / (2.0 * QP_QE);
+            fr->area_theory = 2.0 * QP_QE;
+        } else {
+            fr->mean_v = QP_PHI0 / (2.0 * QP_PI) * adv / span;
+            fr->f_theory = fabs(fr->mean_v) / QP_PHI0;
+            fr->area_theory = QP_PHI0;
+        }
+        double t1 = 0.0, t2 = 0.0;
+        fr->f_sim = qp_freq_crossings(sig, m, dt, &fr->periods, &t1, &t2);
+        fr->f_fft = qp_freq_fft(sig, m, dt);
+        if (fr->periods > 0) {
+            /* the mean bias over whole periods (first to last crossing): a mean over a fraction
+             * of a period more would be biased by the uneven phase advance within a period */
+            for (size_t i = half; i < tr->nt; i++) {
+                sig[i - half] = tr->data[i * w + cx + 1];
+            }
+            adv = sample_at(sig, m, t2 / dt) - sample_at(sig, m, t1 / dt);
+            if (fr->dual) {
+                fr->mean_i = adv / (t2 - t1);
+                fr->f_theory = fabs(fr->mean_i) / (2.0 * QP_QE);
+            } else {
+                fr->mean_v = QP_PHI0 / (2.0 * QP_PI) * adv / (t2 - t1);
+                fr->f_theory = fabs(fr->mean_v) / QP_PHI0;
+            }
+        }
+        if (fr->periods > 0 && fr->f_sim > 0.0) {
+            /* integral over the counted periods: V dt = (Phi0/2pi) dphi, I dt = dQ */
+            double per_time = (double)fr->periods / fr->f_sim;
+            double total = fr->dual ? fabs(fr->mean_i) * per_time
+                                    : fabs(fr->mean_v) * per_time;
+            fr->area = total / fr->periods;
+        }
+    }
+    free(sig);
+    return QP_OK;
+}
+
+qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_traces,
+                      qp_tran_result *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    sys S;
+    work_t W = {0}, W2 = {0};
+    trace tr = {0};
+    qp_status st = sys_build(&S, c, err, errlen);
+    S.rtol = an->rtol > 0.0 ? an->rtol : DEFAULT_RTOL;
+    out->rtol = S.rtol;
+    size_t n = S.n;
+    double *x0 = calloc(n ? n : 1, sizeof *x0), *xb = calloc(n ? n : 1, sizeof *xb);
+    double *xh = calloc(n ? n : 1, sizeof *xh), *x2 = calloc(n ? n : 1, sizeof *x2);
+    double *tmp = calloc(n ? n : 1, sizeof *tmp), *Zp = calloc(3 * (n ? n : 1), sizeof *Zp);
+    double *Z1 = calloc(3 * (n ? n : 1), sizeof *Z1), *Z2 = calloc(3 * (n ? n : 1), sizeof *Z2);
+    double *xp = calloc(n ? n : 1, sizeof *xp), *xm = calloc(n ? n : 1, sizeof *xm);
+    double *row = NULL;
+    if (st != QP_OK) {
+        goto done;
+    }
+    if (n == 0) {
+        st = QP_ERR_INPUT;
+        fail(err, errlen, "the circuit has no unknowns to simulate");
+        goto done;
+    }
+    tr.ncol = signal_count(&S);
+    row = calloc(tr.ncol ? tr.ncol : 1, sizeof *row);
+    if (!x0 || !xb || !xh || !x2 || !tmp || !Zp || !Z1 || !Z2 || !xp || !xm || !row ||
+        !work_init(&W, n) || !work_init(&W2, n)) {
+        st = QP_ERR_NOMEM;
+        fail(err, errlen, "out of memory for the transient");
+        goto done;
+    }
+    double t = 0.0, tstop = an->tstop, tstart = an->tstart, dt = an->tstep;
+    double hmax = (tstop - 0.0) / SPAN_STEPS_MIN, h = fmin(1e-3 * dt, hmax), hp = 0.0;
+    double tiny = 64.0 * DBL_EPSILON * tstop;
+    size_t kout = 0; /* next output sample: time tstart + kout dt */
+    size_t nout = (size_t)floor((tstop - tstart) / dt * (1.0 + 1e-12)) + 1;
+    double next_out = tstart;
+    double brk = next_break(c, an, t);
+    unsigned long steps = 0;
+    if (next_out <= 0.0) { /* the sample at t = 0 */
+        signal_values(&S, x0, row);
+        if ((keep_traces || nout / 2 == 0) && !trace_push(&tr, 0.0, row)) {
+            st = QP_ERR_NOMEM;
+            goto done;
+        }
+        kout = 1;
+        next_out = tstart + dt;
+    }
+    while (t < tstop - tiny && kout < nout) {
+        double hstep = fmin(h, hmax);
+        int hit = 0;
+        if (t + hstep >= brk - tiny) {
+            hstep = brk - t;
+            hit = 1;
+        }
+        if (t + hstep > tstop - tiny) {
+            hstep = tstop - t;
+            hit = 0;
+        }
+        if (!(hstep > tiny)) {
+            st = QP_ERR_NUMERIC;
+            fail(err, errlen, "time step underflow at t = %.6g s", t);
+            goto done;
+        }
+        /* one step of hstep, and two of hstep/2 */
+        guess(n, xp, Zp, hp, hstep, x0, W.Z, tmp);
+        int okb = radau_step(&S, an, t, hstep, x0, &W, xb);
+        guess(n, xp, Zp, hp, 0.5 * hstep, x0, W2.Z, tmp);
+        int ok1 = okb == 0 ? radau_step(&S, an, t, 0.5 * hstep, x0, &W2, xh) : -1;
+        if (ok1 == 0) {
+            memcpy(Z1, W2.Z, 3 * n * sizeof *Z1);
+            guess(n, x0, Z1, 0.5 * hstep, 0.5 * hstep, xh, W2.Z, tmp);
+        }
+        int ok2 = ok1 == 0 ? radau_step(&S, an, t + 0.5 * hstep, 0.5 * hstep, xh, &W2, x2) : -1;
+        if (ok2 != 0) {
+            out->newton_failures++;
+            h = 0.25 * hstep;
+            continue;
+        }
+        double e = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double d = (x2[i] - xb[i]) / 31.0;
+            e = fmax(e, fabs(d) / weight(&S, i, x0[i], x2[i]));
+        }
+        /* The traces come from the half-step polynomials (error ~h^4, not h^6): the big step's
+         * polynomial against them at interior points, divided by 2^4, estimates their error,
+         * which may be DENSE_LOOSER times the step tolerance. */
+        double ed = 0.0;
+        for (int q = 1; q <= 3 && hp > 0.0; q++) { /* not across t = 0 or a corner, where the
+                                                  * algebraic unknowns may jump */
+            double sb = 0.25 * q;
+            dense_eval(n, x0, W.Z, sb, tmp);
+            if (sb <= 0.5) {
+                dense_eval(n, x0, Z1, 2.0 * sb, xm);
+            } else {
+                dense_eval(n, xh, W2.Z, 2.0 * sb - 1.0, xm);
+            }
+            for (size_t i = 0; i < n; i++) {
+                ed = fmax(ed, fabs(tmp[i] - xm[i]) / 16.0 / weight(&S, i, x0[i], x2[i]));
+            }
+        }
+        e = fmax(e, ed / DENSE_LOOSER);
+        if (!(e <= 1.0)) {
+            out->rejected++;
+            h = hstep * fmax(H_SHRINK_MIN, isfinite(e) ? SAFETY * pow(e, -1.0 / 6.0) : 0.1);
+            continue;
+        }
+        /* accepted: outputs in (t, t + hstep] from the two half-step polynomials */
+        memcpy(Z2, W2.Z, 3 * n * sizeof *Z2);
+        double tend = t + hstep;
+        while (kout < nout && next_out <= tend + tiny) {
+            double tt = fmin(next_out, tend);
+            if (tt >= 0.0) {
+                if (tt <= t + 0.5 * hstep) {
+                    dense_eval(n, x0, Z1, (tt - t) / (0.5 * hstep), xm);
+                } else {
+                    dense_eval(n, xh, Z2, (tt - t - 0.5 * hstep) / (0.5 * hstep), xm);
+                }
+                signal_values(&S, xm, row);
+                if (keep_traces || kout >= nout / 2) {
+                    if (!trace_push(&tr, next_out, row)) {
+                        st = QP_ERR_NOMEM;
+                        goto done;
+                    }
+                }
+            }
+            kout++;
+            next_out = tstart + (double)kout * dt;
+        }
+        memcpy(xp, xh, n * sizeof *xp);
+        memcpy(Zp, Z2, 3 * n * sizeof *Zp);
+        hp = 0.5 * hstep;
+        memcpy(x0, x2, n * sizeof *x0);
+        t = tend;
+        if (hit) {
+            brk = next_break(c, an, t);
+            hp = 0.0; /* no extrapolation across a corner */
+        }
+        h = hstep * fmin(H_GROW_MAX, SAFETY * pow(fmax(e, 1e-10), -1.0 / 6.0));
+        if (++steps > MAX_STEPS) {
+            st = QP_ERR_NUMERIC;
+            fail(err, errlen, "more than %lu steps", MAX_STEPS);
+            goto done;
+        }
+    }
+    out->steps = steps;
+    /* without keep_traces only the second half was stored: the analysis needs no more */
+    st = analyse(&S, an, &tr, !keep_traces, out);
+    if (st != QP_OK) {
+        goto done;
+    }
+    if (keep_traces) {
+        out->col = calloc(tr.ncol ? tr.ncol : 1, sizeof *out->col);
+        if (!out->col || !signal_names(&S, out->col)) {
+            st = QP_ERR_NOMEM;
+            out->ncol = tr.ncol;
+            goto done;
+        }
+        out->ncol = tr.ncol;
+        out->nt = tr.nt;
+        out->data = tr.data;
+        tr.data = NULL;
+    }
+done:
+    if (st != QP_OK) {
+        qp_tran_free(out);
+    }
+    free(tr.data);
+    work_free(&W);
+    work_free(&W2);
+    free(x0), free(xb), free(xh), free(x2), free(tmp), free(Zp), free(Z1), free(Z2), free(xp);
+    free(xm), free(row);
+    sys_free(&S);
+    return st;
+}
