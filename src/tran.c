@@ -789,6 +789,28 @@ double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, dou
     return (double)(count - 1) / (last - first);
 }
 
+int qp_power_spectrum(const double *x, size_t n, double *power)
+{
+    double *in = fftw_malloc((n ? n : 1) * sizeof *in);
+    fftw_complex *out = fftw_malloc((n / 2 + 1) * sizeof *out);
+    fftw_plan p = in && out && n > 0 ? fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE) : NULL;
+    if (!p) {
+        fftw_free(in);
+        fftw_free(out);
+        return -1;
+    }
+    memcpy(in, x, n * sizeof *in);
+    fftw_execute(p);
+    for (size_t k = 0; k <= n / 2; k++) {
+        double a = (out[k][0] * out[k][0] + out[k][1] * out[k][1]) / (double)n;
+        power[k] = (k == 0 || 2 * k == n) ? a : 2.0 * a; /* one-sided */
+    }
+    fftw_destroy_plan(p);
+    fftw_free(in);
+    fftw_free(out);
+    return 0;
+}
+
 double qp_freq_fft(const double *x, size_t n, double dt)
 {
     if (n < 8 || !(dt > 0.0)) {
@@ -824,10 +846,13 @@ double qp_freq_fft(const double *x, size_t n, double dt)
             }
         }
         if (best > 0) {
-            double a = log(out[best - 1][0] * out[best - 1][0] + out[best - 1][1] * out[best - 1][1] + DBL_MIN);
-            double b = log(bp), cc = log(out[best + 1][0] * out[best + 1][0] + out[best + 1][1] * out[best + 1][1] + DBL_MIN);
-            double den = a - 2.0 * b + cc, d = den < 0.0 ? 0.5 * (a - cc) / den : 0.0;
-            f = ((double)best + d) / ((double)n * dt);
+            /* Hann-window interpolation (Grandke): with a = |X_{k+1}| / |X_k| for the larger
+             * neighbour, the tone lies (2a - 1)/(a + 1) bins from k, exactly for a pure tone up
+             * to the leakage of its negative-frequency image */
+            double m0 = sqrt(bp), mm = hypot(out[best - 1][0], out[best - 1][1]);
+            double mp = hypot(out[best + 1][0], out[best + 1][1]);
+            double a = (mp > mm ? mp : mm) / m0, d = (2.0 * a - 1.0) / (a + 1.0);
+            f = ((double)best + (mp > mm ? d : -d)) / ((double)n * dt);
         }
         fftw_destroy_plan(p);
     }

@@ -46,8 +46,13 @@ void qp_tran_free(qp_tran_result *r);
  * periods counted, *t_first and *t_last (may be NULL) the first and last crossing times. */
 double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, double *t_first,
                          double *t_last);
-/* peak of the Hann-windowed FFTW power spectrum (mean removed), refined by a parabola through
- * the logarithms of the three largest bins; 0 when there is no peak. */
+/* peak of the Hann-windowed FFTW spectrum (mean removed), refined between bins by the Hann
+ * window's amplitude-ratio formula; 0 when there is no peak. */
 double qp_freq_fft(const double *x, size_t n, double dt);
+
+/* One-sided power spectrum of n real samples into power[n/2 + 1]: power[k] = |X_k|^2 / n,
+ * doubled for 0 < k < n/2, so that sum_k power[k] = sum_i x_i^2 (Parseval). Bin k is the
+ * frequency k / (n dt). 0, or -1 when out of memory. */
+int qp_power_spectrum(const double *x, size_t n, double *power);
 
 #endif

@@ -1,0 +1,171 @@
+/* Unit tests: the transient integrator on linear circuits with closed forms, and the frequency
+ * estimators on pure tones (PHYSICS.md §5.4-5.6 for the junction cases, checked by the decks). */
+#include "qpsim/qpsim.h"
+#include "qpsim/tran.h"
+
+#include "tap.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#define PI 3.14159265358979323846
+#define TOL_TRACE 1e-5   /* traces between steps (dense output) against closed forms, relative
+                          * to the signal's scale, at the default rtol 1e-7 */
+#define TOL_FREQ 1e-6    /* zero-crossing estimator on a clean tone */
+#define TOL_FFT 1e-3     /* Hann + log-parabola peak, in units of one bin */
+#define TOL_PARSEVAL 1e-12
+
+static qp_status run_deck(const char *deck, qp_tran_result *out, qp_circuit **cp)
+{
+    char *msgs = NULL;
+    qp_status st = elaborate_text(deck, NULL, NULL, 0, cp, &msgs);
+    if (st != QP_OK) {
+        printf("# %s", msgs ? msgs : "");
+        free(msgs);
+        return st;
+    }
+    free(msgs);
+    char err[256] = "";
+    st = qp_tran_run(*cp, &(*cp)->analyses[0], 1, out, err, sizeof err);
+    if (st != QP_OK) {
+        printf("# tran: %s\n", err);
+    }
+    return st;
+}
+
+static int column(const qp_tran_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->ncol; i++) {
+        if (strcmp(r->col[i], name) == 0) {
+            return (int)i + 1;
+        }
+    }
+    return -1;
+}
+
+/* RC charging: V0 = 1 mV through R = 1 kOhm into C = 1 pF: v(t) = V0 (1 - exp(-t/RC)). */
+static void test_rc(void)
+{
+    qp_circuit *c = NULL;
+    qp_tran_result r;
+    qp_status st = run_deck("V1 1 0 dc 1mV\nR1 1 2 1k\nC1 2 0 1p\n.tran 10p 5n\n", &r, &c);
+    QP_CHECK(st == QP_OK, "RC: runs");
+    if (st == QP_OK) {
+        int k = column(&r, "V(2)");
+        double worst = 0.0;
+        for (size_t i = 0; i < r.nt && k > 0; i++) {
+            const double *row = r.data + i * (r.ncol + 1);
+            double want = 1e-3 * (1.0 - exp(-row[0] / 1e-9));
+            worst = fmax(worst, fabs(row[k] - want) / 1e-3);
+        }
+        QP_CHECK(k > 0 && r.nt == 501 && worst <= TOL_TRACE,
+                 "RC: v(t) = V0 (1 - e^-t/RC) at all %zu samples (max error %.2g of V0)", r.nt,
+                 worst);
+        qp_tran_free(&r);
+    }
+    qp_circuit_free(c);
+}
+
+/* LC tank kicked by a current step I0 = 1 nA (rise 1 ps): v(t) ~ I0 sqrt(L/C) sin(w t), with
+ * w = 1/sqrt(LC); L = 10 nH, C = 100 fF (5.0329 GHz, PHYSICS.md T2). The frequency from the
+ * trace's zero crossings and from the inductor current's phase. */
+static void test_lc(void)
+{
+    qp_circuit *c = NULL;
+    qp_tran_result r;
+    qp_status st = run_deck("I1 0 1 pwl(0 0 1p 1nA)\nL1 1 0 10nH\nC1 1 0 100fF\n.tran 1p 20n\n", &r,
+                            &c);
+    QP_CHECK(st == QP_OK, "LC: runs");
+    if (st == QP_OK) {
+        int k = column(&r, "V(1)");
+        double *v = malloc(r.nt * sizeof *v);
+        for (size_t i = 0; i < r.nt; i++) {
+            v[i] = r.data[i * (r.ncol + 1) + (size_t)k];
+        }
+        int periods = 0;
+        double f = qp_freq_crossings(v, r.nt, 1e-12, &periods, NULL, NULL);
+        double want = 1.0 / (2.0 * PI * sqrt(10e-9 * 100e-15));
+        QP_CHECK_REL(f, want, 1e-6, "LC: frequency from the trace = 1/(2 pi sqrt(LC))");
+        QP_CHECK(periods >= 99, "LC: %d periods counted in 20 ns", periods);
+        double amp = 0.0;
+        for (size_t i = r.nt / 2; i < r.nt; i++) {
+            amp = fmax(amp, fabs(v[i]));
+        }
+        QP_CHECK_REL(amp, 1e-9 * sqrt(10e-9 / 100e-15), 1e-2,
+                     "LC: amplitude I0 sqrt(L/C) (no numerical damping; 1 %% from the ramp and "
+                     "sampling)");
+        free(v);
+        qp_tran_free(&r);
+    }
+    qp_circuit_free(c);
+}
+
+static void test_estimators(void)
+{
+    enum { N = 20000 };
+    static double x[N], p[N / 2 + 1];
+    double dt = 1e-12, f0 = 4.83597848e9; /* not on a bin: 96.72 bins */
+    for (int i = 0; i < N; i++) {
+        x[i] = 0.3 + sin(2.0 * PI * f0 * i * dt + 0.4);
+    }
+    int periods = 0;
+    double t1 = 0.0, t2 = 0.0;
+    double fc = qp_freq_crossings(x, N, dt, &periods, &t1, &t2);
+    QP_CHECK_REL(fc, f0, TOL_FREQ, "pure tone: zero crossings");
+    QP_CHECK(periods >= 95 && periods <= 96 && t2 > t1,
+             "pure tone: 95-96 whole periods between first and last crossing (%d)", periods);
+    double ff = qp_freq_fft(x, N, dt);
+    QP_CHECK(fabs(ff - f0) * N * dt <= TOL_FFT, "pure tone: FFT peak within %g bin (%.3g bins off)",
+             TOL_FFT, fabs(ff - f0) * N * dt);
+    /* the right bin for a tone on a bin centre */
+    double fb = 250.0 / (N * dt);
+    for (int i = 0; i < N; i++) {
+        x[i] = cos(2.0 * PI * fb * i * dt);
+    }
+    QP_CHECK(fabs(qp_freq_fft(x, N, dt) - fb) * N * dt < 1e-9, "on-bin tone: exactly bin 250");
+    QP_CHECK(qp_power_spectrum(x, N, p) == 0, "power spectrum: computed");
+    size_t best = 0;
+    for (size_t k = 1; k <= N / 2; k++) {
+        best = p[k] > p[best] ? k : best;
+    }
+    QP_CHECK(best == 250, "power spectrum: peak in bin 250 (got %zu)", best);
+    /* Parseval on a pseudo-random signal */
+    uint64_t s = 12345;
+    double e_time = 0.0, e_freq = 0.0;
+    for (int i = 0; i < N; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        x[i] = (double)(s >> 11) * 0x1.0p-53 - 0.5;
+        e_time += x[i] * x[i];
+    }
+    qp_power_spectrum(x, N, p);
+    for (size_t k = 0; k <= N / 2; k++) {
+        e_freq += p[k];
+    }
+    QP_CHECK_REL(e_freq, e_time, TOL_PARSEVAL, "power spectrum: Parseval");
+    /* no oscillation: a constant and a ramp give 0 */
+    for (int i = 0; i < N; i++) {
+        x[i] = 1e-3 * i;
+    }
+    QP_CHECK(qp_freq_crossings(x, N, dt, &periods, NULL, NULL) == 0.0 && periods == 0,
+             "ramp: no crossings");
+}
+
+/* Bad circuits for the transient models get a message, not a crash. */
+static void test_errors(void)
+{
+    qp_circuit *c = NULL;
+    qp_tran_result r;
+    qp_status st = run_deck("I1 0 1 dc 1nA\nB1 1 0 ic=1uA bloch=1\n.tran 1p 1n\n", &r, &c);
+    QP_CHECK(st == QP_ERR_INPUT, "Bloch model without capacitance: QP_ERR_INPUT");
+    qp_circuit_free(c);
+}
+
+int main(void)
+{
+    test_rc();
+    test_lc();
+    test_estimators();
+    test_errors();
+    return tap_done();
+}
