@@ -52,6 +52,20 @@ void qp_sb_vprintf(qp_strbuf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
+    /* one formatting pass when the text fits the free space (the usual case: large tables) */
+    if (reserve(b, 64)) {
+        size_t room = b->cap - b->len;
+        va_list ap3;
+        va_copy(ap3, ap);
+        int m = vsnprintf(b->s + b->len, room, fmt, ap3);
+        va_end(ap3);
+        if (m >= 0 && (size_t)m < room) {
+            b->len += (size_t)m;
+            va_end(ap2);
+            return;
+        }
+        b->s[b->len] = '\0';
+    }
     int n = vsnprintf(NULL, 0, fmt, ap);
     if (n < 0) {
         b->failed = 1;
