@@ -1470,6 +1470,112 @@ static void elab_ng(elab *E, const qp_directive *dv)
     }
 }
 
+/* One .print request: the trace column it names, checked against the circuit. */
+static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token *name)
+{
+    const qp_circuit *c = E->c;
+    char buf[600];
+    int node = qp_strmap_get(&E->nodes, name->text);
+    int el = qp_strmap_get(&E->elems, name->text);
+    if (node <= -2 || el <= -2) {
+        return 0;
+    }
+    const qp_element *e = el >= 0 ? &c->elem[el] : NULL;
+    const char *col = NULL;
+    int dual = e && (e->kind == QP_EL_Q || (e->kind == QP_EL_B && e->bloch));
+    switch (fn) {
+    case 'V':
+        if (node >= 0 || (e && (e->kind == QP_EL_B || e->kind == QP_EL_Q))) {
+            col = "V";
+        }
+        break;
+    case 'I':
+        if (e && (e->kind == QP_EL_L || e->kind == QP_EL_V)) {
+            col = "I";
+        } else if (e && e->kind == QP_EL_B && !dual) {
+            col = "Is";
+        }
+        break;
+    case 'P':
+        col = e && e->kind == QP_EL_B && !dual ? "P" : NULL;
+        break;
+    case 'Q':
+        col = dual ? "Q" : NULL;
+        break;
+    default:
+        break;
+    }
+    if (!col) {
+        if (node < 0 && !e) {
+            ERR(E, name->loc, "no node or element named '%s' for .print", name->text);
+        } else {
+            ERR(E, fn_tok->loc, "%c(%s) is not traced: .print takes V(node), V(junction), "
+                "I(inductor or voltage source), I(junction) (its supercurrent), P(junction) "
+                "(phase) and Q(phase-slip or bloch=1 junction) (charge)", fn, name->text);
+        }
+        return 0;
+    }
+    snprintf(buf, sizeof buf, "%s(%s)", col, name->text);
+    char *dup = qp_strdup(buf);
+    if (!dup || !QP_PUSH(E->c->prints, E->c->nprints, dup)) {
+        free(dup);
+        nomem(E);
+        return 0;
+    }
+    return 1;
+}
+
+/* .print V(n) I(L1) P(B1) Q(Q1) ... and JoSIM's forms "phase B1", "devv B1", "devi B1",
+ * "nodev N [0]" (one request per directive in JoSIM; any number here). */
+static void elab_print(elab *E, const qp_directive *dv)
+{
+    size_t i = 0, n = dv->nargs;
+    if (n == 0) {
+        ERR(E, dv->loc, "expected '.print V(node) | I(element) | P(junction) | Q(element) ...'");
+        return;
+    }
+    while (i < n) {
+        const qp_token *t = dv->args[i];
+        const qp_token *nx = i + 1 < n ? dv->args[i + 1] : NULL;
+        if (t->kind == QP_TOK_WORD && strlen(t->text) == 1 && nx && nx->kind == QP_TOK_LPAREN) {
+            char fn = (char)toupper((unsigned char)t->text[0]);
+            const qp_token *nm = i + 2 < n ? dv->args[i + 2] : NULL;
+            const qp_token *cl = i + 3 < n ? dv->args[i + 3] : NULL;
+            if (!nm || nm->kind != QP_TOK_WORD || !cl || cl->kind != QP_TOK_RPAREN) {
+                ERR(E, nx->loc, "expected %s(NAME) in .print (differences such as V(a,b) are not "
+                    "supported: print V(a) and V(b))", t->text);
+                return;
+            }
+            if (!print_column(E, t, fn, nm)) {
+                return;
+            }
+            i += 4;
+            continue;
+        }
+        static const char *const jos[4] = {"phase", "devv", "devi", "nodev"};
+        static const char fns[4] = {'P', 'V', 'I', 'V'};
+        int k = -1;
+        for (int j = 0; t->kind == QP_TOK_WORD && j < 4; j++) {
+            if (qp_ieq(t->text, jos[j])) {
+                k = j;
+            }
+        }
+        if (k < 0 || !nx || nx->kind != QP_TOK_WORD) {
+            ERR(E, t->loc, "expected V(node), I(element), P(junction), Q(element) or JoSIM's "
+                "'phase|devv|devi|nodev NAME' in .print");
+            return;
+        }
+        if (!print_column(E, t, fns[k], nx)) {
+            return;
+        }
+        i += 2;
+        if (k == 3 && i < n && dv->args[i]->kind == QP_TOK_WORD &&
+            strcmp(dv->args[i]->text, "0") == 0) {
+            i++; /* nodev N 0: against ground */
+        }
+    }
+}
+
 static void elab_directive(elab *E, const qp_directive *dv)
 {
     const char *w = dv->word->text;
@@ -1480,6 +1586,8 @@ static void elab_directive(elab *E, const qp_directive *dv)
         elab_flux(E, dv);
     } else if (qp_ieq(w, ".ng")) {
         elab_ng(E, dv);
+    } else if (qp_ieq(w, ".print")) {
+        elab_print(E, dv);
     } else if (qp_ieq(w, ".spectrum")) {
         static const char *const keys[] = {"levels", "tol",   "ncut",      "mcut",
                                            "nho",    "basis", "dispersion"};
@@ -1842,6 +1950,10 @@ void qp_circuit_free(qp_circuit *c)
         free(c->elem[i].wave.p);
     }
     free(c->elem);
+    for (size_t i = 0; i < c->nprints; i++) {
+        free(c->prints[i]);
+    }
+    free(c->prints);
     for (size_t i = 0; i < c->nloops; i++) {
         free(c->loops[i].branch);
         free(c->loops[i].sign);

@@ -439,6 +439,31 @@ static void parse_directive(parser *p, const qp_stmt *st)
     }
 }
 
+/* .print: its tokens are kept as they are (V(1), I(L1), JoSIM's "phase B1"); elaboration reads
+ * them. */
+static void parse_print(parser *p, const qp_stmt *st)
+{
+    if (p->nopen > 0) {
+        ERR(p, st->tok[0].loc, ".print is not allowed inside .subckt %s (only at top level)",
+            p->deck->subckts[p->open[p->nopen - 1]].name->text);
+        return;
+    }
+    qp_directive dv = {0};
+    dv.word = &st->tok[0];
+    dv.loc = st->tok[0].loc;
+    for (size_t i = 1; i < st->ntok; i++) {
+        if (!QP_PUSH(dv.args, dv.nargs, &st->tok[i])) {
+            free(dv.args);
+            nomem(p);
+            return;
+        }
+    }
+    if (!QP_PUSH(p->deck->dirs, p->deck->ndirs, dv)) {
+        free(dv.args);
+        nomem(p);
+    }
+}
+
 static void parse_stmts(parser *p, int file);
 
 /* Removes "." components and "dir/.." pairs, so that one file has one name. Returns a new
@@ -588,10 +613,12 @@ static void parse_stmts(parser *p, int file)
         } else if (qp_ieq(w, ".flux") || qp_ieq(w, ".ng") || qp_ieq(w, ".spectrum") ||
                    qp_ieq(w, ".sweep") || qp_ieq(w, ".bands") || qp_ieq(w, ".tran")) {
             parse_directive(p, st);
+        } else if (qp_ieq(w, ".print")) {
+            parse_print(p, st);
         } else {
             ERR(p, t0->loc,
                 "unknown directive '%s' (expected .param .model .subckt .ends .include .title "
-                ".flux .ng .spectrum .sweep .bands .tran .end)",
+                ".flux .ng .spectrum .sweep .bands .tran .print .end)",
                 w);
         }
     }

@@ -778,9 +778,9 @@ static void freq_text(qp_strbuf *b, const qp_circuit *c, const qp_tran_freq *f)
         return;
     }
     qp_sb_printf(b, " f_sim = %.10g Hz   %s = %.10g Hz   rel. diff %+.2e   (FFT %.8g Hz; mean %s "
-                 "= %s, %d periods)\n", f->f_sim, f->dual ? "I/2e" : "V/Phi0", f->f_theory,
+                 "= %s, %d period%s)\n", f->f_sim, f->dual ? "I/2e" : "V/Phi0", f->f_theory,
                  f->f_theory > 0.0 ? (f->f_sim - f->f_theory) / f->f_theory : 0.0, f->f_fft,
-                 f->dual ? "I" : "V", a, f->periods);
+                 f->dual ? "I" : "V", a, f->periods, f->periods == 1 ? "" : "s");
     qp_report_si(ar, sizeof ar, f->area, f->dual ? "C" : "V s");
     qp_report_si(m, sizeof m, f->area_theory, f->dual ? "C" : "V s");
     qp_sb_printf(b, "  %-21s %s per period = %s (%s = %s)\n", "", f->dual ? "integral I dt" :
@@ -932,7 +932,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         qp_sb_putc(&b, '\n');
         for (size_t k = 0; k < t->nt; k++) {
             const double *row = t->data + k * (t->ncol + 1);
-            qp_sb_printf(&b, "%.17g", row[0]);
+            qp_sb_printf(&b, "%.15g", row[0]);
             for (size_t i = 0; i < t->ncol; i++) {
                 qp_sb_printf(&b, ",%.10g", row[i + 1]);
             }

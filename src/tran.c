@@ -863,6 +863,63 @@ double qp_freq_fft(const double *x, size_t n, double dt)
 
 /* ---------------------------------------------------------------- driver */
 
+/* With .print, only the requested columns are kept, in the order asked (repeats once). */
+static qp_status select_prints(const qp_circuit *c, qp_tran_result *r)
+{
+    if (c->nprints == 0) {
+        return QP_OK;
+    }
+    int *pick = malloc(c->nprints * sizeof *pick);
+    if (!pick) {
+        return QP_ERR_NOMEM;
+    }
+    size_t np = 0;
+    for (size_t k = 0; k < c->nprints; k++) {
+        for (size_t i = 0; i < r->ncol; i++) {
+            int seen = 0;
+            for (size_t q = 0; q < np; q++) {
+                seen |= pick[q] == (int)i;
+            }
+            if (!seen && strcmp(r->col[i], c->prints[k]) == 0) {
+                pick[np++] = (int)i;
+            }
+        }
+    }
+    size_t w = r->ncol + 1;
+    double *tmp = malloc((np + 1) * sizeof *tmp);
+    if (!tmp) {
+        free(pick);
+        return QP_ERR_NOMEM;
+    }
+    for (size_t t = 0; t < r->nt; t++) { /* in place: row t shrinks to 1 + np values, read
+                                          * whole before it is written */
+        const double *src = r->data + t * w;
+        tmp[0] = src[0];
+        for (size_t q = 0; q < np; q++) {
+            tmp[q + 1] = src[pick[q] + 1];
+        }
+        memcpy(r->data + t * (np + 1), tmp, (np + 1) * sizeof *tmp);
+    }
+    free(tmp);
+    char **col = calloc(np ? np : 1, sizeof *col);
+    if (!col) {
+        free(pick);
+        return QP_ERR_NOMEM;
+    }
+    for (size_t q = 0; q < np; q++) {
+        col[q] = r->col[pick[q]];
+        r->col[pick[q]] = NULL;
+    }
+    for (size_t i = 0; i < r->ncol; i++) {
+        free(r->col[i]);
+    }
+    free(r->col);
+    r->col = col;
+    r->ncol = np;
+    free(pick);
+    return QP_OK;
+}
+
 void qp_tran_free(qp_tran_result *r)
 {
     if (!r) {
@@ -1128,15 +1185,15 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     }
     if (keep_traces) {
         out->col = calloc(tr.ncol ? tr.ncol : 1, sizeof *out->col);
+        out->ncol = tr.ncol;
         if (!out->col || !signal_names(&S, out->col)) {
             st = QP_ERR_NOMEM;
-            out->ncol = tr.ncol;
             goto done;
         }
-        out->ncol = tr.ncol;
         out->nt = tr.nt;
         out->data = tr.data;
         tr.data = NULL;
+        st = select_prints(c, out);
     }
 done:
     if (st != QP_OK) {

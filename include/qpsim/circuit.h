@@ -102,6 +102,8 @@ typedef struct qp_circuit {
     size_t nanalyses;
     qp_param_value *params; /* top-level .param values after overrides */
     size_t nparams;
+    char **prints;          /* .print: trace columns to write, e.g. "V(1)", "P(B1)" (owned) */
+    size_t nprints;
 } qp_circuit;
 
 /* A --set NAME=VALUE override: value text in the netlist's value syntax. */
