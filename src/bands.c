@@ -2,6 +2,8 @@
  * the lowest band's Fourier series from FFTW. */
 #include "qpsim/bands.h"
 
+#include "lock.h"
+
 #include <fftw3.h>
 
 #include <float.h>
@@ -205,7 +207,9 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
         }
         samples[j] = w1[0];
     }
+    qp_lock_fftw();
     plan = fftw_plan_dft_r2c_1d(SERIES_POINTS, samples, coef, FFTW_ESTIMATE);
+    qp_unlock_fftw();
     if (!plan) {
         fail(err, errlen, "FFTW could not plan the band series");
         goto done;
@@ -251,7 +255,9 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     st = QP_OK;
 done:
     if (plan) {
+        qp_lock_fftw();
         fftw_destroy_plan(plan);
+        qp_unlock_fftw();
     }
     free(d);
     free(e);

@@ -1,6 +1,8 @@
 /* Lowest eigenpairs of sparse Hermitian matrices: dense LAPACK, ARPACK Lanczos, shift-invert. */
 #include "qpsim/eig.h"
 
+#include "lock.h"
+
 #include <arpack/arpack.h>
 #include <cholmod.h>
 
@@ -1142,7 +1144,11 @@ done:
 
 static qp_status arpack_run(solver *s, const op_t *op, int mode, double sigma, double *V, int *k)
 {
-    return s->cplx ? arpack_cplx(s, op, mode, sigma, V, k) : arpack_real(s, op, mode, sigma, V, k);
+    qp_lock_arpack(); /* ARPACK is not reentrant (Fortran SAVE state) */
+    qp_status st = s->cplx ? arpack_cplx(s, op, mode, sigma, V, k)
+                           : arpack_real(s, op, mode, sigma, V, k);
+    qp_unlock_arpack();
+    return st;
 }
 
 /* ---------------------------------------------------------------- plain Lanczos */

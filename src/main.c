@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char usage[] =
-    "usage: qpsim run FILE.cir [--json] [--set NAME=VALUE]... [-o DIR]\n"
+    "usage: qpsim run FILE.cir [--json] [--set NAME=VALUE]... [-o DIR] [--threads N]\n"
     "       qpsim check FILE.cir [--json] [--set NAME=VALUE]...\n"
     "       qpsim dual FILE.cir\n"
     "       qpsim --help | --version\n";
@@ -92,6 +94,7 @@ static void flush_diag(qp_diag *d)
 typedef struct {
     const char *cmd, *file, *outdir;
     int json;
+    int threads; /* sweep points at once; 0: one per online CPU */
     qp_override *ov;
     size_t nov;
 } cli;
@@ -135,6 +138,14 @@ static int parse_args(int argc, char **argv, cli *a)
             memcpy(name, v, (size_t)(eq - v));
             name[eq - v] = '\0';
             a->ov[a->nov++] = (qp_override){name, eq + 1};
+        } else if (strcmp(s, "--threads") == 0 || strcmp(s, "-j") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || !end || *end || v < 1 || v > 1024) {
+                return usage_error("%s needs a number of threads from 1 to 1024", s);
+            }
+            a->threads = (int)v;
+            i++;
         } else if (strcmp(s, "-o") == 0) {
             if (i + 1 >= argc) {
                 return usage_error("%s needs a directory", "-o");
@@ -248,12 +259,60 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
     return rc == 0 ? 0 : QP_ERR_USAGE;
 }
 
+/* Progress of a sweep on stderr (a terminal only): a bar with the points done and the time
+ * left, redrawn at most 10 times a second; erased when the sweep ends. */
+typedef struct {
+    double t0, last;
+    int shown;
+} progress_state;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_bar(void *ctx, size_t done, size_t total)
+{
+    progress_state *ps = ctx;
+    double t = now_s();
+    if (done < total && t - ps->last < 0.1) {
+        return;
+    }
+    ps->last = t;
+    if (done >= total) {
+        if (ps->shown) {
+            fprintf(stderr, "\r%60s\r", "");
+            ps->shown = 0;
+        }
+        ps->t0 = t; /* the next sweep starts its own clock */
+        return;
+    }
+    double el = t - ps->t0, eta = done > 0 ? el * (double)(total - done) / (double)done : 0.0;
+    int w = 30, fill = (int)((double)w * (double)done / (double)total);
+    char bar[32];
+    for (int i = 0; i < w; i++) {
+        bar[i] = i < fill ? '#' : '.';
+    }
+    bar[w] = '\0';
+    fprintf(stderr, "\r[%s] %zu/%zu points, %.0f s left ", bar, done, total, eta);
+    ps->shown = 1;
+}
+
 /* qpsim run: every analysis of the deck, then the report. */
 static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
 {
     qp_diag d = {0};
     qp_results res = {0};
-    qp_status st = qp_run_analyses(deck, a->ov, a->nov, c, &res, &d);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    progress_state ps = {now_s(), 0.0, 0};
+    qp_run_opts o = {a->threads ? a->threads : (ncpu > 0 ? (int)(ncpu < 64 ? ncpu : 64) : 1),
+                     NULL, &ps};
+    if (!a->json && isatty(STDERR_FILENO)) {
+        o.progress = progress_bar;
+    }
+    qp_status st = qp_run_analyses_opts(deck, a->ov, a->nov, c, &o, &res, &d);
     flush_diag(&d);
     if (st != QP_OK) {
         return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;

@@ -6,6 +6,7 @@
 #include "vec.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,13 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         r->checked = s.checked;
         r->tol = o.tol;
     }
-    free(r->cut);
-    r->cut = s.cut;
-    s.cut = NULL;
-    r->method = s.info.used;
+    if (p == 0 || p + 1 == r->npoints) { /* "cutoffs of the last point": only these two write
+                                            * (point 0 before any parallel worker starts) */
+        free(r->cut);
+        r->cut = s.cut;
+        s.cut = NULL;
+        r->method = s.info.used;
+    }
     if (!r->levels || s.nlev != r->nlev) {
         qp_spectrum_clear(&s);
         qp_modes_free(m);
@@ -165,16 +169,151 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
 static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov, size_t nov,
                                      const qp_circuit *c, size_t k, const qp_analysis *sweep,
                                      qp_results *res, qp_result *r, qp_eig_cache *cache,
-                                     qp_diag *d);
+                                     const qp_run_opts *o, qp_diag *d);
+
+static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_result *tr,
+                            qp_diag *d, const char *where);
+
+/* ---- sweeps: point 0 first (it sizes the result), then the others on o->threads threads.
+ * Every point is computed from its own elaboration with its own caches, so a point's numbers do
+ * not depend on which thread computed it or when: the result equals the serial one bit for bit.
+ * Diagnostics are kept per point and merged in point order, up to the first failing point, as a
+ * serial run would have reported them. */
+typedef struct {
+    const qp_deck *deck;
+    const qp_override *base; /* overrides other than the swept parameter */
+    size_t nbase;
+    const qp_analysis *sweep;
+    size_t k;
+    qp_result *r;
+    const qp_run_opts *o;
+    pthread_mutex_t mu;
+    size_t next, done;
+    qp_status *st;  /* per point */
+    qp_diag *pd;    /* per point */
+} sweep_job;
+
+static double sweep_value(const qp_analysis *sw, size_t p, size_t n)
+{
+    return n == 1 ? sw->start
+                  : sw->start + (sw->stop - sw->start) * (double)p / (double)(n - 1);
+}
+
+/* One point (p >= 1) of a swept spectrum or transient. */
+static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char *value,
+                             qp_eig_cache *cache)
+{
+    qp_result *r = j->r;
+    char where[128];
+    double x = sweep_value(j->sweep, p, r->npoints);
+    snprintf(value, 64, "%.17g", x);
+    snprintf(where, sizeof where, "at %s = %.9g", j->sweep->param, x);
+    qp_circuit *cp = NULL;
+    qp_status st = qp_circuit_elaborate(j->deck, all, j->nbase + 1, &cp, &j->pd[p]);
+    if (st == QP_OK && r->kind == QP_AN_SPECTRUM) {
+        st = spectrum_point(cp, j->k, r, p, NULL, cache, &j->pd[p], where);
+    } else if (st == QP_OK) {
+        qp_tran_result tr = {0};
+        st = tran_point(cp, j->k, 0, &tr, &j->pd[p], where);
+        if (st == QP_OK && tr.nfreq == r->nfreq) {
+            memcpy(r->iv + p * r->nfreq, tr.freq, tr.nfreq * sizeof *tr.freq);
+        }
+        qp_tran_free(&tr);
+    }
+    qp_circuit_free(cp);
+    return st;
+}
+
+static void *sweep_worker(void *arg)
+{
+    sweep_job *j = arg;
+    char value[64];
+    qp_override *all = calloc(j->nbase + 1, sizeof *all);
+    qp_eig_cache *cache = qp_eig_cache_new(); /* NULL only costs speed */
+    if (all) {
+        if (j->nbase) {
+            memcpy(all, j->base, j->nbase * sizeof *all);
+        }
+        all[j->nbase] = (qp_override){j->sweep->param, value};
+    }
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        size_t p = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (p >= j->r->npoints) {
+            break;
+        }
+        j->st[p] = all ? sweep_point(j, p, all, value, cache) : QP_ERR_NOMEM;
+        pthread_mutex_lock(&j->mu);
+        j->done++;
+        if (j->o && j->o->progress) {
+            j->o->progress(j->o->progress_ctx, j->done, j->r->npoints);
+        }
+        pthread_mutex_unlock(&j->mu);
+    }
+    qp_eig_cache_free(cache);
+    free(all);
+    return NULL;
+}
+
+/* Points 1 .. npoints-1 of a sweep whose point 0 is done (status st0, diagnostics in d0). */
+static qp_status sweep_rest(sweep_job *j, qp_diag *d)
+{
+    size_t n = j->r->npoints;
+    qp_status st = QP_OK;
+    j->st = calloc(n, sizeof *j->st);
+    j->pd = calloc(n, sizeof *j->pd);
+    if (!j->st || !j->pd) {
+        free(j->st), free(j->pd);
+        return QP_ERR_NOMEM;
+    }
+    pthread_mutex_init(&j->mu, NULL);
+    j->next = 1;
+    j->done = 1;
+    int nt = j->o && j->o->threads > 1 ? j->o->threads : 1;
+    if ((size_t)nt > n - 1) {
+        nt = n > 1 ? (int)(n - 1) : 1;
+    }
+    pthread_t *tid = calloc((size_t)nt, sizeof *tid);
+    int started = 0;
+    for (int t = 1; tid && t < nt; t++) { /* the calling thread is worker 0 */
+        if (pthread_create(&tid[t], NULL, sweep_worker, j) != 0) {
+            break; /* fewer threads: the remaining ones share the work */
+        }
+        started++;
+    }
+    sweep_worker(j);
+    for (int t = 1; t <= started; t++) {
+        pthread_join(tid[t], NULL);
+    }
+    free(tid);
+    pthread_mutex_destroy(&j->mu);
+    for (size_t p = 1; p < n; p++) { /* merged in point order up to the first failure */
+        for (size_t e = 0; e < j->pd[p].count; e++) {
+            const qp_diag_entry *x = &j->pd[p].items[e];
+            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
+        }
+        if (j->st[p] != QP_OK && st == QP_OK) {
+            st = j->st[p];
+            break;
+        }
+    }
+    for (size_t p = 0; p < n; p++) {
+        qp_diag_clear(&j->pd[p]);
+    }
+    free(j->pd);
+    free(j->st);
+    return st;
+}
 
 /* One cache of symbolic analyses per analysis: sweep points and the extra spectra of the
  * dispersions share matrix patterns, so their sparse factorizations skip the ordering step. */
 static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t nov,
                               const qp_circuit *c, size_t k, const qp_analysis *sweep,
-                              qp_results *res, qp_result *r, qp_diag *d)
+                              qp_results *res, qp_result *r, const qp_run_opts *o, qp_diag *d)
 {
     qp_eig_cache *cache = qp_eig_cache_new(); /* NULL only costs speed */
-    qp_status st = run_spectrum_cached(deck, ov, nov, c, k, sweep, res, r, cache, d);
+    qp_status st = run_spectrum_cached(deck, ov, nov, c, k, sweep, res, r, cache, o, d);
     qp_eig_cache_free(cache);
     return st;
 }
@@ -182,7 +321,7 @@ static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t
 static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov, size_t nov,
                                      const qp_circuit *c, size_t k, const qp_analysis *sweep,
                                      qp_results *res, qp_result *r, qp_eig_cache *cache,
-                                     qp_diag *d)
+                                     const qp_run_opts *o, qp_diag *d)
 {
     r->npoints = sweep ? (size_t)sweep->points : 1;
     r->values = calloc(r->npoints, sizeof *r->values);
@@ -222,22 +361,26 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
             all[n++] = ov[i];
         }
     }
-    qp_status st = QP_OK;
     char value[64], where[128];
     all[n] = (qp_override){sweep->param, value};
-    for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
-        double x = r->npoints == 1 ? sweep->start
-                                   : sweep->start + (sweep->stop - sweep->start) * (double)p /
-                                                        (double)(r->npoints - 1);
-        r->values[p] = x;
-        snprintf(value, sizeof value, "%.17g", x);
-        snprintf(where, sizeof where, "at %s = %.9g", sweep->param, x);
-        qp_circuit *cp = NULL;
-        st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
-        if (st == QP_OK) {
-            st = spectrum_point(cp, k, r, p, res->modes ? NULL : &res->modes, cache, d, where);
-        }
-        qp_circuit_free(cp);
+    for (size_t p = 0; p < r->npoints; p++) {
+        r->values[p] = sweep_value(sweep, p, r->npoints);
+    }
+    snprintf(value, sizeof value, "%.17g", r->values[0]);
+    snprintf(where, sizeof where, "at %s = %.9g", sweep->param, r->values[0]);
+    qp_circuit *cp = NULL;
+    qp_status st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
+    if (st == QP_OK) {
+        st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
+    }
+    qp_circuit_free(cp);
+    if (o && o->progress) {
+        o->progress(o->progress_ctx, 1, r->npoints);
+    }
+    if (st == QP_OK && r->npoints > 1) {
+        sweep_job j = {.deck = deck, .base = all, .nbase = n, .sweep = sweep, .k = k, .r = r,
+                       .o = o};
+        st = sweep_rest(&j, d);
     }
     free(all);
     return st;
@@ -317,7 +460,7 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_res
 
 static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, size_t k, const qp_analysis *sweep, qp_result *r,
-                          qp_diag *d)
+                          const qp_run_opts *o, qp_diag *d)
 {
     if (!sweep) {
         r->npoints = 1;
@@ -337,32 +480,36 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
             all[n++] = ov[i];
         }
     }
-    qp_status st = QP_OK;
     char value[64], where[128];
     all[n] = (qp_override){sweep->param, value};
-    for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
-        double x = r->npoints == 1 ? sweep->start
-                                   : sweep->start + (sweep->stop - sweep->start) * (double)p /
-                                                        (double)(r->npoints - 1);
-        r->values[p] = x;
-        snprintf(value, sizeof value, "%.17g", x);
-        snprintf(where, sizeof where, "at %s = %.9g", sweep->param, x);
-        qp_circuit *cp = NULL;
-        st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
-        qp_tran_result tr = {0};
-        if (st == QP_OK) {
-            st = tran_point(cp, k, 0, &tr, d, where);
-        }
-        if (st == QP_OK && p == 0) {
-            r->nfreq = tr.nfreq;
-            r->iv = calloc(r->npoints * (tr.nfreq ? tr.nfreq : 1), sizeof *r->iv);
-            st = r->iv ? QP_OK : QP_ERR_NOMEM;
-        }
-        if (st == QP_OK && tr.nfreq == r->nfreq) {
-            memcpy(r->iv + p * r->nfreq, tr.freq, tr.nfreq * sizeof *tr.freq);
-        }
-        qp_tran_free(&tr);
-        qp_circuit_free(cp);
+    for (size_t p = 0; p < r->npoints; p++) {
+        r->values[p] = sweep_value(sweep, p, r->npoints);
+    }
+    snprintf(value, sizeof value, "%.17g", r->values[0]);
+    snprintf(where, sizeof where, "at %s = %.9g", sweep->param, r->values[0]);
+    qp_circuit *cp = NULL;
+    qp_tran_result tr = {0};
+    qp_status st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
+    if (st == QP_OK) {
+        st = tran_point(cp, k, 0, &tr, d, where);
+    }
+    if (st == QP_OK) {
+        r->nfreq = tr.nfreq;
+        r->iv = calloc(r->npoints * (tr.nfreq ? tr.nfreq : 1), sizeof *r->iv);
+        st = r->iv ? QP_OK : QP_ERR_NOMEM;
+    }
+    if (st == QP_OK) {
+        memcpy(r->iv, tr.freq, tr.nfreq * sizeof *tr.freq);
+    }
+    qp_tran_free(&tr);
+    qp_circuit_free(cp);
+    if (o && o->progress) {
+        o->progress(o->progress_ctx, 1, r->npoints);
+    }
+    if (st == QP_OK && r->npoints > 1) {
+        sweep_job j = {.deck = deck, .base = all, .nbase = n, .sweep = sweep, .k = k, .r = r,
+                       .o = o};
+        st = sweep_rest(&j, d);
     }
     free(all);
     return st;
@@ -370,6 +517,13 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
 
 qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, qp_results *out, qp_diag *d)
+{
+    return qp_run_analyses_opts(deck, ov, nov, c, NULL, out, d);
+}
+
+qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_t nov,
+                               const qp_circuit *c, const qp_run_opts *o, qp_results *out,
+                               qp_diag *d)
 {
     memset(out, 0, sizeof *out);
     const qp_analysis *sweep = NULL;
@@ -398,13 +552,13 @@ qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov
         r.loc = an->loc;
         if (an->kind == QP_AN_SPECTRUM) {
             r.computed = 1;
-            st = run_spectrum(deck, ov, nov, c, k, sweep, out, &r, d);
+            st = run_spectrum(deck, ov, nov, c, k, sweep, out, &r, o, d);
         } else if (an->kind == QP_AN_BANDS) {
             r.computed = 1;
             st = run_bands(c, k, &r, d);
         } else if (an->kind == QP_AN_TRAN) {
             r.computed = 1;
-            st = run_tran(deck, ov, nov, c, k, sweep, &r, d);
+            st = run_tran(deck, ov, nov, c, k, sweep, &r, o, d);
         }
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
             free(r.param), free(r.values), free(r.levels), free(r.delta), free(r.dim);

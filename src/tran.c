@@ -23,6 +23,8 @@
 #include "qpsim/strbuf.h"
 #include "qpsim/units.h"
 
+#include "lock.h"
+
 #include <fftw3.h>
 
 #include <float.h>
@@ -793,7 +795,12 @@ int qp_power_spectrum(const double *x, size_t n, double *power)
 {
     double *in = fftw_malloc((n ? n : 1) * sizeof *in);
     fftw_complex *out = fftw_malloc((n / 2 + 1) * sizeof *out);
-    fftw_plan p = in && out && n > 0 ? fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE) : NULL;
+    fftw_plan p = NULL;
+    if (in && out && n > 0) {
+        qp_lock_fftw();
+        p = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+        qp_unlock_fftw();
+    }
     if (!p) {
         fftw_free(in);
         fftw_free(out);
@@ -805,7 +812,9 @@ int qp_power_spectrum(const double *x, size_t n, double *power)
         double a = (out[k][0] * out[k][0] + out[k][1] * out[k][1]) / (double)n;
         power[k] = (k == 0 || 2 * k == n) ? a : 2.0 * a; /* one-sided */
     }
+    qp_lock_fftw();
     fftw_destroy_plan(p);
+    qp_unlock_fftw();
     fftw_free(in);
     fftw_free(out);
     return 0;
@@ -832,7 +841,9 @@ double qp_freq_fft(const double *x, size_t n, double dt)
         double wnd = 0.5 - 0.5 * cos(2.0 * QP_PI * (double)i / (double)n); /* periodic Hann */
         in[i] = (x[i] - mean) * wnd;
     }
+    qp_lock_fftw();
     fftw_plan p = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+    qp_unlock_fftw();
     double f = 0.0;
     if (p) {
         fftw_execute(p);
@@ -854,7 +865,9 @@ double qp_freq_fft(const double *x, size_t n, double dt)
             double a = (mp > mm ? mp : mm) / m0, d = (2.0 * a - 1.0) / (a + 1.0);
             f = ((double)best + (mp > mm ? d : -d)) / ((double)n * dt);
         }
+        qp_lock_fftw();
         fftw_destroy_plan(p);
+        qp_unlock_fftw();
     }
     fftw_free(in);
     fftw_free(out);

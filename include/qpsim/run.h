@@ -51,11 +51,24 @@ typedef struct {
     size_t n;
 } qp_results;
 
+/* How to run: sweep points on `threads` threads (0 or 1: serial; the numbers are the same either
+ * way), and a progress callback, called after each sweep point with the points done so far
+ * (from whichever thread finished it, one call at a time). */
+typedef struct {
+    int threads;
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
+} qp_run_opts;
+
 /* Runs every analysis of c (elaborated from deck with the overrides ov) in deck order. A sweep
  * re-elaborates the deck at each point. Numerical failures return QP_ERR_NUMERIC with a message
  * in d; results computed before the failure are freed. */
 qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, qp_results *out, qp_diag *d);
+/* The same with options (o may be NULL: serial, no progress). */
+qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_t nov,
+                               const qp_circuit *c, const qp_run_opts *o, qp_results *out,
+                               qp_diag *d);
 void qp_results_free(qp_results *r);
 
 #endif
