@@ -2,6 +2,7 @@
 #include "qpsim/qpsim.h"
 #include "qpsim/strbuf.h"
 
+#include "plot.h"
 #include "qp_config.h"
 
 #include <errno.h>
@@ -255,6 +256,10 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
             rc = write_file(a->outdir, name, csv);
         }
         free(csv);
+    }
+    if (rc == 0 && qp_plot_results(a->outdir, c, res) != 0) {
+        fprintf(stderr, "qpsim: error: cannot write the plots in '%s'\n", a->outdir);
+        rc = -1;
     }
     return rc == 0 ? 0 : QP_ERR_USAGE;
 }

@@ -1,0 +1,364 @@
+/* Plots of computed analyses as PNG files, drawn with PLplot (pngcairo driver) under -o DIR:
+ * swept spectra, Bloch bands, transient traces with their FFT spectra, I-V curves. Part of the
+ * command-line program, not of the library (which never writes files). */
+#include "plot.h"
+
+#include "qpsim/tran.h"
+#include "qpsim/units.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if QP_HAVE_PLPLOT
+#include <plplot/plplot.h>
+
+#define WIDTH 1000
+#define HEIGHT 700
+#define NCOLORS 8
+
+/* white background, black axes, then line colours */
+static const int palette[NCOLORS + 2][3] = {
+    {255, 255, 255}, {0, 0, 0},     {31, 119, 180}, {214, 39, 40}, {44, 160, 44},
+    {148, 103, 189}, {255, 127, 14}, {140, 86, 75}, {227, 119, 194}, {190, 190, 190}};
+
+static int start(const char *dir, const char *name, int panels)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb"); /* PLplot does not report an unwritable file: check first */
+    if (!f) {
+        return -1;
+    }
+    fclose(f);
+    plsdev("pngcairo");
+    plsfnam(path);
+    plspage(0.0, 0.0, WIDTH, HEIGHT, 0, 0);
+    int r[NCOLORS + 2], g[NCOLORS + 2], b[NCOLORS + 2];
+    for (int i = 0; i < NCOLORS + 2; i++) {
+        r[i] = palette[i][0], g[i] = palette[i][1], b[i] = palette[i][2];
+    }
+    plscmap0(r, g, b, NCOLORS + 2);
+    plssub(1, panels);
+    plinit();
+    plschr(0.0, 1.1);
+    return 0;
+}
+
+static void frame(double x0, double x1, double y0, double y1, const char *xl, const char *yl,
+                  const char *title)
+{
+    if (!(x1 > x0)) {
+        x1 = x0 + 1.0;
+    }
+    if (!(y1 > y0)) {
+        double m = fabs(y0) > 0.0 ? 0.05 * fabs(y0) : 1.0;
+        y0 -= m, y1 += m;
+    } else {
+        double m = 0.04 * (y1 - y0);
+        y0 -= m, y1 += m;
+    }
+    pladv(0);
+    plvsta();
+    plwind(x0, x1, y0, y1);
+    plcol0(NCOLORS + 1); /* light grid, then black axes */
+    pllsty(3);
+    plbox("g", 0.0, 0, "g", 0.0, 0);
+    pllsty(1);
+    plcol0(1);
+    plbox("bcnst", 0.0, 0, "bcnstv", 0.0, 0);
+    pllab(xl, yl, title);
+}
+
+static void range(const double *v, size_t n, size_t stride, double *lo, double *hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i * stride];
+        if (isfinite(x)) {
+            *lo = fmin(*lo, x);
+            *hi = fmax(*hi, x);
+        }
+    }
+}
+
+static void line(const double *x, const double *y, size_t n, int color)
+{
+    PLFLT *px = malloc((n ? n : 1) * sizeof *px), *py = malloc((n ? n : 1) * sizeof *py);
+    if (px && py) {
+        for (size_t i = 0; i < n; i++) {
+            px[i] = x[i];
+            py[i] = y[i];
+        }
+        plcol0(2 + color % NCOLORS);
+        plwidth(2.0);
+        plline((PLINT)n, px, py);
+        plwidth(1.0);
+    }
+    free(px);
+    free(py);
+}
+
+static void vline(double x, double y0, double y1, int color)
+{
+    PLFLT px[2] = {x, x}, py[2] = {y0, y1};
+    plcol0(2 + color % NCOLORS);
+    pllsty(2);
+    plline(2, px, py);
+    pllsty(1);
+}
+
+/* Swept spectrum: levels against the parameter, and the transitions E_k - E_0. */
+static int plot_sweep(const char *dir, const char *name, const qp_result *r)
+{
+    if (start(dir, name, 2) != 0) {
+        return -1;
+    }
+    size_t n = r->npoints, nl = (size_t)r->nlev;
+    double *y = malloc(n * sizeof *y), lo = INFINITY, hi = -INFINITY;
+    if (!y) {
+        plend();
+        return -1;
+    }
+    range(r->levels, n * nl, 1, &lo, &hi);
+    frame(r->values[0], r->values[n - 1], lo, hi, r->param, "E [GHz]", "levels");
+    for (size_t k = 0; k < nl; k++) {
+        for (size_t p = 0; p < n; p++) {
+            y[p] = r->levels[p * nl + k];
+        }
+        line(r->values, y, n, (int)k);
+    }
+    lo = INFINITY, hi = -INFINITY;
+    for (size_t p = 0; p < n; p++) {
+        for (size_t k = 1; k < nl; k++) {
+            double t = r->levels[p * nl + k] - r->levels[p * nl];
+            lo = fmin(lo, t), hi = fmax(hi, t);
+        }
+    }
+    if (nl > 1) {
+        frame(r->values[0], r->values[n - 1], lo, hi, r->param, "E_k - E_0 [GHz]",
+              "transitions from the ground state");
+        for (size_t k = 1; k < nl; k++) {
+            for (size_t p = 0; p < n; p++) {
+                y[p] = r->levels[p * nl + k] - r->levels[p * nl];
+            }
+            line(r->values, y, n, (int)k);
+        }
+    }
+    free(y);
+    plend();
+    return 0;
+}
+
+static int plot_bands(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+{
+    const qp_bands *b = &r->bands;
+    if (start(dir, name, 1) != 0) {
+        return -1;
+    }
+    size_t nq = (size_t)b->nq, nl = (size_t)b->nlev;
+    double *y = malloc(nq * sizeof *y), lo = INFINITY, hi = -INFINITY;
+    if (!y) {
+        plend();
+        return -1;
+    }
+    range(b->E, nq * nl, 1, &lo, &hi);
+    char title[600];
+    snprintf(title, sizeof title, "Bloch bands of %s", c->elem[r->element].name);
+    frame(-0.5, 0.5, lo, hi, r->dual ? "loop flux f [Phi0]" : "quasicharge q [2e]", "E [GHz]",
+          title);
+    for (size_t k = 0; k < nl; k++) {
+        for (size_t p = 0; p < nq; p++) {
+            y[p] = b->E[p * nl + k];
+        }
+        line(b->q, y, nq, (int)k);
+    }
+    free(y);
+    plend();
+    return 0;
+}
+
+/* Transient: per junction its signal over the last periods, and the FFT power spectrum of the
+ * second half with the predicted frequency (dashed) marked. */
+static int plot_tran(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+{
+    const qp_tran_result *t = &r->tran;
+    if (t->nt < 8 || t->nfreq == 0) {
+        return 0;
+    }
+    if (start(dir, name, 2) != 0) {
+        return -1;
+    }
+    size_t w = t->ncol + 1, half = t->nt / 2, m = t->nt - half;
+    double *x = malloc(t->nt * sizeof *x), *y = malloc(t->nt * sizeof *y);
+    double *pw = malloc((m / 2 + 1) * sizeof *pw), *fx = malloc((m / 2 + 1) * sizeof *fx);
+    if (!x || !y || !pw || !fx) {
+        free(x), free(y), free(pw), free(fx);
+        plend();
+        return -1;
+    }
+    /* the signal of the first junction whose column was kept (Is or V) */
+    const qp_tran_freq *fr = &t->freq[0];
+    const qp_element *e = &c->elem[fr->element];
+    char want[600];
+    snprintf(want, sizeof want, "%s(%s)", fr->dual ? "V" : "Is", e->name);
+    int col = -1;
+    for (size_t i = 0; i < t->ncol; i++) {
+        if (strcmp(t->col[i], want) == 0) {
+            col = (int)i;
+        }
+    }
+    if (col < 0) { /* .print left it out: plot the first column instead */
+        col = 0;
+        snprintf(want, sizeof want, "%s", t->col[0]);
+    }
+    double dt = t->data[w] - t->data[0];
+    /* about 8 periods (or the whole run) at the end */
+    size_t show = t->nt;
+    if (fr->f_sim > 0.0 && dt > 0.0) {
+        double span = 8.0 / fr->f_sim / dt;
+        show = span < (double)t->nt ? (size_t)span + 2 : t->nt;
+    }
+    size_t from = t->nt - show;
+    double lo = INFINITY, hi = -INFINITY, unit = fr->dual ? 1e-6 : 1e-9;
+    for (size_t i = from; i < t->nt; i++) {
+        x[i - from] = t->data[i * w] * 1e9;
+        y[i - from] = t->data[i * w + (size_t)col + 1] / unit;
+        lo = fmin(lo, y[i - from]), hi = fmax(hi, y[i - from]);
+    }
+    char title[800], yl[700];
+    snprintf(title, sizeof title, "%s: trace at the end of the run", want);
+    snprintf(yl, sizeof yl, "%s [%s]", want, fr->dual ? "uV" : "nA");
+    frame(x[0], x[show - 1], lo, hi, "t [ns]", yl, title);
+    line(x, y, show, 0);
+    for (size_t i = 0; i < m; i++) {
+        y[i] = t->data[(half + i) * w + (size_t)col + 1];
+    }
+    if (qp_power_spectrum(y, m, pw) == 0) {
+        double plo = INFINITY, phi = -INFINITY, ftop_shown = 0.0;
+        size_t nb = m / 2 + 1;
+        for (size_t k = 0; k < nb; k++) {
+            fx[k] = (double)k / ((double)m * dt) / 1e9;
+            pw[k] = k == 0 ? -300.0 : 10.0 * log10(pw[k] + 1e-300);
+        }
+        /* frequency axis up to 4 times the predicted frequency (or everything) */
+        double ftop = fr->f_theory > 0.0 ? 4.0 * fr->f_theory / 1e9 : fx[nb - 1];
+        size_t kmax = nb;
+        for (size_t k = 1; k < nb; k++) {
+            if (fx[k] > ftop) {
+                kmax = k;
+                break;
+            }
+        }
+        range(pw + 1, kmax - 1, 1, &plo, &phi);
+        plo = fmax(plo, phi - 200.0);
+        ftop_shown = fx[kmax - 1];
+        snprintf(title, sizeof title, "spectrum of the second half; dashed: %s = %.6g GHz",
+                 fr->dual ? "I/2e" : "V/Phi0", fr->f_theory / 1e9);
+        frame(0.0, ftop_shown, plo, phi, "f [GHz]", "power [dB]", title);
+        line(fx + 1, pw + 1, kmax - 1, 0);
+        if (fr->f_theory > 0.0) {
+            vline(fr->f_theory / 1e9, plo, phi + 0.04 * (phi - plo), 1);
+        }
+    }
+    free(x), free(y), free(pw), free(fx);
+    plend();
+    return 0;
+}
+
+/* I-V: mean voltage (junction) or current (phase-slip / Bloch) against the swept parameter, with
+ * the Shapiro (n f Phi0) or dual Shapiro (2e n f) levels of every sin source's frequency dashed. */
+static int plot_iv(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+{
+    if (r->nfreq == 0) {
+        return 0;
+    }
+    if (start(dir, name, 1) != 0) {
+        return -1;
+    }
+    size_t n = r->npoints;
+    const qp_tran_freq *f0 = &r->iv[0];
+    double *y = malloc(n * sizeof *y), lo = INFINITY, hi = -INFINITY;
+    double unit = f0->dual ? 1e-12 : 1e-6;
+    if (!y) {
+        plend();
+        return -1;
+    }
+    for (size_t p = 0; p < n; p++) {
+        const qp_tran_freq *f = &r->iv[p * r->nfreq];
+        y[p] = (f->dual ? f->mean_i : f->mean_v) / unit;
+        lo = fmin(lo, y[p]), hi = fmax(hi, y[p]);
+    }
+    char title[700], yl[700];
+    snprintf(title, sizeof title, "I-V of %s; dashed: %s", c->elem[f0->element].name,
+             f0->dual ? "I_n = 2e n f" : "V_n = n f Phi0");
+    snprintf(yl, sizeof yl, "mean %s(%s) [%s]", f0->dual ? "I" : "V", c->elem[f0->element].name,
+             f0->dual ? "pA" : "uV");
+    frame(r->values[0], r->values[n - 1], lo, hi, r->param, yl, title);
+    int color = 1;
+    for (size_t e = 0; e < c->nelem; e++) {
+        const qp_element *s = &c->elem[e];
+        if ((s->kind != QP_EL_I && s->kind != QP_EL_V) || s->wave.kind != QP_WAVE_SIN) {
+            continue;
+        }
+        double step = (f0->dual ? 2.0 * QP_QE : QP_PHI0) * s->wave.p[2] / unit;
+        for (int k = -20; k <= 20 && step > 0.0; k++) {
+            if (k * step >= lo - 0.05 * (hi - lo) && k * step <= hi + 0.05 * (hi - lo)) {
+                PLFLT px[2] = {r->values[0], r->values[n - 1]}, py[2] = {k * step, k * step};
+                plcol0(2 + color % NCOLORS);
+                pllsty(2);
+                plline(2, px, py);
+                pllsty(1);
+            }
+        }
+        color++;
+    }
+    line(r->values, y, n, 0);
+    plcol0(2);
+    PLFLT *px = malloc(n * sizeof *px), *py = malloc(n * sizeof *py);
+    if (px && py) {
+        for (size_t p = 0; p < n; p++) {
+            px[p] = r->values[p], py[p] = y[p];
+        }
+        plpoin((PLINT)n, px, py, 17);
+    }
+    free(px), free(py), free(y);
+    plend();
+    return 0;
+}
+
+int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
+{
+    int rc = 0;
+    for (size_t i = 0; i < res->n; i++) {
+        const qp_result *r = &res->r[i];
+        char name[64];
+        if (!r->computed) {
+            continue;
+        }
+        if (r->kind == QP_AN_SPECTRUM && r->param && r->npoints > 1) {
+            snprintf(name, sizeof name, "analysis%zu_sweep.png", i + 1);
+            rc |= plot_sweep(dir, name, r);
+        } else if (r->kind == QP_AN_BANDS) {
+            snprintf(name, sizeof name, "analysis%zu_bands.png", i + 1);
+            rc |= plot_bands(dir, name, c, r);
+        } else if (r->kind == QP_AN_TRAN && !r->param) {
+            snprintf(name, sizeof name, "analysis%zu_tran.png", i + 1);
+            rc |= plot_tran(dir, name, c, r);
+        } else if (r->kind == QP_AN_TRAN && r->npoints > 1) {
+            snprintf(name, sizeof name, "analysis%zu_tran_iv.png", i + 1);
+            rc |= plot_iv(dir, name, c, r);
+        }
+    }
+    return rc ? -1 : 0;
+}
+
+#else
+
+int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
+{
+    (void)dir, (void)c, (void)res;
+    return 0;
+}
+
+#endif

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Files under -o DIR (TAP): `qpsim run DECK -o DIR` must write qpsim.json (parseable, same
+analyses as --json), one CSV per computed analysis with a header and one row per point, and, when
+qpsim was built with PLplot (first argument "plots"), a PNG picture per swept spectrum, band set,
+transient and I-V curve."""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+EXPECT = {  # deck -> [(csv name, png name or None, rows)]
+    "cpb_sweep.cir": [("analysis1_spectrum_sweep.csv", "analysis1_sweep.png", 3)],
+    "bloch_bands.cir": [("analysis1_bands.csv", "analysis1_bands.png", 11),
+                        ("analysis4_bands.csv", "analysis4_bands.png", 5)],
+    "ac_josephson.cir": [("analysis1_tran.csv", "analysis1_tran.png", 50001)],
+    "shapiro.cir": [("analysis1_tran_iv.csv", "analysis1_tran_iv.png", 21)],
+    "transmon.cir": [("analysis1_spectrum.csv", None, 6)],
+}
+
+
+def main():
+    plots = sys.argv[1] == "plots"
+    exe = os.path.abspath(sys.argv[2])
+    decks = [os.path.abspath(p) for p in sys.argv[3:]]
+    print("1..%d" % len(decks))
+    failed = 0
+    for i, path in enumerate(decks, 1):
+        name = os.path.basename(path)
+        out = tempfile.mkdtemp()
+        r = subprocess.run([exe, "run", path, "-o", out], capture_output=True, text=True,
+                           timeout=600)
+        problems = []
+        if r.returncode != 0:
+            problems.append("exit %d: %s" % (r.returncode, r.stderr[:300]))
+        else:
+            try:
+                doc = json.load(open(os.path.join(out, "qpsim.json")))
+                if not doc["analyses"]:
+                    problems.append("qpsim.json has no analyses")
+            except (OSError, ValueError, KeyError) as e:
+                problems.append("qpsim.json: %s" % e)
+            for csv_name, png, rows in EXPECT.get(name, []):
+                p = os.path.join(out, csv_name)
+                try:
+                    table = list(csv.reader(open(p)))
+                    if len(table) != rows + 1 or len(table[0]) < 2:
+                        problems.append("%s: %d lines, expected a header and %d rows"
+                                        % (csv_name, len(table), rows))
+                except OSError as e:
+                    problems.append("%s: %s" % (csv_name, e))
+                if png and plots:
+                    try:
+                        head = open(os.path.join(out, png), "rb").read(8)
+                        if head != b"\x89PNG\r\n\x1a\n":
+                            problems.append("%s is not a PNG file" % png)
+                    except OSError as e:
+                        problems.append("%s: %s" % (png, e))
+        if problems:
+            failed += 1
+            print("not ok %d - %s" % (i, name))
+            for p in problems:
+                print("#   " + p)
+        else:
+            print("ok %d - %s" % (i, name))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
