@@ -14,7 +14,9 @@
 #include <string.h>
 
 #define PI 3.14159265358979323846
-#define SERIES_POINTS 256   /* samples of E0 over one period for its cosine series */
+#define SERIES_POINTS 256   /* samples of E0 over one period for its cosine series (first try) */
+#define SERIES_POINTS_MAX 65536
+#define SERIES_TAIL 1e-11   /* converged: |c_k| over the upper half below this times max |c_k| */
 #define SERIES_REL 1e-15    /* cosine coefficients below this times the largest are dropped */
 #define SLOPE_POINTS 4096   /* grid on which max dE0/dq is searched, then refined */
 #define NCUT_MIN 10
@@ -102,8 +104,11 @@ double qp_band_slope(const qp_band_series *s, double q)
 static int choose_ncut(double ec, double ej, int nlev, double *wa, double *wb, double *d,
                        double *e, double *work, lp_int *iwork)
 {
-    double ratio = ej / ec;
-    int ncut = NCUT_MIN + nlev + (int)ceil(sqrt(ratio > 0.0 ? ratio : 0.0));
+    double ratio = ej / ec, root = sqrt(ratio > 0.0 ? ratio : 0.0);
+    if (!(root < NCUT_MAX)) {
+        return -1;
+    }
+    int ncut = NCUT_MIN + nlev + (int)ceil(root);
     for (; ncut <= NCUT_MAX; ncut += 10 + ncut / 2) {
         if (levels_at(ec, ej, 0.5, ncut, nlev, wa, d, e, work, iwork) != 0 ||
             levels_at(ec, ej, 0.5, ncut + 10, nlev, wb, d, e, work, iwork) != 0) {
@@ -136,16 +141,14 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     double *d = malloc(nmax * sizeof *d), *e = malloc(nmax * sizeof *e);
     double *work = malloc(21 * nmax * sizeof *work), *wb = malloc(lev * sizeof *wb);
     lp_int *iwork = malloc(10 * nmax * sizeof *iwork);
-    double *samples = fftw_malloc(SERIES_POINTS * sizeof *samples);
-    fftw_complex *coef = fftw_malloc((SERIES_POINTS / 2 + 1) * sizeof *coef);
+    double *samples = NULL;
+    fftw_complex *coef = NULL;
     out->q = malloc((size_t)nq * sizeof *out->q);
     out->E = malloc((size_t)nq * lev * sizeof *out->E);
     out->width = malloc(lev * sizeof *out->width);
     out->gap = malloc(lev * sizeof *out->gap);
-    out->e0.c = malloc((SERIES_POINTS / 2 + 1) * sizeof *out->e0.c);
     fftw_plan plan = NULL;
-    if (!d || !e || !work || !wb || !iwork || !samples || !coef || !out->q || !out->E ||
-        !out->width || !out->gap || !out->e0.c) {
+    if (!d || !e || !work || !wb || !iwork || !out->q || !out->E || !out->width || !out->gap) {
         fail(err, errlen, "out of memory for the bands");
         goto done;
     }
@@ -197,40 +200,69 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
         }
         out->width[k] = hi - lo; /* at0 aliases width: read before this write */
     }
-    /* Lowest band as a cosine series: E0 sampled at q = j/N over one period, real DFT. */
-    for (int j = 0; j < SERIES_POINTS; j++) {
-        double w1[1];
-        if (levels_at(ec, ej, (double)j / SERIES_POINTS, ncut, 1, w1, d, e, work, iwork) != 0) {
-            st = QP_ERR_NUMERIC;
-            fail(err, errlen, "LAPACK dstevr failed on the band series");
+    /* Lowest band as a cosine series: E0 sampled at q = j/N over one period, real DFT; N doubles
+     * until the upper half of the coefficients is negligible (small EJ/EC gives the band a
+     * sharp avoided crossing at q = 1/2 and a slowly decaying series). */
+    int nc = 0, converged = 0;
+    for (int N = SERIES_POINTS; N <= SERIES_POINTS_MAX && !converged; N *= 2) {
+        fftw_free(samples);
+        fftw_free(coef);
+        free(out->e0.c);
+        samples = fftw_malloc((size_t)N * sizeof *samples);
+        coef = fftw_malloc(((size_t)N / 2 + 1) * sizeof *coef);
+        out->e0.c = malloc(((size_t)N / 2 + 1) * sizeof *out->e0.c);
+        if (!samples || !coef || !out->e0.c) {
+            fail(err, errlen, "out of memory for the band series");
             goto done;
         }
-        samples[j] = w1[0];
+        for (int j = 0; j < N; j++) {
+            double w1[1];
+            if (levels_at(ec, ej, (double)j / N, ncut, 1, w1, d, e, work, iwork) != 0) {
+                st = QP_ERR_NUMERIC;
+                fail(err, errlen, "LAPACK dstevr failed on the band series");
+                goto done;
+            }
+            samples[j] = w1[0];
+        }
+        qp_lock_fftw();
+        plan = fftw_plan_dft_r2c_1d(N, samples, coef, FFTW_ESTIMATE);
+        qp_unlock_fftw();
+        if (!plan) {
+            fail(err, errlen, "FFTW could not plan the band series");
+            goto done;
+        }
+        fftw_execute(plan);
+        qp_lock_fftw();
+        fftw_destroy_plan(plan);
+        qp_unlock_fftw();
+        plan = NULL;
+        double big = 0.0, tail = 0.0;
+        for (int k = 0; k <= N / 2; k++) {
+            /* E0 is even in q: the coefficients are real; c_k = 2 Re X_k / N (k > 0) */
+            out->e0.c[k] = (k == 0 || k == N / 2 ? 1.0 : 2.0) * coef[k][0] / N;
+            if (k > 0) {
+                big = fmax(big, fabs(out->e0.c[k]));
+            }
+            if (k >= N / 4) {
+                tail = fmax(tail, fabs(out->e0.c[k]));
+            }
+        }
+        converged = !(tail > SERIES_TAIL * big);
+        nc = 1;
+        for (int k = 1; k < N / 2; k++) {
+            if (fabs(out->e0.c[k]) > SERIES_REL * big) {
+                nc = k + 1;
+            }
+        }
     }
-    qp_lock_fftw();
-    plan = fftw_plan_dft_r2c_1d(SERIES_POINTS, samples, coef, FFTW_ESTIMATE);
-    qp_unlock_fftw();
-    if (!plan) {
-        fail(err, errlen, "FFTW could not plan the band series");
+    if (!converged) {
+        st = QP_ERR_NUMERIC;
+        fail(err, errlen, "the lowest band's Fourier series does not converge with %d points "
+             "(EJ/EC = %.3g is too small for the band slope: V_B and the Bloch-band model need "
+             "EJ/EC of about 0.01 or more)", SERIES_POINTS_MAX, ej / ec);
         goto done;
     }
-    fftw_execute(plan);
-    int nc = 0;
-    double big = 0.0;
-    for (int k = 0; k <= SERIES_POINTS / 2; k++) {
-        /* E0 is even in q: the coefficients are real; c_k = 2 Re X_k / N (k > 0) */
-        out->e0.c[k] = (k == 0 || k == SERIES_POINTS / 2 ? 1.0 : 2.0) * coef[k][0] /
-                       SERIES_POINTS;
-        if (k > 0) {
-            big = fmax(big, fabs(out->e0.c[k]));
-        }
-    }
-    for (int k = 0; k <= SERIES_POINTS / 2; k++) {
-        if (k == 0 || fabs(out->e0.c[k]) > SERIES_REL * big) {
-            nc = k + 1;
-        }
-    }
-    out->e0.nc = nc < SERIES_POINTS / 2 ? nc : SERIES_POINTS / 2;
+    out->e0.nc = nc;
     out->es_eff = nc > 1 ? -out->e0.c[1] : 0.0;
     /* max dE0/dq: grid search, then golden-section refinement around the best point */
     double best = -INFINITY, qbest = 0.0;

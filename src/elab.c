@@ -1483,6 +1483,15 @@ static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token
     const qp_element *e = el >= 0 ? &c->elem[el] : NULL;
     const char *col = NULL;
     int dual = e && (e->kind == QP_EL_Q || (e->kind == QP_EL_B && e->bloch));
+    if (fn == 'V' && node >= 0 && e && (e->kind == QP_EL_B || e->kind == QP_EL_Q)) {
+        ERR(E, name->loc, "V(%s) is ambiguous: '%s' names both a node and a junction; rename one",
+            name->text, name->text);
+        return 0;
+    }
+    if (fn == 'V' && node == 0) {
+        ERR(E, name->loc, "V(%s) is the ground node, always 0", name->text);
+        return 0;
+    }
     switch (fn) {
     case 'V':
         if (node >= 0 || (e && (e->kind == QP_EL_B || e->kind == QP_EL_Q))) {
@@ -1515,7 +1524,9 @@ static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token
         }
         return 0;
     }
-    snprintf(buf, sizeof buf, "%s(%s)", col, name->text);
+    /* the column as the transient names it: canonical node or element name */
+    snprintf(buf, sizeof buf, "%s(%s)", col, e && !(fn == 'V' && node >= 0) ? e->name
+                                                                            : c->node_names[node]);
     char *dup = qp_strdup(buf);
     if (!dup || !QP_PUSH(E->c->prints, E->c->nprints, dup)) {
         free(dup);
@@ -1685,6 +1696,11 @@ static void elab_directive(elab *E, const qp_directive *dv)
             (tp && !eval_int(E, tp, 2, 1000000, "points", &an.points))) {
             return;
         }
+        if ((double)an.levels * an.points > 1e6) {
+            ERR(E, (tp ? tp : tl)->loc, ".bands asks for %d levels at %d points: at most 1e6 "
+                "values", an.levels, an.points);
+            return;
+        }
         add_analysis(E, an);
     } else if (qp_ieq(w, ".tran")) {
         static const char *const keys[] = {"rtol"};
@@ -1723,6 +1739,12 @@ static void elab_directive(elab *E, const qp_directive *dv)
         }
         if (an.tstep > an.tstop - an.tstart) {
             ERR(E, dv->args[0]->loc, "time step of .tran is longer than the simulated interval");
+            return;
+        }
+        if ((an.tstop - an.tstart) / an.tstep > QP_TRAN_MAX_SAMPLES) {
+            ERR(E, dv->args[0]->loc, ".tran would record %.3g samples per signal (at most %.0e: "
+                "use a longer TSTEP or a later TSTART)", (an.tstop - an.tstart) / an.tstep,
+                (double)QP_TRAN_MAX_SAMPLES);
             return;
         }
         add_analysis(E, an);

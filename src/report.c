@@ -488,7 +488,9 @@ static void freq_json(jctx *j, cJSON *x, const qp_circuit *c, const qp_tran_freq
     num(j, x, "f_sim_Hz", f->f_sim);
     num(j, x, "f_theory_Hz", f->f_theory);
     num(j, x, "f_fft_Hz", f->f_fft);
-    num(j, x, "rel_diff", f->f_theory > 0.0 ? (f->f_sim - f->f_theory) / f->f_theory : 0.0);
+    if (f->periods > 0 && f->f_theory > 0.0) { /* left out when there is nothing to compare */
+        num(j, x, "rel_diff", (f->f_sim - f->f_theory) / f->f_theory);
+    }
     num(j, x, "mean_V", f->mean_v);
     num(j, x, "mean_I", f->mean_i);
     num(j, x, "periods", f->periods);

@@ -70,6 +70,7 @@ typedef struct {
     qp_bands *band;   /* per element (Bloch junctions) or NULL entries */
     int *bloch;       /* per element: the Bloch-band model is used */
     int *absorbed;    /* per element: a capacitor absorbed into a Bloch junction's band */
+    int *alg;         /* per unknown: not differentiated (its column of A is zero) */
 } sys;
 
 #if defined(__GNUC__)
@@ -190,6 +191,15 @@ static double wave_break(const qp_wave *w, double t, double tstep, double tstop)
     return INFINITY;
 }
 
+/* Sources are switched on linearly over the first TSTEP: the circuit starts at rest, and a
+ * source that jumped at t = 0 would ask for an instant jump of a capacitor voltage or an
+ * inductor current (a dc current into an inductor, a dc voltage across a capacitor), which no
+ * integrator can take; SPICE avoids it with an operating point, qpsim with this ramp. */
+static double switch_on(const qp_analysis *an, double t)
+{
+    return t >= an->tstep ? 1.0 : (t > 0.0 ? t / an->tstep : 0.0);
+}
+
 /* ---------------------------------------------------------------- the equations */
 
 static double vdiff(const qp_element *e, const double *x)
@@ -251,12 +261,12 @@ static void eval_f(const sys *S, const qp_analysis *an, double t, const double *
             jadd(J, n, j, ia, 1.0), jadd(J, n, j, ib, -1.0);
             break;
         case QP_EL_I:
-            cur = wave_value(&e->wave, t, an->tstep, an->tstop);
+            cur = switch_on(an, t) * wave_value(&e->wave, t, an->tstep, an->tstop);
             break;
         case QP_EL_V:
             cur = x[j];
             jadd(J, n, ia, j, -1.0), jadd(J, n, ib, j, 1.0);
-            f[j] = -(v - wave_value(&e->wave, t, an->tstep, an->tstop));
+            f[j] = -(v - switch_on(an, t) * wave_value(&e->wave, t, an->tstep, an->tstop));
             jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0);
             break;
         case QP_EL_B:
@@ -311,13 +321,15 @@ static void sys_free(sys *S)
     free(S->band);
     free(S->bloch);
     free(S->absorbed);
+    free(S->alg);
     free(S->bvar);
     free(S->vk);
     free(S->A);
     memset(S, 0, sizeof *S);
 }
 
-static qp_status sys_build(sys *S, const qp_circuit *c, char *err, size_t errlen)
+static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *err,
+                           size_t errlen)
 {
     memset(S, 0, sizeof *S);
     S->c = c;
@@ -353,6 +365,15 @@ static qp_status sys_build(sys *S, const qp_circuit *c, char *err, size_t errlen
         } else if (e->kind == QP_EL_Q) {
             vmax = fmax(vmax, e->vc);
         } else if (e->kind == QP_EL_V || e->kind == QP_EL_I) {
+            if (e->wave.kind == QP_WAVE_PULSE && e->wave.np > 6 && e->wave.p[6] > 0.0) {
+                const double *q = e->wave.p;
+                double tr = q[3] > 0.0 ? q[3] : an_tstep, tf = q[4] > 0.0 ? q[4] : an_tstep;
+                if (q[6] < tr + q[5] + tf) {
+                    fail(err, errlen, "%s: the pulse period %g s is shorter than its rise, width "
+                         "and fall (%g s)", e->name, q[6], tr + q[5] + tf);
+                    return QP_ERR_INPUT;
+                }
+            }
             double a = fabs(e->wave.dc);
             for (size_t p = 0; p < e->wave.np && e->wave.kind != QP_WAVE_PULSE; p++) {
                 a = fmax(a, e->wave.kind == QP_WAVE_PWL && p % 2 == 0 ? 0.0 : fabs(e->wave.p[p]));
@@ -457,6 +478,17 @@ static qp_status sys_build(sys *S, const qp_circuit *c, char *err, size_t errlen
             break;
         }
     }
+    S->alg = calloc(n ? n : 1, sizeof *S->alg);
+    if (!S->alg) {
+        fail(err, errlen, "out of memory");
+        return QP_ERR_NOMEM;
+    }
+    for (size_t q = 0; q < n; q++) {
+        S->alg[q] = 1;
+        for (size_t r = 0; r < n; r++) {
+            S->alg[q] &= S->A[r + q * n] == 0.0;
+        }
+    }
     return QP_OK;
 }
 
@@ -508,7 +540,8 @@ static double weight(const sys *S, size_t i, double a, double b)
 }
 
 /* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by Newton from the
- * guess in w->Z; on success x1 = x0 + Z_3. Returns 0, or -1 when Newton fails. */
+ * guess in w->Z; on success x1 = x0 + Z_3. Returns 0, -1 when Newton does not converge, -2 when
+ * its matrix is singular. */
 static int radau_step(const sys *S, const qp_analysis *an, double t, double h, const double *x0,
                       work_t *w, double *x1)
 {
@@ -548,7 +581,7 @@ static int radau_step(const sys *S, const qp_analysis *an, double t, double h, c
         }
         dgesv_(&lm, &one, w->M, &lm, w->piv, w->rhs, &lm, &info);
         if (info != 0) {
-            return -1;
+            return -2; /* singular stage equations */
         }
         double norm = 0.0;
         for (size_t p = 0; p < m; p++) {
@@ -712,6 +745,26 @@ static void signal_values(const sys *S, const double *x, double *row)
 
 /* ---------------------------------------------------------------- frequency estimators */
 
+static double sample_at(const double *x, size_t n, double u);
+
+/* Integral of the samples x (unit spacing) from fractional index u1 to u2: trapezoids between
+ * whole samples, the two end pieces from the cubic through neighbouring samples. */
+static double integral(const double *x, size_t n, double u1, double u2)
+{
+    size_t i1 = (size_t)ceil(u1), i2 = (size_t)floor(u2);
+    if (!(u2 > u1) || i2 >= n) {
+        return 0.0;
+    }
+    if (i1 > i2) {
+        return 0.5 * (sample_at(x, n, u1) + sample_at(x, n, u2)) * (u2 - u1);
+    }
+    double s = 0.5 * (sample_at(x, n, u1) + x[i1]) * ((double)i1 - u1);
+    for (size_t i = i1; i < i2; i++) {
+        s += 0.5 * (x[i] + x[i + 1]);
+    }
+    return s + 0.5 * (x[i2] + sample_at(x, n, u2)) * (u2 - (double)i2);
+}
+
 /* x at fractional sample index u, by the cubic through the four nearest samples. */
 static double sample_at(const double *x, size_t n, double u)
 {
@@ -778,7 +831,7 @@ double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, dou
             armed = 0;
         }
     }
-    if (count < 2 || !(last > first)) {
+    if (count < 3 || !(last > first)) { /* two whole periods at least: not a ringing tail */
         return 0.0;
     }
     *periods = count - 1;
@@ -856,13 +909,14 @@ double qp_freq_fft(const double *x, size_t n, double dt)
                 best = k;
             }
         }
-        if (best > 0) {
+        if (best >= 2) { /* bin 1's left neighbour is the mean, which was removed */
             /* Hann-window interpolation (Grandke): with a = |X_{k+1}| / |X_k| for the larger
              * neighbour, the tone lies (2a - 1)/(a + 1) bins from k, exactly for a pure tone up
              * to the leakage of its negative-frequency image */
             double m0 = sqrt(bp), mm = hypot(out[best - 1][0], out[best - 1][1]);
             double mp = hypot(out[best + 1][0], out[best + 1][1]);
             double a = (mp > mm ? mp : mm) / m0, d = (2.0 * a - 1.0) / (a + 1.0);
+            d = fmin(fmax(d, 0.0), 1.0);
             f = ((double)best + (mp > mm ? d : -d)) / ((double)n * dt);
         }
         qp_lock_fftw();
@@ -882,19 +936,22 @@ static qp_status select_prints(const qp_circuit *c, qp_tran_result *r)
     if (c->nprints == 0) {
         return QP_OK;
     }
-    int *pick = malloc(c->nprints * sizeof *pick);
+    int *pick = malloc((r->ncol ? r->ncol : 1) * sizeof *pick);
     if (!pick) {
         return QP_ERR_NOMEM;
     }
     size_t np = 0;
-    for (size_t k = 0; k < c->nprints; k++) {
-        for (size_t i = 0; i < r->ncol; i++) {
+    for (size_t k = 0; k < c->nprints && np < r->ncol; k++) {
+        for (size_t i = 0; i < r->ncol; i++) { /* the first column of that name, once */
             int seen = 0;
             for (size_t q = 0; q < np; q++) {
                 seen |= pick[q] == (int)i;
             }
-            if (!seen && strcmp(r->col[i], c->prints[k]) == 0) {
-                pick[np++] = (int)i;
+            if (strcmp(r->col[i], c->prints[k]) == 0) {
+                if (!seen) {
+                    pick[np++] = (int)i;
+                }
+                break;
             }
         }
     }
@@ -949,7 +1006,7 @@ void qp_tran_free(qp_tran_result *r)
 
 static double next_break(const qp_circuit *c, const qp_analysis *an, double t)
 {
-    double b = INFINITY;
+    double b = t < an->tstep * (1.0 - 1e-12) ? an->tstep : INFINITY; /* end of the switch-on */
     for (size_t k = 0; k < c->nelem; k++) {
         const qp_element *e = &c->elem[k];
         if (e->kind == QP_EL_V || e->kind == QP_EL_I) {
@@ -1017,17 +1074,21 @@ static qp_status analyse(const sys *S, const qp_analysis *an, const trace *tr, i
         fr->f_sim = qp_freq_crossings(sig, m, dt, &fr->periods, &t1, &t2);
         fr->f_fft = qp_freq_fft(sig, m, dt);
         if (fr->periods > 0) {
-            /* the mean bias over whole periods (first to last crossing): a mean over a fraction
-             * of a period more would be biased by the uneven phase advance within a period */
+            /* The mean bias over whole periods (first to last crossing): a mean over a fraction
+             * of a period more would be biased by the uneven advance within a period. For a
+             * junction it is the integral of its voltage trace, an unknown of its own, so that
+             * V/Phi0 against the supercurrent's frequency checks the Josephson relation as
+             * integrated; for a phase-slip or Bloch junction it is its charge advance. */
+            size_t col_mean = fr->dual ? cx : cv;
             for (size_t i = half; i < tr->nt; i++) {
-                sig[i - half] = tr->data[i * w + cx + 1];
+                sig[i - half] = tr->data[i * w + col_mean + 1];
             }
-            adv = sample_at(sig, m, t2 / dt) - sample_at(sig, m, t1 / dt);
             if (fr->dual) {
+                adv = sample_at(sig, m, t2 / dt) - sample_at(sig, m, t1 / dt);
                 fr->mean_i = adv / (t2 - t1);
                 fr->f_theory = fabs(fr->mean_i) / (2.0 * QP_QE);
             } else {
-                fr->mean_v = QP_PHI0 / (2.0 * QP_PI) * adv / (t2 - t1);
+                fr->mean_v = integral(sig, m, t1 / dt, t2 / dt) * dt / (t2 - t1);
                 fr->f_theory = fabs(fr->mean_v) / QP_PHI0;
             }
         }
@@ -1050,7 +1111,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     sys S;
     work_t W = {0}, W2 = {0};
     trace tr = {0};
-    qp_status st = sys_build(&S, c, err, errlen);
+    qp_status st = sys_build(&S, c, an->tstep, err, errlen);
     S.rtol = an->rtol > 0.0 ? an->rtol : DEFAULT_RTOL;
     out->rtol = S.rtol;
     size_t n = S.n;
@@ -1077,13 +1138,15 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         goto done;
     }
     double t = 0.0, tstop = an->tstop, tstart = an->tstart, dt = an->tstep;
-    double hmax = (tstop - 0.0) / SPAN_STEPS_MIN, h = fmin(1e-3 * dt, hmax), hp = 0.0;
     double tiny = 64.0 * DBL_EPSILON * tstop;
+    double hmax = (tstop - 0.0) / SPAN_STEPS_MIN, h = fmin(fmax(1e-3 * dt, 1e3 * tiny), hmax);
+    double hp = 0.0;
     size_t kout = 0; /* next output sample: time tstart + kout dt */
     size_t nout = (size_t)floor((tstop - tstart) / dt * (1.0 + 1e-12)) + 1;
     double next_out = tstart;
     double brk = next_break(c, an, t);
     unsigned long steps = 0;
+    int singular = 0;
     if (next_out <= 0.0) { /* the sample at t = 0 */
         signal_values(&S, x0, row);
         if ((keep_traces || nout / 2 == 0) && !trace_push(&tr, 0.0, row)) {
@@ -1094,6 +1157,9 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         next_out = tstart + dt;
     }
     while (t < tstop - tiny && kout < nout) {
+        while (brk - t <= tiny) { /* corners closer than rounding count as reached */
+            brk = next_break(c, an, fmax(brk, t));
+        }
         double hstep = fmin(h, hmax);
         int hit = 0;
         if (t + hstep >= brk - tiny) {
@@ -1105,8 +1171,16 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
             hit = 0;
         }
         if (!(hstep > tiny)) {
-            st = QP_ERR_NUMERIC;
-            fail(err, errlen, "time step underflow at t = %.6g s", t);
+            st = singular ? QP_ERR_INPUT : QP_ERR_NUMERIC;
+            if (singular) {
+                fail(err, errlen, "the circuit equations are singular at t = %.6g s: a loop of "
+                     "voltage sources (with capacitors), or a node or cut set reached only "
+                     "through current sources and inductors, leaves some voltage or current "
+                     "undetermined", t);
+            } else {
+                fail(err, errlen, "time step underflow at t = %.6g s (the step fell below "
+                     "%.3g s without meeting rtol %.1e)", t, tiny, S.rtol);
+            }
             goto done;
         }
         /* one step of hstep, and two of hstep/2 */
@@ -1121,11 +1195,17 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         int ok2 = ok1 == 0 ? radau_step(&S, an, t + 0.5 * hstep, 0.5 * hstep, xh, &W2, x2) : -1;
         if (ok2 != 0) {
             out->newton_failures++;
+            singular = okb == -2 || ok1 == -2 || ok2 == -2;
             h = 0.25 * hstep;
             continue;
         }
+        singular = 0;
         double e = 0.0;
         for (size_t i = 0; i < n; i++) {
+            if (hp == 0.0 && S.alg[i]) { /* after t = 0 or a corner the algebraic unknowns may
+                                          * jump: the first step fixes them, whatever its size */
+                continue;
+            }
             double d = (x2[i] - xb[i]) / 31.0;
             e = fmax(e, fabs(d) / weight(&S, i, x0[i], x2[i]));
         }

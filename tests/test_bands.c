@@ -74,6 +74,22 @@ static void test_cpb_series(void)
     qp_bands_free(&b);
 }
 
+/* A small junction (EJ/EC = 0.01): its band has a sharp avoided crossing at q = 1/2, so the
+ * cosine series needs many points; V_B against an independent finite difference of the band
+ * (scipy eigh_tridiagonal, central difference h = 1e-7: 3.8899928 EC/2e) and below e/C. */
+static void test_small_junction(void)
+{
+    qp_bands b;
+    char err[256] = "";
+    qp_status st = qp_bands_compute(1.0, 0.01, 1, 3, &b, err, sizeof err);
+    QP_CHECK(st == QP_OK, "EJ/EC = 0.01: computed (%s)", err);
+    if (st == QP_OK) {
+        QP_CHECK_REL(b.slope_max, 3.8899928, 1e-6, "EJ/EC = 0.01: V_B in EC/2e");
+        QP_CHECK(b.slope_max < 4.0, "EJ/EC = 0.01: V_B below e/C = 4 EC/2e");
+        qp_bands_free(&b);
+    }
+}
+
 static void test_usage(void)
 {
     qp_bands b;
@@ -91,6 +107,7 @@ int main(void)
 {
     test_t8();
     test_cpb_series();
+    test_small_junction();
     test_usage();
     return tap_done();
 }

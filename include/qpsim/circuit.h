@@ -113,6 +113,7 @@ typedef struct {
 } qp_override;
 
 #define QP_MAX_ELEMENTS 1000000
+#define QP_TRAN_MAX_SAMPLES 20000000 /* (TSTOP - TSTART) / TSTEP */
 #define QP_DISPERSION_AUTO_DIM 20000 /* dispersions need 4 more spectra per island or loop */
 
 /* Flattens subcircuits, evaluates parameters and models, converts values to SI and checks the
