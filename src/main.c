@@ -256,6 +256,13 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
             rc = write_file(a->outdir, name, csv);
         }
         free(csv);
+        char *fft = rc == 0 ? qp_report_fft_csv(c, r) : NULL;
+        if (fft) {
+            char name[64];
+            snprintf(name, sizeof name, "analysis%zu_tran_fft.csv", i + 1);
+            rc = write_file(a->outdir, name, fft);
+        }
+        free(fft);
     }
     if (rc == 0 && qp_plot_results(a->outdir, c, res) != 0) {
         fprintf(stderr, "qpsim: error: cannot write the plots in '%s'\n", a->outdir);

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *qp_version(void)
@@ -898,6 +899,67 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         }
     }
     return qp_sb_take(&b);
+}
+
+char *qp_report_fft_csv(const qp_circuit *c, const qp_result *r)
+{
+    const qp_tran_result *t = &r->tran;
+    if (!r->computed || r->kind != QP_AN_TRAN || r->param || t->nt < 16 || t->nfreq == 0) {
+        return NULL;
+    }
+    size_t w = t->ncol + 1, half = t->nt / 2, m = t->nt - half, nb = m / 2 + 1;
+    int *col = malloc(t->nfreq * sizeof *col);
+    double *x = malloc(m * sizeof *x), *pw = malloc(t->nfreq * nb * sizeof *pw);
+    qp_strbuf b = {0};
+    size_t nc = 0;
+    if (!col || !x || !pw) {
+        goto done;
+    }
+    for (size_t e = 0; e < t->nfreq; e++) { /* each junction's traced signal, if printed */
+        const qp_tran_freq *f = &t->freq[e];
+        char want[600];
+        snprintf(want, sizeof want, "%s(%s)", f->dual ? "V" : "Is", c->elem[f->element].name);
+        for (size_t i = 0; i < t->ncol; i++) {
+            if (strcmp(t->col[i], want) == 0) {
+                col[nc] = (int)i;
+                double mean = 0.0;
+                for (size_t k = 0; k < m; k++) {
+                    x[k] = t->data[(half + k) * w + i + 1];
+                    mean += x[k];
+                }
+                mean /= (double)m;
+                for (size_t k = 0; k < m; k++) { /* mean removed, periodic Hann window */
+                    x[k] = (x[k] - mean) * (0.5 - 0.5 * cos(2.0 * QP_PI * (double)k / (double)m));
+                }
+                if (qp_power_spectrum(x, m, pw + nc * nb) != 0) {
+                    goto done;
+                }
+                nc++;
+                break;
+            }
+        }
+    }
+    if (nc == 0) {
+        goto done;
+    }
+    double dt = t->data[w] - t->data[0];
+    qp_sb_puts(&b, "f_Hz");
+    for (size_t q = 0; q < nc; q++) {
+        qp_sb_printf(&b, ",power_%s", t->col[col[q]]);
+    }
+    qp_sb_putc(&b, '\n');
+    for (size_t k = 0; k < nb; k++) {
+        qp_sb_printf(&b, "%.10g", (double)k / ((double)m * dt));
+        for (size_t q = 0; q < nc; q++) {
+            qp_sb_printf(&b, ",%.6g", pw[q * nb + k]);
+        }
+        qp_sb_putc(&b, '\n');
+    }
+done:
+    free(col);
+    free(x);
+    free(pw);
+    return nc ? qp_sb_take(&b) : (qp_sb_free(&b), NULL);
 }
 
 char *qp_report_csv(const qp_circuit *c, const qp_result *r)

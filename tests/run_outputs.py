@@ -14,7 +14,8 @@ EXPECT = {  # deck -> [(csv name, png name or None, rows)]
     "cpb_sweep.cir": [("analysis1_spectrum_sweep.csv", "analysis1_sweep.png", 3)],
     "bloch_bands.cir": [("analysis1_bands.csv", "analysis1_bands.png", 11),
                         ("analysis4_bands.csv", "analysis4_bands.png", 5)],
-    "ac_josephson.cir": [("analysis1_tran.csv", "analysis1_tran.png", 50001)],
+    "ac_josephson.cir": [("analysis1_tran.csv", "analysis1_tran.png", 50001),
+                         ("analysis1_tran_fft.csv", None, 12501)],
     "shapiro.cir": [("analysis1_tran_iv.csv", "analysis1_tran_iv.png", 21)],
     "transmon.cir": [("analysis1_spectrum.csv", None, 6)],
 }
@@ -57,6 +58,12 @@ def main():
                             problems.append("%s is not a PNG file" % png)
                     except OSError as e:
                         problems.append("%s: %s" % (png, e))
+        if name == "ac_josephson.cir" and not problems:
+            # the spectrum's largest bin lies within one bin (40 MHz) of V/Phi0 = 4.835978484 GHz
+            rows = list(csv.reader(open(os.path.join(out, "analysis1_tran_fft.csv"))))[1:]
+            peak = max(rows, key=lambda r: float(r[1]))
+            if abs(float(peak[0]) - 4.835978484e9) > 1.0 / 25e-9:
+                problems.append("FFT CSV peak at %s Hz, expected 4.836 GHz" % peak[0])
         if problems:
             failed += 1
             print("not ok %d - %s" % (i, name))
