@@ -333,7 +333,7 @@ int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
     for (size_t i = 0; i < res->n; i++) {
         const qp_result *r = &res->r[i];
         char name[64];
-        if (!r->computed) {
+        if (!r->computed || r->param2) { /* 2-D sweeps: no picture in this version */
             continue;
         }
         if (r->kind == QP_AN_SPECTRUM && r->param && r->npoints > 1) {

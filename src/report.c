@@ -507,6 +507,11 @@ static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
             str(j, sw, "param", r->param);
             cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
             j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
+            if (r->param2) { /* 2-D: one row per (value, value2) pair, value2 fastest */
+                str(j, sw, "param2", r->param2);
+                cJSON *v2 = cJSON_CreateDoubleArray(r->values2, (int)r->npoints);
+                j->fail |= !v2 || !cJSON_AddItemToObject(sw, "values2", v2);
+            }
         }
         /* frequencies of the first point; the I-V rows per element */
         cJSON *fa = arr(j, o, "frequencies");
@@ -586,6 +591,11 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
             str(j, sw, "param", r->param);
             cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
             j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
+            if (r->param2) { /* 2-D: one row per (value, value2) pair, value2 fastest */
+                str(j, sw, "param2", r->param2);
+                cJSON *v2 = cJSON_CreateDoubleArray(r->values2, (int)r->npoints);
+                j->fail |= !v2 || !cJSON_AddItemToObject(sw, "values2", v2);
+            }
         }
         cJSON *lv = arr(j, o, "levels");
         for (size_t p = 0; lv && p < r->npoints; p++) {
@@ -797,6 +807,9 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
                      "phase-slip and Bloch-band junctions, over the second half of each run\n",
                      file, r->loc.line, r->param);
         qp_sb_printf(b, "  %-14s", r->param);
+        if (r->param2) {
+            qp_sb_printf(b, "  %-14s", r->param2);
+        }
         for (size_t e = 0; e < r->nfreq; e++) {
             const qp_tran_freq *f = &r->iv[e];
             char h[80];
@@ -807,6 +820,9 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
         qp_sb_putc(b, '\n');
         for (size_t p = 0; p < r->npoints; p++) {
             qp_sb_printf(b, "  %-14.9g", r->values[p]);
+            if (r->param2) {
+                qp_sb_printf(b, "  %-14.9g", r->values2[p]);
+            }
             for (size_t e = 0; e < r->nfreq; e++) {
                 const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
                 qp_sb_printf(b, "  %18.10g  %16.10g", f->dual ? f->mean_i : f->mean_v, f->f_sim);
@@ -858,12 +874,18 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                      qp_eig_method_name(r->method));
         if (r->param) {
             qp_sb_printf(&b, "  %-14s", r->param);
+            if (r->param2) {
+                qp_sb_printf(&b, "  %-14s", r->param2);
+            }
             for (int k = 0; k < r->nlev; k++) {
                 qp_sb_printf(&b, "  %16s%-2d", "E", k);
             }
             qp_sb_putc(&b, '\n');
             for (size_t p = 0; p < r->npoints; p++) {
                 qp_sb_printf(&b, "  %-14.9g", r->values[p]);
+                if (r->param2) {
+                    qp_sb_printf(&b, "  %-14.9g", r->values2[p]);
+                }
                 for (int k = 0; k < r->nlev; k++) {
                     qp_sb_printf(&b, "  %18.10f", r->levels[p * (size_t)r->nlev + (size_t)k]);
                 }
@@ -970,6 +992,9 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
     qp_strbuf b = {0};
     if (r->kind == QP_AN_TRAN && r->param) {
         qp_sb_puts(&b, r->param);
+        if (r->param2) {
+            qp_sb_printf(&b, ",%s", r->param2);
+        }
         for (size_t e = 0; e < r->nfreq; e++) {
             const char *nm = c->elem[r->iv[e].element].name;
             qp_sb_printf(&b, ",mean_V(%s)_V,mean_I(%s)_A,f_sim(%s)_Hz,f_theory(%s)_Hz", nm, nm, nm,
@@ -978,6 +1003,9 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         qp_sb_putc(&b, '\n');
         for (size_t p = 0; p < r->npoints; p++) {
             qp_sb_printf(&b, "%.17g", r->values[p]);
+            if (r->param2) {
+                qp_sb_printf(&b, ",%.17g", r->values2[p]);
+            }
             for (size_t e = 0; e < r->nfreq; e++) {
                 const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
                 qp_sb_printf(&b, ",%.17g,%.17g,%.17g,%.17g", f->mean_v, f->mean_i, f->f_sim,
@@ -1022,12 +1050,18 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
     }
     if (r->param) {
         qp_sb_puts(&b, r->param);
+        if (r->param2) {
+            qp_sb_printf(&b, ",%s", r->param2);
+        }
         for (int k = 0; k < r->nlev; k++) {
             qp_sb_printf(&b, ",E%d_GHz", k);
         }
         qp_sb_putc(&b, '\n');
         for (size_t p = 0; p < r->npoints; p++) {
             qp_sb_printf(&b, "%.17g", r->values[p]);
+            if (r->param2) {
+                qp_sb_printf(&b, ",%.17g", r->values2[p]);
+            }
             for (int k = 0; k < r->nlev; k++) {
                 qp_sb_printf(&b, ",%.17g", r->levels[p * (size_t)r->nlev + (size_t)k]);
             }

@@ -166,8 +166,15 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     return st;
 }
 
+/* One or two .sweep directives: a 1-D sweep, or a 2-D grid with the first one outer. */
+typedef struct {
+    const qp_analysis *sw[2];
+    int n;
+    size_t points;
+} sweep_plan;
+
 static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov, size_t nov,
-                                     const qp_circuit *c, size_t k, const qp_analysis *sweep,
+                                     const qp_circuit *c, size_t k, const sweep_plan *sweep,
                                      qp_results *res, qp_result *r, qp_eig_cache *cache,
                                      const qp_run_opts *o, qp_diag *d);
 
@@ -181,9 +188,9 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_res
  * serial run would have reported them. */
 typedef struct {
     const qp_deck *deck;
-    const qp_override *base; /* overrides other than the swept parameter */
+    const qp_override *base; /* overrides other than the swept parameters */
     size_t nbase;
-    const qp_analysis *sweep;
+    const sweep_plan *plan;
     size_t k;
     qp_result *r;
     const qp_run_opts *o;
@@ -199,17 +206,61 @@ static double sweep_value(const qp_analysis *sw, size_t p, size_t n)
                   : sw->start + (sw->stop - sw->start) * (double)p / (double)(n - 1);
 }
 
+/* The parameter values of point p (row-major: the second parameter runs fastest), written into
+ * the override texts val[] and the "at a = x, b = y" text. */
+static void plan_point(const sweep_plan *sp, size_t p, double v[2], char val[2][64],
+                       char *where, size_t wlen)
+{
+    size_t n2 = sp->n == 2 ? (size_t)sp->sw[1]->points : 1;
+    v[0] = sweep_value(sp->sw[0], p / n2, (size_t)sp->sw[0]->points);
+    v[1] = sp->n == 2 ? sweep_value(sp->sw[1], p % n2, n2) : 0.0;
+    snprintf(val[0], 64, "%.17g", v[0]);
+    snprintf(val[1], 64, "%.17g", v[1]);
+    if (sp->n == 2) {
+        snprintf(where, wlen, "at %s = %.9g, %s = %.9g", sp->sw[0]->param, v[0],
+                 sp->sw[1]->param, v[1]);
+    } else {
+        snprintf(where, wlen, "at %s = %.9g", sp->sw[0]->param, v[0]);
+    }
+}
+
+/* The overrides without the swept parameters, then one entry per swept parameter pointing at
+ * val[]. *nbase receives the count before those. NULL when out of memory. */
+static qp_override *plan_overrides(const qp_override *ov, size_t nov, const sweep_plan *sp,
+                                   char val[2][64], size_t *nbase)
+{
+    qp_override *all = calloc(nov + 2, sizeof *all);
+    if (!all) {
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nov; i++) {
+        int swept = 0;
+        for (int q = 0; q < sp->n; q++) {
+            swept |= qp_ieq(ov[i].name, sp->sw[q]->param);
+        }
+        if (!swept) {
+            all[n++] = ov[i];
+        }
+    }
+    *nbase = n;
+    for (int q = 0; q < sp->n; q++) {
+        all[n + (size_t)q] = (qp_override){sp->sw[q]->param, val[q]};
+    }
+    return all;
+}
+
 /* One point (p >= 1) of a swept spectrum or transient. */
-static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char *value,
+static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char val[2][64],
                              qp_eig_cache *cache)
 {
     qp_result *r = j->r;
-    char where[128];
-    double x = sweep_value(j->sweep, p, r->npoints);
-    snprintf(value, 64, "%.17g", x);
-    snprintf(where, sizeof where, "at %s = %.9g", j->sweep->param, x);
+    char where[256];
+    double v[2];
+    plan_point(j->plan, p, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
-    qp_status st = qp_circuit_elaborate(j->deck, all, j->nbase + 1, &cp, &j->pd[p]);
+    qp_status st = qp_circuit_elaborate(j->deck, all, j->nbase + (size_t)j->plan->n, &cp,
+                                        &j->pd[p]);
     if (st == QP_OK && r->kind == QP_AN_SPECTRUM) {
         st = spectrum_point(cp, j->k, r, p, NULL, cache, &j->pd[p], where);
     } else if (st == QP_OK) {
@@ -227,15 +278,10 @@ static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char *val
 static void *sweep_worker(void *arg)
 {
     sweep_job *j = arg;
-    char value[64];
-    qp_override *all = calloc(j->nbase + 1, sizeof *all);
+    char val[2][64];
+    size_t nbase = 0;
+    qp_override *all = plan_overrides(j->base, j->nbase, j->plan, val, &nbase);
     qp_eig_cache *cache = qp_eig_cache_new(); /* NULL only costs speed */
-    if (all) {
-        if (j->nbase) {
-            memcpy(all, j->base, j->nbase * sizeof *all);
-        }
-        all[j->nbase] = (qp_override){j->sweep->param, value};
-    }
     for (;;) {
         pthread_mutex_lock(&j->mu);
         size_t p = j->next++;
@@ -243,7 +289,7 @@ static void *sweep_worker(void *arg)
         if (p >= j->r->npoints) {
             break;
         }
-        j->st[p] = all ? sweep_point(j, p, all, value, cache) : QP_ERR_NOMEM;
+        j->st[p] = all ? sweep_point(j, p, all, val, cache) : QP_ERR_NOMEM;
         pthread_mutex_lock(&j->mu);
         j->done++;
         if (j->o && j->o->progress) {
@@ -254,6 +300,32 @@ static void *sweep_worker(void *arg)
     qp_eig_cache_free(cache);
     free(all);
     return NULL;
+}
+
+/* The result's sweep description: parameter names and the values of every point. */
+static qp_status plan_result(const sweep_plan *sp, qp_result *r)
+{
+    r->npoints = sp->points;
+    free(r->values);
+    r->values = calloc(r->npoints, sizeof *r->values);
+    r->param = qp_strdup(sp->sw[0]->param);
+    if (sp->n == 2) {
+        r->values2 = calloc(r->npoints, sizeof *r->values2);
+        r->param2 = qp_strdup(sp->sw[1]->param);
+    }
+    if (!r->values || !r->param || (sp->n == 2 && (!r->values2 || !r->param2))) {
+        return QP_ERR_NOMEM;
+    }
+    char val[2][64], where[256];
+    for (size_t p = 0; p < r->npoints; p++) {
+        double v[2];
+        plan_point(sp, p, v, val, where, sizeof where);
+        r->values[p] = v[0];
+        if (r->values2) {
+            r->values2[p] = v[1];
+        }
+    }
+    return QP_OK;
 }
 
 /* Points 1 .. npoints-1 of a sweep whose point 0 is done (status st0, diagnostics in d0). */
@@ -309,7 +381,7 @@ static qp_status sweep_rest(sweep_job *j, qp_diag *d)
 /* One cache of symbolic analyses per analysis: sweep points and the extra spectra of the
  * dispersions share matrix patterns, so their sparse factorizations skip the ordering step. */
 static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t nov,
-                              const qp_circuit *c, size_t k, const qp_analysis *sweep,
+                              const qp_circuit *c, size_t k, const sweep_plan *sweep,
                               qp_results *res, qp_result *r, const qp_run_opts *o, qp_diag *d)
 {
     qp_eig_cache *cache = qp_eig_cache_new(); /* NULL only costs speed */
@@ -319,11 +391,11 @@ static qp_status run_spectrum(const qp_deck *deck, const qp_override *ov, size_t
 }
 
 static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov, size_t nov,
-                                     const qp_circuit *c, size_t k, const qp_analysis *sweep,
+                                     const qp_circuit *c, size_t k, const sweep_plan *sweep,
                                      qp_results *res, qp_result *r, qp_eig_cache *cache,
                                      const qp_run_opts *o, qp_diag *d)
 {
-    r->npoints = sweep ? (size_t)sweep->points : 1;
+    r->npoints = sweep ? sweep->points : 1;
     r->values = calloc(r->npoints, sizeof *r->values);
     r->delta = calloc(r->npoints, sizeof *r->delta);
     r->dim = calloc(r->npoints, sizeof *r->dim);
@@ -347,29 +419,17 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
         }
         return st;
     }
-    if (!(r->param = malloc(strlen(sweep->param) + 1))) {
-        return QP_ERR_NOMEM;
-    }
-    strcpy(r->param, sweep->param);
-    qp_override *all = calloc(nov + 1, sizeof *all);
+    qp_status st = plan_result(sweep, r);
+    char val[2][64], where[256];
+    double v[2];
+    size_t n = 0;
+    qp_override *all = st == QP_OK ? plan_overrides(ov, nov, sweep, val, &n) : NULL;
     if (!all) {
         return QP_ERR_NOMEM;
     }
-    size_t n = 0;
-    for (size_t i = 0; i < nov; i++) {
-        if (!qp_ieq(ov[i].name, sweep->param)) {
-            all[n++] = ov[i];
-        }
-    }
-    char value[64], where[128];
-    all[n] = (qp_override){sweep->param, value};
-    for (size_t p = 0; p < r->npoints; p++) {
-        r->values[p] = sweep_value(sweep, p, r->npoints);
-    }
-    snprintf(value, sizeof value, "%.17g", r->values[0]);
-    snprintf(where, sizeof where, "at %s = %.9g", sweep->param, r->values[0]);
+    plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
-    qp_status st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
+    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, d);
     if (st == QP_OK) {
         st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
     }
@@ -378,7 +438,7 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
         o->progress(o->progress_ctx, 1, r->npoints);
     }
     if (st == QP_OK && r->npoints > 1) {
-        sweep_job j = {.deck = deck, .base = all, .nbase = n, .sweep = sweep, .k = k, .r = r,
+        sweep_job j = {.deck = deck, .base = all, .nbase = n, .plan = sweep, .k = k, .r = r,
                        .o = o};
         st = sweep_rest(&j, d);
     }
@@ -459,37 +519,25 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_res
 }
 
 static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov,
-                          const qp_circuit *c, size_t k, const qp_analysis *sweep, qp_result *r,
+                          const qp_circuit *c, size_t k, const sweep_plan *sweep, qp_result *r,
                           const qp_run_opts *o, qp_diag *d)
 {
     if (!sweep) {
         r->npoints = 1;
         return tran_point(c, k, 1, &r->tran, d, "");
     }
-    r->npoints = (size_t)sweep->points;
-    r->values = calloc(r->npoints, sizeof *r->values);
-    r->param = qp_strdup(sweep->param);
-    qp_override *all = calloc(nov + 1, sizeof *all);
-    if (!r->values || !r->param || !all) {
-        free(all);
+    qp_status st = plan_result(sweep, r);
+    char val[2][64], where[256];
+    double v[2];
+    size_t n = 0;
+    qp_override *all = st == QP_OK ? plan_overrides(ov, nov, sweep, val, &n) : NULL;
+    if (!all) {
         return QP_ERR_NOMEM;
     }
-    size_t n = 0;
-    for (size_t i = 0; i < nov; i++) {
-        if (!qp_ieq(ov[i].name, sweep->param)) {
-            all[n++] = ov[i];
-        }
-    }
-    char value[64], where[128];
-    all[n] = (qp_override){sweep->param, value};
-    for (size_t p = 0; p < r->npoints; p++) {
-        r->values[p] = sweep_value(sweep, p, r->npoints);
-    }
-    snprintf(value, sizeof value, "%.17g", r->values[0]);
-    snprintf(where, sizeof where, "at %s = %.9g", sweep->param, r->values[0]);
+    plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
     qp_tran_result tr = {0};
-    qp_status st = qp_circuit_elaborate(deck, all, n + 1, &cp, d);
+    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, d);
     if (st == QP_OK) {
         st = tran_point(cp, k, 0, &tr, d, where);
     }
@@ -507,7 +555,7 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
         o->progress(o->progress_ctx, 1, r->npoints);
     }
     if (st == QP_OK && r->npoints > 1) {
-        sweep_job j = {.deck = deck, .base = all, .nbase = n, .sweep = sweep, .k = k, .r = r,
+        sweep_job j = {.deck = deck, .base = all, .nbase = n, .plan = sweep, .k = k, .r = r,
                        .o = o};
         st = sweep_rest(&j, d);
     }
@@ -526,21 +574,32 @@ qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_
                                qp_diag *d)
 {
     memset(out, 0, sizeof *out);
-    const qp_analysis *sweep = NULL;
+    sweep_plan plan = {{NULL, NULL}, 0, 1};
     for (size_t k = 0; k < c->nanalyses; k++) {
         const qp_analysis *an = &c->analyses[k];
         if (an->kind != QP_AN_SWEEP) {
             continue;
         }
-        if (sweep) {
+        if (plan.n == 2) {
             qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
-                        "only one .sweep per deck is supported in this version");
-            qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, sweep->loc), sweep->loc.line, sweep->loc.col,
-                        "the first .sweep is here");
+                        "at most two .sweep directives (a 2-D sweep) per deck");
             return QP_ERR_INPUT;
         }
-        sweep = an;
+        if (plan.n == 1 && qp_ieq(plan.sw[0]->param, an->param)) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "'%s' is swept twice", an->param);
+            return QP_ERR_INPUT;
+        }
+        if ((double)plan.points * an->points > 1e7) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "the 2-D sweep would have %.3g points (at most 1e7)",
+                        (double)plan.points * an->points);
+            return QP_ERR_INPUT;
+        }
+        plan.sw[plan.n++] = an;
+        plan.points *= (size_t)an->points;
     }
+    const sweep_plan *sweep = plan.n ? &plan : NULL;
     qp_status st = QP_OK;
     for (size_t k = 0; k < c->nanalyses && st == QP_OK; k++) {
         const qp_analysis *an = &c->analyses[k];
@@ -562,6 +621,7 @@ qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_
         }
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
             free(r.param), free(r.values), free(r.levels), free(r.delta), free(r.dim);
+            free(r.param2), free(r.values2);
             free(r.cut), free(r.disp_node), free(r.disp);
             qp_bands_free(&r.bands);
             qp_tran_free(&r.tran);
@@ -580,6 +640,7 @@ void qp_results_free(qp_results *res)
     for (size_t i = 0; i < res->n; i++) {
         qp_result *r = &res->r[i];
         free(r->param), free(r->values), free(r->levels), free(r->delta), free(r->dim);
+        free(r->param2), free(r->values2);
         free(r->cut);
         free(r->disp_node), free(r->disp);
         qp_bands_free(&r->bands);

@@ -15,7 +15,9 @@ typedef struct {
     /* spectrum */
     char *param;        /* swept parameter, or NULL (owned) */
     size_t npoints;     /* 1 without a sweep */
-    double *values;     /* sweep values (owned) */
+    double *values;     /* sweep values (owned); per point */
+    char *param2;       /* 2-D sweep: the second (inner, fastest) parameter, or NULL (owned) */
+    double *values2;    /* its value per point (owned) */
     int nlev;
     double *levels;     /* npoints x nlev, GHz (owned) */
     double *delta;      /* per point: last change when cutoffs grew, GHz (owned) */
