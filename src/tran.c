@@ -42,6 +42,7 @@
 #define SAFETY 0.9
 #define MAX_STEPS 200000000UL  /* accepted steps before giving up */
 #define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
+#define SMALL_SOLVE_MAX 96     /* stage systems up to this size use small_solve, not dgesv */
 #define DENSE_LOOSER 100.0     /* traces between steps: error up to this times the step's */
 
 typedef int lp_int;
@@ -539,6 +540,56 @@ static double weight(const sys *S, size_t i, double a, double b)
     return S->rtol;
 }
 
+/* Gaussian elimination with partial pivoting on the m x m column-major M, solving M x = b in
+ * place (b becomes x). For the small stage systems of circuits (m = 3 unknowns x 3 stages) this
+ * avoids LAPACK's per-call overhead; larger systems go to dgesv. Returns 0, or -1 when M is
+ * singular. */
+static int small_solve(size_t m, double *M, double *b)
+{
+    for (size_t k = 0; k < m; k++) {
+        size_t piv = k;
+        double big = fabs(M[k + k * m]);
+        for (size_t i = k + 1; i < m; i++) {
+            if (fabs(M[i + k * m]) > big) {
+                big = fabs(M[i + k * m]);
+                piv = i;
+            }
+        }
+        if (!(big > 0.0)) {
+            return -1;
+        }
+        if (piv != k) {
+            for (size_t j = k; j < m; j++) {
+                double t = M[k + j * m];
+                M[k + j * m] = M[piv + j * m];
+                M[piv + j * m] = t;
+            }
+            double t = b[k];
+            b[k] = b[piv];
+            b[piv] = t;
+        }
+        double inv = 1.0 / M[k + k * m];
+        for (size_t i = k + 1; i < m; i++) {
+            double l = M[i + k * m] * inv;
+            if (l == 0.0) {
+                continue;
+            }
+            for (size_t j = k + 1; j < m; j++) {
+                M[i + j * m] -= l * M[k + j * m];
+            }
+            b[i] -= l * b[k];
+        }
+    }
+    for (size_t k = m; k-- > 0;) {
+        double acc = b[k];
+        for (size_t j = k + 1; j < m; j++) {
+            acc -= M[k + j * m] * b[j];
+        }
+        b[k] = acc / M[k + k * m];
+    }
+    return 0;
+}
+
 /* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by Newton from the
  * guess in w->Z; on success x1 = x0 + Z_3. Returns 0, -1 when Newton does not converge, -2 when
  * its matrix is singular. */
@@ -579,7 +630,11 @@ static int radau_step(const sys *S, const qp_analysis *an, double t, double h, c
                 }
             }
         }
-        dgesv_(&lm, &one, w->M, &lm, w->piv, w->rhs, &lm, &info);
+        if (m <= SMALL_SOLVE_MAX) {
+            info = small_solve(m, w->M, w->rhs) == 0 ? 0 : 1;
+        } else {
+            dgesv_(&lm, &one, w->M, &lm, w->piv, w->rhs, &lm, &info);
+        }
         if (info != 0) {
             return -2; /* singular stage equations */
         }
