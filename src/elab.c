@@ -1895,6 +1895,18 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
     for (size_t i = 0; i < deck->ndirs && E.st == QP_OK; i++) {
         elab_directive(&E, &deck->dirs[i]);
     }
+    int has_tran = 0;
+    for (size_t i = 0; i < E.c->nanalyses; i++) {
+        has_tran |= E.c->analyses[i].kind == QP_AN_TRAN;
+    }
+    for (size_t i = 0; i < deck->ndirs && E.c->nprints && !has_tran; i++) {
+        const qp_directive *dv = &deck->dirs[i];
+        if (qp_ieq(dv->word->text, ".print")) {
+            qp_diag_add(E.d, QP_SEV_WARNING, fname(&E, dv->loc), dv->loc.line, dv->loc.col,
+                        ".print has no effect without .tran");
+            break;
+        }
+    }
     E.c->params = calloc(E.global.n ? E.global.n : 1, sizeof *E.c->params);
     if (!E.c->params) {
         nomem(&E);

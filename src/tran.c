@@ -411,8 +411,14 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
         double cap = e->cap;
         for (size_t m = 0; m < c->nelem; m++) {
             const qp_element *x = &c->elem[m];
-            if (x->kind == QP_EL_C && ((x->n[0] == e->n[0] && x->n[1] == e->n[1]) ||
-                                       (x->n[0] == e->n[1] && x->n[1] == e->n[0]))) {
+            int same = (x->n[0] == e->n[0] && x->n[1] == e->n[1]) ||
+                       (x->n[0] == e->n[1] && x->n[1] == e->n[0]);
+            if (same && m != k && x->kind == QP_EL_B && S->bloch[m]) {
+                fail(err, errlen, "%s and %s: two Bloch-band junctions between the same nodes "
+                     "(a SQUID) have no single band in this model", e->name, x->name);
+                return QP_ERR_INPUT;
+            }
+            if (x->kind == QP_EL_C && same) {
                 cap += x->value;
                 S->absorbed[m] = 1;
             }
