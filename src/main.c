@@ -295,7 +295,7 @@ static void progress_bar(void *ctx, size_t done, size_t total)
     ps->last = t;
     if (done >= total) {
         if (ps->shown) {
-            fprintf(stderr, "\r%60s\r", "");
+            fprintf(stderr, "\r%80s\r", "");
             ps->shown = 0;
         }
         ps->t0 = t; /* the next sweep starts its own clock */
@@ -312,6 +312,15 @@ static void progress_bar(void *ctx, size_t done, size_t total)
     ps->shown = 1;
 }
 
+/* Every sweep worker thread: OpenMP settings are per thread in libgomp, so CHOLMOD's regions are
+ * made inactive there too (see main()). */
+static void worker_init(void)
+{
+#if QP_HAVE_OPENMP
+    omp_set_max_active_levels(0);
+#endif
+}
+
 /* qpsim run: every analysis of the deck, then the report. */
 static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
 {
@@ -320,11 +329,14 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     progress_state ps = {now_s(), 0.0, 0};
     qp_run_opts o = {a->threads ? a->threads : (ncpu > 0 ? (int)(ncpu < 64 ? ncpu : 64) : 1),
-                     NULL, &ps};
+                     NULL, &ps, worker_init};
     if (!a->json && isatty(STDERR_FILENO)) {
         o.progress = progress_bar;
     }
     qp_status st = qp_run_analyses_opts(deck, a->ov, a->nov, c, &o, &res, &d);
+    if (ps.shown) { /* a sweep that failed midway leaves its bar: erase it before the messages */
+        fprintf(stderr, "\r%80s\r", "");
+    }
     flush_diag(&d);
     if (st != QP_OK) {
         return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;

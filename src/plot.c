@@ -49,6 +49,12 @@ static int start(const char *dir, const char *name, int panels)
 static void frame(double x0, double x1, double y0, double y1, const char *xl, const char *yl,
                   const char *title)
 {
+    if (!isfinite(x0) || !isfinite(x1)) {
+        x0 = 0.0, x1 = 1.0;
+    }
+    if (!isfinite(y0) || !isfinite(y1)) {
+        y0 = 0.0, y1 = 1.0;
+    }
     if (!(x1 > x0)) {
         x1 = x0 + 1.0;
     }
@@ -120,8 +126,10 @@ static int plot_sweep(const char *dir, const char *name, const qp_result *r)
         plend();
         return -1;
     }
+    double xlo = INFINITY, xhi = -INFINITY;
+    range(r->values, n, 1, &xlo, &xhi);
     range(r->levels, n * nl, 1, &lo, &hi);
-    frame(r->values[0], r->values[n - 1], lo, hi, r->param, "E [GHz]", "levels");
+    frame(xlo, xhi, lo, hi, r->param, "E [GHz]", "levels");
     for (size_t k = 0; k < nl; k++) {
         for (size_t p = 0; p < n; p++) {
             y[p] = r->levels[p * nl + k];
@@ -136,7 +144,7 @@ static int plot_sweep(const char *dir, const char *name, const qp_result *r)
         }
     }
     if (nl > 1) {
-        frame(r->values[0], r->values[n - 1], lo, hi, r->param, "E_k - E_0 [GHz]",
+        frame(xlo, xhi, lo, hi, r->param, "E_k - E_0 [GHz]",
               "transitions from the ground state");
         for (size_t k = 1; k < nl; k++) {
             for (size_t p = 0; p < n; p++) {
@@ -208,16 +216,20 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
             col = (int)i;
         }
     }
-    if (col < 0) { /* .print left it out: plot the first column instead */
-        col = 0;
-        snprintf(want, sizeof want, "%s", t->col[0]);
+    if (col < 0) { /* .print left the junction's signal out: no picture */
+        free(x), free(y), free(pw), free(fx);
+        plend();
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        remove(path);
+        return 0;
     }
     double dt = t->data[w] - t->data[0];
     /* about 8 periods (or the whole run) at the end */
     size_t show = t->nt;
     if (fr->f_sim > 0.0 && dt > 0.0) {
         double span = 8.0 / fr->f_sim / dt;
-        show = span < (double)t->nt ? (size_t)span + 2 : t->nt;
+        show = span + 2.0 < (double)t->nt ? (size_t)span + 2 : t->nt;
     }
     size_t from = t->nt - show;
     double lo = INFINITY, hi = -INFINITY, unit = fr->dual ? 1e-6 : 1e-9;
@@ -242,7 +254,7 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
             pw[k] = k == 0 ? -300.0 : 10.0 * log10(pw[k] + 1e-300);
         }
         /* frequency axis up to 4 times the predicted frequency (or everything) */
-        double ftop = fr->f_theory > 0.0 ? 4.0 * fr->f_theory / 1e9 : fx[nb - 1];
+        double ftop = fmax(fmax(4.0 * fr->f_theory, 2.0 * fr->f_sim) / 1e9, fx[nb < 16 ? nb - 1 : 15]);
         size_t kmax = nb;
         for (size_t k = 1; k < nb; k++) {
             if (fx[k] > ftop) {
@@ -294,7 +306,9 @@ static int plot_iv(const char *dir, const char *name, const qp_circuit *c, const
              f0->dual ? "I_n = 2e n f" : "V_n = n f Phi0");
     snprintf(yl, sizeof yl, "mean %s(%s) [%s]", f0->dual ? "I" : "V", c->elem[f0->element].name,
              f0->dual ? "pA" : "uV");
-    frame(r->values[0], r->values[n - 1], lo, hi, r->param, yl, title);
+    double xlo = INFINITY, xhi = -INFINITY;
+    range(r->values, n, 1, &xlo, &xhi);
+    frame(xlo, xhi, lo, hi, r->param, yl, title);
     int color = 1;
     for (size_t e = 0; e < c->nelem; e++) {
         const qp_element *s = &c->elem[e];

@@ -196,6 +196,7 @@ typedef struct {
     const qp_run_opts *o;
     pthread_mutex_t mu;
     size_t next, done;
+    size_t fail_at; /* lowest failing point so far (npoints: none); later points are skipped */
     qp_status *st;  /* per point */
     qp_diag *pd;    /* per point */
 } sweep_job;
@@ -282,15 +283,22 @@ static void *sweep_worker(void *arg)
     size_t nbase = 0;
     qp_override *all = plan_overrides(j->base, j->nbase, j->plan, val, &nbase);
     qp_eig_cache *cache = qp_eig_cache_new(); /* NULL only costs speed */
+    if (j->o && j->o->thread_init) {
+        j->o->thread_init();
+    }
     for (;;) {
         pthread_mutex_lock(&j->mu);
         size_t p = j->next++;
+        size_t stop = j->fail_at;
         pthread_mutex_unlock(&j->mu);
-        if (p >= j->r->npoints) {
+        if (p >= j->r->npoints || p > stop) { /* a serial run would have stopped before p */
             break;
         }
         j->st[p] = all ? sweep_point(j, p, all, val, cache) : QP_ERR_NOMEM;
         pthread_mutex_lock(&j->mu);
+        if (j->st[p] != QP_OK && p < j->fail_at) {
+            j->fail_at = p;
+        }
         j->done++;
         if (j->o && j->o->progress) {
             j->o->progress(j->o->progress_ctx, j->done, j->r->npoints);
@@ -300,6 +308,22 @@ static void *sweep_worker(void *arg)
     qp_eig_cache_free(cache);
     free(all);
     return NULL;
+}
+
+/* Copies the errors of src (and the notes after them) into d: the warnings of a sweep point's
+ * elaboration repeat those the nominal elaboration already reported. */
+static void merge_errors(qp_diag *d, const qp_diag *src)
+{
+    int keep = 0;
+    for (size_t e = 0; e < src->count; e++) {
+        const qp_diag_entry *x = &src->items[e];
+        if (x->sev != QP_SEV_NOTE) {
+            keep = x->sev == QP_SEV_ERROR;
+        }
+        if (keep) {
+            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
+        }
+    }
 }
 
 /* The result's sweep description: parameter names and the values of every point. */
@@ -342,6 +366,7 @@ static qp_status sweep_rest(sweep_job *j, qp_diag *d)
     pthread_mutex_init(&j->mu, NULL);
     j->next = 1;
     j->done = 1;
+    j->fail_at = n;
     int nt = j->o && j->o->threads > 1 ? j->o->threads : 1;
     if ((size_t)nt > n - 1) {
         nt = n > 1 ? (int)(n - 1) : 1;
@@ -361,10 +386,7 @@ static qp_status sweep_rest(sweep_job *j, qp_diag *d)
     free(tid);
     pthread_mutex_destroy(&j->mu);
     for (size_t p = 1; p < n; p++) { /* merged in point order up to the first failure */
-        for (size_t e = 0; e < j->pd[p].count; e++) {
-            const qp_diag_entry *x = &j->pd[p].items[e];
-            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
-        }
+        merge_errors(d, &j->pd[p]);
         if (j->st[p] != QP_OK && st == QP_OK) {
             st = j->st[p];
             break;
@@ -429,12 +451,15 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
     }
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
-    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, d);
+    qp_diag d0 = {0};
+    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, &d0);
+    merge_errors(d, &d0);
+    qp_diag_clear(&d0);
     if (st == QP_OK) {
         st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
     }
     qp_circuit_free(cp);
-    if (o && o->progress) {
+    if (st == QP_OK && o && o->progress) {
         o->progress(o->progress_ctx, 1, r->npoints);
     }
     if (st == QP_OK && r->npoints > 1) {
@@ -537,7 +562,10 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
     qp_tran_result tr = {0};
-    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, d);
+    qp_diag d0 = {0};
+    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, &d0);
+    merge_errors(d, &d0);
+    qp_diag_clear(&d0);
     if (st == QP_OK) {
         st = tran_point(cp, k, 0, &tr, d, where);
     }
@@ -551,7 +579,7 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     }
     qp_tran_free(&tr);
     qp_circuit_free(cp);
-    if (o && o->progress) {
+    if (st == QP_OK && o && o->progress) {
         o->progress(o->progress_ctx, 1, r->npoints);
     }
     if (st == QP_OK && r->npoints > 1) {

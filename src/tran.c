@@ -548,8 +548,8 @@ static double weight(const sys *S, size_t i, double a, double b)
 
 /* Gaussian elimination with partial pivoting on the m x m column-major M, solving M x = b in
  * place (b becomes x). For the small stage systems of circuits (m = 3 unknowns x 3 stages) this
- * avoids LAPACK's per-call overhead; larger systems go to dgesv. Returns 0, or -1 when M is
- * singular. */
+ * avoids LAPACK's per-call overhead; larger systems go to dgesv. Returns 0, -1 when M is
+ * singular, -2 when a pivot column is not finite. */
 static int small_solve(size_t m, double *M, double *b)
 {
     for (size_t k = 0; k < m; k++) {
@@ -560,6 +560,9 @@ static int small_solve(size_t m, double *M, double *b)
                 big = fabs(M[i + k * m]);
                 piv = i;
             }
+        }
+        if (!isfinite(big)) {
+            return -2; /* a non-finite entry: the Newton step failed, not the circuit */
         }
         if (!(big > 0.0)) {
             return -1;
@@ -637,7 +640,11 @@ static int radau_step(const sys *S, const qp_analysis *an, double t, double h, c
             }
         }
         if (m <= SMALL_SOLVE_MAX) {
-            info = small_solve(m, w->M, w->rhs) == 0 ? 0 : 1;
+            int r = small_solve(m, w->M, w->rhs);
+            if (r == -2) {
+                return -1;
+            }
+            info = r == 0 ? 0 : 1;
         } else {
             dgesv_(&lm, &one, w->M, &lm, w->piv, w->rhs, &lm, &info);
         }

@@ -60,6 +60,8 @@ typedef struct {
     int threads;
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    void (*thread_init)(void); /* called first in every worker thread (e.g. per-thread OpenMP
+                                * settings), or NULL */
 } qp_run_opts;
 
 /* Runs every analysis of c (elaborated from deck with the overrides ov) in deck order. A sweep
