@@ -188,6 +188,7 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_res
  * serial run would have reported them. */
 typedef struct {
     const qp_deck *deck;
+    const qp_circuit *c;     /* the nominal circuit (file names for messages) */
     const qp_override *base; /* overrides other than the swept parameters */
     size_t nbase;
     const sweep_plan *plan;
@@ -326,6 +327,17 @@ static void merge_errors(qp_diag *d, const qp_diag *src)
     }
 }
 
+/* After the errors of failing point p: a note, at the (last) .sweep directive, naming the point. */
+static void sweep_note(qp_diag *d, const qp_circuit *c, const sweep_plan *sp, size_t p)
+{
+    char val[2][64], where[256];
+    double v[2];
+    plan_point(sp, p, v, val, where, sizeof where);
+    const qp_analysis *last = sp->sw[sp->n - 1];
+    qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, last->loc), last->loc.line, last->loc.col,
+                "the errors above are for the sweep point %s", where);
+}
+
 /* The result's sweep description: parameter names and the values of every point. */
 static qp_status plan_result(const sweep_plan *sp, qp_result *r)
 {
@@ -389,6 +401,7 @@ static qp_status sweep_rest(sweep_job *j, qp_diag *d)
         merge_errors(d, &j->pd[p]);
         if (j->st[p] != QP_OK && st == QP_OK) {
             st = j->st[p];
+            sweep_note(d, j->c, j->plan, p);
             break;
         }
     }
@@ -457,14 +470,16 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
     qp_diag_clear(&d0);
     if (st == QP_OK) {
         st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
+    } else {
+        sweep_note(d, c, sweep, 0);
     }
     qp_circuit_free(cp);
     if (st == QP_OK && o && o->progress) {
         o->progress(o->progress_ctx, 1, r->npoints);
     }
     if (st == QP_OK && r->npoints > 1) {
-        sweep_job j = {.deck = deck, .base = all, .nbase = n, .plan = sweep, .k = k, .r = r,
-                       .o = o};
+        sweep_job j = {.deck = deck, .c = c, .base = all, .nbase = n, .plan = sweep, .k = k,
+                       .r = r, .o = o};
         st = sweep_rest(&j, d);
     }
     free(all);
@@ -568,6 +583,8 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     qp_diag_clear(&d0);
     if (st == QP_OK) {
         st = tran_point(cp, k, 0, &tr, d, where);
+    } else {
+        sweep_note(d, c, sweep, 0);
     }
     if (st == QP_OK) {
         r->nfreq = tr.nfreq;
@@ -583,8 +600,8 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
         o->progress(o->progress_ctx, 1, r->npoints);
     }
     if (st == QP_OK && r->npoints > 1) {
-        sweep_job j = {.deck = deck, .base = all, .nbase = n, .plan = sweep, .k = k, .r = r,
-                       .o = o};
+        sweep_job j = {.deck = deck, .c = c, .base = all, .nbase = n, .plan = sweep, .k = k,
+                       .r = r, .o = o};
         st = sweep_rest(&j, d);
     }
     free(all);
