@@ -499,20 +499,27 @@ static void freq_json(jctx *j, cJSON *x, const qp_circuit *c, const qp_tran_freq
     num(j, x, "area_theory", f->area_theory);
 }
 
+/* "sweep": {"param", "values"[, "param2", "values2"]} of a swept spectrum or transient. */
+static void sweep_json(jctx *j, cJSON *o, const qp_result *r)
+{
+    cJSON *sw = obj(j, o, "sweep");
+    if (!sw) {
+        return;
+    }
+    str(j, sw, "param", r->param);
+    cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
+    j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
+    if (r->param2) { /* 2-D: one row per (value, value2) pair, value2 fastest */
+        str(j, sw, "param2", r->param2);
+        cJSON *v2 = cJSON_CreateDoubleArray(r->values2, (int)r->npoints);
+        j->fail |= !v2 || !cJSON_AddItemToObject(sw, "values2", v2);
+    }
+}
+
 static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
 {
     if (r->param) {
-        cJSON *sw = obj(j, o, "sweep");
-        if (sw) {
-            str(j, sw, "param", r->param);
-            cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
-            j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
-            if (r->param2) { /* 2-D: one row per (value, value2) pair, value2 fastest */
-                str(j, sw, "param2", r->param2);
-                cJSON *v2 = cJSON_CreateDoubleArray(r->values2, (int)r->npoints);
-                j->fail |= !v2 || !cJSON_AddItemToObject(sw, "values2", v2);
-            }
-        }
+        sweep_json(j, o, r);
         /* frequencies of the first point; the I-V rows per element */
         cJSON *fa = arr(j, o, "frequencies");
         for (size_t e = 0; fa && e < r->nfreq; e++) {
@@ -586,17 +593,7 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
     }
     str(j, o, "unit", "GHz");
     if (r->param) {
-        cJSON *sw = obj(j, o, "sweep");
-        if (sw) {
-            str(j, sw, "param", r->param);
-            cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
-            j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
-            if (r->param2) { /* 2-D: one row per (value, value2) pair, value2 fastest */
-                str(j, sw, "param2", r->param2);
-                cJSON *v2 = cJSON_CreateDoubleArray(r->values2, (int)r->npoints);
-                j->fail |= !v2 || !cJSON_AddItemToObject(sw, "values2", v2);
-            }
-        }
+        sweep_json(j, o, r);
         cJSON *lv = arr(j, o, "levels");
         for (size_t p = 0; lv && p < r->npoints; p++) {
             push(j, lv, level_row(r->levels + p * (size_t)r->nlev, r->nlev));

@@ -338,6 +338,22 @@ static void sweep_note(qp_diag *d, const qp_circuit *c, const sweep_plan *sp, si
                 "the errors above are for the sweep point %s", where);
 }
 
+/* Point 0 of a sweep, elaborated with the overrides `all` (nbase + swept entries): errors only
+ * (the nominal elaboration reported the warnings), and a note naming the point on failure. */
+static qp_status elaborate_point0(const qp_deck *deck, const qp_override *all, size_t nbase,
+                                  const qp_circuit *c, const sweep_plan *sp, qp_circuit **cp,
+                                  qp_diag *d)
+{
+    qp_diag d0 = {0};
+    qp_status st = qp_circuit_elaborate(deck, all, nbase + (size_t)sp->n, cp, &d0);
+    merge_errors(d, &d0);
+    qp_diag_clear(&d0);
+    if (st != QP_OK) {
+        sweep_note(d, c, sp, 0);
+    }
+    return st;
+}
+
 /* The result's sweep description: parameter names and the values of every point. */
 static qp_status plan_result(const sweep_plan *sp, qp_result *r)
 {
@@ -364,11 +380,17 @@ static qp_status plan_result(const sweep_plan *sp, qp_result *r)
     return QP_OK;
 }
 
-/* Points 1 .. npoints-1 of a sweep whose point 0 is done (status st0, diagnostics in d0). */
+/* After a successful point 0: its progress, then points 1 .. npoints-1. */
 static qp_status sweep_rest(sweep_job *j, qp_diag *d)
 {
     size_t n = j->r->npoints;
     qp_status st = QP_OK;
+    if (j->o && j->o->progress) {
+        j->o->progress(j->o->progress_ctx, 1, n);
+    }
+    if (n < 2) {
+        return QP_OK;
+    }
     j->st = calloc(n, sizeof *j->st);
     j->pd = calloc(n, sizeof *j->pd);
     if (!j->st || !j->pd) {
@@ -464,20 +486,12 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
     }
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
-    qp_diag d0 = {0};
-    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, &d0);
-    merge_errors(d, &d0);
-    qp_diag_clear(&d0);
+    st = elaborate_point0(deck, all, n, c, sweep, &cp, d);
     if (st == QP_OK) {
         st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
-    } else {
-        sweep_note(d, c, sweep, 0);
     }
     qp_circuit_free(cp);
-    if (st == QP_OK && o && o->progress) {
-        o->progress(o->progress_ctx, 1, r->npoints);
-    }
-    if (st == QP_OK && r->npoints > 1) {
+    if (st == QP_OK) {
         sweep_job j = {.deck = deck, .c = c, .base = all, .nbase = n, .plan = sweep, .k = k,
                        .r = r, .o = o};
         st = sweep_rest(&j, d);
@@ -577,14 +591,9 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
     qp_tran_result tr = {0};
-    qp_diag d0 = {0};
-    st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, &d0);
-    merge_errors(d, &d0);
-    qp_diag_clear(&d0);
+    st = elaborate_point0(deck, all, n, c, sweep, &cp, d);
     if (st == QP_OK) {
         st = tran_point(cp, k, 0, &tr, d, where);
-    } else {
-        sweep_note(d, c, sweep, 0);
     }
     if (st == QP_OK) {
         r->nfreq = tr.nfreq;
@@ -596,10 +605,7 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     }
     qp_tran_free(&tr);
     qp_circuit_free(cp);
-    if (st == QP_OK && o && o->progress) {
-        o->progress(o->progress_ctx, 1, r->npoints);
-    }
-    if (st == QP_OK && r->npoints > 1) {
+    if (st == QP_OK) {
         sweep_job j = {.deck = deck, .c = c, .base = all, .nbase = n, .plan = sweep, .k = k,
                        .r = r, .o = o};
         st = sweep_rest(&j, d);
