@@ -1,6 +1,7 @@
 /* Bloch bands of a junction: tridiagonal charge-basis matrices solved by LAPACK per quasicharge;
  * the lowest band's Fourier series from FFTW. */
 #include "qpsim/bands.h"
+#include "qpsim/strbuf.h"
 
 #include "lock.h"
 
@@ -8,7 +9,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,20 +28,6 @@ extern void dstevr_(const char *jobz, const char *range, const lp_int *n, double
                     const double *abstol, lp_int *m, double *w, double *z, const lp_int *ldz,
                     lp_int *isuppz, double *work, const lp_int *lwork, lp_int *iwork,
                     const lp_int *liwork, lp_int *info, size_t ljobz, size_t lrange);
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Lowest nlev eigenvalues of 4 ec (n - q)^2 - ej cos(phi) with |n| <= ncut into w. work holds
  * 21 (2 ncut + 1) doubles: dstevr's eigenvalue output needs room for all n of them. */
@@ -133,7 +119,7 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     memset(out, 0, sizeof *out);
     if (!(ec > 0.0) || !isfinite(ec) || !(ej >= 0.0) || !isfinite(ej) || nlev < 1 ||
         nlev > 1000 || nq < 2) {
-        fail(err, errlen, "bands need EC > 0, EJ >= 0, 1 <= levels <= 1000, points >= 2");
+        qp_errf(err, errlen, "bands need EC > 0, EJ >= 0, 1 <= levels <= 1000, points >= 2");
         return QP_ERR_USAGE;
     }
     qp_status st = QP_ERR_NOMEM;
@@ -149,7 +135,7 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     out->gap = malloc(lev * sizeof *out->gap);
     fftw_plan plan = NULL;
     if (!d || !e || !work || !wb || !iwork || !out->q || !out->E || !out->width || !out->gap) {
-        fail(err, errlen, "out of memory for the bands");
+        qp_errf(err, errlen, "out of memory for the bands");
         goto done;
     }
     out->ec = ec;
@@ -159,7 +145,7 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     int ncut = choose_ncut(ec, ej, nlev, out->width, wb, d, e, work, iwork);
     if (ncut < 0) {
         st = QP_ERR_NUMERIC;
-        fail(err, errlen, "the band levels did not converge in the charge basis (|n| <= %d)",
+        qp_errf(err, errlen, "the band levels did not converge in the charge basis (|n| <= %d)",
              NCUT_MAX);
         goto done;
     }
@@ -172,7 +158,7 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
         if (levels_at(ec, ej, out->q[p], ncut, nlev, out->E + (size_t)p * lev, d, e, work,
                       iwork) != 0) {
             st = QP_ERR_NUMERIC;
-            fail(err, errlen, "LAPACK dstevr failed at q = %g", out->q[p]);
+            qp_errf(err, errlen, "LAPACK dstevr failed at q = %g", out->q[p]);
             goto done;
         }
     }
@@ -180,7 +166,7 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     if (levels_at(ec, ej, 0.0, ncut, nlev, at0, d, e, work, iwork) != 0 ||
         levels_at(ec, ej, 0.5, ncut, nlev, athalf, d, e, work, iwork) != 0) {
         st = QP_ERR_NUMERIC;
-        fail(err, errlen, "LAPACK dstevr failed at q = 0 or 1/2");
+        qp_errf(err, errlen, "LAPACK dstevr failed at q = 0 or 1/2");
         goto done;
     }
     for (int k = 0; k < nlev; k++) {
@@ -212,14 +198,14 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
         coef = fftw_malloc(((size_t)N / 2 + 1) * sizeof *coef);
         out->e0.c = malloc(((size_t)N / 2 + 1) * sizeof *out->e0.c);
         if (!samples || !coef || !out->e0.c) {
-            fail(err, errlen, "out of memory for the band series");
+            qp_errf(err, errlen, "out of memory for the band series");
             goto done;
         }
         for (int j = 0; j < N; j++) {
             double w1[1];
             if (levels_at(ec, ej, (double)j / N, ncut, 1, w1, d, e, work, iwork) != 0) {
                 st = QP_ERR_NUMERIC;
-                fail(err, errlen, "LAPACK dstevr failed on the band series");
+                qp_errf(err, errlen, "LAPACK dstevr failed on the band series");
                 goto done;
             }
             samples[j] = w1[0];
@@ -228,7 +214,7 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
         plan = fftw_plan_dft_r2c_1d(N, samples, coef, FFTW_ESTIMATE);
         qp_unlock_fftw();
         if (!plan) {
-            fail(err, errlen, "FFTW could not plan the band series");
+            qp_errf(err, errlen, "FFTW could not plan the band series");
             goto done;
         }
         fftw_execute(plan);
@@ -257,7 +243,7 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     }
     if (!converged) {
         st = QP_ERR_NUMERIC;
-        fail(err, errlen, "the lowest band's Fourier series does not converge with %d points "
+        qp_errf(err, errlen, "the lowest band's Fourier series does not converge with %d points "
              "(EJ/EC = %.3g is too small for the band slope: V_B and the Bloch-band model need "
              "EJ/EC of about 0.01 or more)", SERIES_POINTS_MAX, ej / ec);
         goto done;

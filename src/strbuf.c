@@ -118,3 +118,14 @@ char *qp_strdup(const char *s)
     }
     return c;
 }
+
+void qp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}

@@ -29,7 +29,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,21 +73,23 @@ typedef struct {
     int *alg;         /* per unknown: not differentiated (its column of A is zero) */
 } sys;
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---------------------------------------------------------------- sources */
+
+/* pulse(V1 V2 TD TR TF PW PER) with SPICE's defaults: TR, TF 0 -> TSTEP, PW -> TSTOP, no PER ->
+ * a single pulse (INFINITY). */
+typedef struct {
+    double v1, v2, td, tr, tf, pw, per;
+} pulse_t;
+
+static pulse_t pulse_of(const qp_wave *w, double tstep, double tstop)
+{
+    const double *p = w->p;
+    size_t n = w->np;
+    pulse_t u = {p[0], p[1], n > 2 ? p[2] : 0.0, n > 3 && p[3] > 0.0 ? p[3] : tstep,
+                 n > 4 && p[4] > 0.0 ? p[4] : tstep, n > 5 ? p[5] : tstop,
+                 n > 6 && p[6] > 0.0 ? p[6] : INFINITY};
+    return u;
+}
 
 static double wave_value(const qp_wave *w, double t, double tstep, double tstop)
 {
@@ -105,9 +106,8 @@ static double wave_value(const qp_wave *w, double t, double tstep, double tstop)
         return vo + va * exp(-(t - td) * th) * sin(2.0 * QP_PI * f * (t - td) + ph);
     }
     case QP_WAVE_PULSE: {
-        double v1 = p[0], v2 = p[1], td = w->np > 2 ? p[2] : 0.0;
-        double tr = w->np > 3 && p[3] > 0.0 ? p[3] : tstep, tf = w->np > 4 && p[4] > 0.0 ? p[4] : tstep;
-        double pw = w->np > 5 ? p[5] : tstop, per = w->np > 6 && p[6] > 0.0 ? p[6] : INFINITY;
+        pulse_t q = pulse_of(w, tstep, tstop);
+        double v1 = q.v1, v2 = q.v2, td = q.td, tr = q.tr, tf = q.tf, pw = q.pw, per = q.per;
         if (t < td) {
             return v1;
         }
@@ -157,9 +157,8 @@ static double wave_break(const qp_wave *w, double t, double tstep, double tstop)
         return td > t + eps ? td : INFINITY;
     }
     case QP_WAVE_PULSE: {
-        double td = w->np > 2 ? p[2] : 0.0;
-        double tr = w->np > 3 && p[3] > 0.0 ? p[3] : tstep, tf = w->np > 4 && p[4] > 0.0 ? p[4] : tstep;
-        double pw = w->np > 5 ? p[5] : tstop, per = w->np > 6 && p[6] > 0.0 ? p[6] : INFINITY;
+        pulse_t q = pulse_of(w, tstep, tstop);
+        double td = q.td, tr = q.tr, tf = q.tf, pw = q.pw, per = q.per;
         if (t + eps < td) {
             return td;
         }
@@ -341,7 +340,7 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
     S->absorbed = calloc(ne, sizeof *S->absorbed);
     S->band = calloc(ne, sizeof *S->band);
     if (!S->bvar || !S->bloch || !S->absorbed || !S->band) {
-        fail(err, errlen, "out of memory");
+        qp_errf(err, errlen, "out of memory");
         return QP_ERR_NOMEM;
     }
     size_t n = S->nn;
@@ -366,14 +365,12 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
         } else if (e->kind == QP_EL_Q) {
             vmax = fmax(vmax, e->vc);
         } else if (e->kind == QP_EL_V || e->kind == QP_EL_I) {
-            if (e->wave.kind == QP_WAVE_PULSE && e->wave.np > 6 && e->wave.p[6] > 0.0) {
-                const double *q = e->wave.p;
-                double tr = q[3] > 0.0 ? q[3] : an_tstep, tf = q[4] > 0.0 ? q[4] : an_tstep;
-                if (q[6] < tr + q[5] + tf) {
-                    fail(err, errlen, "%s: the pulse period %g s is shorter than its rise, width "
-                         "and fall (%g s)", e->name, q[6], tr + q[5] + tf);
-                    return QP_ERR_INPUT;
-                }
+            pulse_t q = e->wave.kind == QP_WAVE_PULSE ? pulse_of(&e->wave, an_tstep, 0.0)
+                                                      : (pulse_t){0};
+            if (e->wave.kind == QP_WAVE_PULSE && isfinite(q.per) && q.per < q.tr + q.pw + q.tf) {
+                qp_errf(err, errlen, "%s: the pulse period %g s is shorter than its rise, width "
+                        "and fall (%g s)", e->name, q.per, q.tr + q.pw + q.tf);
+                return QP_ERR_INPUT;
             }
             double a = fabs(e->wave.dc);
             for (size_t p = 0; p < e->wave.np && e->wave.kind != QP_WAVE_PULSE; p++) {
@@ -395,7 +392,7 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
     S->vk = malloc((n ? n : 1) * sizeof *S->vk);
     S->A = calloc(n > 0 ? n * n : 1, sizeof *S->A);
     if (!S->vk || !S->A) {
-        fail(err, errlen, "out of memory");
+        qp_errf(err, errlen, "out of memory");
         return QP_ERR_NOMEM;
     }
     for (size_t i = 0; i < S->nn; i++) {
@@ -414,7 +411,7 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
             int same = (x->n[0] == e->n[0] && x->n[1] == e->n[1]) ||
                        (x->n[0] == e->n[1] && x->n[1] == e->n[0]);
             if (same && m != k && x->kind == QP_EL_B && S->bloch[m]) {
-                fail(err, errlen, "%s and %s: two Bloch-band junctions between the same nodes "
+                qp_errf(err, errlen, "%s and %s: two Bloch-band junctions between the same nodes "
                      "(a SQUID) have no single band in this model", e->name, x->name);
                 return QP_ERR_INPUT;
             }
@@ -424,7 +421,7 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
             }
         }
         if (!(cap > 0.0)) {
-            fail(err, errlen, "%s: the Bloch-band model needs the junction's capacitance (c= or a "
+            qp_errf(err, errlen, "%s: the Bloch-band model needs the junction's capacitance (c= or a "
                               "capacitor between the same nodes)", e->name);
             return QP_ERR_INPUT;
         }
@@ -432,7 +429,7 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
         qp_status st = qp_bands_compute(qp_units_ec_from_c(cap), qp_units_ej_from_ic(e->ic), 1,
                                         2, &S->band[k], berr, sizeof berr);
         if (st != QP_OK) {
-            fail(err, errlen, "%s: Bloch band: %s", e->name, berr);
+            qp_errf(err, errlen, "%s: Bloch band: %s", e->name, berr);
             return st;
         }
         vmax = fmax(vmax, QP_H * QP_GHZ * S->band[k].slope_max / (2.0 * QP_QE));
@@ -487,7 +484,7 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
     }
     S->alg = calloc(n ? n : 1, sizeof *S->alg);
     if (!S->alg) {
-        fail(err, errlen, "out of memory");
+        qp_errf(err, errlen, "out of memory");
         return QP_ERR_NOMEM;
     }
     for (size_t q = 0; q < n; q++) {
@@ -876,14 +873,11 @@ double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, dou
         }
         if (armed && x[i - 1] < mean && x[i] >= mean) {
             double tc = ((double)(i - 1) + (mean - x[i - 1]) / (x[i] - x[i - 1])) * dt;
-            if (i >= 2 && i + 1 < n) { /* cubic through 4 samples, one Newton-bisection refine */
-                double a = 0.0, b = 1.0, y0 = x[i - 2], y1 = x[i - 1], y2 = x[i], y3 = x[i + 1];
+            if (i >= 2 && i + 1 < n) { /* bisection on the cubic through the 4 samples around */
+                double a = 0.0, b = 1.0;
                 for (int it = 0; it < 50; it++) {
                     double s = 0.5 * (a + b);
-                    /* Lagrange cubic on nodes -1, 0, 1, 2 at s */
-                    double v = y0 * (-s * (s - 1) * (s - 2) / 6.0) + y1 * ((s + 1) * (s - 1) * (s - 2) / 2.0) +
-                               y2 * (-(s + 1) * s * (s - 2) / 2.0) + y3 * ((s + 1) * s * (s - 1) / 6.0);
-                    if (v < mean) {
+                    if (sample_at(x, n, (double)(i - 1) + s) < mean) {
                         a = s;
                     } else {
                         b = s;
@@ -1194,7 +1188,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     }
     if (n == 0) {
         st = QP_ERR_INPUT;
-        fail(err, errlen, "the circuit has no unknowns to simulate");
+        qp_errf(err, errlen, "the circuit has no unknowns to simulate");
         goto done;
     }
     tr.ncol = signal_count(&S);
@@ -1202,7 +1196,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     if (!x0 || !xb || !xh || !x2 || !tmp || !Zp || !Z1 || !Z2 || !xp || !xm || !row ||
         !work_init(&W, n) || !work_init(&W2, n)) {
         st = QP_ERR_NOMEM;
-        fail(err, errlen, "out of memory for the transient");
+        qp_errf(err, errlen, "out of memory for the transient");
         goto done;
     }
     double t = 0.0, tstop = an->tstop, tstart = an->tstart, dt = an->tstep;
@@ -1241,12 +1235,12 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         if (!(hstep > tiny)) {
             st = singular ? QP_ERR_INPUT : QP_ERR_NUMERIC;
             if (singular) {
-                fail(err, errlen, "the circuit equations are singular at t = %.6g s: a loop of "
+                qp_errf(err, errlen, "the circuit equations are singular at t = %.6g s: a loop of "
                      "voltage sources (with capacitors), or a node or cut set reached only "
                      "through current sources and inductors, leaves some voltage or current "
                      "undetermined", t);
             } else {
-                fail(err, errlen, "time step underflow at t = %.6g s (the step fell below "
+                qp_errf(err, errlen, "time step underflow at t = %.6g s (the step fell below "
                      "%.3g s without meeting rtol %.1e)", t, tiny, S.rtol);
             }
             goto done;
@@ -1334,7 +1328,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         h = hstep * fmin(H_GROW_MAX, SAFETY * pow(fmax(e, 1e-10), -1.0 / 6.0));
         if (++steps > MAX_STEPS) {
             st = QP_ERR_NUMERIC;
-            fail(err, errlen, "more than %lu steps", MAX_STEPS);
+            qp_errf(err, errlen, "more than %lu steps", MAX_STEPS);
             goto done;
         }
     }

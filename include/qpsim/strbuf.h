@@ -27,4 +27,12 @@ void qp_sb_free(qp_strbuf *b);
 /* A malloc'd copy of s (NULL when s is NULL or memory runs out). */
 char *qp_strdup(const char *s);
 
+/* Formats a message into the caller's buffer err[errlen] (the library's err/errlen convention);
+ * nothing when err is NULL or errlen is 0. */
+void qp_errf(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 #endif
