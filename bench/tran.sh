@@ -1,7 +1,8 @@
 #!/bin/sh
 # Transient benchmark (issue 5): the overdamped RSJ of examples/tran/rsj.cir (150 uA into
 # Ic = 100 uA, 1 Ohm, 20 ns, traces sampled every 0.05 ps) at several tolerances; wall time (best
-# of 3), integrator steps, and the error of the simulated frequency against the closed form
+# of 3) without files, with the CSV of the phase only (JoSIM's output), with every file of -o;
+# integrator steps, and the error of the simulated frequency against the closed form
 # R sqrt(I^2 - Ic^2)/Phi0. With JOSIM=/path/to/josim (built as docs/performance.md says) the same
 # circuit runs in JoSIM at several fixed steps, its frequency measured the same way (whole
 # periods of the phase in the second half).
@@ -20,19 +21,21 @@ best() { # best CMD... : best wall time of 3 runs in seconds
   done
   echo "$b"
 }
-echo "| program | setting | steps | wall (s) | with CSV of the traces (s) | frequency error |"
-echo "|---|---|---|---|---|---|"
-for rt in 1e-4 1e-5 1e-6 1e-7 1e-9; do
+echo "| program | setting | steps | steps/s | wall, no files (s) | wall with CSV of the phase (s) | with -o: all signals, FFT, PNG (s) | frequency error |"
+echo "|---|---|---|---|---|---|---|---|"
+for rt in 1e-2 1e-3 1e-4 1e-5 1e-6 1e-7; do
   sed "s/^\.tran 0\.05p 20n.*/.tran 0.05p 20n rtol=$rt/" examples/tran/rsj.cir > "$T/rsj.cir"
+  sed "s/^\.tran 0\.05p 20n.*/.tran 0.05p 20n rtol=$rt\n.print phase B1/" examples/tran/rsj.cir > "$T/rsjp.cir"
   w=$(best "$Q" run --json "$T/rsj.cir")
+  wp=$(best "$Q" run -o "$T/outp" "$T/rsjp.cir")
   wc=$(best "$Q" run -o "$T/out" "$T/rsj.cir")
   "$Q" run --json "$T/rsj.cir" > "$T/o.json"
-  python3 - "$T/o.json" "$rt" "$w" "$wc" <<'PY'
+  python3 - "$T/o.json" "$rt" "$w" "$wp" "$wc" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))["analyses"][0]
 f0 = (150e-6 ** 2 - 100e-6 ** 2) ** 0.5 / 2.067833848e-15
 e = (a["frequencies"][0]["f_sim_Hz"] - f0) / f0
-print("| qpsim | rtol %s | %d | %s | %s | %+.1e |" % (sys.argv[2], a["steps"], sys.argv[3], sys.argv[4], e))
+print("| qpsim | rtol %s | %d | %.2g | %s | %s | %s | %+.1e |" % (sys.argv[2], a["steps"], a["steps"] / float(sys.argv[3]), sys.argv[3], sys.argv[4], sys.argv[5], e))
 PY
 done
 [ -n "${JOSIM:-}" ] || exit 0
@@ -60,6 +63,7 @@ for i in range(half + 1, len(t)):
         cross.append(t[i - 1] + (x - p[i - 1]) / (p[i] - p[i - 1]) * (t[i] - t[i - 1]))
 f = (len(cross) - 1) / (cross[-1] - cross[0])
 f0 = (150e-6 ** 2 - 100e-6 ** 2) ** 0.5 / 2.067833848e-15
-print("| JoSIM | step %s ps | %d | | %s | %+.1e |" % (sys.argv[2], round(20 / float(sys.argv[2]) * 1000), sys.argv[3], (f - f0) / f0))
+n = round(20 / float(sys.argv[2]) * 1000)
+print("| JoSIM | step %s ps | %d | %.2g | | %s | | %+.1e |" % (sys.argv[2], n, n / float(sys.argv[3]), sys.argv[3], (f - f0) / f0))
 PY
 done

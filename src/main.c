@@ -329,10 +329,11 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     progress_state ps = {now_s(), 0.0, 0};
     qp_run_opts o = {a->threads ? a->threads : (ncpu > 0 ? (int)(ncpu < 64 ? ncpu : 64) : 1),
-                     NULL, &ps, worker_init};
+                     NULL, &ps, worker_init, 0};
     if (!a->json && isatty(STDERR_FILENO)) {
         o.progress = progress_bar;
     }
+    o.skip_traces = !a->outdir; /* only -o writes traces */
     qp_status st = qp_run_analyses_opts(deck, a->ov, a->nov, c, &o, &res, &d);
     if (ps.shown) { /* a sweep that failed midway leaves its bar: erase it before the messages */
         fprintf(stderr, "\r%80s\r", "");

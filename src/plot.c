@@ -191,21 +191,10 @@ static int plot_bands(const char *dir, const char *name, const qp_circuit *c, co
 static int plot_tran(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
 {
     const qp_tran_result *t = &r->tran;
-    if (t->nt < 8 || t->nfreq == 0) {
+    if (t->nt < 16 || t->nfreq == 0) { /* 16: qp_tran_spectrum's shortest trace */
         return 0;
     }
-    if (start(dir, name, 2) != 0) {
-        return -1;
-    }
-    size_t w = t->ncol + 1, half = t->nt / 2, m = t->nt - half;
-    double *x = malloc(t->nt * sizeof *x), *y = malloc(t->nt * sizeof *y);
-    double *pw = malloc((m / 2 + 1) * sizeof *pw), *fx = malloc((m / 2 + 1) * sizeof *fx);
-    if (!x || !y || !pw || !fx) {
-        free(x), free(y), free(pw), free(fx);
-        plend();
-        return -1;
-    }
-    /* the signal of the first junction whose column was kept (Is or V) */
+    /* the signal of the first junction (Is or V); no picture when .print left it out */
     const qp_tran_freq *fr = &t->freq[0];
     const qp_element *e = &c->elem[fr->element];
     char want[600];
@@ -216,13 +205,18 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
             col = (int)i;
         }
     }
-    if (col < 0) { /* .print left the junction's signal out: no picture */
-        free(x), free(y), free(pw), free(fx);
-        plend();
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        remove(path);
+    if (col < 0) {
         return 0;
+    }
+    if (start(dir, name, 2) != 0) {
+        return -1;
+    }
+    size_t w = t->ncol + 1;
+    double *x = malloc(t->nt * sizeof *x), *y = malloc(t->nt * sizeof *y), *fx = NULL;
+    if (!x || !y) {
+        free(x), free(y);
+        plend();
+        return -1;
     }
     double dt = t->data[w] - t->data[0];
     /* about 8 periods (or the whole run) at the end */
@@ -243,14 +237,13 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
     snprintf(yl, sizeof yl, "%s [%s]", want, fr->dual ? "uV" : "nA");
     frame(x[0], x[show - 1], lo, hi, "t [ns]", yl, title);
     line(x, y, show, 0);
-    for (size_t i = 0; i < m; i++) {
-        y[i] = t->data[(half + i) * w + (size_t)col + 1];
-    }
-    if (qp_power_spectrum(y, m, pw) == 0) {
+    double *pw = NULL, df = 0.0;
+    size_t nb = 0;
+    if (qp_tran_spectrum(t, (size_t)col, &pw, &nb, &df) == 0 &&
+        (fx = malloc(nb * sizeof *fx)) != NULL) {
         double plo = INFINITY, phi = -INFINITY, ftop_shown = 0.0;
-        size_t nb = m / 2 + 1;
         for (size_t k = 0; k < nb; k++) {
-            fx[k] = (double)k / ((double)m * dt) / 1e9;
+            fx[k] = (double)k * df / 1e9;
             pw[k] = k == 0 ? -300.0 : 10.0 * log10(pw[k] + 1e-300);
         }
         /* frequency axis up to 4 times the predicted frequency (or everything) */

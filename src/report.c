@@ -558,7 +558,7 @@ static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
             freq_json(j, x, c, &t->freq[e]);
         }
     }
-    num(j, o, "samples", (double)t->nt);
+    num(j, o, "samples", (double)t->samples);
     num(j, o, "rtol", t->rtol);
     num(j, o, "steps", (double)t->steps);
     num(j, o, "rejected", (double)t->rejected);
@@ -830,7 +830,7 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
     }
     const qp_tran_result *t = &r->tran;
     qp_sb_printf(b, "\ntran (%s:%d): %zu samples, %zu steps (%zu rejected), rtol %.1e; frequencies "
-                 "over the second half\n", file, r->loc.line, t->nt, t->steps, t->rejected,
+                 "over the second half\n", file, r->loc.line, t->samples, t->steps, t->rejected,
                  t->rtol);
     for (size_t e = 0; e < t->nfreq; e++) {
         freq_text(b, c, &t->freq[e]);
@@ -926,59 +926,45 @@ char *qp_report_fft_csv(const qp_circuit *c, const qp_result *r)
     if (!r->computed || r->kind != QP_AN_TRAN || r->param || t->nt < 16 || t->nfreq == 0) {
         return NULL;
     }
-    size_t w = t->ncol + 1, half = t->nt / 2, m = t->nt - half, nb = m / 2 + 1;
-    int *col = malloc(t->nfreq * sizeof *col);
-    double *x = malloc(m * sizeof *x), *pw = malloc(t->nfreq * nb * sizeof *pw);
+    double **pw = calloc(t->nfreq, sizeof *pw);
+    size_t *col = calloc(t->nfreq, sizeof *col), nc = 0, nb = 0;
+    double df = 0.0;
     qp_strbuf b = {0};
-    size_t nc = 0;
-    if (!col || !x || !pw) {
-        goto done;
-    }
-    for (size_t e = 0; e < t->nfreq; e++) { /* each junction's traced signal, if printed */
+    int ok = pw && col;
+    for (size_t e = 0; ok && e < t->nfreq; e++) { /* each junction's traced signal, if printed */
         const qp_tran_freq *f = &t->freq[e];
         char want[600];
         snprintf(want, sizeof want, "%s(%s)", f->dual ? "V" : "Is", c->elem[f->element].name);
         for (size_t i = 0; i < t->ncol; i++) {
             if (strcmp(t->col[i], want) == 0) {
-                col[nc] = (int)i;
-                double mean = 0.0;
-                for (size_t k = 0; k < m; k++) {
-                    x[k] = t->data[(half + k) * w + i + 1];
-                    mean += x[k];
-                }
-                mean /= (double)m;
-                for (size_t k = 0; k < m; k++) { /* mean removed, periodic Hann window */
-                    x[k] = (x[k] - mean) * (0.5 - 0.5 * cos(2.0 * QP_PI * (double)k / (double)m));
-                }
-                if (qp_power_spectrum(x, m, pw + nc * nb) != 0) {
-                    goto done;
-                }
-                nc++;
+                col[nc] = i;
+                ok = qp_tran_spectrum(t, i, &pw[nc], &nb, &df) == 0;
+                nc += ok;
                 break;
             }
         }
     }
-    if (nc == 0) {
-        goto done;
-    }
-    double dt = t->data[w] - t->data[0];
-    qp_sb_puts(&b, "f_Hz");
-    for (size_t q = 0; q < nc; q++) {
-        qp_sb_printf(&b, ",power_%s", t->col[col[q]]);
-    }
-    qp_sb_putc(&b, '\n');
-    for (size_t k = 0; k < nb; k++) {
-        qp_sb_printf(&b, "%.10g", (double)k / ((double)m * dt));
+    if (ok && nc > 0) {
+        qp_sb_puts(&b, "f_Hz");
         for (size_t q = 0; q < nc; q++) {
-            qp_sb_printf(&b, ",%.6g", pw[q * nb + k]);
+            qp_sb_printf(&b, ",power_%s", t->col[col[q]]);
         }
         qp_sb_putc(&b, '\n');
+        for (size_t k = 0; k < nb; k++) {
+            qp_sb_putg(&b, (double)k * df, 10);
+            for (size_t q = 0; q < nc; q++) {
+                qp_sb_putc(&b, ',');
+                qp_sb_putg(&b, pw[q][k], 6);
+            }
+            qp_sb_putc(&b, '\n');
+        }
     }
-done:
-    free(col);
-    free(x);
+    for (size_t q = 0; pw && q < nc; q++) {
+        free(pw[q]);
+    }
     free(pw);
-    return nc ? qp_sb_take(&b) : (qp_sb_free(&b), NULL);
+    free(col);
+    return ok && nc ? qp_sb_take(&b) : (qp_sb_free(&b), NULL);
 }
 
 char *qp_report_csv(const qp_circuit *c, const qp_result *r)
@@ -1021,9 +1007,10 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         qp_sb_putc(&b, '\n');
         for (size_t k = 0; k < t->nt; k++) {
             const double *row = t->data + k * (t->ncol + 1);
-            qp_sb_printf(&b, "%.15g", row[0]);
+            qp_sb_putg(&b, row[0], 15);
             for (size_t i = 0; i < t->ncol; i++) {
-                qp_sb_printf(&b, ",%.10g", row[i + 1]);
+                qp_sb_putc(&b, ',');
+                qp_sb_putg(&b, row[i + 1], 10);
             }
             qp_sb_putc(&b, '\n');
         }

@@ -578,7 +578,7 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
 {
     if (!sweep) {
         r->npoints = 1;
-        return tran_point(c, k, 1, &r->tran, d, "");
+        return tran_point(c, k, !(o && o->skip_traces), &r->tran, d, "");
     }
     qp_status st = plan_result(sweep, r);
     char val[2][64], where[256];

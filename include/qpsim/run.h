@@ -62,6 +62,8 @@ typedef struct {
     void *progress_ctx;
     void (*thread_init)(void); /* called first in every worker thread (e.g. per-thread OpenMP
                                 * settings), or NULL */
+    int skip_traces;           /* 1: transients keep no traces (nothing will write them); the
+                                * frequencies, means and sample counts are the same */
 } qp_run_opts;
 
 /* Runs every analysis of c (elaborated from deck with the overrides ov) in deck order. A sweep

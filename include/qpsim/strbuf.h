@@ -20,6 +20,9 @@ void qp_sb_printf(qp_strbuf *b, const char *fmt, ...)
 #endif
     ;
 void qp_sb_vprintf(qp_strbuf *b, const char *fmt, va_list ap);
+/* Appends x exactly as printf("%.*g", prec, x) would, several times faster for prec <= 15 (large
+ * tables: traces, spectra); other cases go through printf. */
+void qp_sb_putg(qp_strbuf *b, double x, int prec);
 /* Hands the string over to the caller (NULL if any append failed) and resets the buffer. */
 char *qp_sb_take(qp_strbuf *b);
 void qp_sb_free(qp_strbuf *b);
