@@ -358,9 +358,8 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
             }
             qp_sb_puts(&b, an->grid ? " basis=grid\n" : "\n");
         } else {
-            static const char *const w[] = {".spectrum", ".sweep", ".bands", ".tran"};
-            qp_sb_printf(&b, "* %s (line %d) is not carried over to the dual\n", w[an->kind],
-                         an->loc.line);
+            qp_sb_printf(&b, "* %s (line %d) is not carried over to the dual\n",
+                         qp_analysis_directive(an->kind), an->loc.line);
         }
     }
     *out = qp_sb_take(&b);

@@ -1369,10 +1369,13 @@ static int nargs_ok(elab *E, const qp_directive *dv, size_t lo, size_t hi, const
     return 1;
 }
 
+static void free_ops(qp_analysis *an);
+
 static void add_analysis(elab *E, qp_analysis an)
 {
     if (!QP_PUSH(E->c->analyses, E->c->nanalyses, an)) {
         free(an.param);
+        free_ops(&an);
         nomem(E);
     }
 }
@@ -1587,6 +1590,126 @@ static void elab_print(elab *E, const qp_directive *dv)
     }
 }
 
+/* The keys shared by .spectrum, .matrix and .wavefunction: levels, tol and the basis choice. */
+static int basis_keys(elab *E, const qp_directive *dv, qp_analysis *an)
+{
+    const qp_token *t = dir_kv(dv, "levels"), *tt = dir_kv(dv, "tol");
+    const qp_token *tn = dir_kv(dv, "ncut"), *tm = dir_kv(dv, "mcut"), *th = dir_kv(dv, "nho");
+    if ((t && !eval_int(E, t, 1, 10000, "levels", &an->levels)) ||
+        (tn && !eval_int(E, tn, 1, 100000, "ncut", &an->ncut)) ||
+        (tm && !eval_int(E, tm, 1, 100000, "mcut", &an->mcut)) ||
+        (th && !eval_int(E, th, 1, 1000000, "nho", &an->nho))) {
+        return 0;
+    }
+    if (tt && !eval_tok(E, &E->global, tt, QP_QTY_ENERGY, &an->tol)) {
+        return 0;
+    }
+    if (tt && !(an->tol > 0.0)) {
+        ERR(E, tt->loc, "tol of %s must be a positive energy (GHz)", dv->word->text);
+        return 0;
+    }
+    const qp_token *tb = dir_kv(dv, "basis");
+    if (tb && tb->kind == QP_TOK_WORD && (qp_ieq(tb->text, "grid") || qp_ieq(tb->text, "ho"))) {
+        an->grid = qp_ieq(tb->text, "grid");
+    } else if (tb) {
+        ERR(E, tb->loc, "basis of %s must be 'ho' (oscillator states, the default) or "
+            "'grid' (phase grid) for extended modes", dv->word->text);
+        return 0;
+    }
+    return 1;
+}
+
+static void free_ops(qp_analysis *an)
+{
+    for (size_t i = 0; i < an->nops; i++) {
+        free(an->ops[i].name);
+    }
+    free(an->ops);
+    an->ops = NULL;
+    an->nops = 0;
+}
+
+/* The operators of .matrix: n(NODE), phi(JJ), q(QPS), cos(JJ|QPS), sin(JJ|QPS). */
+static int elab_ops(elab *E, const qp_directive *dv, qp_analysis *an)
+{
+    static const char *const form =
+        "expected n(NODE), phi(JJ), q(QPS), cos(JJ|QPS) or sin(JJ|QPS) in .matrix";
+    size_t i = 0, n = dv->nargs;
+    if (n == 0) {
+        ERR(E, dv->loc, "%s", form);
+        return 0;
+    }
+    while (i < n) {
+        const qp_token *t = dv->args[i];
+        const qp_token *op = i + 1 < n ? dv->args[i + 1] : NULL;
+        const qp_token *nm = i + 2 < n ? dv->args[i + 2] : NULL;
+        const qp_token *cl = i + 3 < n ? dv->args[i + 3] : NULL;
+        static const char *const fns[] = {"n", "phi", "q", "cos", "sin"};
+        int k = -1;
+        for (int j = 0; t->kind == QP_TOK_WORD && j < 5; j++) {
+            k = qp_ieq(t->text, fns[j]) ? j : k;
+        }
+        if (k < 0 || !op || op->kind != QP_TOK_LPAREN || !nm || nm->kind != QP_TOK_WORD || !cl ||
+            cl->kind != QP_TOK_RPAREN) {
+            ERR(E, t->loc, "%s", form);
+            return 0;
+        }
+        qp_operator o = {(qp_op_kind)k, -1, NULL, t->loc};
+        char buf[600];
+        if (k == QP_OP_CHARGE) {
+            if (is_ground(nm->text)) {
+                ERR(E, nm->loc, "n(%s): ground has no charge variable", nm->text);
+                return 0;
+            }
+            int node = qp_strmap_get(&E->nodes, nm->text);
+            if (node <= -2) {
+                return 0;
+            }
+            if (node < 0) {
+                ERR(E, nm->loc, "no node named '%s' (node names are case-sensitive)", nm->text);
+                return 0;
+            }
+            o.index = node;
+            snprintf(buf, sizeof buf, "n(%s)", E->c->node_names[node]);
+        } else {
+            int el = qp_strmap_get(&E->elems, nm->text);
+            if (el <= -2) {
+                return 0;
+            }
+            if (el < 0) {
+                ERR(E, nm->loc, "no element named '%s' for %s()", nm->text, fns[k]);
+                return 0;
+            }
+            qp_elem_kind ek = E->c->elem[el].kind;
+            if ((k == QP_OP_PHASE && ek != QP_EL_B) || (k == QP_OP_QCHARGE && ek != QP_EL_Q) ||
+                ((k == QP_OP_COS || k == QP_OP_SIN) && ek != QP_EL_B && ek != QP_EL_Q)) {
+                ERR(E, nm->loc, "%s() needs a %s; '%s' is a %s", fns[k],
+                    k == QP_OP_PHASE     ? "Josephson junction"
+                    : k == QP_OP_QCHARGE ? "phase-slip junction"
+                                         : "Josephson or phase-slip junction",
+                    nm->text, qp_elem_kind_name(ek));
+                return 0;
+            }
+            o.index = el;
+            snprintf(buf, sizeof buf, "%s(%s)", fns[k], E->c->elem[el].name);
+        }
+        for (size_t q = 0; q < an->nops; q++) {
+            if (strcmp(an->ops[q].name, buf) == 0) {
+                ERR(E, t->loc, "%s appears twice in .matrix", buf);
+                return 0;
+            }
+        }
+        o.name = qp_strdup(buf);
+        if (!o.name || !QP_PUSH(an->ops, an->nops, o)) {
+            free(o.name);
+            nomem(E);
+            return 0;
+        }
+        i += 4;
+    }
+    return 1;
+}
+
 static void elab_directive(elab *E, const qp_directive *dv)
 {
     const char *w = dv->word->text;
@@ -1602,8 +1725,6 @@ static void elab_directive(elab *E, const qp_directive *dv)
     } else if (qp_ieq(w, ".spectrum")) {
         static const char *const keys[] = {"levels", "tol",   "ncut",      "mcut",
                                            "nho",    "basis", "dispersion"};
-        const qp_token *t = dir_kv(dv, "levels"), *tt = dir_kv(dv, "tol");
-        const qp_token *tn = dir_kv(dv, "ncut"), *tm = dir_kv(dv, "mcut"), *th = dir_kv(dv, "nho");
         an.kind = QP_AN_SPECTRUM;
         an.levels = 6;
         an.dispersion = -1;
@@ -1611,17 +1732,7 @@ static void elab_directive(elab *E, const qp_directive *dv)
             !nargs_ok(E, dv, 0, 0,
                       ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid] "
                       "[dispersion=yes|no]") ||
-            (t && !eval_int(E, t, 1, 10000, "levels", &an.levels)) ||
-            (tn && !eval_int(E, tn, 1, 100000, "ncut", &an.ncut)) ||
-            (tm && !eval_int(E, tm, 1, 100000, "mcut", &an.mcut)) ||
-            (th && !eval_int(E, th, 1, 1000000, "nho", &an.nho))) {
-            return;
-        }
-        if (tt && !eval_tok(E, &E->global, tt, QP_QTY_ENERGY, &an.tol)) {
-            return;
-        }
-        if (tt && !(an.tol > 0.0)) {
-            ERR(E, tt->loc, "tol of .spectrum must be a positive energy (GHz)");
+            !basis_keys(E, dv, &an)) {
             return;
         }
         const qp_token *td = dir_kv(dv, "dispersion");
@@ -1632,12 +1743,29 @@ static void elab_directive(elab *E, const qp_directive *dv)
                 "the basis has at most %d states)", QP_DISPERSION_AUTO_DIM);
             return;
         }
-        const qp_token *tb = dir_kv(dv, "basis");
-        if (tb && tb->kind == QP_TOK_WORD && (qp_ieq(tb->text, "grid") || qp_ieq(tb->text, "ho"))) {
-            an.grid = qp_ieq(tb->text, "grid");
-        } else if (tb) {
-            ERR(E, tb->loc, "basis of .spectrum must be 'ho' (oscillator states, the default) or "
-                "'grid' (phase grid) for extended modes");
+        add_analysis(E, an);
+    } else if (qp_ieq(w, ".matrix")) {
+        static const char *const keys[] = {"levels", "tol", "ncut", "mcut", "nho", "basis"};
+        an.kind = QP_AN_MATRIX;
+        an.levels = 4;
+        if (!dir_keys(E, dv, keys, 6) || !basis_keys(E, dv, &an) || !elab_ops(E, dv, &an)) {
+            free_ops(&an);
+            return;
+        }
+        add_analysis(E, an);
+    } else if (qp_ieq(w, ".wavefunction")) {
+        static const char *const keys[] = {"levels", "points", "tol", "ncut", "mcut", "nho",
+                                           "basis"};
+        an.kind = QP_AN_WAVE;
+        an.levels = 3;
+        an.points = 201;
+        const qp_token *tp = dir_kv(dv, "points");
+        if (!dir_keys(E, dv, keys, 7) ||
+            !nargs_ok(E, dv, 0, 0,
+                      ".wavefunction [levels=N] [points=M] [tol=GHz] [ncut=N] [mcut=N] [nho=N] "
+                      "[basis=ho|grid]") ||
+            !basis_keys(E, dv, &an) ||
+            (tp && !eval_int(E, tp, 2, 100000, "points", &an.points))) {
             return;
         }
         add_analysis(E, an);
@@ -1996,6 +2124,7 @@ void qp_circuit_free(qp_circuit *c)
     free(c->offsets);
     for (size_t i = 0; i < c->nanalyses; i++) {
         free(c->analyses[i].param);
+        free_ops(&c->analyses[i]);
     }
     free(c->analyses);
     for (size_t i = 0; i < c->nparams; i++) {
@@ -2003,6 +2132,13 @@ void qp_circuit_free(qp_circuit *c)
     }
     free(c->params);
     free(c);
+}
+
+const char *qp_analysis_directive(qp_analysis_kind k)
+{
+    static const char *const n[] = {".spectrum", ".sweep", ".bands", ".tran", ".matrix",
+                                    ".wavefunction"};
+    return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
 }
 
 const char *qp_elem_kind_name(qp_elem_kind k)

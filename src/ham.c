@@ -75,7 +75,7 @@ static void put(factor *f, size_t r, size_t c, double complex v)
 /* Phase grid of an extended mode with N points: phi_j = (j - (N-1)/2) h. The range and the
  * spacing scale together with sqrt(N) so that N grid points resolve about as many levels as N
  * oscillator states: phi_max = sqrt(pi/2) zp sqrt(2N), momentum cutoff pi/h ~ sqrt(2N)/(2 zp). */
-static double grid_step(size_t N, double zp)
+double qp_ham_grid_step(size_t N, double zp)
 {
     double phimax = sqrt(QP_PI / 2.0) * zp * sqrt(2.0 * (double)N);
     return N > 1 ? 2.0 * phimax / (double)(N - 1) : 1.0;
@@ -89,7 +89,7 @@ static int grid_quad_factor(factor *f, size_t N, double zp, char op)
     if (!factor_alloc(f, diag ? N : N * N)) {
         return 0;
     }
-    double h = grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    double h = qp_ham_grid_step(N, zp), c = 0.5 * (double)(N - 1);
     f->diagonal = diag;
     for (size_t i = 0; i < N; i++) {
         double x = ((double)i - c) * h;
@@ -118,7 +118,7 @@ static int grid_exp_factor(factor *f, size_t N, double zp, double k, int is_qps)
     if (!factor_alloc(f, is_qps ? N * N : N)) {
         return 0;
     }
-    double h = grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    double h = qp_ham_grid_step(N, zp), c = 0.5 * (double)(N - 1);
     f->diagonal = !is_qps;
     for (size_t i = 0; i < N; i++) {
         if (!is_qps) {
@@ -335,6 +335,12 @@ static void set_ident(factor *f, size_t n)
 qp_status qp_ham_assemble(const qp_modes *m, const int *cut, int grid, qp_sparse *H, char *err,
                           size_t errlen)
 {
+    return qp_ham_assemble_terms(m, m, cut, grid, H, err, errlen);
+}
+
+qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
+                                int grid, qp_sparse *H, char *err, size_t errlen)
+{
     size_t n = m->n;
     builder b = {0};
     b.nmodes = n;
@@ -357,7 +363,7 @@ qp_status qp_ham_assemble(const qp_modes *m, const int *cut, int grid, qp_sparse
         }
         b.dim *= b.dims[i];
         if (m->kind[i] == QP_MODE_OSC) {
-            zp[i] = qp_ham_osc_zpf(m, i);
+            zp[i] = qp_ham_osc_zpf(basis, i);
         }
     }
     if (!b.too_big) {

@@ -249,9 +249,9 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
         const qp_result *r = &res->r[i];
         char *csv = qp_report_csv(c, r);
         if (csv) {
-            static const char *const kind[] = {"spectrum", "sweep", "bands", "tran"};
             char name[64];
-            snprintf(name, sizeof name, "analysis%zu_%s%s.csv", i + 1, kind[r->kind],
+            snprintf(name, sizeof name, "analysis%zu_%s%s.csv", i + 1,
+                     qp_analysis_directive(r->kind) + 1,
                      r->param ? (r->kind == QP_AN_TRAN ? "_iv" : "_sweep") : "");
             rc = write_file(a->outdir, name, csv);
         }
@@ -361,7 +361,7 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
         if (!res.r[i].computed) {
             fprintf(stderr, "qpsim: note: %s (line %d) is read and checked but not computed by "
                             "this version\n",
-                    res.r[i].kind == QP_AN_BANDS ? ".bands" : ".tran", res.r[i].loc.line);
+                    qp_analysis_directive(res.r[i].kind), res.r[i].loc.line);
         }
     }
     qp_results_free(&res);

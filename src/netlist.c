@@ -439,27 +439,49 @@ static void parse_directive(parser *p, const qp_stmt *st)
     }
 }
 
-/* .print: its tokens are kept as they are (V(1), I(L1), JoSIM's "phase B1"); elaboration reads
- * them. */
-static void parse_print(parser *p, const qp_stmt *st)
+/* .print and .matrix: their tokens are kept as they are (V(1), I(L1), JoSIM's "phase B1",
+ * n(1), cos(B1)); elaboration reads them. With `kv` set, KEY=VALUE triples go to the key list
+ * (.matrix levels=4). */
+static void parse_raw(parser *p, const qp_stmt *st, int kv)
 {
     if (p->nopen > 0) {
-        ERR(p, st->tok[0].loc, ".print is not allowed inside .subckt %s (only at top level)",
-            p->deck->subckts[p->open[p->nopen - 1]].name->text);
+        ERR(p, st->tok[0].loc, "%s is not allowed inside .subckt %s (only at top level)",
+            st->tok[0].text, p->deck->subckts[p->open[p->nopen - 1]].name->text);
         return;
     }
     qp_directive dv = {0};
     dv.word = &st->tok[0];
     dv.loc = st->tok[0].loc;
     for (size_t i = 1; i < st->ntok; i++) {
-        if (!QP_PUSH(dv.args, dv.nargs, &st->tok[i])) {
+        const qp_token *t = &st->tok[i];
+        if (kv && t->kind == QP_TOK_WORD && i + 1 < st->ntok && st->tok[i + 1].kind == QP_TOK_EQ) {
+            const qp_token *val = i + 2 < st->ntok ? &st->tok[i + 2] : NULL;
+            if (!val || (val->kind != QP_TOK_WORD && val->kind != QP_TOK_EXPR &&
+                         val->kind != QP_TOK_STRING)) {
+                ERR(p, st->tok[i + 1].loc, "expected a value after '%s='", t->text);
+                free(dv.args);
+                free(dv.kv);
+                return;
+            }
+            if (!QP_PUSH(dv.kv, dv.nkv, ((qp_kv){t, val}))) {
+                free(dv.args);
+                free(dv.kv);
+                nomem(p);
+                return;
+            }
+            i += 2;
+            continue;
+        }
+        if (!QP_PUSH(dv.args, dv.nargs, t)) {
             free(dv.args);
+            free(dv.kv);
             nomem(p);
             return;
         }
     }
     if (!QP_PUSH(p->deck->dirs, p->deck->ndirs, dv)) {
         free(dv.args);
+        free(dv.kv);
         nomem(p);
     }
 }
@@ -611,14 +633,15 @@ static void parse_stmts(parser *p, int file)
                 nomem(p);
             }
         } else if (qp_ieq(w, ".flux") || qp_ieq(w, ".ng") || qp_ieq(w, ".spectrum") ||
-                   qp_ieq(w, ".sweep") || qp_ieq(w, ".bands") || qp_ieq(w, ".tran")) {
+                   qp_ieq(w, ".sweep") || qp_ieq(w, ".bands") || qp_ieq(w, ".tran") ||
+                   qp_ieq(w, ".wavefunction")) {
             parse_directive(p, st);
-        } else if (qp_ieq(w, ".print")) {
-            parse_print(p, st);
+        } else if (qp_ieq(w, ".print") || qp_ieq(w, ".matrix")) {
+            parse_raw(p, st, qp_ieq(w, ".matrix"));
         } else {
             ERR(p, t0->loc,
                 "unknown directive '%s' (expected .param .model .subckt .ends .include .title "
-                ".flux .ng .spectrum .sweep .bands .tran .print .end)",
+                ".flux .ng .spectrum .sweep .bands .tran .print .matrix .wavefunction .end)",
                 w);
         }
     }

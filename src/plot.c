@@ -1,5 +1,6 @@
 /* Plots of computed analyses as PNG files, drawn with PLplot (pngcairo driver) under -o DIR:
- * swept spectra, Bloch bands, transient traces with their FFT spectra, I-V curves. Part of the
+ * swept spectra (2-D sweeps as colour maps), Bloch bands, transient traces with their FFT
+ * spectra, I-V curves, wavefunctions. Part of the
  * command-line program, not of the library (which never writes files). */
 #include "plot.h"
 
@@ -334,16 +335,186 @@ static int plot_iv(const char *dir, const char *name, const qp_circuit *c, const
     return 0;
 }
 
+/* A colour map of z (nx x ny, z[i * ny + j] at x[i], y[j]) with its colour bar. */
+static void image(const double *x, size_t nx, const double *y, size_t ny, const double *z,
+                  const char *xl, const char *yl, const char *title, const char *zl)
+{
+    PLFLT **g = NULL;
+    plAlloc2dGrid(&g, (PLINT)nx, (PLINT)ny);
+    if (!g) {
+        return;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    range(z, nx * ny, 1, &lo, &hi);
+    for (size_t i = 0; i < nx; i++) {
+        for (size_t j = 0; j < ny; j++) {
+            g[i][j] = isfinite(z[i * ny + j]) ? z[i * ny + j] : lo;
+        }
+    }
+    if (!(hi > lo)) {
+        hi = lo + 1.0;
+    }
+    /* a perceptually ordered map: dark blue, teal, green, yellow */
+    static const PLFLT pos[4] = {0.0, 0.35, 0.7, 1.0}, cr[4] = {0.27, 0.13, 0.47, 0.99},
+                       cg[4] = {0.0, 0.57, 0.82, 0.91}, cb[4] = {0.33, 0.55, 0.32, 0.14};
+    plscmap1l(1, 4, pos, cr, cg, cb, NULL);
+    pladv(0);
+    plvpor(0.1, 0.82, 0.16, 0.88);
+    plwind(x[0], x[nx - 1], y[0], y[ny - 1]);
+    plcol0(1);
+    plimage((PLFLT_MATRIX)g, (PLINT)nx, (PLINT)ny, x[0], x[nx - 1], y[0], y[ny - 1], lo, hi,
+            x[0], x[nx - 1], y[0], y[ny - 1]);
+    plbox("bcnst", 0.0, 0, "bcnstv", 0.0, 0);
+    pllab(xl, yl, title);
+    /* colour bar: a strip of the map's values on the right */
+    PLFLT **bar = NULL;
+    plAlloc2dGrid(&bar, 2, 64);
+    if (bar) {
+        for (int j = 0; j < 64; j++) {
+            bar[0][j] = bar[1][j] = lo + (hi - lo) * j / 63.0;
+        }
+        plvpor(0.86, 0.89, 0.16, 0.88);
+        plwind(0.0, 1.0, lo, hi);
+        plimage((PLFLT_MATRIX)bar, 2, 64, 0.0, 1.0, lo, hi, lo, hi, 0.0, 1.0, lo, hi);
+        plcol0(1);
+        plbox("bc", 0.0, 0, "bcmstv", 0.0, 0);
+        plmtex("r", 5.0, 0.5, 0.5, zl);
+        plFree2dGrid(bar, 2, 64);
+    }
+    plFree2dGrid(g, (PLINT)nx, (PLINT)ny);
+}
+
+/* 2-D sweep: the first transition E1 - E0 (and E2 - E1 when computed) over the parameter grid. */
+static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
+{
+    size_t n2 = 1;
+    while (n2 < r->npoints && r->values[n2] == r->values[0]) {
+        n2++;
+    }
+    size_t n1 = r->npoints / n2;
+    if (r->nlev < 2 || n1 < 2 || n2 < 2 || n1 * n2 != r->npoints) {
+        return 0;
+    }
+    int panels = r->nlev > 2 ? 2 : 1;
+    if (start(dir, name, panels) != 0) {
+        return -1;
+    }
+    double *x = malloc(n1 * sizeof *x), *y = malloc(n2 * sizeof *y);
+    double *z = malloc(r->npoints * sizeof *z);
+    if (x && y && z) {
+        for (size_t i = 0; i < n1; i++) {
+            x[i] = r->values[i * n2];
+        }
+        for (size_t j = 0; j < n2; j++) {
+            y[j] = r->values2[j];
+        }
+        for (int t = 0; t < panels; t++) {
+            for (size_t p = 0; p < r->npoints; p++) {
+                const double *E = r->levels + p * (size_t)r->nlev;
+                z[p] = E[t + 1] - E[t];
+            }
+            char title[64], zl[64];
+            snprintf(title, sizeof title, "E%d - E%d", t + 1, t);
+            snprintf(zl, sizeof zl, "E%d - E%d [GHz]", t + 1, t);
+            if (x[n1 - 1] > x[0] && y[n2 - 1] > y[0]) {
+                image(x, n1, y, n2, z, r->param, r->param2, title, zl);
+            }
+        }
+    }
+    free(x), free(y), free(z);
+    plend();
+    return 0;
+}
+
+/* Wavefunctions. One variable: |psi_k|^2 drawn at height E_k (scaled to fit between the
+ * levels), the levels dashed. Two variables: |psi_0|^2 and |psi_1|^2 as colour maps. */
+static int plot_wave(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+{
+    const qp_wavefunctions *w = &r->wave;
+    size_t n1 = w->npts[0], n2 = w->npts[1], np = n1 * n2;
+    char xl[2][700];
+    for (size_t v = 0; v < w->nvar; v++) {
+        if (w->node[v] > 0) {
+            snprintf(xl[v], sizeof xl[v], "phase of node %s [rad]", c->node_names[w->node[v]]);
+        } else {
+            snprintf(xl[v], sizeof xl[v], "%s of mode m%d [%s]",
+                     w->var[v] == 'q' ? "charge q" : "phase", w->mode[v] + 1,
+                     w->var[v] == 'q' ? "2e" : "rad");
+        }
+    }
+    if (w->nvar == 2) {
+        int panels = w->nlev > 1 ? 2 : 1;
+        double *z = malloc(np * sizeof *z);
+        if (!z || start(dir, name, panels) != 0) {
+            free(z);
+            return -1;
+        }
+        for (int k = 0; k < panels; k++) {
+            for (size_t p = 0; p < np; p++) {
+                double a = w->re[(size_t)k * np + p], b = w->im[(size_t)k * np + p];
+                z[p] = a * a + b * b;
+            }
+            char title[64];
+            snprintf(title, sizeof title, "|psi%d|^2, E%d = %.6g GHz", k, k, r->levels[k]);
+            image(w->x[0], n1, w->x[1], n2, z, xl[0], xl[1], title, "density");
+        }
+        free(z);
+        plend();
+        return 0;
+    }
+    double *y = malloc(n1 * sizeof *y);
+    if (!y || start(dir, name, 1) != 0) {
+        free(y);
+        return -1;
+    }
+    double elo = r->levels[0], ehi = r->levels[w->nlev - 1], gap = INFINITY, pmax = 0.0;
+    for (int k = 1; k < w->nlev; k++) {
+        gap = fmin(gap, r->levels[k] - r->levels[k - 1]);
+    }
+    if (!(gap > 0.0) || !isfinite(gap)) {
+        gap = fmax(1.0, fabs(elo));
+    }
+    for (size_t p = 0; p < (size_t)w->nlev * n1; p++) {
+        pmax = fmax(pmax, w->re[p] * w->re[p] + w->im[p] * w->im[p]);
+    }
+    double scale = pmax > 0.0 ? 0.8 * gap / pmax : 1.0;
+    frame(w->x[0][0], w->x[0][n1 - 1], elo, ehi + 0.8 * gap, xl[0], "E [GHz]",
+          "wavefunctions: |psi_k|^2 (scaled) drawn at E_k");
+    for (int k = 0; k < w->nlev; k++) {
+        for (size_t p = 0; p < n1; p++) {
+            double a = w->re[(size_t)k * n1 + p], b = w->im[(size_t)k * n1 + p];
+            y[p] = r->levels[k] + scale * (a * a + b * b);
+        }
+        PLFLT px[2] = {w->x[0][0], w->x[0][n1 - 1]}, py[2] = {r->levels[k], r->levels[k]};
+        plcol0(NCOLORS + 1);
+        pllsty(2);
+        plline(2, px, py);
+        pllsty(1);
+        line(w->x[0], y, n1, k);
+    }
+    free(y);
+    plend();
+    return 0;
+}
+
 int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
 {
     int rc = 0;
     for (size_t i = 0; i < res->n; i++) {
         const qp_result *r = &res->r[i];
         char name[64];
-        if (!r->computed || r->param2) { /* 2-D sweeps: no picture in this version */
+        if (!r->computed) {
             continue;
         }
-        if (r->kind == QP_AN_SPECTRUM && r->param && r->npoints > 1) {
+        if (r->kind == QP_AN_SPECTRUM && r->param2) {
+            snprintf(name, sizeof name, "analysis%zu_sweep.png", i + 1);
+            rc |= plot_sweep_2d(dir, name, r);
+        } else if (r->param2) { /* 2-D swept transients: the CSV only */
+            continue;
+        } else if (r->kind == QP_AN_WAVE) {
+            snprintf(name, sizeof name, "analysis%zu_wavefunction.png", i + 1);
+            rc |= plot_wave(dir, name, c, r);
+        } else if (r->kind == QP_AN_SPECTRUM && r->param && r->npoints > 1) {
             snprintf(name, sizeof name, "analysis%zu_sweep.png", i + 1);
             rc |= plot_sweep(dir, name, r);
         } else if (r->kind == QP_AN_BANDS) {

@@ -134,8 +134,7 @@ static void element_text(qp_strbuf *b, const qp_circuit *c, const qp_element *e)
 
 static const char *analysis_word(qp_analysis_kind k)
 {
-    static const char *const n[] = {".spectrum", ".sweep", ".bands", ".tran"};
-    return n[k];
+    return qp_analysis_directive(k);
 }
 
 static void analysis_text(qp_strbuf *b, const qp_circuit *c, const qp_analysis *a)
@@ -157,6 +156,15 @@ static void analysis_text(qp_strbuf *b, const qp_circuit *c, const qp_analysis *
         qp_report_si(y, sizeof y, a->tstop, "s");
         qp_report_si(z, sizeof z, a->tstart, "s");
         qp_sb_printf(b, "step %s, stop %s, start %s", x, y, z);
+        break;
+    case QP_AN_MATRIX:
+        for (size_t i = 0; i < a->nops; i++) {
+            qp_sb_printf(b, "%s ", a->ops[i].name);
+        }
+        qp_sb_printf(b, "levels=%d", a->levels);
+        break;
+    case QP_AN_WAVE:
+        qp_sb_printf(b, "levels=%d points=%d", a->levels, a->points);
         break;
     }
     qp_sb_printf(b, "   (%s:%d)\n", c->files[a->loc.file], a->loc.line);
@@ -363,6 +371,18 @@ static void analysis_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_analy
         num(j, o, "tstop_s", an->tstop);
         num(j, o, "tstart_s", an->tstart);
         break;
+    case QP_AN_MATRIX: {
+        cJSON *ops = arr(j, o, "operators");
+        for (size_t i = 0; ops && i < an->nops; i++) {
+            push(j, ops, cJSON_CreateString(an->ops[i].name));
+        }
+        num(j, o, "levels", an->levels);
+        break;
+    }
+    case QP_AN_WAVE:
+        num(j, o, "levels", an->levels);
+        num(j, o, "points", an->points);
+        break;
     }
 }
 
@@ -568,16 +588,103 @@ static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
     }
 }
 
+/* The unit of a .matrix operator. */
+static const char *op_unit(qp_op_kind k)
+{
+    return k == QP_OP_PHASE ? "rad" : (k == QP_OP_COS || k == QP_OP_SIN) ? "1" : "2e";
+}
+
+static const qp_analysis *result_analysis(const qp_circuit *c, const qp_result *r)
+{
+    for (size_t k = 0; k < c->nanalyses; k++) {
+        if (c->analyses[k].loc.line == r->loc.line && c->analyses[k].loc.file == r->loc.file &&
+            c->analyses[k].kind == r->kind) {
+            return &c->analyses[k];
+        }
+    }
+    return NULL;
+}
+
+/* "matrix_elements": per operator its name, unit and the nlev x nlev real and imaginary parts
+ * of <i|O|j> (row i, column j). */
+static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
+{
+    const qp_analysis *an = result_analysis(c, r);
+    cJSON *me = arr(j, o, "matrix_elements");
+    size_t L = (size_t)r->nlev;
+    for (size_t q = 0; me && an && q < r->nops; q++) {
+        cJSON *x = cJSON_CreateObject();
+        push(j, me, x);
+        if (j->fail) {
+            return;
+        }
+        str(j, x, "operator", an->ops[q].name);
+        str(j, x, "unit", op_unit(an->ops[q].kind));
+        for (int part = 0; part < 2; part++) {
+            const double *v = (part ? r->mim : r->mre) + q * L * L;
+            cJSON *rows = arr(j, x, part ? "im" : "re");
+            for (size_t i = 0; rows && i < L; i++) {
+                push(j, rows, cJSON_CreateDoubleArray(v + i * L, (int)L));
+            }
+        }
+    }
+}
+
+/* "phi(NODE)_rad" for a node's phase, else "phi_m1_rad" or "q_m1_2e" for a mode's variable. */
+static void wave_var_name(char *buf, size_t len, const qp_circuit *c, const qp_wavefunctions *w,
+                          size_t v)
+{
+    if (w->node[v] > 0) {
+        snprintf(buf, len, "phi(%s)_rad", c->node_names[w->node[v]]);
+    } else {
+        snprintf(buf, len, "%s_m%d_%s", w->var[v] == 'q' ? "q" : "phi", w->mode[v] + 1,
+                 w->var[v] == 'q' ? "2e" : "rad");
+    }
+}
+
+/* "variables" (name, values) and "psi": per level the real and imaginary parts on the grid,
+ * row-major with the last variable fastest. */
+static void wave_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
+{
+    const qp_wavefunctions *w = &r->wave;
+    cJSON *vs = arr(j, o, "variables");
+    for (size_t v = 0; vs && v < w->nvar; v++) {
+        cJSON *x = cJSON_CreateObject();
+        push(j, vs, x);
+        if (j->fail) {
+            return;
+        }
+        char name[64];
+        wave_var_name(name, sizeof name, c, w, v);
+        str(j, x, "name", name);
+        cJSON *vals = cJSON_CreateDoubleArray(w->x[v], (int)w->npts[v]);
+        j->fail |= !vals || !cJSON_AddItemToObject(x, "values", vals);
+    }
+    cJSON *ps = arr(j, o, "psi");
+    size_t np = w->npts[0] * w->npts[1];
+    for (int k = 0; ps && k < w->nlev; k++) {
+        cJSON *x = cJSON_CreateObject();
+        push(j, ps, x);
+        if (j->fail) {
+            return;
+        }
+        num(j, x, "level", k);
+        cJSON *re = cJSON_CreateDoubleArray(w->re + (size_t)k * np, (int)np);
+        cJSON *im = cJSON_CreateDoubleArray(w->im + (size_t)k * np, (int)np);
+        j->fail |= !re || !cJSON_AddItemToObject(x, "re", re);
+        j->fail |= !im || !cJSON_AddItemToObject(x, "im", im);
+    }
+}
+
 static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result *r,
                         char *const *node_name)
 {
-    static const char *const types[] = {"spectrum", "sweep", "bands", "tran"};
     cJSON *o = cJSON_CreateObject();
     push(j, a, o);
     if (j->fail) {
         return;
     }
-    str(j, o, "type", types[r->kind]);
+    str(j, o, "type", qp_analysis_directive(r->kind) + 1);
     if (!r->computed) {
         cJSON *b = cJSON_AddBoolToObject(o, "computed", 0);
         j->fail |= b == NULL;
@@ -649,6 +756,11 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         }
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->method));
+    if (r->kind == QP_AN_MATRIX) {
+        matrix_json(j, o, c, r);
+    } else if (r->kind == QP_AN_WAVE) {
+        wave_json(j, o, c, r);
+    }
 }
 
 char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_modes *m,
@@ -837,6 +949,72 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
     }
 }
 
+/* Matrix elements as one table per operator: re + i im of <i|O|j>, rows i, columns j. */
+static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
+{
+    const qp_analysis *an = result_analysis(c, r);
+    size_t L = (size_t)r->nlev;
+    for (size_t q = 0; an && q < r->nops; q++) {
+        const double *re = r->mre + q * L * L, *im = r->mim + q * L * L;
+        double big = 0.0, bigim = 0.0;
+        for (size_t i = 0; i < L * L; i++) {
+            big = fmax(big, hypot(re[i], im[i]));
+            bigim = fmax(bigim, fabs(im[i]));
+        }
+        int cplx = bigim > 1e-12 * fmax(big, 1e-300);
+        qp_sb_printf(b, "  <i|%s|j> [%s]%s\n  %5s", an->ops[q].name, op_unit(an->ops[q].kind),
+                     cplx ? ", re + im i" : "", "i\\j");
+        for (size_t jj = 0; jj < L; jj++) {
+            qp_sb_printf(b, cplx ? "  %25zu" : "  %13zu", jj);
+        }
+        qp_sb_putc(b, '\n');
+        for (size_t i = 0; i < L; i++) {
+            qp_sb_printf(b, "  %5zu", i);
+            for (size_t jj = 0; jj < L; jj++) {
+                double x = fabs(re[i * L + jj]) < 1e-13 * big ? 0.0 : re[i * L + jj];
+                double y = fabs(im[i * L + jj]) < 1e-13 * big ? 0.0 : im[i * L + jj];
+                if (cplx) {
+                    qp_sb_printf(b, "  %12.8f %+11.8fi", x, y);
+                } else {
+                    qp_sb_printf(b, "  %13.9f", x);
+                }
+            }
+            qp_sb_putc(b, '\n');
+        }
+    }
+}
+
+/* Wavefunctions: the grid and, per level, the norm on the grid by the trapezoidal rule (1 when
+ * the range holds the state and the grid resolves it). */
+static void wavefunction_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
+{
+    const qp_wavefunctions *w = &r->wave;
+    qp_sb_puts(b, "  wavefunctions on");
+    double cell[2] = {1.0, 1.0};
+    for (size_t v = 0; v < w->nvar; v++) {
+        char name[64];
+        wave_var_name(name, sizeof name, c, w, v);
+        size_t n = w->npts[v];
+        cell[v] = (w->x[v][n - 1] - w->x[v][0]) / (double)(n - 1);
+        qp_sb_printf(b, "%s %zu points of %s from %.6g to %.6g", v ? " x" : "", n, name,
+                     w->x[v][0], w->x[v][n - 1]);
+    }
+    qp_sb_puts(b, " (CSV and picture with -o DIR)\n  level   norm on the grid\n");
+    size_t n1 = w->npts[0], n2 = w->npts[1];
+    for (int k = 0; k < w->nlev; k++) {
+        double s = 0.0;
+        for (size_t p1 = 0; p1 < n1; p1++) {
+            for (size_t p2 = 0; p2 < n2; p2++) {
+                size_t at = ((size_t)k * n1 + p1) * n2 + p2;
+                double wt = ((p1 == 0 || p1 + 1 == n1) ? 0.5 : 1.0) *
+                            (n2 > 1 && (p2 == 0 || p2 + 1 == n2) ? 0.5 : 1.0);
+                s += wt * (w->re[at] * w->re[at] + w->im[at] * w->im[at]);
+            }
+        }
+        qp_sb_printf(b, "  %5d   %.6f\n", k, s * cell[0] * cell[1]);
+    }
+}
+
 char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
 {
     qp_strbuf b = {0};
@@ -856,7 +1034,11 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             tran_text(&b, c, r, file);
             continue;
         }
-        qp_sb_printf(&b, "\nspectrum (%s:%d), GHz", file, r->loc.line);
+        qp_sb_printf(&b, "\n%s (%s:%d), GHz",
+                     r->kind == QP_AN_MATRIX ? "matrix elements: levels"
+                     : r->kind == QP_AN_WAVE ? "wavefunctions: levels"
+                                             : "spectrum",
+                     file, r->loc.line);
         if (r->checked) {
             double dmax = 0.0;
             for (size_t p = 0; p < r->npoints; p++) {
@@ -915,6 +1097,11 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                 qp_sb_printf(&b, " %.6g", r->disp[k * (size_t)r->nlev + (size_t)m]);
             }
             qp_sb_putc(&b, '\n');
+        }
+        if (r->kind == QP_AN_MATRIX) {
+            matrix_text(&b, c, r);
+        } else if (r->kind == QP_AN_WAVE) {
+            wavefunction_text(&b, c, r);
         }
     }
     return qp_sb_take(&b);
@@ -1013,6 +1200,52 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
                 qp_sb_putg(&b, row[i + 1], 10);
             }
             qp_sb_putc(&b, '\n');
+        }
+        return qp_sb_take(&b);
+    }
+    if (r->kind == QP_AN_MATRIX) {
+        const qp_analysis *an = result_analysis(c, r);
+        size_t L = (size_t)r->nlev;
+        qp_sb_puts(&b, "operator,unit,i,j,re,im,abs\n");
+        for (size_t q = 0; an && q < r->nops; q++) {
+            for (size_t i = 0; i < L; i++) {
+                for (size_t jj = 0; jj < L; jj++) {
+                    double x = r->mre[(q * L + i) * L + jj], y = r->mim[(q * L + i) * L + jj];
+                    qp_sb_printf(&b, "%s,%s,%zu,%zu,%.17g,%.17g,%.17g\n", an->ops[q].name,
+                                 op_unit(an->ops[q].kind), i, jj, x, y, hypot(x, y));
+                }
+            }
+        }
+        return qp_sb_take(&b);
+    }
+    if (r->kind == QP_AN_WAVE) {
+        const qp_wavefunctions *w = &r->wave;
+        char name[64];
+        for (size_t v = 0; v < w->nvar; v++) {
+            wave_var_name(name, sizeof name, c, w, v);
+            qp_sb_printf(&b, "%s%s", v ? "," : "", name);
+        }
+        for (int k = 0; k < w->nlev; k++) {
+            qp_sb_printf(&b, ",re_psi%d,im_psi%d", k, k);
+        }
+        qp_sb_putc(&b, '\n');
+        size_t np = w->npts[0] * w->npts[1];
+        for (size_t p1 = 0; p1 < w->npts[0]; p1++) {
+            for (size_t p2 = 0; p2 < w->npts[1]; p2++) {
+                qp_sb_putg(&b, w->x[0][p1], 15);
+                if (w->nvar == 2) {
+                    qp_sb_putc(&b, ',');
+                    qp_sb_putg(&b, w->x[1][p2], 15);
+                }
+                for (int k = 0; k < w->nlev; k++) {
+                    size_t at = (size_t)k * np + p1 * w->npts[1] + p2;
+                    qp_sb_putc(&b, ',');
+                    qp_sb_putg(&b, w->re[at], 15);
+                    qp_sb_putc(&b, ',');
+                    qp_sb_putg(&b, w->im[at], 15);
+                }
+                qp_sb_putc(&b, '\n');
+            }
         }
         return qp_sb_take(&b);
     }

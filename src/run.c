@@ -614,6 +614,111 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     return st;
 }
 
+static void result_free(qp_result *r)
+{
+    free(r->param), free(r->values), free(r->levels), free(r->delta), free(r->dim);
+    free(r->param2), free(r->values2);
+    free(r->cut), free(r->disp_node), free(r->disp);
+    qp_bands_free(&r->bands);
+    qp_tran_free(&r->tran);
+    free(r->iv);
+    free(r->mre), free(r->mim);
+    qp_wavefunctions_free(&r->wave);
+}
+
+/* .matrix and .wavefunction (at the nominal parameters, also under a .sweep): the cutoffs of a
+ * converged spectrum, the states on that basis, then the operators or the wavefunctions. */
+static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results *res,
+                            qp_result *r, qp_diag *d)
+{
+    const qp_analysis *an = &c->analyses[k];
+    const char *file = qp_circuit_file(c, an->loc);
+    const char *what = an->kind == QP_AN_MATRIX ? ".matrix" : ".wavefunction";
+    if (swept) {
+        qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,
+                    "%s is computed once, at the nominal parameter values (it is not swept)",
+                    what);
+    }
+    qp_modes *m = NULL;
+    qp_status st = qp_quantize(c, &m, d);
+    if (st != QP_OK) {
+        return st;
+    }
+    qp_spectrum_opts o;
+    spectrum_opts(an, NULL, &o);
+    qp_spectrum s = {0};
+    qp_states S = {0};
+    char err[512] = "";
+    qp_loc at = an->loc;
+    st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+    if (st == QP_OK) {
+        st = qp_states_compute(m, s.cut, an->grid, an->levels, &S, err, sizeof err);
+    }
+    if (st == QP_OK) {
+        r->npoints = 1;
+        r->nlev = S.nlev;
+        r->levels = S.E;
+        S.E = NULL;
+        r->nmodes = m->n;
+        r->cut = s.cut;
+        s.cut = NULL;
+        r->checked = s.checked;
+        r->tol = o.tol;
+        r->delta = calloc(1, sizeof *r->delta);
+        r->dim = calloc(1, sizeof *r->dim);
+        if (!r->delta || !r->dim) {
+            st = QP_ERR_NOMEM;
+        } else {
+            r->delta[0] = s.delta;
+            r->dim[0] = S.dim;
+        }
+    }
+    if (st == QP_OK && an->kind == QP_AN_MATRIX) {
+        size_t L = (size_t)S.nlev;
+        r->nops = an->nops;
+        r->mre = calloc(an->nops * L * L, sizeof *r->mre);
+        r->mim = calloc(an->nops * L * L, sizeof *r->mim);
+        st = r->mre && r->mim ? QP_OK : QP_ERR_NOMEM;
+        for (size_t q = 0; q < an->nops && st == QP_OK; q++) {
+            qp_modes *t = NULL;
+            at = an->ops[q].loc;
+            st = qp_operator_terms(c, m, &an->ops[q], &t, err, sizeof err);
+            if (st == QP_OK) {
+                st = qp_matrix_elements(m, r->cut, an->grid, t, &S, r->mre + q * L * L,
+                                        r->mim + q * L * L, err, sizeof err);
+            }
+            qp_modes_free(t);
+        }
+    } else if (st == QP_OK) {
+        st = qp_wavefunctions_compute(m, r->cut, an->grid, &S, an->points, &r->wave, err,
+                                      sizeof err);
+        if (st == QP_OK && (double)r->wave.npts[0] * (double)r->wave.npts[1] * S.nlev > 2e7) {
+            qp_wavefunctions_free(&r->wave);
+            qp_errf(err, sizeof err, "%d levels on %zu x %zu points are more than 2e7 values: "
+                    "lower points= or levels=", S.nlev, (size_t)an->points, (size_t)an->points);
+            st = QP_ERR_INPUT;
+        }
+    }
+    if (st != QP_OK && st != QP_ERR_NOMEM) {
+        qp_diag_add(d, QP_SEV_ERROR, file, at.line, at.col, "%s: %s", what,
+                    err[0] ? err : qp_status_str(st));
+        st = st == QP_ERR_INPUT ? QP_ERR_INPUT : QP_ERR_NUMERIC;
+    }
+    if (st == QP_OK && !res->modes) { /* the circuit's modes for the report */
+        res->cut = malloc((m->n ? m->n : 1) * sizeof *res->cut);
+        if (res->cut) {
+            memcpy(res->cut, r->cut, m->n * sizeof *res->cut);
+            res->dim = r->dim[0];
+            res->modes = m;
+            m = NULL;
+        }
+    }
+    qp_states_free(&S);
+    qp_spectrum_clear(&s);
+    qp_modes_free(m);
+    return st;
+}
+
 qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, qp_results *out, qp_diag *d)
 {
@@ -669,14 +774,12 @@ qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_
         } else if (an->kind == QP_AN_TRAN) {
             r.computed = 1;
             st = run_tran(deck, ov, nov, c, k, sweep, &r, o, d);
+        } else if (an->kind == QP_AN_MATRIX || an->kind == QP_AN_WAVE) {
+            r.computed = 1;
+            st = run_states(c, k, sweep != NULL, out, &r, d);
         }
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
-            free(r.param), free(r.values), free(r.levels), free(r.delta), free(r.dim);
-            free(r.param2), free(r.values2);
-            free(r.cut), free(r.disp_node), free(r.disp);
-            qp_bands_free(&r.bands);
-            qp_tran_free(&r.tran);
-            free(r.iv);
+            result_free(&r);
             st = QP_ERR_NOMEM;
         }
     }
@@ -689,14 +792,7 @@ qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_
 void qp_results_free(qp_results *res)
 {
     for (size_t i = 0; i < res->n; i++) {
-        qp_result *r = &res->r[i];
-        free(r->param), free(r->values), free(r->levels), free(r->delta), free(r->dim);
-        free(r->param2), free(r->values2);
-        free(r->cut);
-        free(r->disp_node), free(r->disp);
-        qp_bands_free(&r->bands);
-        qp_tran_free(&r->tran);
-        free(r->iv);
+        result_free(&res->r[i]);
     }
     free(res->r);
     qp_modes_free(res->modes);

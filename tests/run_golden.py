@@ -10,7 +10,9 @@ conversion), each with its tolerance:
 
 Paths that start with `analyses` are looked up in the document of `qpsim run --json` (the
 analyses are computed); the others in `qpsim check --json`. A path is dot-separated; `[NAME]` selects the array member whose "name" (or "node") is NAME,
-`[3]` an index, `.length` an array length. Without rtol/atol the comparison is exact.
+`[3]` an index, `.length` an array length, `.abs` the magnitude of a number or of each member of
+a list (matrix elements whose sign depends on eigenvector phases). Without rtol/atol the
+comparison is exact.
 `* text:` lines must appear verbatim in the text output of `qpsim check`."""
 import json
 import math
@@ -37,6 +39,8 @@ def select(doc, path):
                 cur = hits[0]
         elif part == "length":
             cur = len(cur)
+        elif part == "abs":
+            cur = [abs(x) for x in cur] if isinstance(cur, list) else abs(cur)
         else:
             cur = cur[part]
     return cur

@@ -62,7 +62,24 @@ typedef struct {
     qp_loc loc;
 } qp_offset;
 
-typedef enum { QP_AN_SPECTRUM, QP_AN_SWEEP, QP_AN_BANDS, QP_AN_TRAN } qp_analysis_kind;
+typedef enum {
+    QP_AN_SPECTRUM,
+    QP_AN_SWEEP,
+    QP_AN_BANDS,
+    QP_AN_TRAN,
+    QP_AN_MATRIX, /* .matrix: matrix elements of operators between levels */
+    QP_AN_WAVE    /* .wavefunction: wavefunctions on a grid of the mode variables */
+} qp_analysis_kind;
+
+/* An operator of .matrix: n(NODE), phi(JJ), q(QPS), cos(JJ|QPS), sin(JJ|QPS). */
+typedef enum { QP_OP_CHARGE, QP_OP_PHASE, QP_OP_QCHARGE, QP_OP_COS, QP_OP_SIN } qp_op_kind;
+
+typedef struct {
+    qp_op_kind kind;
+    int index;  /* node (n) or element */
+    char *name; /* canonical text, e.g. "n(1)", "phi(B1)" (owned) */
+    qp_loc loc;
+} qp_operator;
 
 typedef struct {
     qp_analysis_kind kind;
@@ -78,6 +95,8 @@ typedef struct {
     int element;       /* bands: element index */
     double tstep, tstop, tstart;
     double rtol;       /* tran: local error tolerance (0 = default) */
+    qp_operator *ops;  /* matrix: the operators (owned) */
+    size_t nops;
 } qp_analysis;
 
 typedef struct {
@@ -129,6 +148,7 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d);
 void qp_circuit_free(qp_circuit *c);
 
 const char *qp_elem_kind_name(qp_elem_kind k); /* "capacitor", ... */
+const char *qp_analysis_directive(qp_analysis_kind k); /* ".spectrum", ".tran", ... */
 
 /* The file name of a place in c, or NULL for a place outside any file (command line). */
 const char *qp_circuit_file(const qp_circuit *c, qp_loc loc);

@@ -9,6 +9,10 @@
  * states, frozen 1. */
 size_t qp_ham_mode_dim(qp_mode_kind k, int c);
 
+/* Spacing of the phase grid of an extended mode with N points and oscillator length zp: the grid
+ * points are phi_j = (j - (N-1)/2) h (basis=grid). */
+double qp_ham_grid_step(size_t N, double zp);
+
 /* Zero-point phase of an oscillator mode: phi_zpf = (Ac/(2 Lm))^(1/4). */
 double qp_ham_osc_zpf(const qp_modes *m, size_t i);
 
@@ -21,5 +25,11 @@ double qp_ham_osc_zpf(const qp_modes *m, size_t i);
  * QP_ERR_NUMERIC with a message in err when the matrix would be too large. */
 qp_status qp_ham_assemble(const qp_modes *m, const int *cut, int grid, qp_sparse *H, char *err,
                           size_t errlen);
+
+/* Any operator written like a Hamiltonian (the quadratic, linear, constant and cosine terms of
+ * `terms`, which has basis->n modes of the same kinds) on the basis of `basis` (its oscillator
+ * lengths): charges, phases and cos/sin of junction phases for matrix elements. */
+qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *terms, const int *cut,
+                                int grid, qp_sparse *H, char *err, size_t errlen);
 
 #endif

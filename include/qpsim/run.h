@@ -3,6 +3,7 @@
 #define QPSIM_RUN_H
 
 #include "qpsim/bands.h"
+#include "qpsim/states.h"
 #include "qpsim/circuit.h"
 #include "qpsim/quantize.h"
 #include "qpsim/spectrum.h"
@@ -43,6 +44,11 @@ typedef struct {
     qp_tran_result tran;
     size_t nfreq;
     qp_tran_freq *iv;   /* (owned) */
+    /* matrix / wavefunction: the levels of the states in levels (npoints = 1), cut and dim as
+     * for a spectrum; matrix elements <i|O_k|j> of operator k at (k nlev + i) nlev + j */
+    size_t nops;
+    double *mre, *mim;  /* (owned) */
+    qp_wavefunctions wave; /* (owned) */
 } qp_result;
 
 typedef struct {

@@ -1,0 +1,65 @@
+/* Eigenstates of a quantized circuit: matrix elements of charge, phase and cos/sin operators
+ * between levels (.matrix) and wavefunctions on a grid of the mode variables (.wavefunction). */
+#ifndef QPSIM_STATES_H
+#define QPSIM_STATES_H
+
+#include "qpsim/circuit.h"
+#include "qpsim/quantize.h"
+
+#include <stddef.h>
+
+/* The lowest nlev eigenpairs on the product basis with cutoffs cut (all modes in one basis,
+ * coupled or not). vec holds dim x nlev complex values, interleaved re/im, column k the state
+ * of level k with unit norm and its largest component real and positive (qp_eig_lowest). */
+typedef struct {
+    size_t dim;
+    int nlev;
+    double *E;   /* nlev, GHz, ascending (owned) */
+    double *vec; /* 2 dim nlev (owned) */
+} qp_states;
+
+qp_status qp_states_compute(const qp_modes *m, const int *cut, int grid, int nlev, qp_states *out,
+                            char *err, size_t errlen);
+void qp_states_free(qp_states *s);
+
+/* The operator op of circuit c written on the modes m as Hamiltonian-like terms (for
+ * qp_ham_assemble_terms): n(NODE) = sum_i map[i][NODE] P_i (the charge conjugate to the node
+ * phase, in 2e); phi(B) = the argument c.Phi + shift of the junction's cosine (rad); q(Q) = the
+ * charge c.P + shift through a phase-slip junction (2e); cos/sin of either. QP_ERR_INPUT with a
+ * message when the operator is not single-valued on these modes (the phase of a junction that
+ * involves a charge-basis mode, the charge of a fluxoid-basis mode): ask for cos/sin then. */
+qp_status qp_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_operator *op,
+                            qp_modes **terms, char *err, size_t errlen);
+
+/* <i|O|j> for i, j < s->nlev into re, im (row-major nlev x nlev), O assembled from `terms` on
+ * the basis of m with the cutoffs and grid flag that made s. */
+qp_status qp_matrix_elements(const qp_modes *m, const int *cut, int grid, const qp_modes *terms,
+                             const qp_states *s, double *re, double *im, char *err,
+                             size_t errlen);
+
+/* Wavefunctions of the levels of s on a grid of the variables of the one or two modes that are
+ * not frozen: the phase (rad) of a charge-basis or extended mode, the charge q (2e) of a
+ * fluxoid-basis mode. A mode whose flux is s times the phase of a single node is drawn in that
+ * node's phase (node[v] > 0: x = Phi_mode / s); otherwise in the mode's own variable (see the
+ * mode map of `qpsim check`). Normalized so that the integral of |psi|^2 over the variables
+ * is 1. */
+typedef struct {
+    size_t nvar;      /* 1 or 2 */
+    int mode[2];      /* mode index of each variable */
+    char var[2];      /* 'p': phase [rad], 'q': charge [2e] */
+    int node[2];      /* > 0: the variable is this node's phase; 0: the mode's own variable */
+    double scale[2];  /* mode variable = scale x variable */
+    size_t npts[2];
+    double *x[2];     /* grid values (owned) */
+    int nlev;
+    double *re, *im;  /* nlev x npts[0] x npts[1] (last fastest) (owned) */
+} qp_wavefunctions;
+
+/* points per variable (>= 2). QP_ERR_INPUT with a message when the circuit has no mode or more
+ * than two modes that are not frozen. */
+qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
+                                   const qp_states *s, int points, qp_wavefunctions *out,
+                                   char *err, size_t errlen);
+void qp_wavefunctions_free(qp_wavefunctions *w);
+
+#endif
