@@ -18,6 +18,9 @@ EXPECT = {  # deck -> [(csv name, png name or None, rows)]
                          ("analysis1_tran_fft.csv", None, 12501)],
     "shapiro.cir": [("analysis1_tran_iv.csv", "analysis1_tran_iv.png", 21)],
     "transmon.cir": [("analysis1_spectrum.csv", None, 6)],
+    "sweep_2d.cir": [("analysis1_spectrum_sweep.csv", "analysis1_sweep.png", 6)],
+    "matrix_elements.cir": [("analysis1_matrix.csv", None, 48),
+                            ("analysis2_wavefunction.csv", "analysis2_wavefunction.png", 401)],
 }
 
 
@@ -64,6 +67,16 @@ def main():
             peak = max(rows, key=lambda r: float(r[1]))
             if abs(float(peak[0]) - 4.835978484e9) > 1.0 / 25e-9:
                 problems.append("FFT CSV peak at %s Hz, expected 4.836 GHz" % peak[0])
+        if name == "matrix_elements.cir" and not problems:
+            # each wavefunction column pair integrates to 1 (trapezoidal rule on the CSV grid)
+            rows = [[float(x) for x in r] for r in list(csv.reader(open(
+                os.path.join(out, "analysis2_wavefunction.csv"))))[1:]]
+            dx = rows[1][0] - rows[0][0]
+            for k in range(3):
+                rho = [r[1 + 2 * k] ** 2 + r[2 + 2 * k] ** 2 for r in rows]
+                norm = dx * (sum(rho) - 0.5 * (rho[0] + rho[-1]))
+                if abs(norm - 1.0) > 1e-6:
+                    problems.append("psi%d integrates to %.9f on the CSV grid" % (k, norm))
         if problems:
             failed += 1
             print("not ok %d - %s" % (i, name))
