@@ -1752,6 +1752,12 @@ static void elab_directive(elab *E, const qp_directive *dv)
             free_ops(&an);
             return;
         }
+        if (an.levels > QP_MATRIX_MAX_LEVELS) {
+            ERR(E, dir_kv(dv, "levels")->loc, ".matrix tables at most %d levels (got %d)",
+                QP_MATRIX_MAX_LEVELS, an.levels);
+            free_ops(&an);
+            return;
+        }
         add_analysis(E, an);
     } else if (qp_ieq(w, ".wavefunction")) {
         static const char *const keys[] = {"levels", "points", "tol", "ncut", "mcut", "nho",

@@ -692,12 +692,6 @@ static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results
     } else if (st == QP_OK) {
         st = qp_wavefunctions_compute(m, r->cut, an->grid, &S, an->points, &r->wave, err,
                                       sizeof err);
-        if (st == QP_OK && (double)r->wave.npts[0] * (double)r->wave.npts[1] * S.nlev > 2e7) {
-            qp_wavefunctions_free(&r->wave);
-            qp_errf(err, sizeof err, "%d levels on %zu x %zu points are more than 2e7 values: "
-                    "lower points= or levels=", S.nlev, (size_t)an->points, (size_t)an->points);
-            st = QP_ERR_INPUT;
-        }
     }
     if (st != QP_OK && st != QP_ERR_NOMEM) {
         qp_diag_add(d, QP_SEV_ERROR, file, at.line, at.col, "%s: %s", what,

@@ -343,6 +343,11 @@ qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
     }
     size_t P = (size_t)points, L = (size_t)s->nlev;
     size_t P2 = nv == 2 ? P : 1;
+    if ((double)P * (double)P2 * (double)L > QP_WAVE_MAX_VALUES) {
+        qp_errf(err, errlen, "%zu levels on %zu%s points are more than %d values: lower points= "
+                "or levels=", L, P, nv == 2 ? " x the same" : "", QP_WAVE_MAX_VALUES);
+        return QP_ERR_INPUT;
+    }
     out->nvar = nv;
     out->nlev = s->nlev;
     out->npts[0] = P;

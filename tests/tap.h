@@ -3,10 +3,33 @@
 #define QPSIM_TAP_H
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
+
+/* Prints a test description on one line: newlines inside it (diagnostics quoted in a
+ * description) would break the TAP stream. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static void tap_desc(const char *fmt, ...)
+{
+    char buf[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(buf);
+    while (n > 0 && buf[n - 1] == '\n') {
+        buf[--n] = '\0';
+    }
+    for (char *c = buf; *c; c++) {
+        *c = *c == '\n' ? ' ' : *c;
+    }
+    printf("%s\n", buf);
+}
 
 #define QP_CHECK(cond, ...)                                                                        \
     do {                                                                                           \
@@ -17,8 +40,7 @@ static int tap_n, tap_failed;
             tap_failed++;                                                                          \
             printf("not ok %d - ", tap_n);                                                         \
         }                                                                                          \
-        printf(__VA_ARGS__);                                                                       \
-        printf("\n");                                                                              \
+        tap_desc(__VA_ARGS__);                                                                     \
         if (!(cond)) {                                                                             \
             printf("#   at %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
         }                                                                                          \
