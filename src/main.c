@@ -308,7 +308,8 @@ static void progress_bar(void *ctx, size_t done, size_t total)
         bar[i] = i < fill ? '#' : '.';
     }
     bar[w] = '\0';
-    fprintf(stderr, "\r[%s] %zu/%zu points, %.0f s left ", bar, done, total, eta);
+    fprintf(stderr, "\r[%s] %3.0f %%, %.0f s left ", bar, 100.0 * (double)done / (double)total,
+            eta);
     ps->shown = 1;
 }
 

@@ -178,8 +178,8 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
                                      qp_results *res, qp_result *r, qp_eig_cache *cache,
                                      const qp_run_opts *o, qp_diag *d);
 
-static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_result *tr,
-                            qp_diag *d, const char *where);
+static qp_status tran_point(const qp_circuit *c, size_t k, int keep, const qp_run_opts *o,
+                            qp_tran_result *tr, qp_diag *d, const char *where);
 
 /* ---- sweeps: point 0 first (it sizes the result), then the others on o->threads threads.
  * Every point is computed from its own elaboration with its own caches, so a point's numbers do
@@ -267,7 +267,7 @@ static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char val[
         st = spectrum_point(cp, j->k, r, p, NULL, cache, &j->pd[p], where);
     } else if (st == QP_OK) {
         qp_tran_result tr = {0};
-        st = tran_point(cp, j->k, 0, &tr, &j->pd[p], where);
+        st = tran_point(cp, j->k, 0, NULL, &tr, &j->pd[p], where);
         if (st == QP_OK && tr.nfreq == r->nfreq) {
             memcpy(r->iv + p * r->nfreq, tr.freq, tr.nfreq * sizeof *tr.freq);
         }
@@ -559,12 +559,13 @@ static qp_status run_bands(const qp_circuit *c, size_t k, qp_result *r, qp_diag 
 
 /* .tran: one run with traces, or (with a .sweep) one run per point keeping the frequency and
  * mean-bias reports: the I-V curve. */
-static qp_status tran_point(const qp_circuit *c, size_t k, int keep, qp_tran_result *tr,
-                            qp_diag *d, const char *where)
+static qp_status tran_point(const qp_circuit *c, size_t k, int keep, const qp_run_opts *o,
+                            qp_tran_result *tr, qp_diag *d, const char *where)
 {
     const qp_analysis *an = &c->analyses[k];
     char err[512] = "";
-    qp_status st = qp_tran_run(c, an, keep, tr, err, sizeof err);
+    qp_status st = qp_tran_run(c, an, keep, o ? o->progress : NULL, o ? o->progress_ctx : NULL,
+                               tr, err, sizeof err);
     if (st != QP_OK) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     ".tran%s%s: %s", where[0] ? " " : "", where, err[0] ? err : qp_status_str(st));
@@ -578,7 +579,7 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
 {
     if (!sweep) {
         r->npoints = 1;
-        return tran_point(c, k, !(o && o->skip_traces), &r->tran, d, "");
+        return tran_point(c, k, !(o && o->skip_traces), o, &r->tran, d, "");
     }
     qp_status st = plan_result(sweep, r);
     char val[2][64], where[256];
@@ -593,7 +594,7 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     qp_tran_result tr = {0};
     st = elaborate_point0(deck, all, n, c, sweep, &cp, d);
     if (st == QP_OK) {
-        st = tran_point(cp, k, 0, &tr, d, where);
+        st = tran_point(cp, k, 0, NULL, &tr, d, where);
     }
     if (st == QP_OK) {
         r->nfreq = tr.nfreq;

@@ -1286,7 +1286,8 @@ static qp_status analyse(const sys *S, const qp_analysis *an, const trace *tr, i
 }
 
 qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_traces,
-                      qp_tran_result *out, char *err, size_t errlen)
+                      qp_progress_fn progress, void *progress_ctx, qp_tran_result *out,
+                      char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     sys S;
@@ -1336,6 +1337,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     tr.cap = nstore ? nstore : 1;
     unsigned long steps = 0;
     int singular = 0, rejected = 0, have_f0 = 0;
+    size_t next_report = nout / 100 + 1; /* progress about every 1 % */
     if (next_out <= 0.0) { /* the sample at t = 0 */
         signal_values(&S, x0, row);
         if ((keep_traces || nout / 2 == 0) && !trace_push(&tr, 0.0, row)) {
@@ -1411,6 +1413,10 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
             kout++;
             next_out = tstart + (double)kout * dt;
         }
+        if (progress && kout >= next_report) {
+            progress(progress_ctx, kout, nout);
+            next_report = kout + nout / 100 + 1;
+        }
         memcpy(xp, x0, n * sizeof *xp);
         memcpy(Zp, W.Z, 3 * n * sizeof *Zp);
         memcpy(x0, x1, n * sizeof *x0);
@@ -1444,6 +1450,9 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     }
     out->steps = steps;
     out->samples = kout;
+    if (progress) {
+        progress(progress_ctx, nout, nout);
+    }
     /* without keep_traces only the second half was stored: the analysis needs no more */
     st = analyse(&S, an, &tr, !keep_traces, out);
     if (st != QP_OK) {

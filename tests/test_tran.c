@@ -27,7 +27,7 @@ static qp_status run_deck(const char *deck, qp_tran_result *out, qp_circuit **cp
     }
     free(msgs);
     char err[256] = "";
-    st = qp_tran_run(*cp, &(*cp)->analyses[0], 1, out, err, sizeof err);
+    st = qp_tran_run(*cp, &(*cp)->analyses[0], 1, NULL, NULL, out, err, sizeof err);
     if (st != QP_OK) {
         printf("# tran: %s\n", err);
     }

@@ -35,11 +35,16 @@ typedef struct {
     double rtol;
 } qp_tran_result;
 
+/* Progress of a long computation: `done` of `total` units (output samples of a transient). */
+typedef void (*qp_progress_fn)(void *ctx, size_t done, size_t total);
+
 /* Runs analysis `an` (QP_AN_TRAN) of c. keep_traces = 0 skips storing the samples (sweeps).
- * QP_OK, QP_ERR_INPUT (a circuit the transient models cannot take; message in err),
- * QP_ERR_NUMERIC (step size underflow, singular equations) or QP_ERR_NOMEM. */
+ * progress (may be NULL) is called with the output samples done, about every 1 % of the run,
+ * and once at the end. QP_OK, QP_ERR_INPUT (a circuit the transient models cannot take;
+ * message in err), QP_ERR_NUMERIC (step size underflow, singular equations) or QP_ERR_NOMEM. */
 qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_traces,
-                      qp_tran_result *out, char *err, size_t errlen);
+                      qp_progress_fn progress, void *progress_ctx, qp_tran_result *out,
+                      char *err, size_t errlen);
 void qp_tran_free(qp_tran_result *r);
 
 /* Frequency estimators on n uniform samples spaced dt (exposed for tests):

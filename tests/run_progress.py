@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Progress bar (TAP): with stderr on a terminal (a pseudo-terminal here) `qpsim run` draws a
+bar with the time left during a sweep and during a transient, and erases it at the end; stdout
+is the same as without a terminal. With --json, or with stderr on a pipe, no bar is drawn.
+Arguments: qpsim, a swept deck, a transient deck."""
+import os
+import pty
+import subprocess
+import sys
+
+BAR = b" %, "  # "[####......]  45 %, 3 s left"
+
+
+def run_tty(args):
+    """Runs args with stderr on a pseudo-terminal; returns (exit, stdout, bytes on the pty)."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = p.stdout.read()
+    p.wait(timeout=600)
+    os.close(master)
+    return p.returncode, out, seen
+
+
+def main():
+    exe = os.path.abspath(sys.argv[1])
+    decks = [os.path.abspath(d) for d in sys.argv[2:]]
+    tests = []
+    for deck in decks:
+        name = os.path.basename(deck)
+        rc, out, tty = run_tty([exe, "run", deck])
+        plain = subprocess.run([exe, "run", deck], capture_output=True, timeout=600)
+        tests.append(("%s: bar on a terminal" % name,
+                      rc == 0 and BAR in tty and b"s left" in tty,
+                      "exit %d, terminal got %r" % (rc, tty[:200])))
+        tests.append(("%s: bar erased at the end" % name,
+                      tty.rstrip(b" ").endswith(b"\r") or tty.endswith(b"\r"),
+                      "terminal ends with %r" % tty[-40:]))
+        tests.append(("%s: same stdout with and without a terminal" % name,
+                      out == plain.stdout, "stdout differs"))
+        tests.append(("%s: no bar on a pipe" % name,
+                      plain.returncode == 0 and BAR not in plain.stderr,
+                      "stderr %r" % plain.stderr[:200]))
+        rc, out, tty = run_tty([exe, "run", "--json", deck])
+        tests.append(("%s: no bar with --json" % name, rc == 0 and BAR not in tty,
+                      "terminal got %r" % tty[:200]))
+    print("1..%d" % len(tests))
+    failed = 0
+    for i, (label, ok, why) in enumerate(tests, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, label))
+        if not ok:
+            failed += 1
+            print("#   " + why)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
