@@ -339,31 +339,38 @@ static int plot_iv(const char *dir, const char *name, const qp_circuit *c, const
 static void image(const double *x, size_t nx, const double *y, size_t ny, const double *z,
                   const char *xl, const char *yl, const char *title, const char *zl)
 {
+    /* plimage draws (n - 1) x (m - 1) cells from n x m values, each cell in the colour of its
+     * lower-left value: one more row and column (repeating the last) gives one cell per value */
     PLFLT **g = NULL;
-    plAlloc2dGrid(&g, (PLINT)nx, (PLINT)ny);
+    plAlloc2dGrid(&g, (PLINT)nx + 1, (PLINT)ny + 1);
     if (!g) {
         return;
     }
     double lo = INFINITY, hi = -INFINITY;
     range(z, nx * ny, 1, &lo, &hi);
-    for (size_t i = 0; i < nx; i++) {
-        for (size_t j = 0; j < ny; j++) {
-            g[i][j] = isfinite(z[i * ny + j]) ? z[i * ny + j] : lo;
+    for (size_t i = 0; i <= nx; i++) {
+        for (size_t j = 0; j <= ny; j++) {
+            double v = z[(i < nx ? i : nx - 1) * ny + (j < ny ? j : ny - 1)];
+            g[i][j] = isfinite(v) ? v : lo;
         }
     }
     if (!(hi > lo)) {
         hi = lo + 1.0;
     }
+    /* each value fills the cell around its grid point */
+    double hx = nx > 1 ? 0.5 * (x[nx - 1] - x[0]) / (double)(nx - 1) : 0.5;
+    double hy = ny > 1 ? 0.5 * (y[ny - 1] - y[0]) / (double)(ny - 1) : 0.5;
+    double x0 = x[0] - hx, x1 = x[nx - 1] + hx, y0 = y[0] - hy, y1 = y[ny - 1] + hy;
     /* a perceptually ordered map: dark blue, teal, green, yellow */
     static const PLFLT pos[4] = {0.0, 0.35, 0.7, 1.0}, cr[4] = {0.27, 0.13, 0.47, 0.99},
                        cg[4] = {0.0, 0.57, 0.82, 0.91}, cb[4] = {0.33, 0.55, 0.32, 0.14};
     plscmap1l(1, 4, pos, cr, cg, cb, NULL);
     pladv(0);
     plvpor(0.1, 0.82, 0.16, 0.88);
-    plwind(x[0], x[nx - 1], y[0], y[ny - 1]);
+    plwind(x0, x1, y0, y1);
     plcol0(1);
-    plimage((PLFLT_MATRIX)g, (PLINT)nx, (PLINT)ny, x[0], x[nx - 1], y[0], y[ny - 1], lo, hi,
-            x[0], x[nx - 1], y[0], y[ny - 1]);
+    plimage((PLFLT_MATRIX)g, (PLINT)nx + 1, (PLINT)ny + 1, x0, x1, y0, y1, lo, hi, x0, x1, y0,
+            y1);
     plbox("bcnst", 0.0, 0, "bcnstv", 0.0, 0);
     pllab(xl, yl, title);
     /* colour bar: a strip of the map's values on the right */
@@ -381,7 +388,7 @@ static void image(const double *x, size_t nx, const double *y, size_t ny, const 
         plmtex("r", 5.0, 0.5, 0.5, zl);
         plFree2dGrid(bar, 2, 64);
     }
-    plFree2dGrid(g, (PLINT)nx, (PLINT)ny);
+    plFree2dGrid(g, (PLINT)nx + 1, (PLINT)ny + 1);
 }
 
 /* 2-D sweep: the first transition E1 - E0 (and E2 - E1 when computed) over the parameter grid. */
@@ -497,6 +504,77 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
     return 0;
 }
 
+/* Level diagram of an unswept spectrum (also the levels of .matrix and .wavefunction): each
+ * level a horizontal line, labelled with E_k - E_0. */
+static int plot_levels(const char *dir, const char *name, const qp_result *r)
+{
+    if (r->nlev < 1 || start(dir, name, 1) != 0) {
+        return r->nlev < 1 ? 0 : -1;
+    }
+    double lo = r->levels[0], hi = r->levels[r->nlev - 1], m = 0.05 * (hi - lo);
+    if (!(m > 0.0)) {
+        m = fmax(1e-3, 0.05 * fabs(lo));
+    }
+    pladv(0);
+    plvsta();
+    plwind(0.0, 1.0, lo - m, hi + m);
+    plcol0(1);
+    plbox("bc", 0.0, 0, "bcnstv", 0.0, 0);
+    pllab("", "E [GHz]", "levels; labels: E_k - E_0 [GHz]");
+    for (int k = 0; k < r->nlev; k++) {
+        PLFLT px[2] = {0.1, 0.6}, py[2] = {r->levels[k], r->levels[k]};
+        plcol0(2 + k % NCOLORS);
+        plwidth(3.0);
+        plline(2, px, py);
+        plwidth(1.0);
+        char lab[64];
+        snprintf(lab, sizeof lab, "E%d: %.6g", k, r->levels[k] - r->levels[0]);
+        plcol0(1);
+        plptex(0.63, r->levels[k], 1.0, 0.0, 0.0, lab);
+    }
+    plend();
+    return 0;
+}
+
+/* .matrix: |<i|O|j>| of the first two operators as colour maps over (i, j). */
+static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+{
+    const qp_analysis *an = NULL;
+    for (size_t k = 0; k < c->nanalyses; k++) {
+        if (c->analyses[k].kind == QP_AN_MATRIX && c->analyses[k].loc.line == r->loc.line &&
+            c->analyses[k].loc.file == r->loc.file) {
+            an = &c->analyses[k];
+        }
+    }
+    size_t L = (size_t)r->nlev, panels = r->nops < 2 ? r->nops : 2;
+    if (!an || L < 2 || panels == 0) {
+        return 0;
+    }
+    double *ax = malloc(L * sizeof *ax), *z = malloc(L * L * sizeof *z);
+    if (!ax || !z || start(dir, name, (int)panels) != 0) {
+        free(ax), free(z);
+        return -1;
+    }
+    for (size_t i = 0; i < L; i++) {
+        ax[i] = (double)i;
+    }
+    for (size_t q = 0; q < panels; q++) {
+        for (size_t i = 0; i < L * L; i++) {
+            z[i] = hypot(r->mre[q * L * L + i], r->mim[q * L * L + i]);
+        }
+        char title[700];
+        snprintf(title, sizeof title, "|<i|%s|j>|", an->ops[q].name);
+        image(ax, L, ax, L, z, "i", "j", title,
+              an->ops[q].kind == QP_OP_PHASE ? "rad" : an->ops[q].kind == QP_OP_COS ||
+                                                       an->ops[q].kind == QP_OP_SIN
+                                                   ? "1"
+                                                   : "2e");
+    }
+    free(ax), free(z);
+    plend();
+    return 0;
+}
+
 int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
 {
     int rc = 0;
@@ -514,6 +592,12 @@ int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
         } else if (r->kind == QP_AN_WAVE) {
             snprintf(name, sizeof name, "analysis%zu_wavefunction.png", i + 1);
             rc |= plot_wave(dir, name, c, r);
+        } else if (r->kind == QP_AN_MATRIX) {
+            snprintf(name, sizeof name, "analysis%zu_matrix.png", i + 1);
+            rc |= plot_matrix(dir, name, c, r);
+        } else if (r->kind == QP_AN_SPECTRUM && !r->param) {
+            snprintf(name, sizeof name, "analysis%zu_spectrum.png", i + 1);
+            rc |= plot_levels(dir, name, r);
         } else if (r->kind == QP_AN_SPECTRUM && r->param && r->npoints > 1) {
             snprintf(name, sizeof name, "analysis%zu_sweep.png", i + 1);
             rc |= plot_sweep(dir, name, r);

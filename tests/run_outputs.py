@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Files under -o DIR (TAP): `qpsim run DECK -o DIR` must write qpsim.json (parseable, same
 analyses as --json), one CSV per computed analysis with a header and one row per point, and, when
-qpsim was built with PLplot (first argument "plots"), a PNG picture per swept spectrum, band set,
-transient and I-V curve."""
+qpsim was built with PLplot (first argument "plots"), a PNG picture per spectrum (level diagram),
+swept spectrum, band set, transient, I-V curve, matrix-element table and wavefunction set."""
 import csv
 import json
 import os
@@ -17,9 +17,9 @@ EXPECT = {  # deck -> [(csv name, png name or None, rows)]
     "ac_josephson.cir": [("analysis1_tran.csv", "analysis1_tran.png", 50001),
                          ("analysis1_tran_fft.csv", None, 12501)],
     "shapiro.cir": [("analysis1_tran_iv.csv", "analysis1_tran_iv.png", 21)],
-    "transmon.cir": [("analysis1_spectrum.csv", None, 6)],
+    "transmon.cir": [("analysis1_spectrum.csv", "analysis1_spectrum.png", 6)],
     "sweep_2d.cir": [("analysis1_spectrum_sweep.csv", "analysis1_sweep.png", 6)],
-    "matrix_elements.cir": [("analysis1_matrix.csv", None, 48),
+    "matrix_elements.cir": [("analysis1_matrix.csv", "analysis1_matrix.png", 48),
                             ("analysis2_wavefunction.csv", "analysis2_wavefunction.png", 401)],
 }
 
