@@ -39,16 +39,20 @@
 #define DEFAULT_RTOL 1e-5      /* local error per step, relative to each variable's scale */
 #define NEWTON_MAX 10          /* iterations per stage solve before the step is cut */
 #define NEWTON_TOL 1e-2        /* Newton stops when the update is this fraction of the tolerance */
+#define NEWTON_CONTRACT 0.9    /* ... and gives up when an update is not this much smaller */
 #define H_GROW_MAX 4.0
 #define H_SHRINK_MIN 0.2
 #define SAFETY 0.9
 #define MAX_STEPS 200000000UL  /* accepted steps before giving up */
 #define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
-#define SMALL_SOLVE_MAX 96     /* stage systems up to this size use small_solve, not dgesv */
+#define SMALL_SOLVE_MAX 96     /* stage systems up to this size use lu_factor, not dgetrf */
 
 typedef int lp_int;
-extern void dgesv_(const lp_int *n, const lp_int *nrhs, double *a, const lp_int *lda,
-                   lp_int *ipiv, double *b, const lp_int *ldb, lp_int *info);
+extern void dgetrf_(const lp_int *m, const lp_int *n, double *a, const lp_int *lda, lp_int *ipiv,
+                    lp_int *info);
+extern void dgetrs_(const char *trans, const lp_int *n, const lp_int *nrhs, const double *a,
+                    const lp_int *lda, const lp_int *ipiv, double *b, const lp_int *ldb,
+                    lp_int *info, size_t trans_len);
 
 /* Radau IIA, 3 stages */
 #define S6 2.449489742783178098197284
@@ -284,7 +288,10 @@ static void eval_f(const sys *S, const qp_analysis *an, double t, const double *
                 break;
             }
             cur = e->ic * sin(x[j]);
-            jadd(J, n, ia, j, -e->ic * cos(x[j])), jadd(J, n, ib, j, e->ic * cos(x[j]));
+            if (J) {
+                double g = e->ic * cos(x[j]);
+                jadd(J, n, ia, j, -g), jadd(J, n, ib, j, g);
+            }
             if (e->rn > 0.0) {
                 cur += v / e->rn;
                 jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
@@ -293,13 +300,13 @@ static void eval_f(const sys *S, const qp_analysis *an, double t, const double *
             f[j] = v; /* (Phi0/2pi) phi' = v */
             jadd(J, n, j, ia, 1.0), jadd(J, n, j, ib, -1.0);
             break;
-        case QP_EL_Q: {
-            double s = sin(2.0 * QP_PI * x[j]), co = cos(2.0 * QP_PI * x[j]);
-            f[j] = -(v - e->vc * s);
-            jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0);
-            jadd(J, n, j, j, e->vc * 2.0 * QP_PI * co);
+        case QP_EL_Q:
+            f[j] = -(v - e->vc * sin(2.0 * QP_PI * x[j]));
+            if (J) {
+                jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0);
+                jadd(J, n, j, j, e->vc * 2.0 * QP_PI * cos(2.0 * QP_PI * x[j]));
+            }
             break;
-        }
         }
         /* the element's current leaves n+ and enters n-: A x' + g = 0 with g += cur at n+ */
         if (ia >= 0) {
@@ -502,14 +509,13 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
 
 typedef struct {
     size_t n;
-    double *Z, *Zn, *F, *J, *M, *rhs, *x, *fx;
+    double *Z, *F, *M, *rhs, *x; /* stages, f at the stages, Newton matrix (LU), update, point */
     lp_int *piv;
 } work_t;
 
 static void work_free(work_t *w)
 {
-    free(w->Z), free(w->Zn), free(w->F), free(w->J), free(w->M), free(w->rhs), free(w->x);
-    free(w->fx), free(w->piv);
+    free(w->Z), free(w->F), free(w->M), free(w->rhs), free(w->x), free(w->piv);
 }
 
 static int work_init(work_t *w, size_t n)
@@ -518,15 +524,12 @@ static int work_init(work_t *w, size_t n)
     w->n = n;
     size_t m = 3 * n;
     w->Z = calloc(m, sizeof *w->Z);
-    w->Zn = calloc(m, sizeof *w->Zn);
     w->F = calloc(m, sizeof *w->F);
-    w->J = calloc(3 * n * n, sizeof *w->J);
     w->M = calloc(m * m, sizeof *w->M);
     w->rhs = calloc(m, sizeof *w->rhs);
     w->x = calloc(n, sizeof *w->x);
-    w->fx = calloc(n, sizeof *w->fx);
     w->piv = calloc(m, sizeof *w->piv);
-    return w->Z && w->Zn && w->F && w->J && w->M && w->rhs && w->x && w->fx && w->piv;
+    return w->Z && w->F && w->M && w->rhs && w->x && w->piv;
 }
 
 /* Error weight of unknown i: rtol times its scale (phases and charges absolutely, because they
@@ -545,19 +548,29 @@ static double weight(const sys *S, size_t i, double a, double b)
     return S->rtol;
 }
 
-/* Gaussian elimination with partial pivoting on the m x m column-major M, solving M x = b in
- * place (b becomes x). For the small stage systems of circuits (m = 3 unknowns x 3 stages) this
- * avoids LAPACK's per-call overhead; larger systems go to dgesv. Returns 0, -1 when M is
+/* LU factorization with partial pivoting of the m x m column-major M in place (row k swapped
+ * with piv[k] at step k). For the small stage systems of circuits (m = 3 unknowns x 3 stages)
+ * this avoids LAPACK's per-call overhead; larger systems go to dgetrf. Returns 0, -1 when M is
  * singular, -2 when a pivot column is not finite. */
-static int small_solve(size_t m, double *M, double *b)
+static int lu_factor(size_t m, double *M, lp_int *piv)
 {
+    if (m > SMALL_SOLVE_MAX) {
+        lp_int lm = (lp_int)m, info = 0;
+        for (size_t i = 0; i < m * m; i++) {
+            if (!isfinite(M[i])) {
+                return -2;
+            }
+        }
+        dgetrf_(&lm, &lm, M, &lm, piv, &info);
+        return info == 0 ? 0 : -1;
+    }
     for (size_t k = 0; k < m; k++) {
-        size_t piv = k;
+        size_t p = k;
         double big = fabs(M[k + k * m]);
         for (size_t i = k + 1; i < m; i++) {
             if (fabs(M[i + k * m]) > big) {
                 big = fabs(M[i + k * m]);
-                piv = i;
+                p = i;
             }
         }
         if (!isfinite(big)) {
@@ -566,26 +579,47 @@ static int small_solve(size_t m, double *M, double *b)
         if (!(big > 0.0)) {
             return -1;
         }
-        if (piv != k) {
-            for (size_t j = k; j < m; j++) {
+        piv[k] = (lp_int)p + 1; /* LAPACK's convention */
+        if (p != k) {
+            for (size_t j = 0; j < m; j++) {
                 double t = M[k + j * m];
-                M[k + j * m] = M[piv + j * m];
-                M[piv + j * m] = t;
+                M[k + j * m] = M[p + j * m];
+                M[p + j * m] = t;
             }
-            double t = b[k];
-            b[k] = b[piv];
-            b[piv] = t;
         }
         double inv = 1.0 / M[k + k * m];
         for (size_t i = k + 1; i < m; i++) {
-            double l = M[i + k * m] * inv;
+            double l = M[i + k * m] *= inv;
             if (l == 0.0) {
                 continue;
             }
             for (size_t j = k + 1; j < m; j++) {
                 M[i + j * m] -= l * M[k + j * m];
             }
-            b[i] -= l * b[k];
+        }
+    }
+    return 0;
+}
+
+/* Solves M x = b in place with the factors of lu_factor. */
+static void lu_solve(size_t m, const double *M, const lp_int *piv, double *b)
+{
+    if (m > SMALL_SOLVE_MAX) {
+        lp_int lm = (lp_int)m, one = 1, info = 0;
+        dgetrs_("N", &lm, &one, M, &lm, piv, b, &lm, &info, 1);
+        return;
+    }
+    for (size_t k = 0; k < m; k++) { /* the row swaps in order, then L (unit diagonal) */
+        size_t p = (size_t)piv[k] - 1;
+        if (p != k) {
+            double t = b[k];
+            b[k] = b[p];
+            b[p] = t;
+        }
+    }
+    for (size_t k = 0; k < m; k++) {
+        for (size_t i = k + 1; i < m; i++) {
+            b[i] -= M[i + k * m] * b[k];
         }
     }
     for (size_t k = m; k-- > 0;) {
@@ -595,25 +629,44 @@ static int small_solve(size_t m, double *M, double *b)
         }
         b[k] = acc / M[k + k * m];
     }
-    return 0;
 }
 
-/* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by Newton from the
- * guess in w->Z; on success x1 = x0 + Z_3. Returns 0, -1 when Newton does not converge, -2 when
- * its matrix is singular. */
+/* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by simplified Newton
+ * from the guess in w->Z: the Jacobian J0 at the step's start (n x n) gives the matrix
+ * I (x) A - h RA (x) J0, factored once per step; each iteration evaluates f at the stages and
+ * solves with those factors. Stops when the update is below NEWTON_TOL of the tolerance, fails
+ * when it stops contracting. On success x1 = x0 + Z_3. Returns 0, -1 when Newton does not
+ * converge, -2 when its matrix is singular. */
 static int radau_step(const sys *S, const qp_analysis *an, double t, double h, const double *x0,
-                      work_t *w, double *x1)
+                      const double *J0, work_t *w, double *x1)
 {
     size_t n = S->n, m = 3 * n;
-    lp_int lm = (lp_int)m, one = 1, info = 0;
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+            for (size_t q = 0; q < n; q++) {
+                for (size_t r = 0; r < n; r++) {
+                    double v = -h * RA[i][j] * J0[r + q * n];
+                    if (i == j) {
+                        v += S->A[r + q * n];
+                    }
+                    w->M[((size_t)i * n + r) + ((size_t)j * n + q) * m] = v;
+                }
+            }
+        }
+    }
+    int f = lu_factor(m, w->M, w->piv);
+    if (f != 0) {
+        return f == -2 ? -1 : -2;
+    }
+    double prev = INFINITY;
     for (int it = 0; it < NEWTON_MAX; it++) {
         for (int s = 0; s < 3; s++) {
             for (size_t i = 0; i < n; i++) {
                 w->x[i] = x0[i] + w->Z[(size_t)s * n + i];
             }
-            eval_f(S, an, t + RC[s] * h, w->x, w->F + (size_t)s * n, w->J + (size_t)s * n * n);
+            eval_f(S, an, t + RC[s] * h, w->x, w->F + (size_t)s * n, NULL);
         }
-        /* residual R_i = A Z_i - h sum_j a_ij F_j; Newton matrix blocks d_ij A - h a_ij J_j */
+        /* residual R_i = A Z_i - h sum_j a_ij F_j */
         for (int i = 0; i < 3; i++) {
             for (size_t r = 0; r < n; r++) {
                 double acc = 0.0;
@@ -625,31 +678,8 @@ static int radau_step(const sys *S, const qp_analysis *an, double t, double h, c
                 }
                 w->rhs[(size_t)i * n + r] = -acc;
             }
-            for (int j = 0; j < 3; j++) {
-                const double *Jj = w->J + (size_t)j * n * n;
-                for (size_t q = 0; q < n; q++) {
-                    for (size_t r = 0; r < n; r++) {
-                        double v = -h * RA[i][j] * Jj[r + q * n];
-                        if (i == j) {
-                            v += S->A[r + q * n];
-                        }
-                        w->M[((size_t)i * n + r) + ((size_t)j * n + q) * m] = v;
-                    }
-                }
-            }
         }
-        if (m <= SMALL_SOLVE_MAX) {
-            int r = small_solve(m, w->M, w->rhs);
-            if (r == -2) {
-                return -1;
-            }
-            info = r == 0 ? 0 : 1;
-        } else {
-            dgesv_(&lm, &one, w->M, &lm, w->piv, w->rhs, &lm, &info);
-        }
-        if (info != 0) {
-            return -2; /* singular stage equations */
-        }
+        lu_solve(m, w->M, w->piv, w->rhs);
         double norm = 0.0;
         for (size_t p = 0; p < m; p++) {
             w->Z[p] += w->rhs[p];
@@ -666,6 +696,10 @@ static int radau_step(const sys *S, const qp_analysis *an, double t, double h, c
             }
             return 0;
         }
+        if (it >= 1 && norm >= NEWTON_CONTRACT * prev) { /* not contracting: a smaller step */
+            return -1;
+        }
+        prev = norm;
     }
     return -1;
 }
@@ -694,12 +728,12 @@ static void dense_eval(size_t n, const double *x0, const double *Z, double s, do
  * start, an O(h^4) estimate filtered through the (g0/h A - J0) solve so that stiff and
  * algebraic components do not inflate it. When it is large on a first step or after a
  * rejection, it is refined once with f evaluated at x0 + err. f0, J0 are f and df/dx at
- * (t, x0); tmp, rhs hold n values, M n x n. Returns the scaled max norm or INFINITY. */
+ * (t, x0); tmp, rhs hold n values, M n x n, piv n. Returns the scaled max norm or INFINITY. */
 #define RADAU_G0 3.637834252744495732208418 /* 1 / the real eigenvalue of RA^-1's inverse */
 static double embedded_error(const sys *S, const qp_analysis *an, double t, double h,
                              const double *x0, const double *Z, const double *f0,
                              const double *J0, int refine, int skip_alg, double *M,
-                             double *rhs, double *tmp, double *err)
+                             lp_int *piv, double *rhs, double *tmp, double *err)
 {
     static const double E1 = -(13.0 + 7.0 * S6) / 3.0, E2 = (-13.0 + 7.0 * S6) / 3.0,
                         E3 = -1.0 / 3.0;
@@ -733,9 +767,10 @@ static double embedded_error(const sys *S, const qp_analysis *an, double t, doub
                 rhs[i] += az[i];
             }
         }
-        if (small_solve(n, M, rhs) != 0) {
+        if (lu_factor(n, M, piv) != 0) {
             return INFINITY;
         }
+        lu_solve(n, M, piv, rhs);
         e = 0.0;
         for (size_t i = 0; i < n; i++) {
             err[i] = rhs[i];
@@ -1374,8 +1409,12 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
             }
             goto done;
         }
+        if (!have_f0) { /* f and its Jacobian at the step's start, kept across rejections */
+            eval_f(&S, an, t, x0, f0, J0);
+            have_f0 = 1;
+        }
         guess(n, xp, Zp, hp, hstep, x0, W.Z, tmp);
-        int ok = radau_step(&S, an, t, hstep, x0, &W, x1);
+        int ok = radau_step(&S, an, t, hstep, x0, J0, &W, x1);
         if (ok != 0) {
             out->newton_failures++;
             singular = ok == -2;
@@ -1384,14 +1423,10 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
             continue;
         }
         singular = 0;
-        if (!have_f0) { /* f and its Jacobian at the step's start, kept across rejections */
-            eval_f(&S, an, t, x0, f0, J0);
-            have_f0 = 1;
-        }
         /* after t = 0 or a corner the algebraic unknowns may jump: the first step fixes them,
          * whatever its size, so they are left out of its error */
         double e = embedded_error(&S, an, t, hstep, x0, W.Z, f0, J0, hp == 0.0 || rejected,
-                                  hp == 0.0, W.M, W.rhs, tmp, xm);
+                                  hp == 0.0, W.M, W.piv, W.rhs, tmp, xm);
         if (!(e <= 1.0)) {
             out->rejected++;
             rejected = 1;
