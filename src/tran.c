@@ -13,8 +13,8 @@
  * 0): SPICE's "use initial conditions" start.
  *
  * Integrator: 3-stage Radau IIA (order 5, stiffly accurate, L-stable, fit for these index-1
- * DAEs) with full Newton on the stage equations (the circuits are small: an inline elimination,
- * dense LAPACK beyond SMALL_SOLVE_MAX), the local error from Hairer and Wanner's embedded
+ * DAEs) with simplified Newton on the stage equations (one LU per step from the Jacobian at its
+ * start; an inline elimination for small circuits, LAPACK beyond SMALL_SOLVE_MAX), the local error from Hairer and Wanner's embedded
  * estimate (RADAU5; O(h^4), one extra n x n solve per step) with Gustafsson's step-size
  * controller, and output at the requested TSTEP from the step's collocation polynomial (dense
  * output of order 3, the order the error estimate controls). The step lands on every source

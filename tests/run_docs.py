@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 
+import taplib
+
 
 def main():
     exe = os.path.abspath(sys.argv[1])
@@ -19,10 +21,10 @@ def main():
         for m in re.finditer(r"```spice\n(.*?)```", text, re.S):
             blocks.append((page, text[:m.start()].count("\n") + 1, m.group(1)))
     if not blocks:  # the pages were not found or lost their examples: a failure, not a skip
-        print("1..1\nnot ok 1 - no ```spice block in %s" % " ".join(sys.argv[2:]))
-        return 1
-    print("1..%d" % len(blocks))
-    failed = 0
+        tap = taplib.Tap(1)
+        tap.fail("no ```spice block in %s" % " ".join(sys.argv[2:]))
+        return tap.exit_code()
+    tap = taplib.Tap(len(blocks))
     dirs = {}
     for i, (page, line, deck) in enumerate(blocks, 1):
         label = "%s:%d" % (os.path.relpath(page), line)
@@ -31,10 +33,10 @@ def main():
         m = re.match(r"\*\s*file:\s*(\S+)", first)
         if m:
             open(os.path.join(d, m.group(1)), "w").write(deck)
-            print("ok %d - %s # SKIP include file %s" % (i, label, m.group(1)))
+            tap.skip(label, "include file " + m.group(1))
             continue
         if "fragment" in first:
-            print("ok %d - %s # SKIP fragment" % (i, label))
+            tap.skip(label, "fragment")
             continue
         path = os.path.join(d, "block%d.cir" % i)
         open(path, "w").write(deck)
@@ -50,14 +52,8 @@ def main():
                                timeout=600)
             if r.returncode != 0:
                 problems.append("run: exit %d: %s" % (r.returncode, r.stderr.strip()[:300]))
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, label))
-            for p in problems:
-                print("#   " + p)
-        else:
-            print("ok %d - %s" % (i, label))
-    return 1 if failed else 0
+        tap.result(label, problems)
+    return tap.exit_code()
 
 
 if __name__ == "__main__":

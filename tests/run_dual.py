@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 
+import taplib
+
 DIAG = re.compile(r"^\S.*?:\d+:\d+: (error|note|warning): .+$")
 
 
@@ -35,8 +37,7 @@ def main():
     decks = []
     for d in sys.argv[2:]:
         decks += sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".cir"))
-    print("1..%d" % len(decks))
-    failed = 0
+    tap = taplib.Tap(len(decks))
     tmp = tempfile.mkdtemp()
     for i, path in enumerate(decks, 1):
         label = os.path.relpath(path)
@@ -45,11 +46,10 @@ def main():
             bad = [l for l in r.stderr.splitlines() if l and not DIAG.match(l)]
             if r.returncode == 1 and not bad and not r.stdout:
                 first = r.stderr.splitlines()[0] if r.stderr else ""
-                print("ok %d - %s # SKIP no dual: %s" % (i, label, first.split("error: ")[-1][:90]))
+                tap.skip(label, "no dual: " + first.split("error: ")[-1][:90])
             else:
-                failed += 1
-                print("not ok %d - %s: dual failed badly (exit %d): %s"
-                      % (i, label, r.returncode, r.stderr[:300]))
+                tap.fail("%s: dual failed badly (exit %d): %s"
+                         % (label, r.returncode, r.stderr[:300]))
             continue
         d1 = os.path.join(tmp, "d%d.cir" % i)
         d2 = os.path.join(tmp, "dd%d.cir" % i)
@@ -73,17 +73,11 @@ def main():
             if e1 is None:
                 problems.append("dual deck fails: " + err1[:300])
             elif not close(e0, e1):
-                problems.append("levels differ:\n#   deck %s\n#   dual %s" % (e0, e1))
+                problems.append("levels differ:\ndeck %s\ndual %s" % (e0, e1))
             if r2.returncode == 0 and (e2 is None or not close(e0, e2)):
                 problems.append("dual of the dual differs: %s" % (e2 if e2 is not None else err2))
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, label))
-            for p in problems:
-                print("#   " + p)
-        else:
-            print("ok %d - %s (%d levels)" % (i, label, len(e0 or [])))
-    return 1 if failed else 0
+        tap.result(label, problems, note=" (%d levels)" % len(e0 or []))
+    return tap.exit_code()
 
 
 if __name__ == "__main__":

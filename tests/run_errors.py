@@ -8,6 +8,8 @@ import shlex
 import subprocess
 import sys
 
+import taplib
+
 
 def parse(path):
     expect, args, code, command = [], [], 1, "check"
@@ -28,9 +30,8 @@ def parse(path):
 def main():
     exe, folder = os.path.abspath(sys.argv[1]), sys.argv[2]
     files = sorted(f for f in os.listdir(folder) if f.endswith(".cir") and not f.startswith("_"))
-    print("1..%d" % len(files))
-    failed = 0
-    for i, name in enumerate(files, 1):
+    tap = taplib.Tap(len(files))
+    for name in files:
         expect, args, code, command = parse(os.path.join(folder, name))
         r = subprocess.run([exe, command, name] + args, cwd=folder, capture_output=True,
                            text=True, timeout=60)
@@ -41,18 +42,12 @@ def main():
         if r.returncode != code:
             problems.append("exit status %d, expected %d" % (r.returncode, code))
         if got != expect:
-            problems.append("stderr differs:\n#   got:  %s\n#   want: %s"
-                            % ("\n#         ".join(got), "\n#         ".join(expect)))
+            problems.append("stderr differs:\ngot:  %s\nwant: %s"
+                            % ("\n      ".join(got), "\n      ".join(expect)))
         if r.stdout:
             problems.append("stdout is not empty: %r" % r.stdout[:200])
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for p in problems:
-                print("#   " + p)
-        else:
-            print("ok %d - %s" % (i, name))
-    return 1 if failed else 0
+        tap.result(name, problems)
+    return tap.exit_code()
 
 
 if __name__ == "__main__":

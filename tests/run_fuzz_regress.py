@@ -7,15 +7,16 @@ import re
 import subprocess
 import sys
 
+import taplib
+
 DIAG = re.compile(r"^(\S.*?:\d+:\d+: (error|warning|note): .+|qpsim: (error|note): .+)$")
 
 
 def main():
     exe, folder = os.path.abspath(sys.argv[1]), sys.argv[2]
     files = sorted(f for f in os.listdir(folder) if not f.startswith("."))
-    print("1..%d" % len(files))
-    failed = 0
-    for i, name in enumerate(files, 1):
+    tap = taplib.Tap(len(files))
+    for name in files:
         problems = []
         try:
             r = subprocess.run([exe, "check", name], cwd=folder, capture_output=True,
@@ -28,14 +29,8 @@ def main():
                 problems.append("unexpected stderr line: %r" % bad[0][:300])
         except subprocess.TimeoutExpired:
             problems.append("timed out")
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for p in problems:
-                print("#   " + p)
-        else:
-            print("ok %d - %s" % (i, name))
-    return 1 if failed else 0
+        tap.result(name, problems)
+    return tap.exit_code()
 
 
 if __name__ == "__main__":

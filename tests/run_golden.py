@@ -21,6 +21,8 @@ import re
 import subprocess
 import sys
 
+import taplib
+
 CHECK = re.compile(r"^\*\s*check:\s*(\S+)\s*=\s*(.+?)(?:\s+(rtol|atol)=(\S+))?\s*$")
 
 
@@ -104,19 +106,12 @@ def main():
     decks = []
     for d in sys.argv[2:]:
         decks += sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".cir"))
-    print("1..%d" % len(decks))
-    failed = 0
-    for i, path in enumerate(decks, 1):
+    tap = taplib.Tap(len(decks))
+    for path in decks:
         problems = run_deck(exe, path)
         label = os.path.relpath(path)
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, label))
-            for p in problems:
-                print("#   " + p)
-        else:
-            print("ok %d - %s" % (i, label))
-    return 1 if failed else 0
+        tap.result(label, problems)
+    return tap.exit_code()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 
+import taplib
+
 EXPECT = {  # deck -> [(csv name, png name or None, rows)]
     "cpb_sweep.cir": [("analysis1_spectrum_sweep.csv", "analysis1_sweep.png", 3)],
     "bloch_bands.cir": [("analysis1_bands.csv", "analysis1_bands.png", 11),
@@ -28,9 +30,8 @@ def main():
     plots = sys.argv[1] == "plots"
     exe = os.path.abspath(sys.argv[2])
     decks = [os.path.abspath(p) for p in sys.argv[3:]]
-    print("1..%d" % len(decks))
-    failed = 0
-    for i, path in enumerate(decks, 1):
+    tap = taplib.Tap(len(decks))
+    for path in decks:
         name = os.path.basename(path)
         out = tempfile.mkdtemp()
         r = subprocess.run([exe, "run", path, "-o", out], capture_output=True, text=True,
@@ -77,14 +78,8 @@ def main():
                 norm = dx * (sum(rho) - 0.5 * (rho[0] + rho[-1]))
                 if abs(norm - 1.0) > 1e-6:
                     problems.append("psi%d integrates to %.9f on the CSV grid" % (k, norm))
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for p in problems:
-                print("#   " + p)
-        else:
-            print("ok %d - %s" % (i, name))
-    return 1 if failed else 0
+        tap.result(name, problems)
+    return tap.exit_code()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import pty
 import subprocess
 import sys
 
+import taplib
+
 BAR = b" %, "  # "[####......]  45 %, 3 s left"
 
 
@@ -53,14 +55,10 @@ def main():
         rc, out, tty = run_tty([exe, "run", "--json", deck])
         tests.append(("%s: no bar with --json" % name, rc == 0 and BAR not in tty,
                       "terminal got %r" % tty[:200]))
-    print("1..%d" % len(tests))
-    failed = 0
-    for i, (label, ok, why) in enumerate(tests, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, label))
-        if not ok:
-            failed += 1
-            print("#   " + why)
-    return 1 if failed else 0
+    tap = taplib.Tap(len(tests))
+    for label, ok, why in tests:
+        tap.result(label, [] if ok else [why])
+    return tap.exit_code()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import tempfile
 
+import taplib
+
 
 def run(exe, path, threads):
     r = subprocess.run([exe, "run", "--json", "--threads", str(threads), path],
@@ -24,9 +26,8 @@ def main():
         f.write(".param ej=1\nB1 1 0 ej={ej}\nC1 1 0 ec=1\n.spectrum levels=2\n"
                 ".sweep ej 3 -3 7\n")
     decks.append(bad)
-    print("1..%d" % len(decks))
-    failed = 0
-    for i, path in enumerate(decks, 1):
+    tap = taplib.Tap(len(decks))
+    for path in decks:
         ref = run(exe, path, 1)
         problems = []
         for t in (2, 3):
@@ -37,14 +38,8 @@ def main():
         if path == bad and ref[0] == 0:
             problems.append("the failing sweep did not fail")
         label = os.path.relpath(path) if path != bad else "failing sweep point"
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, label))
-            for p in problems:
-                print("#   " + p)
-        else:
-            print("ok %d - %s (exit %d)" % (i, label, ref[0]))
-    return 1 if failed else 0
+        tap.result(label, problems, note=" (exit %d)" % ref[0])
+    return tap.exit_code()
 
 
 if __name__ == "__main__":
