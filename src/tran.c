@@ -237,6 +237,13 @@ static double bloch_v(const qp_bands *b, double q, double *dv)
     return k * qp_band_slope(&b->e0, q);
 }
 
+/* cos(x) kept out of line: next to sin(x) of the same argument the compiler would compute both
+ * (sincos) on every call, though cos is only needed for the Jacobian, once per step. */
+__attribute__((noinline)) static double cos_apart(double x)
+{
+    return cos(x);
+}
+
 /* f = -g(t, x) and, when J is not NULL, J = df/dx (n x n, column-major). */
 static void eval_f(const sys *S, const qp_analysis *an, double t, const double *x, double *f,
                    double *J)
@@ -289,7 +296,7 @@ static void eval_f(const sys *S, const qp_analysis *an, double t, const double *
             }
             cur = e->ic * sin(x[j]);
             if (J) {
-                double g = e->ic * cos(x[j]);
+                double g = e->ic * cos_apart(x[j]);
                 jadd(J, n, ia, j, -g), jadd(J, n, ib, j, g);
             }
             if (e->rn > 0.0) {
@@ -549,7 +556,7 @@ static double weight(const sys *S, size_t i, double a, double b)
 }
 
 /* LU factorization with partial pivoting of the m x m column-major M in place (row k swapped
- * with piv[k] at step k). For the small stage systems of circuits (m = 3 unknowns x 3 stages)
+ * with piv[k] at step k; up to SMALL_SOLVE_MAX the diagonal holds 1/U_kk). For the small stage systems of circuits (m = 3 unknowns x 3 stages)
  * this avoids LAPACK's per-call overhead; larger systems go to dgetrf. Returns 0, -1 when M is
  * singular, -2 when a pivot column is not finite. */
 static int lu_factor(size_t m, double *M, lp_int *piv)
@@ -597,6 +604,7 @@ static int lu_factor(size_t m, double *M, lp_int *piv)
                 M[i + j * m] -= l * M[k + j * m];
             }
         }
+        M[k + k * m] = inv; /* the solves multiply by it (a division costs 10x more) */
     }
     return 0;
 }
@@ -627,7 +635,7 @@ static void lu_solve(size_t m, const double *M, const lp_int *piv, double *b)
         for (size_t j = k + 1; j < m; j++) {
             acc -= M[k + j * m] * b[j];
         }
-        b[k] = acc / M[k + k * m];
+        b[k] = acc * M[k + k * m];
     }
 }
 
