@@ -1285,8 +1285,9 @@ static void resolve_mutuals(elab *E)
                 ERR(E, t[k]->loc, "no inductor named '%s'", k ? pk->l2 : pk->l1);
                 ok = 0;
             } else if (c->elem[idx[k]].kind != QP_EL_L) {
-                ERR(E, t[k]->loc, "'%s' is a %s; K couples inductors only",
-                    c->elem[idx[k]].name, qp_elem_kind_name(c->elem[idx[k]].kind));
+                ERR(E, t[k]->loc, "'%s' is %s %s; K couples inductors only",
+                    c->elem[idx[k]].name, article(qp_elem_kind_name(c->elem[idx[k]].kind)),
+                    qp_elem_kind_name(c->elem[idx[k]].kind));
                 ok = 0;
             }
         }
@@ -1370,6 +1371,7 @@ static int nargs_ok(elab *E, const qp_directive *dv, size_t lo, size_t hi, const
 }
 
 static void free_ops(qp_analysis *an);
+
 
 static void add_analysis(elab *E, qp_analysis an)
 {
@@ -1683,11 +1685,11 @@ static int elab_ops(elab *E, const qp_directive *dv, qp_analysis *an)
             qp_elem_kind ek = E->c->elem[el].kind;
             if ((k == QP_OP_PHASE && ek != QP_EL_B) || (k == QP_OP_QCHARGE && ek != QP_EL_Q) ||
                 ((k == QP_OP_COS || k == QP_OP_SIN) && ek != QP_EL_B && ek != QP_EL_Q)) {
-                ERR(E, nm->loc, "%s() needs a %s; '%s' is a %s", fns[k],
+                ERR(E, nm->loc, "%s() needs a %s; '%s' is %s %s", fns[k],
                     k == QP_OP_PHASE     ? "Josephson junction"
                     : k == QP_OP_QCHARGE ? "phase-slip junction"
                                          : "Josephson or phase-slip junction",
-                    nm->text, qp_elem_kind_name(ek));
+                    nm->text, article(qp_elem_kind_name(ek)), qp_elem_kind_name(ek));
                 return 0;
             }
             o.index = el;
@@ -1752,9 +1754,9 @@ static void elab_directive(elab *E, const qp_directive *dv)
             free_ops(&an);
             return;
         }
-        if (an.levels > QP_MATRIX_MAX_LEVELS) {
-            ERR(E, dir_kv(dv, "levels")->loc, ".matrix tables at most %d levels (got %d)",
-                QP_MATRIX_MAX_LEVELS, an.levels);
+        if (an.levels > QP_STATES_MAX_LEVELS) {
+            ERR(E, dir_kv(dv, "levels")->loc, ".matrix takes at most %d levels (got %d)",
+                QP_STATES_MAX_LEVELS, an.levels);
             free_ops(&an);
             return;
         }
@@ -1772,6 +1774,11 @@ static void elab_directive(elab *E, const qp_directive *dv)
                       "[basis=ho|grid]") ||
             !basis_keys(E, dv, &an) ||
             (tp && !eval_int(E, tp, 2, 100000, "points", &an.points))) {
+            return;
+        }
+        if (an.levels > QP_STATES_MAX_LEVELS) {
+            ERR(E, dir_kv(dv, "levels")->loc, ".wavefunction takes at most %d levels (got %d)",
+                QP_STATES_MAX_LEVELS, an.levels);
             return;
         }
         add_analysis(E, an);
@@ -1820,8 +1827,9 @@ static void elab_directive(elab *E, const qp_directive *dv)
             return;
         }
         if (E->c->elem[i].kind != QP_EL_B && E->c->elem[i].kind != QP_EL_Q) {
-            ERR(E, et->loc, ".bands needs a Josephson or phase-slip junction; '%s' is a %s",
-                et->text, qp_elem_kind_name(E->c->elem[i].kind));
+            ERR(E, et->loc, ".bands needs a Josephson or phase-slip junction; '%s' is %s %s",
+                et->text, article(qp_elem_kind_name(E->c->elem[i].kind)),
+                qp_elem_kind_name(E->c->elem[i].kind));
             return;
         }
         an.element = i;

@@ -289,6 +289,10 @@ static void progress_bar(void *ctx, size_t done, size_t total)
 {
     progress_state *ps = ctx;
     double t = now_s();
+    if (done == 0) { /* a sequence starts: the time left is measured from here */
+        ps->t0 = t;
+        return;
+    }
     if (done < total && t - ps->last < 0.1) {
         return;
     }

@@ -348,9 +348,12 @@ static void image(const double *x, size_t nx, const double *y, size_t ny, const 
     }
     double lo = INFINITY, hi = -INFINITY;
     range(z, nx * ny, 1, &lo, &hi);
+    /* descending axes (a sweep from high to low) are drawn ascending */
+    int fx = nx > 1 && x[nx - 1] < x[0], fy = ny > 1 && y[ny - 1] < y[0];
     for (size_t i = 0; i <= nx; i++) {
         for (size_t j = 0; j <= ny; j++) {
-            double v = z[(i < nx ? i : nx - 1) * ny + (j < ny ? j : ny - 1)];
+            size_t a = i < nx ? i : nx - 1, b = j < ny ? j : ny - 1;
+            double v = z[(fx ? nx - 1 - a : a) * ny + (fy ? ny - 1 - b : b)];
             g[i][j] = isfinite(v) ? v : lo;
         }
     }
@@ -358,9 +361,11 @@ static void image(const double *x, size_t nx, const double *y, size_t ny, const 
         hi = lo + 1.0;
     }
     /* each value fills the cell around its grid point */
-    double hx = nx > 1 ? 0.5 * (x[nx - 1] - x[0]) / (double)(nx - 1) : 0.5;
-    double hy = ny > 1 ? 0.5 * (y[ny - 1] - y[0]) / (double)(ny - 1) : 0.5;
-    double x0 = x[0] - hx, x1 = x[nx - 1] + hx, y0 = y[0] - hy, y1 = y[ny - 1] + hy;
+    double xa = fmin(x[0], x[nx - 1]), xb = fmax(x[0], x[nx - 1]);
+    double ya = fmin(y[0], y[ny - 1]), yb = fmax(y[0], y[ny - 1]);
+    double hx = nx > 1 ? 0.5 * (xb - xa) / (double)(nx - 1) : 0.5;
+    double hy = ny > 1 ? 0.5 * (yb - ya) / (double)(ny - 1) : 0.5;
+    double x0 = xa - hx, x1 = xb + hx, y0 = ya - hy, y1 = yb + hy;
     /* a perceptually ordered map: dark blue, teal, green, yellow */
     static const PLFLT pos[4] = {0.0, 0.35, 0.7, 1.0}, cr[4] = {0.27, 0.13, 0.47, 0.99},
                        cg[4] = {0.0, 0.57, 0.82, 0.91}, cb[4] = {0.33, 0.55, 0.32, 0.14};
@@ -423,7 +428,7 @@ static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
             char title[64], zl[64];
             snprintf(title, sizeof title, "E%d - E%d", t + 1, t);
             snprintf(zl, sizeof zl, "E%d - E%d [GHz]", t + 1, t);
-            if (x[n1 - 1] > x[0] && y[n2 - 1] > y[0]) {
+            if (x[n1 - 1] != x[0] && y[n2 - 1] != y[0]) {
                 image(x, n1, y, n2, z, r->param, r->param2, title, zl);
             }
         }

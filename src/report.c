@@ -990,28 +990,16 @@ static void wavefunction_text(qp_strbuf *b, const qp_circuit *c, const qp_result
 {
     const qp_wavefunctions *w = &r->wave;
     qp_sb_puts(b, "  wavefunctions on");
-    double cell[2] = {1.0, 1.0};
     for (size_t v = 0; v < w->nvar; v++) {
         char name[64];
         wave_var_name(name, sizeof name, c, w, v);
         size_t n = w->npts[v];
-        cell[v] = (w->x[v][n - 1] - w->x[v][0]) / (double)(n - 1);
         qp_sb_printf(b, "%s %zu points of %s from %.6g to %.6g", v ? " x" : "", n, name,
                      w->x[v][0], w->x[v][n - 1]);
     }
     qp_sb_puts(b, " (CSV and picture with -o DIR)\n  level   norm on the grid\n");
-    size_t n1 = w->npts[0], n2 = w->npts[1];
     for (int k = 0; k < w->nlev; k++) {
-        double s = 0.0;
-        for (size_t p1 = 0; p1 < n1; p1++) {
-            for (size_t p2 = 0; p2 < n2; p2++) {
-                size_t at = ((size_t)k * n1 + p1) * n2 + p2;
-                double wt = ((p1 == 0 || p1 + 1 == n1) ? 0.5 : 1.0) *
-                            (n2 > 1 && (p2 == 0 || p2 + 1 == n2) ? 0.5 : 1.0);
-                s += wt * (w->re[at] * w->re[at] + w->im[at] * w->im[at]);
-            }
-        }
-        qp_sb_printf(b, "  %5d   %.6f\n", k, s * cell[0] * cell[1]);
+        qp_sb_printf(b, "  %5d   %.6f\n", k, w->norm[k]);
     }
 }
 

@@ -486,6 +486,9 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
     }
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
+    if (o && o->progress) { /* a new sequence: the clock of the time left starts here */
+        o->progress(o->progress_ctx, 0, sweep->points);
+    }
     st = elaborate_point0(deck, all, n, c, sweep, &cp, d);
     if (st == QP_OK) {
         st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
@@ -592,6 +595,9 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
     qp_tran_result tr = {0};
+    if (o && o->progress) { /* a new sequence: the clock of the time left starts here */
+        o->progress(o->progress_ctx, 0, sweep->points);
+    }
     st = elaborate_point0(deck, all, n, c, sweep, &cp, d);
     if (st == QP_OK) {
         st = tran_point(cp, k, 0, NULL, &tr, d, where);
@@ -651,7 +657,12 @@ static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results
     qp_states S = {0};
     char err[512] = "";
     qp_loc at = an->loc;
-    st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+    if (an->kind == QP_AN_WAVE) { /* before any solve */
+        st = qp_wavefunctions_check(m, an->levels, an->points, err, sizeof err);
+    }
+    if (st == QP_OK) {
+        st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+    }
     if (st == QP_OK) {
         st = qp_states_compute(m, s.cut, an->grid, an->levels, &S, err, sizeof err);
     }
@@ -665,6 +676,7 @@ static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results
         s.cut = NULL;
         r->checked = s.checked;
         r->tol = o.tol;
+        r->method = S.method;
         r->delta = calloc(1, sizeof *r->delta);
         r->dim = calloc(1, sizeof *r->dim);
         if (!r->delta || !r->dim) {
@@ -693,6 +705,15 @@ static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results
     } else if (st == QP_OK) {
         st = qp_wavefunctions_compute(m, r->cut, an->grid, &S, an->points, &r->wave, err,
                                       sizeof err);
+        for (int lv = 0; st == QP_OK && lv < r->wave.nlev; lv++) {
+            if (!(r->wave.norm[lv] > 0.99)) {
+                qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,
+                            ".wavefunction: the grid holds %.3g of level %d's probability (the "
+                            "state reaches beyond the drawn range, or more points= are needed "
+                            "to resolve it)", r->wave.norm[lv], lv);
+                break;
+            }
+        }
     }
     if (st != QP_OK && st != QP_ERR_NOMEM) {
         qp_diag_add(d, QP_SEV_ERROR, file, at.line, at.col, "%s: %s", what,

@@ -25,18 +25,23 @@ qp_status qp_states_compute(const qp_modes *m, const int *cut, int grid, int nle
 {
     memset(out, 0, sizeof *out);
     qp_sparse H = {0};
+    qp_eig_info info = {0};
     qp_status st = qp_ham_assemble(m, cut, grid, &H, err, errlen);
     if (st != QP_OK) {
         return st;
     }
     qp_eig_opts o;
     qp_eig_opts_default(&o);
-    o.nev = (size_t)nlev < H.n ? nlev : (int)H.n - 1;
+    size_t n = H.n;
+    /* as many levels as asked, at most the basis (the dense solver takes all of them; the
+     * sparse ones, used above dense_max, need two states to spare) */
+    size_t most = n <= o.dense_max ? n : n - 2;
+    o.nev = (size_t)nlev < most ? nlev : (int)most;
     o.want_vectors = 1;
-    if (o.nev < 1 || H.n < 2) {
+    if (n < 2) {
         qp_sparse_free(&H);
-        qp_errf(err, errlen, "the basis has %zu state%s: no transitions to compute", H.n,
-                H.n == 1 ? "" : "s");
+        qp_errf(err, errlen, "the basis has %zu state%s: no transitions or wavefunctions to "
+                "compute", n, n == 1 ? "" : "s");
         return QP_ERR_INPUT;
     }
     out->dim = H.n;
@@ -46,7 +51,8 @@ qp_status qp_states_compute(const qp_modes *m, const int *cut, int grid, int nle
     if (!out->E || !out->vec) {
         st = QP_ERR_NOMEM;
     } else {
-        st = qp_eig_lowest(&H, &o, out->E, out->vec, NULL, err, errlen);
+        st = qp_eig_lowest(&H, &o, out->E, out->vec, &info, err, errlen);
+        out->method = info.used;
     }
     qp_sparse_free(&H);
     if (st != QP_OK) {
@@ -229,7 +235,7 @@ qp_status qp_matrix_elements(const qp_modes *m, const int *cut, int grid, const 
 
 void qp_wavefunctions_free(qp_wavefunctions *w)
 {
-    free(w->x[0]), free(w->x[1]), free(w->re), free(w->im);
+    free(w->x[0]), free(w->x[1]), free(w->re), free(w->im), free(w->norm);
     memset(w, 0, sizeof *w);
 }
 
@@ -240,7 +246,8 @@ void qp_wavefunctions_free(qp_wavefunctions *w)
  * states: Hermite functions of Phi / (sqrt2 zp) (Phi = zp (a + a^dag)); phase grid: the sinc
  * functions of the grid points (band-limited interpolation). The range of an extended mode
  * covers the classical turning point of the highest wanted level of the oscillator plus three
- * oscillator lengths (or the whole grid). */
+ * oscillator lengths around the minimum of its quadratic potential, -lphi_i / Lm_ii (which an
+ * external flux moves away from 0), or the whole grid. */
 static void basis_table(const qp_modes *m, size_t i, int cut, int grid, int nlev, double s,
                         size_t P, double *x, double complex *B)
 {
@@ -256,11 +263,15 @@ static void basis_table(const qp_modes *m, size_t i, int cut, int grid, int nlev
     } else if (grid) {
         lo = -c * h, hi = c * h;
     } else {
-        hi = l * (sqrt(2.0 * nlev + 1.0) + 3.0), lo = -hi;
+        double Lii = m->Lm[i * m->n + i], u0 = Lii > 0.0 ? -m->lphi[i] / Lii : 0.0;
+        double R = l * (sqrt(2.0 * nlev + 1.0) + 3.0);
+        lo = u0 - R, hi = u0 + R;
     }
     for (size_t p = 0; p < P; p++) {
-        x[p] = (lo + (hi - lo) * (double)p / (double)(P - 1)) / as;
-        double u = s * x[p]; /* the mode variable */
+        /* the node's phase ascending: x = u / s over [lo, hi] of u */
+        double u = s > 0.0 ? lo + (hi - lo) * (double)p / (double)(P - 1)
+                           : hi - (hi - lo) * (double)p / (double)(P - 1);
+        x[p] = u / s;
         double complex *b = B + p * d;
         if (m->kind[i] == QP_MODE_CHARGE || m->kind[i] == QP_MODE_FLUXOID) {
             for (size_t k = 0; k < d; k++) {
@@ -310,21 +321,46 @@ static int mode_node(const qp_modes *m, size_t i, double *s)
     return node;
 }
 
+qp_status qp_wavefunctions_check(const qp_modes *m, int nlev, int points, char *err,
+                                 size_t errlen)
+{
+    size_t nv = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        nv += m->kind[i] != QP_MODE_FROZEN;
+    }
+    if (nv == 0) {
+        qp_errf(err, errlen, "the circuit has no mode to draw a wavefunction of");
+        return QP_ERR_INPUT;
+    }
+    if (nv > 2) {
+        qp_errf(err, errlen, "wavefunctions are written for circuits with one or two modes "
+                "that are not frozen; this one has %zu (see 'qpsim check'): ask .matrix "
+                "for matrix elements instead", nv);
+        return QP_ERR_INPUT;
+    }
+    double values = (double)nlev * points * (nv == 2 ? points : 1);
+    if (values > QP_WAVE_MAX_VALUES) {
+        qp_errf(err, errlen, "%d levels on %d%s points are more than %d values: lower points= "
+                "or levels=", nlev, points, nv == 2 ? " x the same" : "", QP_WAVE_MAX_VALUES);
+        return QP_ERR_INPUT;
+    }
+    return QP_OK;
+}
+
 qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
                                    const qp_states *s, int points, qp_wavefunctions *out,
                                    char *err, size_t errlen)
 {
+    qp_status chk = qp_wavefunctions_check(m, s->nlev, points, err, errlen);
+    if (chk != QP_OK) {
+        memset(out, 0, sizeof *out);
+        return chk;
+    }
     memset(out, 0, sizeof *out);
     size_t nv = 0, stride[2] = {1, 1}, d[2] = {1, 1};
     for (size_t i = 0; i < m->n; i++) {
         if (m->kind[i] == QP_MODE_FROZEN) {
             continue;
-        }
-        if (nv == 2) {
-            qp_errf(err, errlen, "wavefunctions are written for circuits with one or two modes "
-                    "that are not frozen; this one has more (see 'qpsim check'): ask .matrix "
-                    "for matrix elements instead");
-            return QP_ERR_INPUT;
         }
         out->mode[nv] = (int)i;
         out->var[nv] = m->kind[i] == QP_MODE_FLUXOID ? 'q' : 'p';
@@ -337,17 +373,8 @@ qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
         stride[nv] = st;
         nv++;
     }
-    if (nv == 0) {
-        qp_errf(err, errlen, "the circuit has no mode to draw a wavefunction of");
-        return QP_ERR_INPUT;
-    }
     size_t P = (size_t)points, L = (size_t)s->nlev;
     size_t P2 = nv == 2 ? P : 1;
-    if ((double)P * (double)P2 * (double)L > QP_WAVE_MAX_VALUES) {
-        qp_errf(err, errlen, "%zu levels on %zu%s points are more than %d values: lower points= "
-                "or levels=", L, P, nv == 2 ? " x the same" : "", QP_WAVE_MAX_VALUES);
-        return QP_ERR_INPUT;
-    }
     out->nvar = nv;
     out->nlev = s->nlev;
     out->npts[0] = P;
@@ -356,10 +383,12 @@ qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
     out->x[1] = nv == 2 ? malloc(P * sizeof *out->x[1]) : NULL;
     out->re = malloc(L * P * P2 * sizeof *out->re);
     out->im = malloc(L * P * P2 * sizeof *out->im);
+    out->norm = malloc(L * sizeof *out->norm);
     double complex *B0 = malloc(P * d[0] * sizeof *B0);
     double complex *B1 = malloc(P2 * d[1] * sizeof *B1);
     double complex *T = malloc(P2 * d[0] * sizeof *T);
-    if (!out->x[0] || (nv == 2 && !out->x[1]) || !out->re || !out->im || !B0 || !B1 || !T) {
+    if (!out->x[0] || (nv == 2 && !out->x[1]) || !out->re || !out->im || !out->norm || !B0 ||
+        !B1 || !T) {
         free(B0), free(B1), free(T);
         qp_wavefunctions_free(out);
         return QP_ERR_NOMEM;
@@ -395,6 +424,18 @@ qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
                 out->im[(k * P + p1) * P2 + p2] = cimag(acc);
             }
         }
+        /* the norm on the grid, trapezoidal rule */
+        double sum = 0.0, c0 = (out->x[0][P - 1] - out->x[0][0]) / (double)(P - 1);
+        double c1 = nv == 2 ? (out->x[1][P - 1] - out->x[1][0]) / (double)(P - 1) : 1.0;
+        for (size_t p1 = 0; p1 < P; p1++) {
+            for (size_t p2 = 0; p2 < P2; p2++) {
+                size_t at = (k * P + p1) * P2 + p2;
+                double wt = ((p1 == 0 || p1 + 1 == P) ? 0.5 : 1.0) *
+                            (nv == 2 && (p2 == 0 || p2 + 1 == P2) ? 0.5 : 1.0);
+                sum += wt * (out->re[at] * out->re[at] + out->im[at] * out->im[at]);
+            }
+        }
+        out->norm[k] = sum * c0 * c1;
     }
     free(B0), free(B1), free(T);
     return QP_OK;

@@ -14,9 +14,9 @@
  *
  * Integrator: 3-stage Radau IIA (order 5, stiffly accurate, L-stable, fit for these index-1
  * DAEs) with simplified Newton on the stage equations (one LU per step from the Jacobian at its
- * start; an inline elimination for small circuits, LAPACK beyond SMALL_SOLVE_MAX), the local error from Hairer and Wanner's embedded
- * estimate (RADAU5; O(h^4), one extra n x n solve per step) with Gustafsson's step-size
- * controller, and output at the requested TSTEP from the step's collocation polynomial (dense
+ * start; an inline elimination for small circuits, LAPACK beyond SMALL_SOLVE_MAX), the local
+ * error from Hairer and Wanner's embedded estimate (RADAU5; O(h^4), one more n x n LU and one or
+ * two solves per step) with Gustafsson's step-size controller, and output at the requested TSTEP from the step's collocation polynomial (dense
  * output of order 3, the order the error estimate controls). The step lands on every source
  * breakpoint. (Until session 3 the error came from step doubling, three Radau solves per step:
  * measured 1.3-2x slower to the same frequency accuracy, see docs/performance.md.) */
@@ -737,7 +737,7 @@ static void dense_eval(size_t n, const double *x0, const double *Z, double s, do
  * algebraic components do not inflate it. When it is large on a first step or after a
  * rejection, it is refined once with f evaluated at x0 + err. f0, J0 are f and df/dx at
  * (t, x0); tmp, rhs hold n values, M n x n, piv n. Returns the scaled max norm or INFINITY. */
-#define RADAU_G0 3.637834252744495732208418 /* 1 / the real eigenvalue of RA^-1's inverse */
+#define RADAU_G0 3.637834252744495732208418 /* the real eigenvalue of RA^-1 (RADAU5's 1/U1) */
 static double embedded_error(const sys *S, const qp_analysis *an, double t, double h,
                              const double *x0, const double *Z, const double *f0,
                              const double *J0, int refine, int skip_alg, double *M,
@@ -757,11 +757,14 @@ static double embedded_error(const sys *S, const qp_analysis *an, double t, doub
         }
         az[r] = acc;
     }
+    for (size_t q = 0; q < n * n; q++) {
+        M[q] = RADAU_G0 / h * S->A[q] - J0[q];
+    }
+    if (lu_factor(n, M, piv) != 0) {
+        return INFINITY;
+    }
     double e = 0.0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t q = 0; q < n * n; q++) {
-            M[q] = RADAU_G0 / h * S->A[q] - J0[q];
-        }
+    for (int pass = 0; pass < 2; pass++) { /* the refinement reuses the factors */
         if (pass == 0) {
             for (size_t i = 0; i < n; i++) {
                 rhs[i] = f0[i] + az[i];
@@ -774,9 +777,6 @@ static double embedded_error(const sys *S, const qp_analysis *an, double t, doub
             for (size_t i = 0; i < n; i++) {
                 rhs[i] += az[i];
             }
-        }
-        if (lu_factor(n, M, piv) != 0) {
-            return INFINITY;
         }
         lu_solve(n, M, piv, rhs);
         e = 0.0;
@@ -1380,7 +1380,10 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     tr.cap = nstore ? nstore : 1;
     unsigned long steps = 0;
     int singular = 0, rejected = 0, have_f0 = 0;
-    size_t next_report = nout / 100 + 1; /* progress about every 1 % */
+    size_t next_report = 10; /* progress in 1/1000 of TSTOP, about every 1 % */
+    if (progress) {
+        progress(progress_ctx, 0, 1000);
+    }
     if (next_out <= 0.0) { /* the sample at t = 0 */
         signal_values(&S, x0, row);
         if ((keep_traces || nout / 2 == 0) && !trace_push(&tr, 0.0, row)) {
@@ -1456,9 +1459,12 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
             kout++;
             next_out = tstart + (double)kout * dt;
         }
-        if (progress && kout >= next_report) {
-            progress(progress_ctx, kout, nout);
-            next_report = kout + nout / 100 + 1;
+        if (progress && t / tstop * 1000.0 >= (double)next_report) {
+            size_t done = (size_t)(t / tstop * 1000.0);
+            if (done < 1000) {
+                progress(progress_ctx, done, 1000);
+            }
+            next_report = done + 10;
         }
         memcpy(xp, x0, n * sizeof *xp);
         memcpy(Zp, W.Z, 3 * n * sizeof *Zp);
@@ -1479,7 +1485,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
             fg = fmin(1.0 / H_SHRINK_MIN, fmax(1.0 / H_GROW_MAX, fg));
             h = fmin(h, hstep / fg);
         }
-        hacc = hstep;
+        hacc = hit ? 0.0 : hstep; /* no error trend across a corner */
         eacc = fmax(1e-2, e);
         if (rejected) { /* no growth right after a rejection */
             h = fmin(h, hstep);
@@ -1494,25 +1500,26 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     out->steps = steps;
     out->samples = kout;
     if (progress) {
-        progress(progress_ctx, nout, nout);
+        progress(progress_ctx, 1000, 1000);
     }
     /* without keep_traces only the second half was stored: the analysis needs no more */
     st = analyse(&S, an, &tr, !keep_traces, out);
     if (st != QP_OK) {
         goto done;
     }
+    /* the signal names always (the report lists them); the samples only when kept */
+    out->col = calloc(tr.ncol ? tr.ncol : 1, sizeof *out->col);
+    out->ncol = tr.ncol;
+    if (!out->col || !signal_names(&S, out->col)) {
+        st = QP_ERR_NOMEM;
+        goto done;
+    }
     if (keep_traces) {
-        out->col = calloc(tr.ncol ? tr.ncol : 1, sizeof *out->col);
-        out->ncol = tr.ncol;
-        if (!out->col || !signal_names(&S, out->col)) {
-            st = QP_ERR_NOMEM;
-            goto done;
-        }
         out->nt = tr.nt;
         out->data = tr.data;
         tr.data = NULL;
-        st = select_prints(c, out);
     }
+    st = select_prints(c, out);
 done:
     if (st != QP_OK) {
         qp_tran_free(out);

@@ -278,6 +278,79 @@ static void test_duality(void)
     sys_free(&B);
 }
 
+/* Signs, independent of eigenvector phases: the Heisenberg relation (E_i - E_j) <i|phi_a|j> =
+ * <i|[H, phi_a]|j> = -8i sum_b (E_C)_ab <i|n_b|j> for H = 4 n^T E_C n + U(phi), with the charging
+ * matrix E_C = (e^2/2h) C^-1 from the node capacitances (computed here, not by qpsim), on
+ * (a) a fluxonium off the sweet spot (phi(B1) = phi_1 + flux shift, E_C = EC) and
+ * (b) two inductively grounded nodes joined by a junction and a capacitor, whose normal modes
+ * mix the nodes (the map is not the identity): phi(B1) = phi_1 - phi_2 + shift. And
+ * Hellmann-Feynman for cos at a generic flux: <k|cos phi_J|k> = -dE_k/dEJ. */
+static double heisenberg(sys *S, const double *ec, int nn, const char *jj)
+{
+    double rp[64], ip[64], rn[2][64], in[2][64], worst = 0.0, scale = 0.0;
+    int L = S->st.nlev;
+    if (!elements(S, QP_OP_PHASE, jj, rp, ip) || !elements(S, QP_OP_CHARGE, "1", rn[0], in[0]) ||
+        (nn == 2 && !elements(S, QP_OP_CHARGE, "2", rn[1], in[1]))) {
+        return INFINITY;
+    }
+    for (int i = 0; i < L; i++) {
+        for (int j = 0; j < L; j++) {
+            if (i == j) {
+                continue;
+            }
+            double dE = S->st.E[i] - S->st.E[j];
+            double lre = dE * rp[i * L + j], lim = dE * ip[i * L + j];
+            /* -8i (a + ib) = 8b - 8ia, with a + ib = sum_b E_C[a][b] n_b, a the junction's
+             * plus node minus its minus node (row 0 minus row 1 for two nodes) */
+            double a = 0.0, b = 0.0;
+            for (int q = 0; q < nn; q++) {
+                double w = nn == 2 ? ec[0 * 2 + q] - ec[1 * 2 + q] : ec[q];
+                a += w * rn[q][i * L + j];
+                b += w * in[q][i * L + j];
+            }
+            worst = fmax(worst, hypot(lre - 8.0 * b, lim + 8.0 * a));
+            scale = fmax(scale, hypot(lre, lim));
+        }
+    }
+    return worst / scale;
+}
+
+static void test_signs(void)
+{
+    sys S;
+    double ec1 = 2.5;
+    int ok = build("B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux 0.3\n", 5, &S);
+    double w = ok ? heisenberg(&S, &ec1, 1, "B1") : INFINITY;
+    QP_CHECK(w <= 1e-8, "fluxonium at f = 0.3: (E_i - E_j)<i|phi(B1)|j> = -8i EC <i|n(1)|j> "
+             "(relative %.2g)", w);
+    sys_free(&S);
+    /* (b): C1 = 50 fF, C2 = 70 fF, Cc = 20 fF; E_C = (e^2/2h) C^-1 in GHz */
+    const double e = 1.602176634e-19, h = 6.62607015e-34;
+    double c1 = 50e-15, c2 = 70e-15, cc = 20e-15, det = (c1 + cc) * (c2 + cc) - cc * cc;
+    double k = e * e / (2.0 * h) / 1e9 / det;
+    double ec[4] = {k * (c2 + cc), k * cc, k * cc, k * (c1 + cc)};
+    ok = build("L1 1 0 1nH\nC1 1 0 50fF\nB1 1 2 ej=20\nC2 2 0 70fF\nL2 2 0 1.5nH\nCc 1 2 20fF\n"
+               ".flux 0.2 B1 L2 L1\n",
+               5, &S);
+    w = ok ? heisenberg(&S, ec, 2, "B1") : INFINITY;
+    QP_CHECK(w <= 1e-7, "two nodes, mixed normal modes: (E_i - E_j)<i|phi(B1)|j> = -8i <i|(E_C n)_1 "
+             "- (E_C n)_2|j> (relative %.2g)", w);
+    sys_free(&S);
+    /* Hellmann-Feynman for cos(B1) of the fluxonium at f = 0.3 */
+    static const char *fmt = "B1 1 0 ej=%.17g\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux %.17g\n";
+    char deck[200];
+    snprintf(deck, sizeof deck, fmt, 8.9, 0.3);
+    ok = build(deck, 4, &S);
+    double rc[16], ic[16], wc = 0.0, dh = 1e-4;
+    ok = ok && elements(&S, QP_OP_COS, "B1", rc, ic);
+    for (int q = 0; ok && q < 4; q++) {
+        double dej = (level(fmt, 8.9 + dh, 0.3, q) - level(fmt, 8.9 - dh, 0.3, q)) / (2.0 * dh);
+        wc = fmax(wc, fabs(rc[q * 5] + dej));
+    }
+    QP_CHECK(ok && wc <= TOL_HF, "fluxonium at f = 0.3: <k|cos(B1)|k> = -dE_k/dEJ (%.2g)", wc);
+    sys_free(&S);
+}
+
 int main(void)
 {
     test_coupled_transmons();
@@ -285,5 +358,6 @@ int main(void)
     test_lc();
     test_transmon();
     test_duality();
+    test_signs();
     return tap_done();
 }

@@ -133,7 +133,7 @@ typedef struct {
 
 #define QP_MAX_ELEMENTS 1000000
 #define QP_TRAN_MAX_SAMPLES 20000000 /* (TSTOP - TSTART) / TSTEP */
-#define QP_MATRIX_MAX_LEVELS 200     /* .matrix: levels^2 elements per operator */
+#define QP_STATES_MAX_LEVELS 200     /* .matrix, .wavefunction: eigenvectors asked at most */
 #define QP_WAVE_MAX_VALUES 20000000  /* .wavefunction: levels x grid points */
 #define QP_DISPERSION_AUTO_DIM 20000 /* dispersions need 4 more spectra per island or loop */
 

@@ -61,8 +61,9 @@ typedef struct {
 
 /* How to run: sweep points on `threads` threads (0 or 1: serial; the numbers are the same either
  * way), and a progress callback, called after each sweep point with the points done so far
- * (from whichever thread finished it, one call at a time), and during an unswept .tran with its
- * output samples done (about every 1 %); done == total ends one such sequence. */
+ * (from whichever thread finished it, one call at a time), and during an unswept .tran with the
+ * simulated time done (in 1/1000 of TSTOP, about every 1 %); done == 0 starts and
+ * done == total ends one such sequence. */
 typedef struct {
     int threads;
     void (*progress)(void *ctx, size_t done, size_t total);

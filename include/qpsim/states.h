@@ -4,6 +4,7 @@
 #define QPSIM_STATES_H
 
 #include "qpsim/circuit.h"
+#include "qpsim/eig.h"
 #include "qpsim/quantize.h"
 
 #include <stddef.h>
@@ -13,9 +14,10 @@
  * of level k with unit norm and its largest component real and positive (qp_eig_lowest). */
 typedef struct {
     size_t dim;
-    int nlev;
+    int nlev;    /* min(asked, dim) */
     double *E;   /* nlev, GHz, ascending (owned) */
     double *vec; /* 2 dim nlev (owned) */
+    qp_eig_method method; /* the eigensolver used */
 } qp_states;
 
 qp_status qp_states_compute(const qp_modes *m, const int *cut, int grid, int nlev, qp_states *out,
@@ -53,10 +55,15 @@ typedef struct {
     double *x[2];     /* grid values (owned) */
     int nlev;
     double *re, *im;  /* nlev x npts[0] x npts[1] (last fastest) (owned) */
+    double *norm;     /* per level: integral of |psi|^2 over the grid, trapezoidal rule; below
+                       * 1 when the range misses part of the state (owned) */
 } qp_wavefunctions;
 
 /* points per variable (>= 2). QP_ERR_INPUT with a message when the circuit has no mode or more
- * than two modes that are not frozen. */
+ * than two modes that are not frozen, or the values would exceed QP_WAVE_MAX_VALUES
+ * (qp_wavefunctions_check, which a caller may run before computing the states). */
+qp_status qp_wavefunctions_check(const qp_modes *m, int nlev, int points, char *err,
+                                 size_t errlen);
 qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
                                    const qp_states *s, int points, qp_wavefunctions *out,
                                    char *err, size_t errlen);
