@@ -134,8 +134,9 @@ void qp_errf(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Powers of ten exactly representable as doubles. */
-static const double P10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+static const double P10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* a * 10^k with one rounding (|k| <= 22, *nr = 1) or two (|k| <= 44, *nr = 2), or -1 when k is
  * out of the range handled here. */
@@ -204,9 +205,11 @@ void qp_sb_putg(qp_strbuf *b, double x, int prec)
         qp_sb_printf(b, "%.*g", prec, x);
         return;
     }
-    static const char PAIRS[] = "00010203040506070809101112131415161718192021222324252627282930313233"
-                                "34353637383940414243444546474849505152535455565758596061626364656667"
-                                "6869707172737475767778798081828384858687888990919293949596979899";
+    static const char PAIRS[] = "0001020304050607080910111213141516171819"
+                                "2021222324252627282930313233343536373839"
+                                "4041424344454647484950515253545556575859"
+                                "6061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     char dig[16], out[40];
     int k = prec;
     for (; k >= 2; k -= 2) { /* two digits per division */

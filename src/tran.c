@@ -16,8 +16,9 @@
  * DAEs) with simplified Newton on the stage equations (one LU per step from the Jacobian at its
  * start; an inline elimination for small circuits, LAPACK beyond SMALL_SOLVE_MAX), the local
  * error from Hairer and Wanner's embedded estimate (RADAU5; O(h^4), one more n x n LU and one or
- * two solves per step) with Gustafsson's step-size controller, and output at the requested TSTEP from the step's collocation polynomial (dense
- * output of order 3, the order the error estimate controls). The step lands on every source
+ * two solves per step) with Gustafsson's step-size controller, and output at the requested TSTEP
+ * from the step's collocation polynomial (dense output of order 3, the order the error estimate
+ * controls). The step lands on every source
  * breakpoint. (Until session 3 the error came from step doubling, three Radau solves per step:
  * measured 1.3-2x slower to the same frequency accuracy, see docs/performance.md.) */
 #include "qpsim/tran.h"
@@ -556,8 +557,9 @@ static double weight(const sys *S, size_t i, double a, double b)
 }
 
 /* LU factorization with partial pivoting of the m x m column-major M in place (row k swapped
- * with piv[k] at step k; up to SMALL_SOLVE_MAX the diagonal holds 1/U_kk). For the small stage systems of circuits (m = 3 unknowns x 3 stages)
- * this avoids LAPACK's per-call overhead; larger systems go to dgetrf. Returns 0, -1 when M is
+ * with piv[k] at step k; up to SMALL_SOLVE_MAX the diagonal holds 1/U_kk). For the small stage
+ * systems of circuits (m = 3 unknowns x 3 stages) this avoids LAPACK's per-call overhead;
+ * larger systems go to dgetrf. Returns 0, -1 when M is
  * singular, -2 when a pivot column is not finite. */
 static int lu_factor(size_t m, double *M, lp_int *piv)
 {

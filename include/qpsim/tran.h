@@ -41,8 +41,9 @@ typedef void (*qp_progress_fn)(void *ctx, size_t done, size_t total);
 
 /* Runs analysis `an` (QP_AN_TRAN) of c. keep_traces = 0 skips storing the samples (sweeps).
  * progress (may be NULL) is called with the simulated time done in thousandths of TSTOP: 0 at
- * the start, about every 1 % of the run, 1000 at the end. QP_OK, QP_ERR_INPUT (a circuit the transient models cannot take;
- * message in err), QP_ERR_NUMERIC (step size underflow, singular equations) or QP_ERR_NOMEM. */
+ * the start, about every 1 % of the run, 1000 at the end. QP_OK, QP_ERR_INPUT (a circuit the
+ * transient models cannot take; message in err), QP_ERR_NUMERIC (step size underflow, singular
+ * equations) or QP_ERR_NOMEM. */
 qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_traces,
                       qp_progress_fn progress, void *progress_ctx, qp_tran_result *out,
                       char *err, size_t errlen);
