@@ -552,7 +552,52 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
         }
     }
     size_t L = (size_t)r->nlev, panels = r->nops < 2 ? r->nops : 2;
-    if (!an || L < 2 || panels == 0) {
+    if (!an || L < 2 || panels == 0 || r->param2) { /* 2-D sweeps: the CSV only */
+        return 0;
+    }
+    if (r->param) { /* |<i|O|j>| of the first levels against the parameter */
+        size_t S = L < 4 ? L : 4, np = r->npoints;
+        double *y = malloc(np * sizeof *y);
+        if (!y || start(dir, name, (int)panels) != 0) {
+            free(y);
+            return -1;
+        }
+        for (size_t q = 0; q < panels; q++) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (size_t p = 0; p < np; p++) {
+                const double *re = r->mre + (p * r->nops + q) * L * L;
+                const double *im = r->mim + (p * r->nops + q) * L * L;
+                for (size_t i = 0; i < S; i++) {
+                    for (size_t jj = i + 1; jj < S; jj++) {
+                        double a = hypot(re[i * L + jj], im[i * L + jj]);
+                        lo = fmin(lo, a), hi = fmax(hi, a);
+                    }
+                }
+            }
+            char title[700], yl[64];
+            snprintf(title, sizeof title, "|<i|%s|j>|, i < j < %zu (colours in the order 01, 02, "
+                     "03, 12, 13, 23)", an->ops[q].name, S);
+            snprintf(yl, sizeof yl, "[%s]", an->ops[q].kind == QP_OP_PHASE ? "rad"
+                                            : an->ops[q].kind == QP_OP_COS ||
+                                                      an->ops[q].kind == QP_OP_SIN
+                                                  ? "1"
+                                                  : "2e");
+            frame(fmin(r->values[0], r->values[np - 1]), fmax(r->values[0], r->values[np - 1]),
+                  fmin(lo, 0.0), hi, r->param, yl, title);
+            int col = 0;
+            for (size_t i = 0; i < S; i++) {
+                for (size_t jj = i + 1; jj < S; jj++, col++) {
+                    for (size_t p = 0; p < np; p++) {
+                        const double *re = r->mre + (p * r->nops + q) * L * L;
+                        const double *im = r->mim + (p * r->nops + q) * L * L;
+                        y[p] = hypot(re[i * L + jj], im[i * L + jj]);
+                    }
+                    line(r->values, y, np, col);
+                }
+            }
+        }
+        free(y);
+        plend();
         return 0;
     }
     double *ax = malloc(L * sizeof *ax), *z = malloc(L * L * sizeof *z);

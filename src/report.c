@@ -606,7 +606,7 @@ static const qp_analysis *result_analysis(const qp_circuit *c, const qp_result *
 }
 
 /* "matrix_elements": per operator its name, unit and the nlev x nlev real and imaginary parts
- * of <i|O|j> (row i, column j). */
+ * of <i|O|j> (row i, column j); swept, one such table per point. */
 static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
 {
     const qp_analysis *an = result_analysis(c, r);
@@ -621,10 +621,20 @@ static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result 
         str(j, x, "operator", an->ops[q].name);
         str(j, x, "unit", op_unit(an->ops[q].kind));
         for (int part = 0; part < 2; part++) {
-            const double *v = (part ? r->mim : r->mre) + q * L * L;
-            cJSON *rows = arr(j, x, part ? "im" : "re");
-            for (size_t i = 0; rows && i < L; i++) {
-                push(j, rows, cJSON_CreateDoubleArray(v + i * L, (int)L));
+            cJSON *top = arr(j, x, part ? "im" : "re");
+            for (size_t p = 0; top && p < r->npoints; p++) {
+                const double *v = (part ? r->mim : r->mre) + (p * r->nops + q) * L * L;
+                cJSON *rows = top;
+                if (r->param) { /* swept: one table per point */
+                    rows = cJSON_CreateArray();
+                    push(j, top, rows);
+                    if (j->fail) {
+                        return;
+                    }
+                }
+                for (size_t i = 0; rows && i < L; i++) {
+                    push(j, rows, cJSON_CreateDoubleArray(v + i * L, (int)L));
+                }
             }
         }
     }
@@ -949,9 +959,48 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
     }
 }
 
+/* Swept: per operator |<i|O|j>| of the first levels (i <= j < 4) against the parameter(s);
+ * every element of every point is in the JSON and the CSV. */
+static void matrix_sweep_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
+{
+    const qp_analysis *an = result_analysis(c, r);
+    size_t L = (size_t)r->nlev, S = L < 4 ? L : 4;
+    for (size_t q = 0; an && q < r->nops; q++) {
+        qp_sb_printf(b, "  |<i|%s|j>| [%s] (all elements in the JSON and the CSV)\n  %-14s",
+                     an->ops[q].name, op_unit(an->ops[q].kind), r->param);
+        if (r->param2) {
+            qp_sb_printf(b, "  %-14s", r->param2);
+        }
+        for (size_t i = 0; i < S; i++) {
+            for (size_t jj = i; jj < S; jj++) {
+                qp_sb_printf(b, "  %6s<%zu|%zu>", "", i, jj);
+            }
+        }
+        qp_sb_putc(b, '\n');
+        for (size_t p = 0; p < r->npoints; p++) {
+            const double *re = r->mre + (p * r->nops + q) * L * L;
+            const double *im = r->mim + (p * r->nops + q) * L * L;
+            qp_sb_printf(b, "  %-14.9g", r->values[p]);
+            if (r->param2) {
+                qp_sb_printf(b, "  %-14.9g", r->values2[p]);
+            }
+            for (size_t i = 0; i < S; i++) {
+                for (size_t jj = i; jj < S; jj++) {
+                    qp_sb_printf(b, "  %12.8f", hypot(re[i * L + jj], im[i * L + jj]));
+                }
+            }
+            qp_sb_putc(b, '\n');
+        }
+    }
+}
+
 /* Matrix elements as one table per operator: re + i im of <i|O|j>, rows i, columns j. */
 static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
 {
+    if (r->param) {
+        matrix_sweep_text(b, c, r);
+        return;
+    }
     const qp_analysis *an = result_analysis(c, r);
     size_t L = (size_t)r->nlev;
     for (size_t q = 0; an && q < r->nops; q++) {
@@ -1057,6 +1106,9 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                     qp_sb_printf(&b, "  %18.10f", r->levels[p * (size_t)r->nlev + (size_t)k]);
                 }
                 qp_sb_putc(&b, '\n');
+            }
+            if (r->kind == QP_AN_MATRIX) {
+                matrix_text(&b, c, r);
             }
             continue;
         }
@@ -1194,13 +1246,29 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
     if (r->kind == QP_AN_MATRIX) {
         const qp_analysis *an = result_analysis(c, r);
         size_t L = (size_t)r->nlev;
+        if (r->param) {
+            qp_sb_printf(&b, "%s,", r->param);
+            if (r->param2) {
+                qp_sb_printf(&b, "%s,", r->param2);
+            }
+        }
         qp_sb_puts(&b, "operator,unit,i,j,re,im,abs\n");
-        for (size_t q = 0; an && q < r->nops; q++) {
-            for (size_t i = 0; i < L; i++) {
-                for (size_t jj = 0; jj < L; jj++) {
-                    double x = r->mre[(q * L + i) * L + jj], y = r->mim[(q * L + i) * L + jj];
-                    qp_sb_printf(&b, "%s,%s,%zu,%zu,%.17g,%.17g,%.17g\n", an->ops[q].name,
-                                 op_unit(an->ops[q].kind), i, jj, x, y, hypot(x, y));
+        for (size_t p = 0; an && p < r->npoints; p++) {
+            for (size_t q = 0; q < r->nops; q++) {
+                const double *re = r->mre + (p * r->nops + q) * L * L;
+                const double *im = r->mim + (p * r->nops + q) * L * L;
+                for (size_t i = 0; i < L; i++) {
+                    for (size_t jj = 0; jj < L; jj++) {
+                        if (r->param) {
+                            qp_sb_printf(&b, "%.17g,", r->values[p]);
+                            if (r->param2) {
+                                qp_sb_printf(&b, "%.17g,", r->values2[p]);
+                            }
+                        }
+                        double x = re[i * L + jj], y = im[i * L + jj];
+                        qp_sb_printf(&b, "%s,%s,%zu,%zu,%.17g,%.17g,%.17g\n", an->ops[q].name,
+                                     op_unit(an->ops[q].kind), i, jj, x, y, hypot(x, y));
+                    }
                 }
             }
         }

@@ -633,39 +633,175 @@ static void result_free(qp_result *r)
     qp_wavefunctions_free(&r->wave);
 }
 
-/* .matrix and .wavefunction (at the nominal parameters, also under a .sweep): the cutoffs of a
- * converged spectrum, the states on that basis, then the operators or the wavefunctions. */
-static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results *res,
-                            qp_result *r, qp_diag *d)
+/* The states of analysis `an` (.matrix or .wavefunction) of circuit c: quantization, a converged
+ * spectrum for the cutoffs, the eigenvectors on that basis. */
+static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes **m,
+                           qp_spectrum *s, qp_states *S, char *err, size_t errlen, qp_diag *d)
 {
-    const qp_analysis *an = &c->analyses[k];
-    const char *file = qp_circuit_file(c, an->loc);
-    const char *what = an->kind == QP_AN_MATRIX ? ".matrix" : ".wavefunction";
-    if (swept) {
-        qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,
-                    "%s is computed once, at the nominal parameter values (it is not swept)",
-                    what);
-    }
-    qp_modes *m = NULL;
-    qp_status st = qp_quantize(c, &m, d);
+    memset(s, 0, sizeof *s);
+    memset(S, 0, sizeof *S);
+    qp_status st = qp_quantize(c, m, d);
     if (st != QP_OK) {
         return st;
     }
     qp_spectrum_opts o;
     spectrum_opts(an, NULL, &o);
-    qp_spectrum s = {0};
-    qp_states S = {0};
+    if (an->kind == QP_AN_WAVE) { /* before any solve */
+        st = qp_wavefunctions_check(*m, an->levels, an->points, err, errlen);
+    }
+    if (st == QP_OK) {
+        st = qp_spectrum_compute(*m, &o, s, err, errlen);
+    }
+    if (st == QP_OK) {
+        st = qp_states_compute(*m, s->cut, an->grid, an->levels, S, err, errlen);
+    }
+    return st;
+}
+
+/* Matrix elements of every operator of `an` on the states S into mre/mim (nops x L x L); *at
+ * receives the place of the operator that failed. */
+static qp_status matrix_at(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
+                           const int *cut, const qp_states *S, double *mre, double *mim,
+                           qp_loc *at, char *err, size_t errlen)
+{
+    size_t L = (size_t)S->nlev;
+    qp_status st = QP_OK;
+    for (size_t q = 0; q < an->nops && st == QP_OK; q++) {
+        qp_modes *t = NULL;
+        *at = an->ops[q].loc;
+        st = qp_operator_terms(c, m, &an->ops[q], &t, err, errlen);
+        if (st == QP_OK) {
+            st = qp_matrix_elements(m, cut, an->grid, t, S, mre + q * L * L, mim + q * L * L,
+                                    err, errlen);
+        }
+        qp_modes_free(t);
+    }
+    return st;
+}
+
+/* Reports a failed .matrix / .wavefunction computation at `at`; the status for the caller. */
+static qp_status states_error(const qp_circuit *c, qp_loc at, const char *what,
+                              const char *where, qp_status st, const char *err, qp_diag *d)
+{
+    if (st == QP_ERR_NOMEM) {
+        return st;
+    }
+    qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, at), at.line, at.col, "%s%s%s: %s", what,
+                where[0] ? " " : "", where, err[0] ? err : qp_status_str(st));
+    return st == QP_ERR_INPUT ? QP_ERR_INPUT : QP_ERR_NUMERIC;
+}
+
+/* .matrix under a .sweep: the deck elaborated again at every point (serially), the levels and
+ * the matrix elements of every point. */
+static qp_status run_matrix_sweep(const qp_deck *deck, const qp_override *ov, size_t nov,
+                                  const qp_circuit *c, size_t k, const sweep_plan *sweep,
+                                  qp_result *r, const qp_run_opts *o, qp_diag *d)
+{
+    const qp_analysis *an = &c->analyses[k];
+    qp_status st = plan_result(sweep, r);
+    char val[2][64], where[256];
+    double v[2];
+    size_t n = 0;
+    qp_override *all = st == QP_OK ? plan_overrides(ov, nov, sweep, val, &n) : NULL;
+    if (!all) {
+        return QP_ERR_NOMEM;
+    }
+    if (o && o->progress) {
+        o->progress(o->progress_ctx, 0, r->npoints);
+    }
+    size_t L = 0, per = 0;
+    for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
+        plan_point(sweep, p, v, val, where, sizeof where);
+        qp_circuit *cp = NULL;
+        qp_diag dp = {0};
+        st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, &dp);
+        merge_errors(d, &dp);
+        qp_diag_clear(&dp);
+        if (st != QP_OK) {
+            sweep_note(d, c, sweep, p);
+            break;
+        }
+        const qp_analysis *ap = &cp->analyses[k];
+        qp_modes *m = NULL;
+        qp_spectrum s;
+        qp_states S;
+        char err[512] = "";
+        qp_loc at = ap->loc;
+        st = states_at(cp, ap, &m, &s, &S, err, sizeof err, d);
+        if (st == QP_OK && p == 0) { /* point 0 sizes the result */
+            L = (size_t)S.nlev;
+            per = ap->nops * L * L;
+            r->nlev = S.nlev;
+            r->nops = ap->nops;
+            r->nmodes = m->n;
+            r->checked = s.checked;
+            r->tol = an->tol > 0.0 ? an->tol : 1e-8;
+            r->method = S.method;
+            r->levels = calloc(r->npoints * L, sizeof *r->levels);
+            r->delta = calloc(r->npoints, sizeof *r->delta);
+            r->dim = calloc(r->npoints, sizeof *r->dim);
+            r->mre = calloc(r->npoints * per, sizeof *r->mre);
+            r->mim = calloc(r->npoints * per, sizeof *r->mim);
+            if (!r->levels || !r->delta || !r->dim || !r->mre || !r->mim) {
+                st = QP_ERR_NOMEM;
+            }
+        } else if (st == QP_OK && (size_t)S.nlev != L) {
+            qp_errf(err, sizeof err, "the basis holds %d levels here, %zu at the first point",
+                    S.nlev, L);
+            st = QP_ERR_NUMERIC;
+        }
+        if (st == QP_OK) {
+            memcpy(r->levels + p * L, S.E, L * sizeof *S.E);
+            r->delta[p] = s.delta;
+            r->dim[p] = S.dim;
+            st = matrix_at(cp, ap, m, s.cut, &S, r->mre + p * per, r->mim + p * per, &at, err,
+                           sizeof err);
+        }
+        if (st == QP_OK && p + 1 == r->npoints) { /* cutoffs of the last point */
+            free(r->cut);
+            r->cut = s.cut;
+            s.cut = NULL;
+        }
+        if (st != QP_OK && m) { /* (quantization reports its own errors) */
+            /* the place in the nominal deck (the point's circuit has the same lines) */
+            st = states_error(c, at, ".matrix", where, st, err, d);
+        }
+        qp_states_free(&S);
+        qp_spectrum_clear(&s);
+        qp_modes_free(m);
+        qp_circuit_free(cp);
+        if (st == QP_OK && o && o->progress) {
+            o->progress(o->progress_ctx, p + 1, r->npoints);
+        }
+    }
+    free(all);
+    return st;
+}
+
+/* .matrix and .wavefunction: the cutoffs of a converged spectrum, the states on that basis,
+ * then the operators or the wavefunctions. Under a .sweep, .matrix repeats per point and
+ * .wavefunction is computed once at the nominal values (with a warning). */
+static qp_status run_states(const qp_deck *deck, const qp_override *ov, size_t nov,
+                            const qp_circuit *c, size_t k, const sweep_plan *sweep,
+                            qp_results *res, qp_result *r, const qp_run_opts *o, qp_diag *d)
+{
+    const qp_analysis *an = &c->analyses[k];
+    const char *file = qp_circuit_file(c, an->loc);
+    const char *what = an->kind == QP_AN_MATRIX ? ".matrix" : ".wavefunction";
+    if (sweep && an->kind == QP_AN_MATRIX) {
+        return run_matrix_sweep(deck, ov, nov, c, k, sweep, r, o, d);
+    }
+    if (sweep) {
+        qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,
+                    "%s is computed once, at the nominal parameter values (it is not swept)",
+                    what);
+    }
+    qp_modes *m = NULL;
+    qp_spectrum s;
+    qp_states S;
     char err[512] = "";
     qp_loc at = an->loc;
-    if (an->kind == QP_AN_WAVE) { /* before any solve */
-        st = qp_wavefunctions_check(m, an->levels, an->points, err, sizeof err);
-    }
-    if (st == QP_OK) {
-        st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
-    }
-    if (st == QP_OK) {
-        st = qp_states_compute(m, s.cut, an->grid, an->levels, &S, err, sizeof err);
-    }
+    qp_status st = states_at(c, an, &m, &s, &S, err, sizeof err, d);
     if (st == QP_OK) {
         r->npoints = 1;
         r->nlev = S.nlev;
@@ -675,7 +811,7 @@ static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results
         r->cut = s.cut;
         s.cut = NULL;
         r->checked = s.checked;
-        r->tol = o.tol;
+        r->tol = an->tol > 0.0 ? an->tol : 1e-8;
         r->method = S.method;
         r->delta = calloc(1, sizeof *r->delta);
         r->dim = calloc(1, sizeof *r->dim);
@@ -692,15 +828,8 @@ static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results
         r->mre = calloc(an->nops * L * L, sizeof *r->mre);
         r->mim = calloc(an->nops * L * L, sizeof *r->mim);
         st = r->mre && r->mim ? QP_OK : QP_ERR_NOMEM;
-        for (size_t q = 0; q < an->nops && st == QP_OK; q++) {
-            qp_modes *t = NULL;
-            at = an->ops[q].loc;
-            st = qp_operator_terms(c, m, &an->ops[q], &t, err, sizeof err);
-            if (st == QP_OK) {
-                st = qp_matrix_elements(m, r->cut, an->grid, t, &S, r->mre + q * L * L,
-                                        r->mim + q * L * L, err, sizeof err);
-            }
-            qp_modes_free(t);
+        if (st == QP_OK) {
+            st = matrix_at(c, an, m, r->cut, &S, r->mre, r->mim, &at, err, sizeof err);
         }
     } else if (st == QP_OK) {
         st = qp_wavefunctions_compute(m, r->cut, an->grid, &S, an->points, &r->wave, err,
@@ -715,10 +844,8 @@ static qp_status run_states(const qp_circuit *c, size_t k, int swept, qp_results
             }
         }
     }
-    if (st != QP_OK && st != QP_ERR_NOMEM) {
-        qp_diag_add(d, QP_SEV_ERROR, file, at.line, at.col, "%s: %s", what,
-                    err[0] ? err : qp_status_str(st));
-        st = st == QP_ERR_INPUT ? QP_ERR_INPUT : QP_ERR_NUMERIC;
+    if (st != QP_OK && m) {
+        st = states_error(c, at, what, "", st, err, d);
     }
     if (st == QP_OK && !res->modes) { /* the circuit's modes for the report */
         res->cut = malloc((m->n ? m->n : 1) * sizeof *res->cut);
@@ -792,7 +919,7 @@ qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_
             st = run_tran(deck, ov, nov, c, k, sweep, &r, o, d);
         } else if (an->kind == QP_AN_MATRIX || an->kind == QP_AN_WAVE) {
             r.computed = 1;
-            st = run_states(c, k, sweep != NULL, out, &r, d);
+            st = run_states(deck, ov, nov, c, k, sweep, out, &r, o, d);
         }
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
             result_free(&r);

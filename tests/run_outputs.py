@@ -21,6 +21,7 @@ EXPECT = {  # deck -> [(csv name, png name or None, rows)]
     "shapiro.cir": [("analysis1_tran_iv.csv", "analysis1_tran_iv.png", 21)],
     "transmon.cir": [("analysis1_spectrum.csv", "analysis1_spectrum.png", 6)],
     "sweep_2d.cir": [("analysis1_spectrum_sweep.csv", "analysis1_sweep.png", 6)],
+    "matrix_flux_sweep.cir": [("analysis1_matrix_sweep.csv", "analysis1_matrix.png", 160)],
     "matrix_elements.cir": [("analysis1_matrix.csv", "analysis1_matrix.png", 48),
                             ("analysis2_wavefunction.csv", "analysis2_wavefunction.png", 401)],
 }
