@@ -575,8 +575,8 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
                 }
             }
             char title[700], yl[64];
-            snprintf(title, sizeof title, "|<i|%s|j>|, i < j < %zu (colours in the order 01, 02, "
-                     "03, 12, 13, 23)", an->ops[q].name, S);
+            snprintf(title, sizeof title, "|<i|%s|j>| for i < j < %zu, labelled i-j at the end",
+                     an->ops[q].name, S);
             snprintf(yl, sizeof yl, "[%s]", an->ops[q].kind == QP_OP_PHASE ? "rad"
                                             : an->ops[q].kind == QP_OP_COS ||
                                                       an->ops[q].kind == QP_OP_SIN
@@ -593,6 +593,11 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
                         y[p] = hypot(re[i * L + jj], im[i * L + jj]);
                     }
                     line(r->values, y, np, col);
+                    size_t last = r->values[np - 1] >= r->values[0] ? np - 1 : 0;
+                    char lab[16];
+                    snprintf(lab, sizeof lab, "%zu-%zu ", i, jj);
+                    plcol0(2 + col % NCOLORS);
+                    plptex(r->values[last], y[last], 1.0, 0.0, 1.0, lab); /* ends at the curve */
                 }
             }
         }
