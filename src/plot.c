@@ -544,15 +544,9 @@ static int plot_levels(const char *dir, const char *name, const qp_result *r)
 /* .matrix: |<i|O|j>| of the first two operators as colour maps over (i, j). */
 static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
 {
-    const qp_analysis *an = NULL;
-    for (size_t k = 0; k < c->nanalyses; k++) {
-        if (c->analyses[k].kind == QP_AN_MATRIX && c->analyses[k].loc.line == r->loc.line &&
-            c->analyses[k].loc.file == r->loc.file) {
-            an = &c->analyses[k];
-        }
-    }
+    const qp_analysis *an = &c->analyses[r->analysis];
     size_t L = (size_t)r->nlev, panels = r->nops < 2 ? r->nops : 2;
-    if (!an || L < 2 || panels == 0 || r->param2) { /* 2-D sweeps: the CSV only */
+    if (L < 2 || panels == 0 || r->param2) { /* 2-D sweeps: the CSV only */
         return 0;
     }
     if (r->param) { /* |<i|O|j>| of the first levels against the parameter */
@@ -577,11 +571,7 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
             char title[700], yl[64];
             snprintf(title, sizeof title, "|<i|%s|j>| for i < j < %zu, labelled i-j at the end",
                      an->ops[q].name, S);
-            snprintf(yl, sizeof yl, "[%s]", an->ops[q].kind == QP_OP_PHASE ? "rad"
-                                            : an->ops[q].kind == QP_OP_COS ||
-                                                      an->ops[q].kind == QP_OP_SIN
-                                                  ? "1"
-                                                  : "2e");
+            snprintf(yl, sizeof yl, "[%s]", qp_operator_unit(an->ops[q].kind));
             frame(fmin(r->values[0], r->values[np - 1]), fmax(r->values[0], r->values[np - 1]),
                   fmin(lo, 0.0), hi, r->param, yl, title);
             int col = 0;
@@ -619,11 +609,7 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
         }
         char title[700];
         snprintf(title, sizeof title, "|<i|%s|j>|", an->ops[q].name);
-        image(ax, L, ax, L, z, "i", "j", title,
-              an->ops[q].kind == QP_OP_PHASE ? "rad" : an->ops[q].kind == QP_OP_COS ||
-                                                       an->ops[q].kind == QP_OP_SIN
-                                                   ? "1"
-                                                   : "2e");
+        image(ax, L, ax, L, z, "i", "j", title, qp_operator_unit(an->ops[q].kind));
     }
     free(ax), free(z);
     plend();

@@ -588,38 +588,21 @@ static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
     }
 }
 
-/* The unit of a .matrix operator. */
-static const char *op_unit(qp_op_kind k)
-{
-    return k == QP_OP_PHASE ? "rad" : (k == QP_OP_COS || k == QP_OP_SIN) ? "1" : "2e";
-}
-
-static const qp_analysis *result_analysis(const qp_circuit *c, const qp_result *r)
-{
-    for (size_t k = 0; k < c->nanalyses; k++) {
-        if (c->analyses[k].loc.line == r->loc.line && c->analyses[k].loc.file == r->loc.file &&
-            c->analyses[k].kind == r->kind) {
-            return &c->analyses[k];
-        }
-    }
-    return NULL;
-}
-
 /* "matrix_elements": per operator its name, unit and the nlev x nlev real and imaginary parts
  * of <i|O|j> (row i, column j); swept, one such table per point. */
 static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
 {
-    const qp_analysis *an = result_analysis(c, r);
+    const qp_analysis *an = &c->analyses[r->analysis];
     cJSON *me = arr(j, o, "matrix_elements");
     size_t L = (size_t)r->nlev;
-    for (size_t q = 0; me && an && q < r->nops; q++) {
+    for (size_t q = 0; me && q < r->nops; q++) {
         cJSON *x = cJSON_CreateObject();
         push(j, me, x);
         if (j->fail) {
             return;
         }
         str(j, x, "operator", an->ops[q].name);
-        str(j, x, "unit", op_unit(an->ops[q].kind));
+        str(j, x, "unit", qp_operator_unit(an->ops[q].kind));
         for (int part = 0; part < 2; part++) {
             cJSON *top = arr(j, x, part ? "im" : "re");
             for (size_t p = 0; top && p < r->npoints; p++) {
@@ -963,11 +946,11 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
  * every element of every point is in the JSON and the CSV. */
 static void matrix_sweep_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
 {
-    const qp_analysis *an = result_analysis(c, r);
+    const qp_analysis *an = &c->analyses[r->analysis];
     size_t L = (size_t)r->nlev, S = L < 4 ? L : 4;
-    for (size_t q = 0; an && q < r->nops; q++) {
+    for (size_t q = 0; q < r->nops; q++) {
         qp_sb_printf(b, "  |<i|%s|j>| [%s] (all elements in the JSON and the CSV)\n  %-14s",
-                     an->ops[q].name, op_unit(an->ops[q].kind), r->param);
+                     an->ops[q].name, qp_operator_unit(an->ops[q].kind), r->param);
         if (r->param2) {
             qp_sb_printf(b, "  %-14s", r->param2);
         }
@@ -1001,9 +984,9 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
         matrix_sweep_text(b, c, r);
         return;
     }
-    const qp_analysis *an = result_analysis(c, r);
+    const qp_analysis *an = &c->analyses[r->analysis];
     size_t L = (size_t)r->nlev;
-    for (size_t q = 0; an && q < r->nops; q++) {
+    for (size_t q = 0; q < r->nops; q++) {
         const double *re = r->mre + q * L * L, *im = r->mim + q * L * L;
         double big = 0.0, bigim = 0.0;
         for (size_t i = 0; i < L * L; i++) {
@@ -1011,7 +994,7 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
             bigim = fmax(bigim, fabs(im[i]));
         }
         int cplx = bigim > 1e-12 * fmax(big, 1e-300);
-        qp_sb_printf(b, "  <i|%s|j> [%s]%s\n  %5s", an->ops[q].name, op_unit(an->ops[q].kind),
+        qp_sb_printf(b, "  <i|%s|j> [%s]%s\n  %5s", an->ops[q].name, qp_operator_unit(an->ops[q].kind),
                      cplx ? ", re + im i" : "", "i\\j");
         for (size_t jj = 0; jj < L; jj++) {
             qp_sb_printf(b, cplx ? "  %25zu" : "  %13zu", jj);
@@ -1244,7 +1227,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         return qp_sb_take(&b);
     }
     if (r->kind == QP_AN_MATRIX) {
-        const qp_analysis *an = result_analysis(c, r);
+        const qp_analysis *an = &c->analyses[r->analysis];
         size_t L = (size_t)r->nlev;
         if (r->param) {
             qp_sb_printf(&b, "%s,", r->param);
@@ -1253,7 +1236,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
             }
         }
         qp_sb_puts(&b, "operator,unit,i,j,re,im,abs\n");
-        for (size_t p = 0; an && p < r->npoints; p++) {
+        for (size_t p = 0; p < r->npoints; p++) {
             for (size_t q = 0; q < r->nops; q++) {
                 const double *re = r->mre + (p * r->nops + q) * L * L;
                 const double *im = r->mim + (p * r->nops + q) * L * L;
@@ -1267,7 +1250,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
                         }
                         double x = re[i * L + jj], y = im[i * L + jj];
                         qp_sb_printf(&b, "%s,%s,%zu,%zu,%.17g,%.17g,%.17g\n", an->ops[q].name,
-                                     op_unit(an->ops[q].kind), i, jj, x, y, hypot(x, y));
+                                     qp_operator_unit(an->ops[q].kind), i, jj, x, y, hypot(x, y));
                     }
                 }
             }

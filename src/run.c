@@ -338,18 +338,19 @@ static void sweep_note(qp_diag *d, const qp_circuit *c, const sweep_plan *sp, si
                 "the errors above are for the sweep point %s", where);
 }
 
-/* Point 0 of a sweep, elaborated with the overrides `all` (nbase + swept entries): errors only
- * (the nominal elaboration reported the warnings), and a note naming the point on failure. */
-static qp_status elaborate_point0(const qp_deck *deck, const qp_override *all, size_t nbase,
-                                  const qp_circuit *c, const sweep_plan *sp, qp_circuit **cp,
-                                  qp_diag *d)
+/* Point p of a sweep computed on the calling thread, elaborated with the overrides `all`
+ * (nbase + swept entries, set for p): errors only (the nominal elaboration reported the
+ * warnings), and a note naming the point on failure. */
+static qp_status elaborate_point(const qp_deck *deck, const qp_override *all, size_t nbase,
+                                 const qp_circuit *c, const sweep_plan *sp, size_t p,
+                                 qp_circuit **cp, qp_diag *d)
 {
     qp_diag d0 = {0};
     qp_status st = qp_circuit_elaborate(deck, all, nbase + (size_t)sp->n, cp, &d0);
     merge_errors(d, &d0);
     qp_diag_clear(&d0);
     if (st != QP_OK) {
-        sweep_note(d, c, sp, 0);
+        sweep_note(d, c, sp, p);
     }
     return st;
 }
@@ -378,6 +379,23 @@ static qp_status plan_result(const sweep_plan *sp, qp_result *r)
         }
     }
     return QP_OK;
+}
+
+/* The start of a sweep: the result's sweep description, the overrides with one entry per swept
+ * parameter pointing at val[] (*nbase: the count before those), and a new progress sequence.
+ * NULL when out of memory. */
+static qp_override *sweep_begin(const sweep_plan *sp, const qp_override *ov, size_t nov,
+                                qp_result *r, const qp_run_opts *o, char val[2][64],
+                                size_t *nbase)
+{
+    if (plan_result(sp, r) != QP_OK) {
+        return NULL;
+    }
+    qp_override *all = plan_overrides(ov, nov, sp, val, nbase);
+    if (all && o && o->progress) { /* the clock of the time left starts here */
+        o->progress(o->progress_ctx, 0, sp->points);
+    }
+    return all;
 }
 
 /* After a successful point 0: its progress, then points 1 .. npoints-1. */
@@ -476,20 +494,17 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
         }
         return st;
     }
-    qp_status st = plan_result(sweep, r);
     char val[2][64], where[256];
     double v[2];
     size_t n = 0;
-    qp_override *all = st == QP_OK ? plan_overrides(ov, nov, sweep, val, &n) : NULL;
+    qp_override *all = sweep_begin(sweep, ov, nov, r, o, val, &n);
     if (!all) {
         return QP_ERR_NOMEM;
     }
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
-    if (o && o->progress) { /* a new sequence: the clock of the time left starts here */
-        o->progress(o->progress_ctx, 0, sweep->points);
-    }
-    st = elaborate_point0(deck, all, n, c, sweep, &cp, d);
+    qp_status st = QP_OK;
+    st = elaborate_point(deck, all, n, c, sweep, 0, &cp, d);
     if (st == QP_OK) {
         st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
     }
@@ -584,21 +599,18 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
         r->npoints = 1;
         return tran_point(c, k, !(o && o->skip_traces), o, &r->tran, d, "");
     }
-    qp_status st = plan_result(sweep, r);
     char val[2][64], where[256];
     double v[2];
     size_t n = 0;
-    qp_override *all = st == QP_OK ? plan_overrides(ov, nov, sweep, val, &n) : NULL;
+    qp_override *all = sweep_begin(sweep, ov, nov, r, o, val, &n);
     if (!all) {
         return QP_ERR_NOMEM;
     }
     plan_point(sweep, 0, v, val, where, sizeof where);
     qp_circuit *cp = NULL;
     qp_tran_result tr = {0};
-    if (o && o->progress) { /* a new sequence: the clock of the time left starts here */
-        o->progress(o->progress_ctx, 0, sweep->points);
-    }
-    st = elaborate_point0(deck, all, n, c, sweep, &cp, d);
+    qp_status st = QP_OK;
+    st = elaborate_point(deck, all, n, c, sweep, 0, &cp, d);
     if (st == QP_OK) {
         st = tran_point(cp, k, 0, NULL, &tr, d, where);
     }
@@ -698,27 +710,20 @@ static qp_status run_matrix_sweep(const qp_deck *deck, const qp_override *ov, si
                                   qp_result *r, const qp_run_opts *o, qp_diag *d)
 {
     const qp_analysis *an = &c->analyses[k];
-    qp_status st = plan_result(sweep, r);
     char val[2][64], where[256];
     double v[2];
     size_t n = 0;
-    qp_override *all = st == QP_OK ? plan_overrides(ov, nov, sweep, val, &n) : NULL;
+    qp_override *all = sweep_begin(sweep, ov, nov, r, o, val, &n);
     if (!all) {
         return QP_ERR_NOMEM;
     }
-    if (o && o->progress) {
-        o->progress(o->progress_ctx, 0, r->npoints);
-    }
+    qp_status st = QP_OK;
     size_t L = 0, per = 0;
     for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
         plan_point(sweep, p, v, val, where, sizeof where);
         qp_circuit *cp = NULL;
-        qp_diag dp = {0};
-        st = qp_circuit_elaborate(deck, all, n + (size_t)sweep->n, &cp, &dp);
-        merge_errors(d, &dp);
-        qp_diag_clear(&dp);
+        st = elaborate_point(deck, all, n, c, sweep, p, &cp, d);
         if (st != QP_OK) {
-            sweep_note(d, c, sweep, p);
             break;
         }
         const qp_analysis *ap = &cp->analyses[k];
@@ -907,6 +912,7 @@ qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_
         }
         qp_result r = {0};
         r.kind = an->kind;
+        r.analysis = k;
         r.loc = an->loc;
         if (an->kind == QP_AN_SPECTRUM) {
             r.computed = 1;

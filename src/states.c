@@ -180,6 +180,11 @@ qp_status qp_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_ope
     return QP_OK;
 }
 
+const char *qp_operator_unit(qp_op_kind k)
+{
+    return k == QP_OP_PHASE ? "rad" : (k == QP_OP_COS || k == QP_OP_SIN) ? "1" : "2e";
+}
+
 /* y = O x for a CSC matrix holding both triangles; x, y complex. */
 static void spmv(const qp_sparse *O, const double complex *x, double complex *y)
 {

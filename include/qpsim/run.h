@@ -13,6 +13,7 @@ typedef struct {
     qp_analysis_kind kind;
     int computed;       /* 0 for analyses this version does not compute yet */
     qp_loc loc;
+    size_t analysis;    /* its directive: c->analyses[analysis] of the nominal circuit */
     /* spectrum */
     char *param;        /* swept parameter, or NULL (owned) */
     size_t npoints;     /* 1 without a sweep */

@@ -33,6 +33,9 @@ void qp_states_free(qp_states *s);
 qp_status qp_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_operator *op,
                             qp_modes **terms, char *err, size_t errlen);
 
+/* The unit of an operator's matrix elements: "2e" (charges), "rad" (phases), "1" (cos, sin). */
+const char *qp_operator_unit(qp_op_kind k);
+
 /* <i|O|j> for i, j < s->nlev into re, im (row-major nlev x nlev), O assembled from `terms` on
  * the basis of m with the cutoffs and grid flag that made s. */
 qp_status qp_matrix_elements(const qp_modes *m, const int *cut, int grid, const qp_modes *terms,
