@@ -648,16 +648,18 @@ static void result_free(qp_result *r)
 /* The states of analysis `an` (.matrix or .wavefunction) of circuit c: quantization, a converged
  * spectrum for the cutoffs, the eigenvectors on that basis. */
 static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes **m,
-                           qp_spectrum *s, qp_states *S, char *err, size_t errlen, qp_diag *d)
+                           qp_spectrum *s, qp_states *S, double *tol, char *err, size_t errlen,
+                           qp_diag *d)
 {
     memset(s, 0, sizeof *s);
     memset(S, 0, sizeof *S);
+    qp_spectrum_opts o;
+    spectrum_opts(an, NULL, &o);
+    *tol = o.tol;
     qp_status st = qp_quantize(c, m, d);
     if (st != QP_OK) {
         return st;
     }
-    qp_spectrum_opts o;
-    spectrum_opts(an, NULL, &o);
     if (an->kind == QP_AN_WAVE) { /* before any solve */
         st = qp_wavefunctions_check(*m, an->levels, an->points, err, errlen);
     }
@@ -709,7 +711,6 @@ static qp_status run_matrix_sweep(const qp_deck *deck, const qp_override *ov, si
                                   const qp_circuit *c, size_t k, const sweep_plan *sweep,
                                   qp_result *r, const qp_run_opts *o, qp_diag *d)
 {
-    const qp_analysis *an = &c->analyses[k];
     char val[2][64], where[256];
     double v[2];
     size_t n = 0;
@@ -729,10 +730,11 @@ static qp_status run_matrix_sweep(const qp_deck *deck, const qp_override *ov, si
         const qp_analysis *ap = &cp->analyses[k];
         qp_modes *m = NULL;
         qp_spectrum s;
+        double tol = 0.0;
         qp_states S;
         char err[512] = "";
         qp_loc at = ap->loc;
-        st = states_at(cp, ap, &m, &s, &S, err, sizeof err, d);
+        st = states_at(cp, ap, &m, &s, &S, &tol, err, sizeof err, d);
         if (st == QP_OK && p == 0) { /* point 0 sizes the result */
             L = (size_t)S.nlev;
             per = ap->nops * L * L;
@@ -740,7 +742,7 @@ static qp_status run_matrix_sweep(const qp_deck *deck, const qp_override *ov, si
             r->nops = ap->nops;
             r->nmodes = m->n;
             r->checked = s.checked;
-            r->tol = an->tol > 0.0 ? an->tol : 1e-8;
+            r->tol = tol;
             r->method = S.method;
             r->levels = calloc(r->npoints * L, sizeof *r->levels);
             r->delta = calloc(r->npoints, sizeof *r->delta);
@@ -806,7 +808,8 @@ static qp_status run_states(const qp_deck *deck, const qp_override *ov, size_t n
     qp_states S;
     char err[512] = "";
     qp_loc at = an->loc;
-    qp_status st = states_at(c, an, &m, &s, &S, err, sizeof err, d);
+    double tol = 0.0;
+    qp_status st = states_at(c, an, &m, &s, &S, &tol, err, sizeof err, d);
     if (st == QP_OK) {
         r->npoints = 1;
         r->nlev = S.nlev;
@@ -816,7 +819,7 @@ static qp_status run_states(const qp_deck *deck, const qp_override *ov, size_t n
         r->cut = s.cut;
         s.cut = NULL;
         r->checked = s.checked;
-        r->tol = an->tol > 0.0 ? an->tol : 1e-8;
+        r->tol = tol;
         r->method = S.method;
         r->delta = calloc(1, sizeof *r->delta);
         r->dim = calloc(1, sizeof *r->dim);
