@@ -104,6 +104,28 @@ static const char *tok_desc(const qp_token *t)
     }
 }
 
+/* KEY=VALUE at token i: -1 when it is not one, 0 after reporting an error, 1 when the pair
+ * was added to kv (three tokens). */
+static int key_value(parser *p, const qp_stmt *st, size_t i, qp_kv **kv, size_t *nkv)
+{
+    const qp_token *t = &st->tok[i];
+    const qp_token *next = i + 1 < st->ntok ? &st->tok[i + 1] : NULL;
+    if (t->kind != QP_TOK_WORD || !next || next->kind != QP_TOK_EQ) {
+        return -1;
+    }
+    const qp_token *val = i + 2 < st->ntok ? &st->tok[i + 2] : NULL;
+    if (!val || (val->kind != QP_TOK_WORD && val->kind != QP_TOK_EXPR &&
+                 val->kind != QP_TOK_STRING)) {
+        ERR(p, next->loc, "expected a value after '%s='", t->text);
+        return 0;
+    }
+    if (!QP_PUSH(*kv, *nkv, ((qp_kv){t, val}))) {
+        nomem(p);
+        return 0;
+    }
+    return 1;
+}
+
 /* Splits tokens [from, st->ntok) into positional tokens, key=value pairs and at most one
  * NAME(...) group. Returns 0 after reporting an error. */
 static int split_args(parser *p, const qp_stmt *st, size_t from, const qp_token ***pos,
@@ -114,17 +136,11 @@ static int split_args(parser *p, const qp_stmt *st, size_t from, const qp_token 
     while (i < st->ntok) {
         const qp_token *t = &st->tok[i];
         const qp_token *next = i + 1 < st->ntok ? &st->tok[i + 1] : NULL;
-        if (t->kind == QP_TOK_WORD && next && next->kind == QP_TOK_EQ) {
-            const qp_token *val = i + 2 < st->ntok ? &st->tok[i + 2] : NULL;
-            if (!val || (val->kind != QP_TOK_WORD && val->kind != QP_TOK_EXPR &&
-                         val->kind != QP_TOK_STRING)) {
-                ERR(p, next->loc, "expected a value after '%s='", t->text);
-                return 0;
-            }
-            if (!QP_PUSH(*kv, *nkv, ((qp_kv){t, val}))) {
-                nomem(p);
-                return 0;
-            }
+        int got = key_value(p, st, i, kv, nkv);
+        if (got == 0) {
+            return 0;
+        }
+        if (got > 0) {
             i += 3;
             continue;
         }
@@ -417,11 +433,30 @@ static void parse_ends(parser *p, const qp_stmt *st)
     p->nopen--;
 }
 
-static void parse_directive(parser *p, const qp_stmt *st)
+/* Directives are top-level statements: 0 (after an error) inside a .subckt. */
+static int top_level(parser *p, const qp_stmt *st)
 {
     if (p->nopen > 0) {
         ERR(p, st->tok[0].loc, "%s is not allowed inside .subckt %s (only at top level)",
             st->tok[0].text, p->deck->subckts[p->open[p->nopen - 1]].name->text);
+        return 0;
+    }
+    return 1;
+}
+
+/* Adds a parsed directive to the deck (which then owns its arrays), or frees it. */
+static void push_directive(parser *p, qp_directive *dv)
+{
+    if (!QP_PUSH(p->deck->dirs, p->deck->ndirs, *dv)) {
+        free(dv->args);
+        free(dv->kv);
+        nomem(p);
+    }
+}
+
+static void parse_directive(parser *p, const qp_stmt *st)
+{
+    if (!top_level(p, st)) {
         return;
     }
     qp_directive dv = {0};
@@ -432,11 +467,7 @@ static void parse_directive(parser *p, const qp_stmt *st)
         free(dv.kv);
         return;
     }
-    if (!QP_PUSH(p->deck->dirs, p->deck->ndirs, dv)) {
-        free(dv.args);
-        free(dv.kv);
-        nomem(p);
-    }
+    push_directive(p, &dv);
 }
 
 /* .print and .matrix: their tokens are kept as they are (V(1), I(L1), JoSIM's "phase B1",
@@ -444,46 +475,31 @@ static void parse_directive(parser *p, const qp_stmt *st)
  * (.matrix levels=4). */
 static void parse_raw(parser *p, const qp_stmt *st, int kv)
 {
-    if (p->nopen > 0) {
-        ERR(p, st->tok[0].loc, "%s is not allowed inside .subckt %s (only at top level)",
-            st->tok[0].text, p->deck->subckts[p->open[p->nopen - 1]].name->text);
+    if (!top_level(p, st)) {
         return;
     }
     qp_directive dv = {0};
     dv.word = &st->tok[0];
     dv.loc = st->tok[0].loc;
     for (size_t i = 1; i < st->ntok; i++) {
-        const qp_token *t = &st->tok[i];
-        if (kv && t->kind == QP_TOK_WORD && i + 1 < st->ntok && st->tok[i + 1].kind == QP_TOK_EQ) {
-            const qp_token *val = i + 2 < st->ntok ? &st->tok[i + 2] : NULL;
-            if (!val || (val->kind != QP_TOK_WORD && val->kind != QP_TOK_EXPR &&
-                         val->kind != QP_TOK_STRING)) {
-                ERR(p, st->tok[i + 1].loc, "expected a value after '%s='", t->text);
-                free(dv.args);
-                free(dv.kv);
-                return;
-            }
-            if (!QP_PUSH(dv.kv, dv.nkv, ((qp_kv){t, val}))) {
-                free(dv.args);
-                free(dv.kv);
-                nomem(p);
-                return;
-            }
+        int got = kv ? key_value(p, st, i, &dv.kv, &dv.nkv) : -1;
+        if (got == 0) {
+            free(dv.args);
+            free(dv.kv);
+            return;
+        }
+        if (got > 0) {
             i += 2;
             continue;
         }
-        if (!QP_PUSH(dv.args, dv.nargs, t)) {
+        if (!QP_PUSH(dv.args, dv.nargs, &st->tok[i])) {
             free(dv.args);
             free(dv.kv);
             nomem(p);
             return;
         }
     }
-    if (!QP_PUSH(p->deck->dirs, p->deck->ndirs, dv)) {
-        free(dv.args);
-        free(dv.kv);
-        nomem(p);
-    }
+    push_directive(p, &dv);
 }
 
 static void parse_stmts(parser *p, int file);
