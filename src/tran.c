@@ -819,17 +819,13 @@ typedef struct {
     double *data;
 } trace;
 
+/* Appends a sample; the buffer is allocated for every sample the run stores, so a full buffer
+ * is an internal error (0). */
 static int trace_push(trace *tr, double t, const double *row)
 {
     size_t w = tr->ncol + 1;
     if (tr->nt == tr->cap) {
-        size_t nc = tr->cap ? 2 * tr->cap : 1024;
-        double *d = realloc(tr->data, nc * w * sizeof *d);
-        if (!d) {
-            return 0;
-        }
-        tr->data = d;
-        tr->cap = nc;
+        return 0;
     }
     tr->data[tr->nt * w] = t;
     memcpy(tr->data + tr->nt * w + 1, row, tr->ncol * sizeof *row);
