@@ -1,5 +1,5 @@
 /* Unit tests: expression evaluation, precedence, functions, constants, errors and depth bound. */
-#include "qpsim/expr.h"
+#include "front/expr.h"
 #include "qpsim/units.h"
 
 #include "tap.h"

@@ -1,6 +1,6 @@
 /* Unit tests: oscillator matrix elements of exp(i s (a + a^dag)) (closed form vs independent
  * references: PHYSICS.md T18, unitarity, dense diagonalisation, exact rational arithmetic). */
-#include "qpsim/ho.h"
+#include "operators/ho.h"
 
 #include "tap.h"
 

@@ -1,5 +1,5 @@
 /* Unit tests: exact integer matrices (Smith form, inverse, saturation, completion, int kernels). */
-#include "qpsim/intmat.h"
+#include "circuit/intmat.h"
 
 #include "tap.h"
 

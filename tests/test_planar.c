@@ -1,6 +1,6 @@
 /* Unit tests: planar embeddings (Euler, closed face walks, left/right, outer face), rejection of
  * non-planar graphs with Kuratowski obstructions, and brute force over rotation systems. */
-#include "qpsim/planar.h"
+#include "circuit/planar.h"
 
 #include "tap.h"
 

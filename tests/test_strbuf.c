@@ -1,6 +1,6 @@
 /* Unit tests: qp_sb_putg writes exactly what printf("%.*g") writes (the trace and spectrum CSVs
  * rely on it), over random doubles of every magnitude, decimal ties and special values. */
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 
 #include "tap.h"
 

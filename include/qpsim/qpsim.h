@@ -5,7 +5,6 @@
 #include "qpsim/circuit.h"
 #include "qpsim/diag.h"
 #include "qpsim/dual.h"
-#include "qpsim/expr.h"
 #include "qpsim/lexer.h"
 #include "qpsim/netlist.h"
 #include "qpsim/quantize.h"

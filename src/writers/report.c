@@ -1,6 +1,6 @@
 /* Circuit view as text and JSON (cJSON); returns strings, never prints. */
 #include "qpsim/report.h"
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 #include "qpsim/units.h"
 
 #include "qp_config.h"

@@ -1,7 +1,7 @@
 /* Planar embeddings of circuit graphs: Demoucron-Malgrange-Pertuiset path addition on each
  * biconnected block, blocks glued at cut vertices, faces traced from the rotation system, and
  * Kuratowski obstructions found by bisection over the edge list. */
-#include "qpsim/planar.h"
+#include "circuit/planar.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Diagnostics list: collects every error of a run with its file:line:col. */
 #include "qpsim/diag.h"
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

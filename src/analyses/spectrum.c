@@ -1,6 +1,6 @@
 /* Spectrum with automatic cutoffs: solve, grow every cutoff, compare, until converged. */
 #include "qpsim/spectrum.h"
-#include "qpsim/ham.h"
+#include "operators/ham.h"
 
 #include <math.h>
 #include <stdint.h>

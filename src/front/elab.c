@@ -1,11 +1,11 @@
 /* Elaboration: parameters, models and subcircuits resolved into a flat circuit in SI units. */
 #include "qpsim/circuit.h"
-#include "qpsim/expr.h"
+#include "front/expr.h"
 #include "qpsim/units.h"
 
-#include "strmap.h"
-#include "qpsim/strbuf.h"
-#include "vec.h"
+#include "base/strmap.h"
+#include "base/strbuf.h"
+#include "base/vec.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -24,10 +24,10 @@
 #include "qpsim/tran.h"
 
 #include "qpsim/bands.h"
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 #include "qpsim/units.h"
 
-#include "lock.h"
+#include "base/lock.h"
 
 #include <fftw3.h>
 

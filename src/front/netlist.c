@@ -1,9 +1,9 @@
 /* Netlist parser: statements to a deck of bodies, models, subcircuits and directives. */
 #include "qpsim/netlist.h"
-#include "qpsim/expr.h"
+#include "front/expr.h"
 
-#include "qpsim/strbuf.h"
-#include "vec.h"
+#include "base/strbuf.h"
+#include "base/vec.h"
 
 #include <ctype.h>
 #include <stdio.h>

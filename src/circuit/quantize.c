@@ -2,11 +2,11 @@
  * JJ + QPS circuits. Steps: branches -> spanning tree -> loop matrix -> flux gauge and offsets
  * -> Smith reduction to canonical pairs -> kernel elimination -> compact directions -> modes. */
 #include "qpsim/quantize.h"
-#include "qpsim/intmat.h"
+#include "circuit/intmat.h"
 #include "qpsim/units.h"
 
-#include "lapack.h"
-#include "vec.h"
+#include "solve/lapack.h"
+#include "base/vec.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /* Analyses driver: quantize, solve with convergence control, repeat along a sweep. */
 #include "qpsim/run.h"
 
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 #include "qpsim/units.h"
-#include "vec.h"
+#include "base/vec.h"
 
 #include <math.h>
 #include <pthread.h>

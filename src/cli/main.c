@@ -1,8 +1,8 @@
 /* qpsim command line: a thin client that reads files, calls libqpsim and prints the results. */
 #include "qpsim/qpsim.h"
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 
-#include "plot.h"
+#include "writers/plot.h"
 #include "qp_config.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* Lowest eigenpairs of sparse Hermitian matrices: dense LAPACK, ARPACK Lanczos, shift-invert. */
 #include "qpsim/eig.h"
 
-#include "lock.h"
+#include "base/lock.h"
 
 #include <arpack/arpack.h>
 #include <cholmod.h>

@@ -2,7 +2,7 @@
  * swept spectra (2-D sweeps as colour maps), Bloch bands, transient traces with their FFT
  * spectra, I-V curves, wavefunctions. Part of the
  * command-line program, not of the library (which never writes files). */
-#include "plot.h"
+#include "writers/plot.h"
 
 #include "qpsim/tran.h"
 #include "qpsim/units.h"

@@ -2,8 +2,8 @@
 #include "qpsim/states.h"
 
 #include "qpsim/eig.h"
-#include "qpsim/ham.h"
-#include "qpsim/strbuf.h"
+#include "operators/ham.h"
+#include "base/strbuf.h"
 #include "qpsim/units.h"
 
 #include <complex.h>

@@ -1,6 +1,6 @@
 /* Exact integer linear algebra for the quantizer: Smith form, unimodular inverse, saturation,
  * and integer bases of rational kernels of real matrices. */
-#include "qpsim/intmat.h"
+#include "circuit/intmat.h"
 
 #include <limits.h>
 #include <math.h>

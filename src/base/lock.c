@@ -1,5 +1,5 @@
 /* Process-wide locks (see lock.h). */
-#include "lock.h"
+#include "base/lock.h"
 
 #include <pthread.h>
 

@@ -1,9 +1,9 @@
 /* Bloch bands of a junction: tridiagonal charge-basis matrices solved by LAPACK per quasicharge;
  * the lowest band's Fourier series from FFTW. */
 #include "qpsim/bands.h"
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 
-#include "lock.h"
+#include "base/lock.h"
 
 #include <fftw3.h>
 

@@ -1,5 +1,5 @@
 /* Recursive-descent evaluator for {expressions} with bounded nesting depth. */
-#include "qpsim/expr.h"
+#include "front/expr.h"
 #include "qpsim/units.h"
 
 #include <ctype.h>

@@ -1,7 +1,7 @@
 /* qpsim dual: the planar dual of a circuit written back in the netlist language (SPEC §4). */
 #include "qpsim/dual.h"
-#include "qpsim/planar.h"
-#include "qpsim/strbuf.h"
+#include "circuit/planar.h"
+#include "base/strbuf.h"
 #include "qpsim/units.h"
 
 #include <stdlib.h>

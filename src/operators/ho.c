@@ -1,5 +1,5 @@
 /* Displacement-operator matrix elements in the harmonic-oscillator basis (Laguerre closed form). */
-#include "qpsim/ho.h"
+#include "operators/ho.h"
 
 #include <limits.h>
 #include <math.h>

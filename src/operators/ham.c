@@ -1,9 +1,9 @@
 /* Hamiltonian assembly as sums of Kronecker products of per-mode operators (PHYSICS.md §3). */
-#include "qpsim/ham.h"
-#include "qpsim/ho.h"
+#include "operators/ham.h"
+#include "operators/ho.h"
 #include "qpsim/units.h"
 
-#include "vec.h"
+#include "base/vec.h"
 
 #include <complex.h>
 #include <math.h>

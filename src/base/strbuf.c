@@ -1,5 +1,5 @@
 /* Growable string buffer used to build messages and reports without printing. */
-#include "qpsim/strbuf.h"
+#include "base/strbuf.h"
 
 #include <float.h>
 #include <math.h>

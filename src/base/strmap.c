@@ -1,5 +1,5 @@
 /* Hash map for node, element, model and parameter names. */
-#include "strmap.h"
+#include "base/strmap.h"
 
 #include <ctype.h>
 #include <stdint.h>
