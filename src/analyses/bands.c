@@ -4,6 +4,7 @@
 #include "base/strbuf.h"
 
 #include "base/lock.h"
+#include "solve/lapack.h"
 
 #include <fftw3.h>
 
@@ -21,13 +22,6 @@
 #define SLOPE_POINTS 4096   /* grid on which max dE0/dq is searched, then refined */
 #define NCUT_MIN 10
 #define NCUT_MAX 5000
-
-typedef int lp_int;
-extern void dstevr_(const char *jobz, const char *range, const lp_int *n, double *d, double *e,
-                    const double *vl, const double *vu, const lp_int *il, const lp_int *iu,
-                    const double *abstol, lp_int *m, double *w, double *z, const lp_int *ldz,
-                    lp_int *isuppz, double *work, const lp_int *lwork, lp_int *iwork,
-                    const lp_int *liwork, lp_int *info, size_t ljobz, size_t lrange);
 
 /* Lowest nlev eigenvalues of 4 ec (n - q)^2 - ej cos(phi) with |n| <= ncut into w. work holds
  * 21 (2 ncut + 1) doubles: dstevr's eigenvalue output needs room for all n of them. */

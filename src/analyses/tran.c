@@ -28,6 +28,7 @@
 #include "qpsim/units.h"
 
 #include "base/lock.h"
+#include "solve/lapack.h"
 
 #include <fftw3.h>
 
@@ -47,13 +48,6 @@
 #define MAX_STEPS 200000000UL  /* accepted steps before giving up */
 #define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
 #define SMALL_SOLVE_MAX 96     /* stage systems up to this size use lu_factor, not dgetrf */
-
-typedef int lp_int;
-extern void dgetrf_(const lp_int *m, const lp_int *n, double *a, const lp_int *lda, lp_int *ipiv,
-                    lp_int *info);
-extern void dgetrs_(const char *trans, const lp_int *n, const lp_int *nrhs, const double *a,
-                    const lp_int *lda, const lp_int *ipiv, double *b, const lp_int *ldb,
-                    lp_int *info, size_t trans_len);
 
 /* Radau IIA, 3 stages */
 #define S6 2.449489742783178098197284

@@ -2,6 +2,7 @@
 #include "qpsim/dual.h"
 #include "circuit/planar.h"
 #include "base/strbuf.h"
+#include "base/uf.h"
 #include "qpsim/units.h"
 
 #include <stdlib.h>
@@ -109,31 +110,15 @@ static int inside_faces(size_t nf, size_t ne, const int *fl, const int *fr, cons
     if (!parent) {
         return 0;
     }
-    for (size_t f = 0; f < nf; f++) {
-        parent[f] = (int)f;
-    }
+    qp_uf_init(parent, nf);
     for (size_t e = 0; e < ne; e++) {
-        if (on_loop[e]) {
-            continue;
+        if (!on_loop[e]) {
+            qp_uf_join(parent, fl[e], fr[e]);
         }
-        int a = fl[e], r = fr[e];
-        while (parent[a] != a) {
-            a = parent[a];
-        }
-        while (parent[r] != r) {
-            r = parent[r];
-        }
-        parent[a] = r;
     }
-    int ro = outer;
-    while (parent[ro] != ro) {
-        ro = parent[ro];
-    }
+    int ro = qp_uf_find(parent, outer);
     for (size_t f = 0; f < nf; f++) {
-        int x = (int)f;
-        while (parent[x] != x) {
-            x = parent[x];
-        }
+        int x = qp_uf_find(parent, (int)f);
         inside[f] = x != ro;
     }
     free(parent);

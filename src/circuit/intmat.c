@@ -1,17 +1,13 @@
 /* Exact integer linear algebra for the quantizer: Smith form, unimodular inverse, saturation,
  * and integer bases of rational kernels of real matrices. */
 #include "circuit/intmat.h"
+#include "solve/lapack.h"
 
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* LAPACK (Fortran symbol): singular value decomposition. */
-void dgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a,
-             const int *lda, double *s, double *u, const int *ldu, double *vt, const int *ldvt,
-             double *work, const int *lwork, int *info);
 
 #define MAX_DENOMINATOR 1000    /* largest denominator read from a kernel entry */
 #define MAX_KERNEL_ENTRY 1e9    /* larger echelon entries are not read as fractions */
@@ -763,7 +759,7 @@ static qp_status null_basis(const double *M, size_t rows, size_t cols, double sc
             a[i + j * rows] = M[i * cols + j] / scale; /* column-major for LAPACK */
         }
     }
-    dgesvd_("N", "A", &m, &n, a, &m, s, &udummy, &one, vt, &n, &wq, &lwork, &info);
+    dgesvd_("N", "A", &m, &n, a, &m, s, &udummy, &one, vt, &n, &wq, &lwork, &info, 1, 1);
     if (info != 0 || !(wq < (double)INT_MAX)) {
         st = QP_ERR_NUMERIC;
         goto done;
@@ -773,7 +769,7 @@ static qp_status null_basis(const double *M, size_t rows, size_t cols, double sc
     if (!work) {
         goto done;
     }
-    dgesvd_("N", "A", &m, &n, a, &m, s, &udummy, &one, vt, &n, work, &lwork, &info);
+    dgesvd_("N", "A", &m, &n, a, &m, s, &udummy, &one, vt, &n, work, &lwork, &info, 1, 1);
     if (info != 0) {
         st = QP_ERR_NUMERIC;
         goto done;

@@ -6,6 +6,7 @@
 #include "qpsim/units.h"
 
 #include "solve/lapack.h"
+#include "base/uf.h"
 #include "base/vec.h"
 
 #include <math.h>
@@ -123,15 +124,6 @@ static qp_status collect_branches(qctx *q)
     return QP_OK;
 }
 
-static int uf_find(int *p, int x)
-{
-    while (p[x] != x) {
-        p[x] = p[p[x]];
-        x = p[x];
-    }
-    return x;
-}
-
 static qp_status spanning_tree(qctx *q)
 {
     int *p = malloc(q->nn * sizeof *p);
@@ -141,13 +133,9 @@ static qp_status spanning_tree(qctx *q)
         free(p);
         return QP_ERR_NOMEM;
     }
-    for (size_t i = 0; i < q->nn; i++) {
-        p[i] = (int)i;
-    }
+    qp_uf_init(p, q->nn);
     for (size_t i = 0; i < q->nb; i++) { /* inductive branches come first in br */
-        int a = uf_find(p, q->br[i].n1), b = uf_find(p, q->br[i].n2);
-        if (a != b) {
-            p[a] = b;
+        if (qp_uf_join(p, q->br[i].n1, q->br[i].n2)) {
             q->tree[q->nt++] = (int)i;
         } else {
             q->chords[q->nc++] = (int)i;
@@ -155,7 +143,7 @@ static qp_status spanning_tree(qctx *q)
     }
     qp_status st = QP_OK;
     for (size_t n = 1; n < q->nn; n++) {
-        if (uf_find(p, (int)n) != uf_find(p, 0)) {
+        if (qp_uf_find(p, (int)n) != 0) {
             qp_loc l = q->c->elem[0].loc;
             ERR(q, l, "node '%s' is connected to ground only through resistors or sources; a "
                 "spectrum needs a path of C, L, B or Q elements", q->c->node_names[n]);
@@ -450,13 +438,13 @@ static qp_status sym_eig(double *A, size_t n, double *w)
     }
     int nn = (int)n, lwork = -1, info = 0;
     double wq;
-    dsyev_("V", "U", &nn, A, &nn, w, &wq, &lwork, &info);
+    dsyev_("V", "U", &nn, A, &nn, w, &wq, &lwork, &info, 1, 1);
     lwork = (int)wq + 1;
     double *work = dnew((size_t)lwork);
     if (!work) {
         return QP_ERR_NOMEM;
     }
-    dsyev_("V", "U", &nn, A, &nn, w, work, &lwork, &info);
+    dsyev_("V", "U", &nn, A, &nn, w, work, &lwork, &info, 1, 1);
     free(work);
     return info == 0 ? QP_OK : QP_ERR_NUMERIC;
 }
@@ -579,7 +567,7 @@ static qp_status inductive_matrix(qctx *q, size_t nl, double *EL)
         st = QP_ERR_NOMEM;
     } else {
         memcpy(chol, Lm, nl * nl * sizeof *chol);
-        dpotrf_("L", &n, chol, &n, &info);
+        dpotrf_("L", &n, chol, &n, &info, 1);
         if (info != 0) {
             ERR(q, firstk ? firstk->loc : c->elem[0].loc,
                 "the inductance matrix with its mutual couplings is not positive definite: the "
@@ -1136,7 +1124,7 @@ static qp_status normal_modes(qp_modes *m, double *Tfull)
         }
     }
     int nn = (int)nc, info = 0;
-    dpotrf_("L", &nn, S, &nn, &info);
+    dpotrf_("L", &nn, S, &nn, &info, 1);
     if (info != 0) {
         st = QP_ERR_NUMERIC;
         goto done;

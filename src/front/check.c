@@ -1,29 +1,12 @@
 /* Circuit graph checks: ground, connectivity, shorted elements, and .flux loop orientation. */
 #include "qpsim/circuit.h"
+#include "base/uf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define ERR(c, d, loc, ...)                                                                        \
     qp_diag_add((d), QP_SEV_ERROR, qp_circuit_file(c, loc), (loc).line, (loc).col, __VA_ARGS__)
-
-static int find(int *parent, int x)
-{
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    return x;
-}
-
-static void unite(int *parent, int a, int b)
-{
-    a = find(parent, a);
-    b = find(parent, b);
-    if (a != b) {
-        parent[a < b ? b : a] = a < b ? a : b; /* the smaller index (ground = 0) is the root */
-    }
-}
 
 static int is_branch(const qp_element *e)
 {
@@ -118,9 +101,7 @@ static int implicit_loop(const qp_circuit *c, qp_diag *d, qp_flux_loop *fl)
     if (!parent || !deg || !alive) {
         goto done;
     }
-    for (size_t i = 0; i < c->nnodes; i++) {
-        parent[i] = (int)i;
-    }
+    qp_uf_init(parent, c->nnodes);
     size_t nb = 0, comps_merged = 0;
     for (size_t i = 0; i < c->nelem; i++) {
         const qp_element *e = &c->elem[i];
@@ -131,10 +112,7 @@ static int implicit_loop(const qp_circuit *c, qp_diag *d, qp_flux_loop *fl)
         alive[i] = 1;
         deg[e->n[0]]++;
         deg[e->n[1]]++;
-        if (find(parent, e->n[0]) != find(parent, e->n[1])) {
-            unite(parent, e->n[0], e->n[1]);
-            comps_merged++;
-        }
+        comps_merged += (size_t)qp_uf_join(parent, e->n[0], e->n[1]);
     }
     size_t loops = nb - comps_merged; /* cyclomatic number of the L/B/Q subgraph */
     if (loops != 1) {
@@ -220,8 +198,8 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
         free(first);
         return QP_ERR_NOMEM;
     }
+    qp_uf_init(parent, c->nnodes);
     for (size_t i = 0; i < c->nnodes; i++) {
-        parent[i] = (int)i;
         first[i] = -1;
     }
     int grounded = 0;
@@ -240,14 +218,14 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
                 first[e->n[s]] = (int)i;
             }
         }
-        unite(parent, e->n[0], e->n[1]);
+        qp_uf_join(parent, e->n[0], e->n[1]);
     }
     if (!grounded) {
         ERR(c, d, c->elem[0].loc, "no element is connected to ground (node 0 or gnd)");
     } else {
         /* One message per floating part (its root is its lowest node), at its first element. */
         for (size_t n = 1; n < c->nnodes; n++) {
-            if (find(parent, (int)n) == (int)n && first[n] >= 0) {
+            if (qp_uf_find(parent, (int)n) == (int)n && first[n] >= 0) {
                 const qp_element *e = &c->elem[first[n]];
                 ERR(c, d, e->loc, "node '%s' is not connected to ground (through %s or any other "
                     "element)", c->node_names[n], e->name);

@@ -2,6 +2,7 @@
 #include "qpsim/eig.h"
 
 #include "base/lock.h"
+#include "solve/lapack.h"
 
 #include <arpack/arpack.h>
 #include <cholmod.h>
@@ -30,31 +31,6 @@
 #define SIGMA_GROWTH 8.0        /* the margin grows by this after each failed factorization */
 #define ORTH_DROP 1e-8          /* a vector keeping less of its norm in Gram-Schmidt is dependent */
 #define LCG_SEED 0x853c49e6748fea9bULL
-
-/* LAPACK (Fortran, LP64) with the hidden lengths of the character arguments spelled out, as
- * gfortran >= 8 passes them; they are all 1 here. */
-typedef int lp_int;
-extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const lp_int *n,
-                    double *a, const lp_int *lda, const double *vl, const double *vu,
-                    const lp_int *il, const lp_int *iu, const double *abstol, lp_int *m, double *w,
-                    double *z, const lp_int *ldz, lp_int *isuppz, double *work,
-                    const lp_int *lwork, lp_int *iwork, const lp_int *liwork, lp_int *info,
-                    size_t ljobz, size_t lrange, size_t luplo);
-extern void zheevr_(const char *jobz, const char *range, const char *uplo, const lp_int *n,
-                    double *a, const lp_int *lda, const double *vl, const double *vu,
-                    const lp_int *il, const lp_int *iu, const double *abstol, lp_int *m, double *w,
-                    double *z, const lp_int *ldz, lp_int *isuppz, double *work,
-                    const lp_int *lwork, double *rwork, const lp_int *lrwork, lp_int *iwork,
-                    const lp_int *liwork, lp_int *info, size_t ljobz, size_t lrange,
-                    size_t luplo);
-extern void dsyev_(const char *jobz, const char *uplo, const lp_int *n, double *a,
-                   const lp_int *lda, double *w, double *work, const lp_int *lwork, lp_int *info,
-                   size_t ljobz, size_t luplo);
-extern void zheev_(const char *jobz, const char *uplo, const lp_int *n, double *a,
-                   const lp_int *lda, double *w, double *work, const lp_int *lwork,
-                   double *rwork, lp_int *info, size_t ljobz, size_t luplo);
-extern void dstev_(const char *jobz, const lp_int *n, double *d, double *e, double *z,
-                   const lp_int *ldz, double *work, lp_int *info, size_t ljobz);
 
 /* Everything one call of qp_eig_lowest needs; lives on its stack (no global state). */
 typedef struct {
