@@ -148,6 +148,8 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
 qp_status qp_circuit_check(qp_circuit *c, qp_diag *d);
 
 void qp_circuit_free(qp_circuit *c);
+/* Frees the operator list of a .matrix/.wavefunction analysis and empties it (an is kept). */
+void qp_analysis_free_ops(qp_analysis *an);
 
 const char *qp_elem_kind_name(qp_elem_kind k); /* "capacitor", ... */
 const char *qp_analysis_directive(qp_analysis_kind k); /* ".spectrum", ".tran", ... */

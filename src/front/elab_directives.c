@@ -1,0 +1,622 @@
+/* Elaboration of directives: .flux, .ng, .print, .matrix/.wavefunction operators, analyses. */
+#include "qpsim/circuit.h"
+#include "front/elab_impl.h"
+#include "front/expr.h"
+#include "qpsim/units.h"
+
+#include "base/strmap.h"
+#include "base/strbuf.h"
+#include "base/vec.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- directives ---------------------------------------------------------------------------- */
+
+static int eval_int(elab *E, const qp_token *t, int lo, int hi, const char *what, int *out)
+{
+    double v;
+    if (!qp_elab_eval_tok(E, &E->global, t, QP_QTY_NONE, &v)) {
+        return 0;
+    }
+    if (v != floor(v) || v < lo || v > hi) {
+        ERR(E, t->loc, "%s must be a whole number from %d to %d (got %g)", what, lo, hi, v);
+        return 0;
+    }
+    *out = (int)v;
+    return 1;
+}
+
+static int dir_keys(elab *E, const qp_directive *dv, const char *const *keys, size_t nk)
+{
+    int ok = 1;
+    for (size_t i = 0; i < dv->nkv; i++) {
+        int found = 0;
+        for (size_t k = 0; k < nk; k++) {
+            found |= qp_ieq(dv->kv[i].key->text, keys[k]);
+        }
+        if (!found) {
+            ERR(E, dv->kv[i].key->loc, "unknown key '%s' for %s", dv->kv[i].key->text,
+                dv->word->text);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+static const qp_token *dir_kv(const qp_directive *dv, const char *key)
+{
+    for (size_t i = 0; i < dv->nkv; i++) {
+        if (qp_ieq(dv->kv[i].key->text, key)) {
+            return dv->kv[i].val;
+        }
+    }
+    return NULL;
+}
+
+static int nargs_ok(elab *E, const qp_directive *dv, size_t lo, size_t hi, const char *form)
+{
+    if (dv->nargs < lo || dv->nargs > hi) {
+        qp_loc at = dv->nargs > hi ? dv->args[hi]->loc : dv->loc;
+        ERR(E, at, "expected '%s'", form);
+        return 0;
+    }
+    return 1;
+}
+
+static void add_analysis(elab *E, qp_analysis an)
+{
+    if (!QP_PUSH(E->c->analyses, E->c->nanalyses, an)) {
+        free(an.param);
+        qp_analysis_free_ops(&an);
+        qp_elab_nomem(E);
+    }
+}
+
+int qp_elab_find_top_param(const elab *E, const char *name)
+{
+    return qp_strmap_get(&E->global.map, name);
+}
+
+static void elab_flux(elab *E, const qp_directive *dv)
+{
+    if (!dir_keys(E, dv, NULL, 0) ||
+        !nargs_ok(E, dv, 1, (size_t)-1, ".flux VALUE [BRANCH ...]")) {
+        return;
+    }
+    qp_flux_loop fl = {0};
+    fl.loc = dv->loc;
+    if (!qp_elab_eval_tok(E, &E->global, dv->args[0], QP_QTY_NONE, &fl.f)) {
+        return;
+    }
+    fl.n = dv->nargs - 1;
+    fl.implicit = fl.n == 0;
+    if (fl.n) {
+        fl.branch = calloc(fl.n, sizeof *fl.branch);
+        fl.sign = calloc(fl.n, sizeof *fl.sign);
+        if (!fl.branch || !fl.sign) {
+            goto qp_elab_nomem;
+        }
+    }
+    for (size_t k = 0; k < fl.n; k++) {
+        const qp_token *t = dv->args[k + 1];
+        int i = t->kind == QP_TOK_WORD ? qp_strmap_get(&E->elems, t->text) : -1;
+        if (i <= -2) {
+            goto fail;
+        }
+        if (i < 0) {
+            ERR(E, t->loc, "no element named '%s' for the flux loop", t->text);
+            goto fail;
+        }
+        if (E->c->elem[i].kind == QP_EL_K) {
+            ERR(E, t->loc, "'%s' is a mutual inductance, not a branch of the loop", t->text);
+            goto fail;
+        }
+        for (size_t j = 0; j < k; j++) {
+            if (fl.branch[j] == i) {
+                ERR(E, t->loc, "branch '%s' is listed twice in .flux", t->text);
+                goto fail;
+            }
+        }
+        fl.branch[k] = i;
+    }
+    if (QP_PUSH(E->c->loops, E->c->nloops, fl)) {
+        return;
+    }
+qp_elab_nomem:
+    qp_elab_nomem(E);
+fail:
+    free(fl.branch);
+    free(fl.sign);
+}
+
+static void elab_ng(elab *E, const qp_directive *dv)
+{
+    if (!dir_keys(E, dv, NULL, 0) || !nargs_ok(E, dv, 2, 2, ".ng NODE VALUE")) {
+        return;
+    }
+    const qp_token *nt = dv->args[0];
+    qp_offset off = {0, 0.0, dv->loc};
+    if (nt->kind != QP_TOK_WORD) {
+        ERR(E, nt->loc, "expected a node name after .ng");
+        return;
+    }
+    if (qp_elab_is_ground(nt->text)) {
+        ERR(E, nt->loc, "ground cannot carry an offset charge");
+        return;
+    }
+    int n = qp_strmap_get(&E->nodes, nt->text);
+    if (n < 0) {
+        ERR(E, nt->loc, "no node named '%s' (node names are case-sensitive)", nt->text);
+        return;
+    }
+    for (size_t k = 0; k < E->c->noffsets; k++) {
+        if (E->c->offsets[k].node == n) {
+            ERR(E, nt->loc, "node '%s' has two .ng offsets", nt->text);
+            NOTE(E, E->c->offsets[k].loc, "first .ng for '%s' is here", nt->text);
+            return;
+        }
+    }
+    off.node = n;
+    if (!qp_elab_eval_tok(E, &E->global, dv->args[1], QP_QTY_NONE, &off.ng)) {
+        return;
+    }
+    if (!QP_PUSH(E->c->offsets, E->c->noffsets, off)) {
+        qp_elab_nomem(E);
+    }
+}
+
+/* One .print request: the trace column it names, checked against the circuit. */
+static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token *name)
+{
+    const qp_circuit *c = E->c;
+    char buf[600];
+    int node = qp_strmap_get(&E->nodes, name->text);
+    int el = qp_strmap_get(&E->elems, name->text);
+    if (node <= -2 || el <= -2) {
+        return 0;
+    }
+    const qp_element *e = el >= 0 ? &c->elem[el] : NULL;
+    const char *col = NULL;
+    int dual = e && (e->kind == QP_EL_Q || (e->kind == QP_EL_B && e->bloch));
+    if (fn == 'V' && node >= 0 && e && (e->kind == QP_EL_B || e->kind == QP_EL_Q)) {
+        ERR(E, name->loc, "V(%s) is ambiguous: '%s' names both a node and a junction; rename one",
+            name->text, name->text);
+        return 0;
+    }
+    if (fn == 'V' && node == 0) {
+        ERR(E, name->loc, "V(%s) is the ground node, always 0", name->text);
+        return 0;
+    }
+    switch (fn) {
+    case 'V':
+        if (node >= 0 || (e && (e->kind == QP_EL_B || e->kind == QP_EL_Q))) {
+            col = "V";
+        }
+        break;
+    case 'I':
+        if (e && (e->kind == QP_EL_L || e->kind == QP_EL_V)) {
+            col = "I";
+        } else if (e && e->kind == QP_EL_B && !dual) {
+            col = "Is";
+        }
+        break;
+    case 'P':
+        col = e && e->kind == QP_EL_B && !dual ? "P" : NULL;
+        break;
+    case 'Q':
+        col = dual ? "Q" : NULL;
+        break;
+    default:
+        break;
+    }
+    if (!col) {
+        if (node < 0 && !e) {
+            ERR(E, name->loc, "no node or element named '%s' for .print", name->text);
+        } else {
+            ERR(E, fn_tok->loc, "%c(%s) is not traced: .print takes V(node), V(junction), "
+                "I(inductor or voltage source), I(junction) (its supercurrent), P(junction) "
+                "(phase) and Q(phase-slip or bloch=1 junction) (charge)", fn, name->text);
+        }
+        return 0;
+    }
+    /* the column as the transient names it: canonical node or element name */
+    snprintf(buf, sizeof buf, "%s(%s)", col, e && !(fn == 'V' && node >= 0) ? e->name
+                                                                            : c->node_names[node]);
+    char *dup = qp_strdup(buf);
+    if (!dup || !QP_PUSH(E->c->prints, E->c->nprints, dup)) {
+        free(dup);
+        qp_elab_nomem(E);
+        return 0;
+    }
+    return 1;
+}
+
+/* .print V(n) I(L1) P(B1) Q(Q1) ... and JoSIM's forms "phase B1", "devv B1", "devi B1",
+ * "nodev N [0]" (one request per directive in JoSIM; any number here). */
+static void elab_print(elab *E, const qp_directive *dv)
+{
+    size_t i = 0, n = dv->nargs;
+    if (n == 0) {
+        ERR(E, dv->loc, "expected '.print V(node) | I(element) | P(junction) | Q(element) ...'");
+        return;
+    }
+    while (i < n) {
+        const qp_token *t = dv->args[i];
+        const qp_token *nx = i + 1 < n ? dv->args[i + 1] : NULL;
+        if (t->kind == QP_TOK_WORD && strlen(t->text) == 1 && nx && nx->kind == QP_TOK_LPAREN) {
+            char fn = (char)toupper((unsigned char)t->text[0]);
+            const qp_token *nm = i + 2 < n ? dv->args[i + 2] : NULL;
+            const qp_token *cl = i + 3 < n ? dv->args[i + 3] : NULL;
+            if (!nm || nm->kind != QP_TOK_WORD || !cl || cl->kind != QP_TOK_RPAREN) {
+                ERR(E, nx->loc, "expected %s(NAME) in .print (differences such as V(a,b) are not "
+                    "supported: print V(a) and V(b))", t->text);
+                return;
+            }
+            if (!print_column(E, t, fn, nm)) {
+                return;
+            }
+            i += 4;
+            continue;
+        }
+        static const char *const jos[4] = {"phase", "devv", "devi", "nodev"};
+        static const char fns[4] = {'P', 'V', 'I', 'V'};
+        int k = -1;
+        for (int j = 0; t->kind == QP_TOK_WORD && j < 4; j++) {
+            if (qp_ieq(t->text, jos[j])) {
+                k = j;
+            }
+        }
+        if (k < 0 || !nx || nx->kind != QP_TOK_WORD) {
+            ERR(E, t->loc, "expected V(node), I(element), P(junction), Q(element) or JoSIM's "
+                "'phase|devv|devi|nodev NAME' in .print");
+            return;
+        }
+        if (!print_column(E, t, fns[k], nx)) {
+            return;
+        }
+        i += 2;
+        if (k == 3 && i < n && dv->args[i]->kind == QP_TOK_WORD &&
+            strcmp(dv->args[i]->text, "0") == 0) {
+            i++; /* nodev N 0: against ground */
+        }
+    }
+}
+
+/* The keys shared by .spectrum, .matrix and .wavefunction: levels, tol and the basis choice. */
+static int basis_keys(elab *E, const qp_directive *dv, qp_analysis *an)
+{
+    const qp_token *t = dir_kv(dv, "levels"), *tt = dir_kv(dv, "tol");
+    const qp_token *tn = dir_kv(dv, "ncut"), *tm = dir_kv(dv, "mcut"), *th = dir_kv(dv, "nho");
+    if ((t && !eval_int(E, t, 1, 10000, "levels", &an->levels)) ||
+        (tn && !eval_int(E, tn, 1, 100000, "ncut", &an->ncut)) ||
+        (tm && !eval_int(E, tm, 1, 100000, "mcut", &an->mcut)) ||
+        (th && !eval_int(E, th, 1, 1000000, "nho", &an->nho))) {
+        return 0;
+    }
+    if (tt && !qp_elab_eval_tok(E, &E->global, tt, QP_QTY_ENERGY, &an->tol)) {
+        return 0;
+    }
+    if (tt && !(an->tol > 0.0)) {
+        ERR(E, tt->loc, "tol of %s must be a positive energy (GHz)", dv->word->text);
+        return 0;
+    }
+    const qp_token *tb = dir_kv(dv, "basis");
+    if (tb && tb->kind == QP_TOK_WORD && (qp_ieq(tb->text, "grid") || qp_ieq(tb->text, "ho"))) {
+        an->grid = qp_ieq(tb->text, "grid");
+    } else if (tb) {
+        ERR(E, tb->loc, "basis of %s must be 'ho' (oscillator states, the default) or "
+            "'grid' (phase grid) for extended modes", dv->word->text);
+        return 0;
+    }
+    return 1;
+}
+
+/* The operators of .matrix: n(NODE), phi(JJ), q(QPS), cos(JJ|QPS), sin(JJ|QPS). */
+static int elab_ops(elab *E, const qp_directive *dv, qp_analysis *an)
+{
+    static const char *const form =
+        "expected n(NODE), phi(JJ), q(QPS), cos(JJ|QPS) or sin(JJ|QPS) in .matrix";
+    size_t i = 0, n = dv->nargs;
+    if (n == 0) {
+        ERR(E, dv->loc, "%s", form);
+        return 0;
+    }
+    while (i < n) {
+        const qp_token *t = dv->args[i];
+        const qp_token *op = i + 1 < n ? dv->args[i + 1] : NULL;
+        const qp_token *nm = i + 2 < n ? dv->args[i + 2] : NULL;
+        const qp_token *cl = i + 3 < n ? dv->args[i + 3] : NULL;
+        static const char *const fns[] = {"n", "phi", "q", "cos", "sin"};
+        int k = -1;
+        for (int j = 0; t->kind == QP_TOK_WORD && j < 5; j++) {
+            k = qp_ieq(t->text, fns[j]) ? j : k;
+        }
+        if (k < 0 || !op || op->kind != QP_TOK_LPAREN || !nm || nm->kind != QP_TOK_WORD || !cl ||
+            cl->kind != QP_TOK_RPAREN) {
+            ERR(E, t->loc, "%s", form);
+            return 0;
+        }
+        qp_operator o = {(qp_op_kind)k, -1, NULL, t->loc};
+        char buf[600];
+        if (k == QP_OP_CHARGE) {
+            if (qp_elab_is_ground(nm->text)) {
+                ERR(E, nm->loc, "n(%s): ground has no charge variable", nm->text);
+                return 0;
+            }
+            int node = qp_strmap_get(&E->nodes, nm->text);
+            if (node <= -2) {
+                return 0;
+            }
+            if (node < 0) {
+                ERR(E, nm->loc, "no node named '%s' (node names are case-sensitive)", nm->text);
+                return 0;
+            }
+            o.index = node;
+            snprintf(buf, sizeof buf, "n(%s)", E->c->node_names[node]);
+        } else {
+            int el = qp_strmap_get(&E->elems, nm->text);
+            if (el <= -2) {
+                return 0;
+            }
+            if (el < 0) {
+                ERR(E, nm->loc, "no element named '%s' for %s()", nm->text, fns[k]);
+                return 0;
+            }
+            qp_elem_kind ek = E->c->elem[el].kind;
+            if ((k == QP_OP_PHASE && ek != QP_EL_B) || (k == QP_OP_QCHARGE && ek != QP_EL_Q) ||
+                ((k == QP_OP_COS || k == QP_OP_SIN) && ek != QP_EL_B && ek != QP_EL_Q)) {
+                ERR(E, nm->loc, "%s() needs a %s; '%s' is %s %s", fns[k],
+                    k == QP_OP_PHASE     ? "Josephson junction"
+                    : k == QP_OP_QCHARGE ? "phase-slip junction"
+                                         : "Josephson or phase-slip junction",
+                    nm->text, qp_elab_article(qp_elem_kind_name(ek)), qp_elem_kind_name(ek));
+                return 0;
+            }
+            o.index = el;
+            snprintf(buf, sizeof buf, "%s(%s)", fns[k], E->c->elem[el].name);
+        }
+        for (size_t q = 0; q < an->nops; q++) {
+            if (strcmp(an->ops[q].name, buf) == 0) {
+                ERR(E, t->loc, "%s appears twice in .matrix", buf);
+                return 0;
+            }
+        }
+        o.name = qp_strdup(buf);
+        if (!o.name || !QP_PUSH(an->ops, an->nops, o)) {
+            free(o.name);
+            qp_elab_nomem(E);
+            return 0;
+        }
+        i += 4;
+    }
+    return 1;
+}
+
+/* .spectrum: levels, tolerance, basis choices and whether to compute dispersions.
+ * an arrives with its location and no element. */
+static void dir_spectrum(elab *E, const qp_directive *dv, qp_analysis an)
+{
+    static const char *const keys[] = {"levels", "tol",   "ncut",      "mcut",
+                                       "nho",    "basis", "dispersion"};
+    an.kind = QP_AN_SPECTRUM;
+    an.levels = 6;
+    an.dispersion = -1;
+    if (!dir_keys(E, dv, keys, 7) ||
+        !nargs_ok(E, dv, 0, 0,
+                  ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid] "
+                  "[dispersion=yes|no]") ||
+        !basis_keys(E, dv, &an)) {
+        return;
+    }
+    const qp_token *td = dir_kv(dv, "dispersion");
+    if (td && td->kind == QP_TOK_WORD && (qp_ieq(td->text, "yes") || qp_ieq(td->text, "no"))) {
+        an.dispersion = qp_ieq(td->text, "yes");
+    } else if (td) {
+        ERR(E, td->loc, "dispersion of .spectrum must be 'yes' or 'no' (default: computed when "
+            "the basis has at most %d states)", QP_DISPERSION_AUTO_DIM);
+        return;
+    }
+    add_analysis(E, an);
+}
+
+/* .matrix: levels, basis choices and the operators to table.
+ * an arrives with its location and no element. */
+static void dir_matrix(elab *E, const qp_directive *dv, qp_analysis an)
+{
+    static const char *const keys[] = {"levels", "tol", "ncut", "mcut", "nho", "basis"};
+    an.kind = QP_AN_MATRIX;
+    an.levels = 4;
+    if (!dir_keys(E, dv, keys, 6) || !basis_keys(E, dv, &an) || !elab_ops(E, dv, &an)) {
+        qp_analysis_free_ops(&an);
+        return;
+    }
+    if (an.levels > QP_STATES_MAX_LEVELS) {
+        ERR(E, dir_kv(dv, "levels")->loc, ".matrix takes at most %d levels (got %d)",
+            QP_STATES_MAX_LEVELS, an.levels);
+        qp_analysis_free_ops(&an);
+        return;
+    }
+    add_analysis(E, an);
+}
+
+/* .wavefunction: levels, grid points and basis choices.
+ * an arrives with its location and no element. */
+static void dir_wavefunction(elab *E, const qp_directive *dv, qp_analysis an)
+{
+    static const char *const keys[] = {"levels", "points", "tol", "ncut", "mcut", "nho",
+                                       "basis"};
+    an.kind = QP_AN_WAVE;
+    an.levels = 3;
+    an.points = 201;
+    const qp_token *tp = dir_kv(dv, "points");
+    if (!dir_keys(E, dv, keys, 7) ||
+        !nargs_ok(E, dv, 0, 0,
+                  ".wavefunction [levels=N] [points=M] [tol=GHz] [ncut=N] [mcut=N] [nho=N] "
+                  "[basis=ho|grid]") ||
+        !basis_keys(E, dv, &an) ||
+        (tp && !eval_int(E, tp, 2, 100000, "points", &an.points))) {
+        return;
+    }
+    if (an.levels > QP_STATES_MAX_LEVELS) {
+        ERR(E, dir_kv(dv, "levels")->loc, ".wavefunction takes at most %d levels (got %d)",
+            QP_STATES_MAX_LEVELS, an.levels);
+        return;
+    }
+    add_analysis(E, an);
+}
+
+/* .sweep NAME START STOP POINTS over a top-level .param.
+ * an arrives with its location and no element. */
+static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
+{
+    an.kind = QP_AN_SWEEP;
+    if (!dir_keys(E, dv, NULL, 0) || !nargs_ok(E, dv, 4, 4, ".sweep NAME START STOP POINTS")) {
+        return;
+    }
+    const qp_token *nt = dv->args[0];
+    if (nt->kind != QP_TOK_WORD || qp_elab_find_top_param(E, nt->text) < 0) {
+        ERR(E, nt->loc, "'%s' is not a top-level .param, so it cannot be swept", nt->text);
+        return;
+    }
+    if (!qp_elab_eval_tok(E, &E->global, dv->args[1], QP_QTY_ANY, &an.start) ||
+        !qp_elab_eval_tok(E, &E->global, dv->args[2], QP_QTY_ANY, &an.stop) ||
+        !eval_int(E, dv->args[3], 1, 1000000, "number of sweep points", &an.points)) {
+        return;
+    }
+    if (an.points == 1 && an.start != an.stop) {
+        ERR(E, dv->args[3]->loc, "a sweep from %g to %g needs at least 2 points", an.start,
+            an.stop);
+        return;
+    }
+    an.param = qp_strdup(E->global.e[qp_elab_find_top_param(E, nt->text)].name);
+    if (!an.param) {
+        qp_elab_nomem(E);
+        return;
+    }
+    add_analysis(E, an);
+}
+
+/* .bands ELEMENT: the junction and the size of the band table.
+ * an arrives with its location and no element. */
+static void dir_bands(elab *E, const qp_directive *dv, qp_analysis an)
+{
+    static const char *const keys[] = {"levels", "points"};
+    an.kind = QP_AN_BANDS;
+    an.levels = 3;
+    an.points = 101;
+    if (!dir_keys(E, dv, keys, 2) ||
+        !nargs_ok(E, dv, 1, 1, ".bands ELEMENT [levels=N] [points=M]")) {
+        return;
+    }
+    const qp_token *et = dv->args[0];
+    int i = et->kind == QP_TOK_WORD ? qp_strmap_get(&E->elems, et->text) : -1;
+    if (i <= -2) {
+        return;
+    }
+    if (i < 0) {
+        ERR(E, et->loc, "no element named '%s' for .bands", et->text);
+        return;
+    }
+    if (E->c->elem[i].kind != QP_EL_B && E->c->elem[i].kind != QP_EL_Q) {
+        ERR(E, et->loc, ".bands needs a Josephson or phase-slip junction; '%s' is %s %s",
+            et->text, qp_elab_article(qp_elem_kind_name(E->c->elem[i].kind)),
+            qp_elem_kind_name(E->c->elem[i].kind));
+        return;
+    }
+    an.element = i;
+    const qp_token *tl = dir_kv(dv, "levels"), *tp = dir_kv(dv, "points");
+    if ((tl && !eval_int(E, tl, 1, 1000, "levels", &an.levels)) ||
+        (tp && !eval_int(E, tp, 2, 1000000, "points", &an.points))) {
+        return;
+    }
+    if ((double)an.levels * an.points > 1e6) {
+        ERR(E, (tp ? tp : tl)->loc, ".bands asks for %d levels at %d points: at most 1e6 "
+            "values", an.levels, an.points);
+        return;
+    }
+    add_analysis(E, an);
+}
+
+/* .tran TSTEP TSTOP [TSTART] [rtol=R]: times and tolerance.
+ * an arrives with its location and no element. */
+static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
+{
+    static const char *const keys[] = {"rtol"};
+    an.kind = QP_AN_TRAN;
+    if (!dir_keys(E, dv, keys, 1) ||
+        !nargs_ok(E, dv, 2, 3, ".tran TSTEP TSTOP [TSTART] [rtol=R]")) {
+        return;
+    }
+    const qp_token *tr = dir_kv(dv, "rtol");
+    if (tr) {
+        if (!qp_elab_eval_tok(E, &E->global, tr, QP_QTY_NONE, &an.rtol)) {
+            return;
+        }
+        if (!(an.rtol >= 1e-13 && an.rtol <= 1e-2)) {
+            ERR(E, tr->loc, "rtol of .tran must lie between 1e-13 and 1e-2 (got %g)", an.rtol);
+            return;
+        }
+    }
+    if (!qp_elab_eval_tok(E, &E->global, dv->args[0], QP_QTY_TIME, &an.tstep) ||
+        !qp_elab_eval_tok(E, &E->global, dv->args[1], QP_QTY_TIME, &an.tstop) ||
+        (dv->nargs == 3 &&
+         !qp_elab_eval_tok(E, &E->global, dv->args[2], QP_QTY_TIME, &an.tstart))) {
+        return;
+    }
+    if (!(an.tstep > 0.0)) {
+        ERR(E, dv->args[0]->loc, "time step of .tran must be positive");
+        return;
+    }
+    if (an.tstart < 0.0) {
+        ERR(E, dv->args[2]->loc, "start time of .tran must not be negative");
+        return;
+    }
+    if (!(an.tstop > an.tstart)) {
+        ERR(E, dv->args[1]->loc, "stop time of .tran must be after its start time");
+        return;
+    }
+    if (an.tstep > an.tstop - an.tstart) {
+        ERR(E, dv->args[0]->loc, "time step of .tran is longer than the simulated interval");
+        return;
+    }
+    if ((an.tstop - an.tstart) / an.tstep > QP_TRAN_MAX_SAMPLES) {
+        ERR(E, dv->args[0]->loc, ".tran would record %.3g samples per signal (at most %.0e: "
+            "use a longer TSTEP or a later TSTART)", (an.tstop - an.tstart) / an.tstep,
+            (double)QP_TRAN_MAX_SAMPLES);
+        return;
+    }
+    add_analysis(E, an);
+}
+/* One directive of the deck: .flux, .ng and .print fill the circuit; the analyses are checked
+ * and appended to it. */
+void qp_elab_directive(elab *E, const qp_directive *dv)
+{
+    const char *w = dv->word->text;
+    qp_analysis an = {0};
+    an.loc = dv->loc;
+    an.element = -1;
+    if (qp_ieq(w, ".flux")) {
+        elab_flux(E, dv);
+    } else if (qp_ieq(w, ".ng")) {
+        elab_ng(E, dv);
+    } else if (qp_ieq(w, ".print")) {
+        elab_print(E, dv);
+    } else if (qp_ieq(w, ".spectrum")) {
+        dir_spectrum(E, dv, an);
+    } else if (qp_ieq(w, ".matrix")) {
+        dir_matrix(E, dv, an);
+    } else if (qp_ieq(w, ".wavefunction")) {
+        dir_wavefunction(E, dv, an);
+    } else if (qp_ieq(w, ".sweep")) {
+        dir_sweep(E, dv, an);
+    } else if (qp_ieq(w, ".bands")) {
+        dir_bands(E, dv, an);
+    } else if (qp_ieq(w, ".tran")) {
+        dir_tran(E, dv, an);
+    }
+}
