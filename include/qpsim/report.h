@@ -28,9 +28,10 @@ char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_mod
  * computed. */
 char *qp_report_csv(const qp_circuit *c, const qp_result *r);
 
-/* A transient's spectra as CSV "f_Hz,power_Is(B1),...": the one-sided power spectrum of each
- * junction's traced signal over the second half (mean removed, Hann window; qp_power_spectrum
- * units). NULL when there is none (swept or no junction signal kept by .print). */
+/* A transient's spectra as CSV "f_Hz,power_Is(B1),...": the spectra the analysis computed
+ * (qp_tran_spectra: each junction's traced signal over the second half, mean removed, Hann
+ * window, qp_power_spectrum units). NULL when there is none (swept or no junction signal kept by
+ * .print). Writers only format: no writer calls numerical code. */
 char *qp_report_fft_csv(const qp_circuit *c, const qp_result *r);
 
 /* Formats v with an engineering prefix and unit, e.g. "64.567 fF", into buf. */

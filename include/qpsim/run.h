@@ -9,17 +9,20 @@
 #include "qpsim/spectrum.h"
 #include "qpsim/tran.h"
 
+/* The spectra shown for an unswept transient (the FFT CSV and the picture under -o), computed once
+ * by the analysis so that writers only write: for each junction whose signal (Is of a junction,
+ * V of a phase-slip junction) the traces kept, in the order of the frequency reports, its trace
+ * column and its one-sided power spectrum over the second half (qp_tran_spectrum). */
 typedef struct {
-    qp_analysis_kind kind;
-    int computed;       /* 0 for analyses this version does not compute yet */
-    qp_loc loc;
-    size_t analysis;    /* its directive: c->analyses[analysis] of the nominal circuit */
-    /* spectrum */
-    char *param;        /* swept parameter, or NULL (owned) */
-    size_t npoints;     /* 1 without a sweep */
-    double *values;     /* sweep values (owned); per point */
-    char *param2;       /* 2-D sweep: the second (inner, fastest) parameter, or NULL (owned) */
-    double *values2;    /* its value per point (owned) */
+    size_t n;
+    size_t *col;        /* trace column of each spectrum (owned) */
+    double **power;     /* n arrays of nb bins, bin k at k df (owned) */
+    size_t nb;
+    double df;          /* [Hz] */
+} qp_tran_spectra;
+
+/* .spectrum, .matrix and .wavefunction: levels, single or swept, and the states. */
+typedef struct {
     int nlev;
     double *levels;     /* npoints x nlev, GHz (owned) */
     double *delta;      /* per point: last change when cutoffs grew, GHz (owned) */
@@ -35,21 +38,46 @@ typedef struct {
     size_t ndisp;
     int *disp_node;     /* node index of the island (> 0), or -(loop number) (owned) */
     double *disp;       /* ndisp x nlev, GHz (owned) */
-    /* bands: element index; for a QPS the variable is the loop flux f and the slope is a current */
-    int element;
-    int dual;           /* the element is a phase-slip junction */
-    qp_bands bands;     /* (owned) */
-    double slope_si;    /* max dE0/dQ [V] (junction: V_B) or max dE0/dPhi [A] (QPS) */
-    /* tran: the nominal run with its traces; swept: per point the frequency reports
-     * (npoints x nfreq in iv, traces not kept) */
-    qp_tran_result tran;
-    size_t nfreq;
-    qp_tran_freq *iv;   /* (owned) */
     /* matrix / wavefunction: the levels of the states in levels (npoints = 1), cut and dim as
      * for a spectrum; matrix elements <i|O_k|j> of operator k at (k nlev + i) nlev + j */
     size_t nops;
     double *mre, *mim;  /* (owned) */
     qp_wavefunctions wave; /* (owned) */
+} qp_spectrum_out;
+
+/* .bands: element index; for a QPS the variable is the loop flux f and the slope is a current. */
+typedef struct {
+    int element;
+    int dual;           /* the element is a phase-slip junction */
+    qp_bands table;     /* (owned) */
+    double slope_si;    /* max dE0/dQ [V] (junction: V_B) or max dE0/dPhi [A] (QPS) */
+} qp_bands_out;
+
+/* .tran: the nominal run with its traces and spectra; swept: per point the frequency reports
+ * (npoints x nfreq in iv, traces not kept). */
+typedef struct {
+    qp_tran_result run;
+    size_t nfreq;
+    qp_tran_freq *iv;   /* (owned) */
+    qp_tran_spectra spectra; /* (owned) */
+} qp_tran_out;
+
+/* One computed analysis: its kind, where it came from, the sweep axes, and the variant of its
+ * kind: spec for QP_AN_SPECTRUM, QP_AN_MATRIX and QP_AN_WAVE, band for QP_AN_BANDS, tran for
+ * QP_AN_TRAN; the other variants stay zero. */
+typedef struct {
+    qp_analysis_kind kind;
+    int computed;       /* 0 for analyses this version does not compute yet */
+    qp_loc loc;
+    size_t analysis;    /* its directive: c->analyses[analysis] of the nominal circuit */
+    char *param;        /* swept parameter, or NULL (owned) */
+    size_t npoints;     /* 1 without a sweep */
+    double *values;     /* sweep values (owned); per point */
+    char *param2;       /* 2-D sweep: the second (inner, fastest) parameter, or NULL (owned) */
+    double *values2;    /* its value per point (owned) */
+    qp_spectrum_out spec;
+    qp_bands_out band;
+    qp_tran_out tran;
 } qp_result;
 
 typedef struct {

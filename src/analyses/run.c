@@ -48,32 +48,32 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
     }
     if (p == 0) {
-        r->nlev = s.nlev;
-        r->levels = calloc(r->npoints * (size_t)s.nlev, sizeof *r->levels);
-        r->nmodes = s.nmodes;
-        r->checked = s.checked;
-        r->tol = o.tol;
+        r->spec.nlev = s.nlev;
+        r->spec.levels = calloc(r->npoints * (size_t)s.nlev, sizeof *r->spec.levels);
+        r->spec.nmodes = s.nmodes;
+        r->spec.checked = s.checked;
+        r->spec.tol = o.tol;
     }
     if (p == 0 || p + 1 == r->npoints) { /* "cutoffs of the last point": only these two write
                                             * (point 0 before any parallel worker starts) */
-        free(r->cut);
-        r->cut = s.cut;
+        free(r->spec.cut);
+        r->spec.cut = s.cut;
         s.cut = NULL;
-        r->method = s.info.used;
+        r->spec.method = s.info.used;
     }
-    if (!r->levels || s.nlev != r->nlev) {
+    if (!r->spec.levels || s.nlev != r->spec.nlev) {
         qp_spectrum_clear(&s);
         qp_modes_free(m);
-        if (r->levels) {
+        if (r->spec.levels) {
             qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                         "%s: the basis changed size along the sweep", where);
             return QP_ERR_NUMERIC;
         }
         return QP_ERR_NOMEM;
     }
-    memcpy(r->levels + p * (size_t)s.nlev, s.E, (size_t)s.nlev * sizeof *s.E);
-    r->delta[p] = s.delta;
-    r->dim[p] = s.dim;
+    memcpy(r->spec.levels + p * (size_t)s.nlev, s.E, (size_t)s.nlev * sizeof *s.E);
+    r->spec.delta[p] = s.delta;
+    r->spec.dim[p] = s.dim;
     qp_spectrum_clear(&s);
     if (keep && !*keep) {
         *keep = m;
@@ -142,15 +142,15 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
 static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_result *r,
                              qp_eig_cache *cache, qp_diag *d)
 {
-    int nl = r->nlev;
+    int nl = r->spec.nlev;
     size_t n = c->noffsets + c->nloops;
-    r->disp_node = malloc(n * sizeof *r->disp_node);
-    r->disp = malloc(n * (size_t)nl * sizeof *r->disp);
+    r->spec.disp_node = malloc(n * sizeof *r->spec.disp_node);
+    r->spec.disp = malloc(n * (size_t)nl * sizeof *r->spec.disp);
     double *E0 = malloc((size_t)nl * sizeof *E0);
-    qp_status st = r->disp_node && r->disp && E0 ? QP_OK : QP_ERR_NOMEM;
+    qp_status st = r->spec.disp_node && r->spec.disp && E0 ? QP_OK : QP_ERR_NOMEM;
     for (size_t k = 0; k < n && st == QP_OK; k++) {
         int io = k < c->noffsets ? (int)k : -1, il = io < 0 ? (int)(k - c->noffsets) : -1;
-        double *eps = r->disp + k * (size_t)nl;
+        double *eps = r->spec.disp + k * (size_t)nl;
         st = levels_modified(c, an, io, il, 0.0, E0, nl, cache, d);
         if (st == QP_OK) {
             st = levels_modified(c, an, io, il, 0.5, eps, nl, cache, d);
@@ -159,8 +159,8 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
             eps[i] -= E0[i];
         }
         /* islands: node index >= 1; loops: -(loop number) */
-        r->disp_node[k] = io >= 0 ? c->offsets[io].node : -(il + 1);
-        r->ndisp = k + 1;
+        r->spec.disp_node[k] = io >= 0 ? c->offsets[io].node : -(il + 1);
+        r->spec.ndisp = k + 1;
     }
     free(E0);
     return st;
@@ -268,8 +268,8 @@ static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char val[
     } else if (st == QP_OK) {
         qp_tran_result tr = {0};
         st = tran_point(cp, j->k, 0, NULL, &tr, &j->pd[p], where);
-        if (st == QP_OK && tr.nfreq == r->nfreq) {
-            memcpy(r->iv + p * r->nfreq, tr.freq, tr.nfreq * sizeof *tr.freq);
+        if (st == QP_OK && tr.nfreq == r->tran.nfreq) {
+            memcpy(r->tran.iv + p * r->tran.nfreq, tr.freq, tr.nfreq * sizeof *tr.freq);
         }
         qp_tran_free(&tr);
     }
@@ -472,25 +472,26 @@ static qp_status run_spectrum_cached(const qp_deck *deck, const qp_override *ov,
 {
     r->npoints = sweep ? sweep->points : 1;
     r->values = calloc(r->npoints, sizeof *r->values);
-    r->delta = calloc(r->npoints, sizeof *r->delta);
-    r->dim = calloc(r->npoints, sizeof *r->dim);
-    if (!r->values || !r->delta || !r->dim) {
+    r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);
+    r->spec.dim = calloc(r->npoints, sizeof *r->spec.dim);
+    if (!r->values || !r->spec.delta || !r->spec.dim) {
         return QP_ERR_NOMEM;
     }
     if (!sweep) {
         qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "");
         const qp_analysis *an = &c->analyses[k];
-        int want = an->dispersion > 0 || (an->dispersion < 0 && r->dim[0] <= QP_DISPERSION_AUTO_DIM);
+        int want = an->dispersion > 0 ||
+                   (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM);
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
             st = dispersions(c, &c->analyses[k], r, cache, d);
         }
         if (st == QP_OK && !res->cut) {
-            res->dim = r->dim[0];
-            res->cut = malloc((r->nmodes ? r->nmodes : 1) * sizeof *res->cut);
+            res->dim = r->spec.dim[0];
+            res->cut = malloc((r->spec.nmodes ? r->spec.nmodes : 1) * sizeof *res->cut);
             if (!res->cut) {
                 return QP_ERR_NOMEM;
             }
-            memcpy(res->cut, r->cut, r->nmodes * sizeof *res->cut);
+            memcpy(res->cut, r->spec.cut, r->spec.nmodes * sizeof *res->cut);
         }
         return st;
     }
@@ -552,10 +553,10 @@ static qp_status run_bands(const qp_circuit *c, size_t k, qp_result *r, qp_diag 
                     el->name);
         return QP_ERR_INPUT;
     }
-    r->element = an->element;
-    r->dual = el->kind == QP_EL_Q;
+    r->band.element = an->element;
+    r->band.dual = el->kind == QP_EL_Q;
     double ec, ej;
-    if (r->dual) {
+    if (r->band.dual) {
         ec = 2.0 * QP_PI * QP_PI * qp_units_el_from_l(1.0 / sum) / 4.0; /* EL'/4 */
         ej = qp_element_es(el);
     } else {
@@ -563,15 +564,16 @@ static qp_status run_bands(const qp_circuit *c, size_t k, qp_result *r, qp_diag 
         ej = qp_element_ej(el);
     }
     char err[256] = "";
-    qp_status st = qp_bands_compute(ec, ej, an->levels, an->points, &r->bands, err, sizeof err);
+    qp_status st =
+        qp_bands_compute(ec, ej, an->levels, an->points, &r->band.table, err, sizeof err);
     if (st != QP_OK) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     ".bands %s: %s", el->name, err[0] ? err : qp_status_str(st));
         return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
     }
     /* dE/dQ with E = h E[GHz] 1e9 and Q = 2e q; dual: dE/dPhi with Phi = Phi0 f */
-    double joule = QP_H * QP_GHZ * r->bands.slope_max;
-    r->slope_si = r->dual ? joule / QP_PHI0 : joule / (2.0 * QP_QE);
+    double joule = QP_H * QP_GHZ * r->band.table.slope_max;
+    r->band.slope_si = r->band.dual ? joule / QP_PHI0 : joule / (2.0 * QP_QE);
     return QP_OK;
 }
 
@@ -591,13 +593,57 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, const qp_ru
     return st;
 }
 
+static void tran_spectra_free(qp_tran_spectra *s)
+{
+    for (size_t q = 0; s->power && q < s->n; q++) {
+        free(s->power[q]);
+    }
+    free(s->power);
+    free(s->col);
+    memset(s, 0, sizeof *s);
+}
+
+/* The spectra the writers show for an unswept transient with traces: one per junction whose
+ * signal (Is, or V of a phase-slip junction) the traces hold, in frequency-report order. None
+ * (n = 0) when the traces are too short for qp_tran_spectrum or none is kept. */
+static qp_status tran_spectra(const qp_circuit *c, const qp_tran_result *t, qp_tran_spectra *s)
+{
+    memset(s, 0, sizeof *s);
+    if (t->nt < 16 || t->nfreq == 0) { /* 16: qp_tran_spectrum's shortest trace */
+        return QP_OK;
+    }
+    s->power = calloc(t->nfreq, sizeof *s->power);
+    s->col = calloc(t->nfreq, sizeof *s->col);
+    if (!s->power || !s->col) {
+        tran_spectra_free(s);
+        return QP_ERR_NOMEM;
+    }
+    for (size_t e = 0; e < t->nfreq; e++) {
+        const qp_tran_freq *f = &t->freq[e];
+        char want[600];
+        snprintf(want, sizeof want, "%s(%s)", f->dual ? "V" : "Is", c->elem[f->element].name);
+        for (size_t i = 0; i < t->ncol; i++) {
+            if (strcmp(t->col[i], want) == 0) {
+                if (qp_tran_spectrum(t, i, &s->power[s->n], &s->nb, &s->df) != 0) {
+                    tran_spectra_free(s);
+                    return QP_ERR_NOMEM; /* the length was checked above */
+                }
+                s->col[s->n++] = i;
+                break;
+            }
+        }
+    }
+    return QP_OK;
+}
+
 static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, size_t k, const sweep_plan *sweep, qp_result *r,
                           const qp_run_opts *o, qp_diag *d)
 {
     if (!sweep) {
         r->npoints = 1;
-        return tran_point(c, k, !(o && o->skip_traces), o, &r->tran, d, "");
+        qp_status st = tran_point(c, k, !(o && o->skip_traces), o, &r->tran.run, d, "");
+        return st == QP_OK ? tran_spectra(c, &r->tran.run, &r->tran.spectra) : st;
     }
     char val[2][64], where[256];
     double v[2];
@@ -615,12 +661,12 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
         st = tran_point(cp, k, 0, NULL, &tr, d, where);
     }
     if (st == QP_OK) {
-        r->nfreq = tr.nfreq;
-        r->iv = calloc(r->npoints * (tr.nfreq ? tr.nfreq : 1), sizeof *r->iv);
-        st = r->iv ? QP_OK : QP_ERR_NOMEM;
+        r->tran.nfreq = tr.nfreq;
+        r->tran.iv = calloc(r->npoints * (tr.nfreq ? tr.nfreq : 1), sizeof *r->tran.iv);
+        st = r->tran.iv ? QP_OK : QP_ERR_NOMEM;
     }
     if (st == QP_OK) {
-        memcpy(r->iv, tr.freq, tr.nfreq * sizeof *tr.freq);
+        memcpy(r->tran.iv, tr.freq, tr.nfreq * sizeof *tr.freq);
     }
     qp_tran_free(&tr);
     qp_circuit_free(cp);
@@ -635,14 +681,15 @@ static qp_status run_tran(const qp_deck *deck, const qp_override *ov, size_t nov
 
 static void result_free(qp_result *r)
 {
-    free(r->param), free(r->values), free(r->levels), free(r->delta), free(r->dim);
+    free(r->param), free(r->values), free(r->spec.levels), free(r->spec.delta), free(r->spec.dim);
     free(r->param2), free(r->values2);
-    free(r->cut), free(r->disp_node), free(r->disp);
-    qp_bands_free(&r->bands);
-    qp_tran_free(&r->tran);
-    free(r->iv);
-    free(r->mre), free(r->mim);
-    qp_wavefunctions_free(&r->wave);
+    free(r->spec.cut), free(r->spec.disp_node), free(r->spec.disp);
+    qp_bands_free(&r->band.table);
+    qp_tran_free(&r->tran.run);
+    free(r->tran.iv);
+    tran_spectra_free(&r->tran.spectra);
+    free(r->spec.mre), free(r->spec.mim);
+    qp_wavefunctions_free(&r->spec.wave);
 }
 
 /* The states of analysis `an` (.matrix or .wavefunction) of circuit c: quantization, a converged
@@ -738,18 +785,18 @@ static qp_status run_matrix_sweep(const qp_deck *deck, const qp_override *ov, si
         if (st == QP_OK && p == 0) { /* point 0 sizes the result */
             L = (size_t)S.nlev;
             per = ap->nops * L * L;
-            r->nlev = S.nlev;
-            r->nops = ap->nops;
-            r->nmodes = m->n;
-            r->checked = s.checked;
-            r->tol = tol;
-            r->method = S.method;
-            r->levels = calloc(r->npoints * L, sizeof *r->levels);
-            r->delta = calloc(r->npoints, sizeof *r->delta);
-            r->dim = calloc(r->npoints, sizeof *r->dim);
-            r->mre = calloc(r->npoints * per, sizeof *r->mre);
-            r->mim = calloc(r->npoints * per, sizeof *r->mim);
-            if (!r->levels || !r->delta || !r->dim || !r->mre || !r->mim) {
+            r->spec.nlev = S.nlev;
+            r->spec.nops = ap->nops;
+            r->spec.nmodes = m->n;
+            r->spec.checked = s.checked;
+            r->spec.tol = tol;
+            r->spec.method = S.method;
+            r->spec.levels = calloc(r->npoints * L, sizeof *r->spec.levels);
+            r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);
+            r->spec.dim = calloc(r->npoints, sizeof *r->spec.dim);
+            r->spec.mre = calloc(r->npoints * per, sizeof *r->spec.mre);
+            r->spec.mim = calloc(r->npoints * per, sizeof *r->spec.mim);
+            if (!r->spec.levels || !r->spec.delta || !r->spec.dim || !r->spec.mre || !r->spec.mim) {
                 st = QP_ERR_NOMEM;
             }
         } else if (st == QP_OK && (size_t)S.nlev != L) {
@@ -758,15 +805,15 @@ static qp_status run_matrix_sweep(const qp_deck *deck, const qp_override *ov, si
             st = QP_ERR_NUMERIC;
         }
         if (st == QP_OK) {
-            memcpy(r->levels + p * L, S.E, L * sizeof *S.E);
-            r->delta[p] = s.delta;
-            r->dim[p] = S.dim;
-            st = matrix_at(cp, ap, m, s.cut, &S, r->mre + p * per, r->mim + p * per, &at, err,
-                           sizeof err);
+            memcpy(r->spec.levels + p * L, S.E, L * sizeof *S.E);
+            r->spec.delta[p] = s.delta;
+            r->spec.dim[p] = S.dim;
+            st = matrix_at(cp, ap, m, s.cut, &S, r->spec.mre + p * per, r->spec.mim + p * per,
+                           &at, err, sizeof err);
         }
         if (st == QP_OK && p + 1 == r->npoints) { /* cutoffs of the last point */
-            free(r->cut);
-            r->cut = s.cut;
+            free(r->spec.cut);
+            r->spec.cut = s.cut;
             s.cut = NULL;
         }
         if (st != QP_OK && m) { /* (quantization reports its own errors) */
@@ -812,42 +859,43 @@ static qp_status run_states(const qp_deck *deck, const qp_override *ov, size_t n
     qp_status st = states_at(c, an, &m, &s, &S, &tol, err, sizeof err, d);
     if (st == QP_OK) {
         r->npoints = 1;
-        r->nlev = S.nlev;
-        r->levels = S.E;
+        r->spec.nlev = S.nlev;
+        r->spec.levels = S.E;
         S.E = NULL;
-        r->nmodes = m->n;
-        r->cut = s.cut;
+        r->spec.nmodes = m->n;
+        r->spec.cut = s.cut;
         s.cut = NULL;
-        r->checked = s.checked;
-        r->tol = tol;
-        r->method = S.method;
-        r->delta = calloc(1, sizeof *r->delta);
-        r->dim = calloc(1, sizeof *r->dim);
-        if (!r->delta || !r->dim) {
+        r->spec.checked = s.checked;
+        r->spec.tol = tol;
+        r->spec.method = S.method;
+        r->spec.delta = calloc(1, sizeof *r->spec.delta);
+        r->spec.dim = calloc(1, sizeof *r->spec.dim);
+        if (!r->spec.delta || !r->spec.dim) {
             st = QP_ERR_NOMEM;
         } else {
-            r->delta[0] = s.delta;
-            r->dim[0] = S.dim;
+            r->spec.delta[0] = s.delta;
+            r->spec.dim[0] = S.dim;
         }
     }
     if (st == QP_OK && an->kind == QP_AN_MATRIX) {
         size_t L = (size_t)S.nlev;
-        r->nops = an->nops;
-        r->mre = calloc(an->nops * L * L, sizeof *r->mre);
-        r->mim = calloc(an->nops * L * L, sizeof *r->mim);
-        st = r->mre && r->mim ? QP_OK : QP_ERR_NOMEM;
+        r->spec.nops = an->nops;
+        r->spec.mre = calloc(an->nops * L * L, sizeof *r->spec.mre);
+        r->spec.mim = calloc(an->nops * L * L, sizeof *r->spec.mim);
+        st = r->spec.mre && r->spec.mim ? QP_OK : QP_ERR_NOMEM;
         if (st == QP_OK) {
-            st = matrix_at(c, an, m, r->cut, &S, r->mre, r->mim, &at, err, sizeof err);
+            st = matrix_at(c, an, m, r->spec.cut, &S, r->spec.mre, r->spec.mim, &at, err,
+                           sizeof err);
         }
     } else if (st == QP_OK) {
-        st = qp_wavefunctions_compute(m, r->cut, an->grid, &S, an->points, &r->wave, err,
+        st = qp_wavefunctions_compute(m, r->spec.cut, an->grid, &S, an->points, &r->spec.wave, err,
                                       sizeof err);
-        for (int lv = 0; st == QP_OK && lv < r->wave.nlev; lv++) {
-            if (!(r->wave.norm[lv] > 0.99)) {
+        for (int lv = 0; st == QP_OK && lv < r->spec.wave.nlev; lv++) {
+            if (!(r->spec.wave.norm[lv] > 0.99)) {
                 qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,
                             ".wavefunction: the grid holds %.3g of level %d's probability (the "
                             "state reaches beyond the drawn range, or more points= are needed "
-                            "to resolve it)", r->wave.norm[lv], lv);
+                            "to resolve it)", r->spec.wave.norm[lv], lv);
                 break;
             }
         }
@@ -858,8 +906,8 @@ static qp_status run_states(const qp_deck *deck, const qp_override *ov, size_t n
     if (st == QP_OK && !res->modes) { /* the circuit's modes for the report */
         res->cut = malloc((m->n ? m->n : 1) * sizeof *res->cut);
         if (res->cut) {
-            memcpy(res->cut, r->cut, m->n * sizeof *res->cut);
-            res->dim = r->dim[0];
+            memcpy(res->cut, r->spec.cut, m->n * sizeof *res->cut);
+            res->dim = r->spec.dim[0];
             res->modes = m;
             m = NULL;
         }

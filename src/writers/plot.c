@@ -121,7 +121,7 @@ static int plot_sweep(const char *dir, const char *name, const qp_result *r)
     if (start(dir, name, 2) != 0) {
         return -1;
     }
-    size_t n = r->npoints, nl = (size_t)r->nlev;
+    size_t n = r->npoints, nl = (size_t)r->spec.nlev;
     double *y = malloc(n * sizeof *y), lo = INFINITY, hi = -INFINITY;
     if (!y) {
         plend();
@@ -129,18 +129,18 @@ static int plot_sweep(const char *dir, const char *name, const qp_result *r)
     }
     double xlo = INFINITY, xhi = -INFINITY;
     range(r->values, n, 1, &xlo, &xhi);
-    range(r->levels, n * nl, 1, &lo, &hi);
+    range(r->spec.levels, n * nl, 1, &lo, &hi);
     frame(xlo, xhi, lo, hi, r->param, "E [GHz]", "levels");
     for (size_t k = 0; k < nl; k++) {
         for (size_t p = 0; p < n; p++) {
-            y[p] = r->levels[p * nl + k];
+            y[p] = r->spec.levels[p * nl + k];
         }
         line(r->values, y, n, (int)k);
     }
     lo = INFINITY, hi = -INFINITY;
     for (size_t p = 0; p < n; p++) {
         for (size_t k = 1; k < nl; k++) {
-            double t = r->levels[p * nl + k] - r->levels[p * nl];
+            double t = r->spec.levels[p * nl + k] - r->spec.levels[p * nl];
             lo = fmin(lo, t), hi = fmax(hi, t);
         }
     }
@@ -149,7 +149,7 @@ static int plot_sweep(const char *dir, const char *name, const qp_result *r)
               "transitions from the ground state");
         for (size_t k = 1; k < nl; k++) {
             for (size_t p = 0; p < n; p++) {
-                y[p] = r->levels[p * nl + k] - r->levels[p * nl];
+                y[p] = r->spec.levels[p * nl + k] - r->spec.levels[p * nl];
             }
             line(r->values, y, n, (int)k);
         }
@@ -161,7 +161,7 @@ static int plot_sweep(const char *dir, const char *name, const qp_result *r)
 
 static int plot_bands(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
 {
-    const qp_bands *b = &r->bands;
+    const qp_bands *b = &r->band.table;
     if (start(dir, name, 1) != 0) {
         return -1;
     }
@@ -173,8 +173,8 @@ static int plot_bands(const char *dir, const char *name, const qp_circuit *c, co
     }
     range(b->E, nq * nl, 1, &lo, &hi);
     char title[600];
-    snprintf(title, sizeof title, "Bloch bands of %s", c->elem[r->element].name);
-    frame(-0.5, 0.5, lo, hi, r->dual ? "loop flux f [Phi0]" : "quasicharge q [2e]", "E [GHz]",
+    snprintf(title, sizeof title, "Bloch bands of %s", c->elem[r->band.element].name);
+    frame(-0.5, 0.5, lo, hi, r->band.dual ? "loop flux f [Phi0]" : "quasicharge q [2e]", "E [GHz]",
           title);
     for (size_t k = 0; k < nl; k++) {
         for (size_t p = 0; p < nq; p++) {
@@ -191,7 +191,7 @@ static int plot_bands(const char *dir, const char *name, const qp_circuit *c, co
  * second half with the predicted frequency (dashed) marked. */
 static int plot_tran(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
 {
-    const qp_tran_result *t = &r->tran;
+    const qp_tran_result *t = &r->tran.run;
     if (t->nt < 16 || t->nfreq == 0) { /* 16: qp_tran_spectrum's shortest trace */
         return 0;
     }
@@ -238,14 +238,19 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
     snprintf(yl, sizeof yl, "%s [%s]", want, fr->dual ? "uV" : "nA");
     frame(x[0], x[show - 1], lo, hi, "t [ns]", yl, title);
     line(x, y, show, 0);
-    double *pw = NULL, df = 0.0;
-    size_t nb = 0;
-    if (qp_tran_spectrum(t, (size_t)col, &pw, &nb, &df) == 0 &&
-        (fx = malloc(nb * sizeof *fx)) != NULL) {
+    /* the analysis computed the spectrum of this column if it computed any */
+    const qp_tran_spectra *sp = &r->tran.spectra;
+    const double *spw = NULL;
+    for (size_t q = 0; q < sp->n; q++) {
+        spw = sp->col[q] == (size_t)col ? sp->power[q] : spw;
+    }
+    double *pw = NULL, df = sp->df;
+    size_t nb = sp->nb;
+    if (spw && (pw = malloc(nb * sizeof *pw)) != NULL && (fx = malloc(nb * sizeof *fx)) != NULL) {
         double plo = INFINITY, phi = -INFINITY, ftop_shown = 0.0;
         for (size_t k = 0; k < nb; k++) {
             fx[k] = (double)k * df / 1e9;
-            pw[k] = k == 0 ? -300.0 : 10.0 * log10(pw[k] + 1e-300);
+            pw[k] = k == 0 ? -300.0 : 10.0 * log10(spw[k] + 1e-300);
         }
         /* frequency axis up to 4 times the predicted frequency (or everything) */
         double ftop = fmax(fmax(4.0 * fr->f_theory, 2.0 * fr->f_sim) / 1e9, fx[nb < 16 ? nb - 1 : 15]);
@@ -276,14 +281,14 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
  * the Shapiro (n f Phi0) or dual Shapiro (2e n f) levels of every sin source's frequency dashed. */
 static int plot_iv(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
 {
-    if (r->nfreq == 0) {
+    if (r->tran.nfreq == 0) {
         return 0;
     }
     if (start(dir, name, 1) != 0) {
         return -1;
     }
     size_t n = r->npoints;
-    const qp_tran_freq *f0 = &r->iv[0];
+    const qp_tran_freq *f0 = &r->tran.iv[0];
     double *y = malloc(n * sizeof *y), lo = INFINITY, hi = -INFINITY;
     double unit = f0->dual ? 1e-12 : 1e-6;
     if (!y) {
@@ -291,7 +296,7 @@ static int plot_iv(const char *dir, const char *name, const qp_circuit *c, const
         return -1;
     }
     for (size_t p = 0; p < n; p++) {
-        const qp_tran_freq *f = &r->iv[p * r->nfreq];
+        const qp_tran_freq *f = &r->tran.iv[p * r->tran.nfreq];
         y[p] = (f->dual ? f->mean_i : f->mean_v) / unit;
         lo = fmin(lo, y[p]), hi = fmax(hi, y[p]);
     }
@@ -404,10 +409,10 @@ static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
         n2++;
     }
     size_t n1 = r->npoints / n2;
-    if (r->nlev < 2 || n1 < 2 || n2 < 2 || n1 * n2 != r->npoints) {
+    if (r->spec.nlev < 2 || n1 < 2 || n2 < 2 || n1 * n2 != r->npoints) {
         return 0;
     }
-    int panels = r->nlev > 2 ? 2 : 1;
+    int panels = r->spec.nlev > 2 ? 2 : 1;
     if (start(dir, name, panels) != 0) {
         return -1;
     }
@@ -422,7 +427,7 @@ static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
         }
         for (int t = 0; t < panels; t++) {
             for (size_t p = 0; p < r->npoints; p++) {
-                const double *E = r->levels + p * (size_t)r->nlev;
+                const double *E = r->spec.levels + p * (size_t)r->spec.nlev;
                 z[p] = E[t + 1] - E[t];
             }
             char title[64], zl[64];
@@ -442,7 +447,7 @@ static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
  * levels), the levels dashed. Two variables: |psi_0|^2 and |psi_1|^2 as colour maps. */
 static int plot_wave(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
 {
-    const qp_wavefunctions *w = &r->wave;
+    const qp_wavefunctions *w = &r->spec.wave;
     size_t n1 = w->npts[0], n2 = w->npts[1], np = n1 * n2;
     char xl[2][700];
     for (size_t v = 0; v < w->nvar; v++) {
@@ -467,7 +472,7 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
                 z[p] = a * a + b * b;
             }
             char title[64];
-            snprintf(title, sizeof title, "|psi%d|^2, E%d = %.6g GHz", k, k, r->levels[k]);
+            snprintf(title, sizeof title, "|psi%d|^2, E%d = %.6g GHz", k, k, r->spec.levels[k]);
             image(w->x[0], n1, w->x[1], n2, z, xl[0], xl[1], title, "density");
         }
         free(z);
@@ -479,9 +484,9 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
         free(y);
         return -1;
     }
-    double elo = r->levels[0], ehi = r->levels[w->nlev - 1], gap = INFINITY, pmax = 0.0;
+    double elo = r->spec.levels[0], ehi = r->spec.levels[w->nlev - 1], gap = INFINITY, pmax = 0.0;
     for (int k = 1; k < w->nlev; k++) {
-        gap = fmin(gap, r->levels[k] - r->levels[k - 1]);
+        gap = fmin(gap, r->spec.levels[k] - r->spec.levels[k - 1]);
     }
     if (!(gap > 0.0) || !isfinite(gap)) {
         gap = fmax(1.0, fabs(elo));
@@ -495,9 +500,9 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
     for (int k = 0; k < w->nlev; k++) {
         for (size_t p = 0; p < n1; p++) {
             double a = w->re[(size_t)k * n1 + p], b = w->im[(size_t)k * n1 + p];
-            y[p] = r->levels[k] + scale * (a * a + b * b);
+            y[p] = r->spec.levels[k] + scale * (a * a + b * b);
         }
-        PLFLT px[2] = {w->x[0][0], w->x[0][n1 - 1]}, py[2] = {r->levels[k], r->levels[k]};
+        PLFLT px[2] = {w->x[0][0], w->x[0][n1 - 1]}, py[2] = {r->spec.levels[k], r->spec.levels[k]};
         plcol0(NCOLORS + 1);
         pllsty(2);
         plline(2, px, py);
@@ -513,10 +518,10 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
  * level a horizontal line, labelled with E_k - E_0. */
 static int plot_levels(const char *dir, const char *name, const qp_result *r)
 {
-    if (r->nlev < 1 || start(dir, name, 1) != 0) {
-        return r->nlev < 1 ? 0 : -1;
+    if (r->spec.nlev < 1 || start(dir, name, 1) != 0) {
+        return r->spec.nlev < 1 ? 0 : -1;
     }
-    double lo = r->levels[0], hi = r->levels[r->nlev - 1], m = 0.05 * (hi - lo);
+    double lo = r->spec.levels[0], hi = r->spec.levels[r->spec.nlev - 1], m = 0.05 * (hi - lo);
     if (!(m > 0.0)) {
         m = fmax(1e-3, 0.05 * fabs(lo));
     }
@@ -526,16 +531,16 @@ static int plot_levels(const char *dir, const char *name, const qp_result *r)
     plcol0(1);
     plbox("bc", 0.0, 0, "bcnstv", 0.0, 0);
     pllab("", "E [GHz]", "levels; labels: E_k - E_0 [GHz]");
-    for (int k = 0; k < r->nlev; k++) {
-        PLFLT px[2] = {0.1, 0.6}, py[2] = {r->levels[k], r->levels[k]};
+    for (int k = 0; k < r->spec.nlev; k++) {
+        PLFLT px[2] = {0.1, 0.6}, py[2] = {r->spec.levels[k], r->spec.levels[k]};
         plcol0(2 + k % NCOLORS);
         plwidth(3.0);
         plline(2, px, py);
         plwidth(1.0);
         char lab[64];
-        snprintf(lab, sizeof lab, "E%d: %.6g", k, r->levels[k] - r->levels[0]);
+        snprintf(lab, sizeof lab, "E%d: %.6g", k, r->spec.levels[k] - r->spec.levels[0]);
         plcol0(1);
-        plptex(0.63, r->levels[k], 1.0, 0.0, 0.0, lab);
+        plptex(0.63, r->spec.levels[k], 1.0, 0.0, 0.0, lab);
     }
     plend();
     return 0;
@@ -545,7 +550,7 @@ static int plot_levels(const char *dir, const char *name, const qp_result *r)
 static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
 {
     const qp_analysis *an = &c->analyses[r->analysis];
-    size_t L = (size_t)r->nlev, panels = r->nops < 2 ? r->nops : 2;
+    size_t L = (size_t)r->spec.nlev, panels = r->spec.nops < 2 ? r->spec.nops : 2;
     if (L < 2 || panels == 0 || r->param2) { /* 2-D sweeps: the CSV only */
         return 0;
     }
@@ -559,8 +564,8 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
         for (size_t q = 0; q < panels; q++) {
             double lo = INFINITY, hi = -INFINITY;
             for (size_t p = 0; p < np; p++) {
-                const double *re = r->mre + (p * r->nops + q) * L * L;
-                const double *im = r->mim + (p * r->nops + q) * L * L;
+                const double *re = r->spec.mre + (p * r->spec.nops + q) * L * L;
+                const double *im = r->spec.mim + (p * r->spec.nops + q) * L * L;
                 for (size_t i = 0; i < S; i++) {
                     for (size_t jj = i + 1; jj < S; jj++) {
                         double a = hypot(re[i * L + jj], im[i * L + jj]);
@@ -578,8 +583,8 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
             for (size_t i = 0; i < S; i++) {
                 for (size_t jj = i + 1; jj < S; jj++, col++) {
                     for (size_t p = 0; p < np; p++) {
-                        const double *re = r->mre + (p * r->nops + q) * L * L;
-                        const double *im = r->mim + (p * r->nops + q) * L * L;
+                        const double *re = r->spec.mre + (p * r->spec.nops + q) * L * L;
+                        const double *im = r->spec.mim + (p * r->spec.nops + q) * L * L;
                         y[p] = hypot(re[i * L + jj], im[i * L + jj]);
                     }
                     line(r->values, y, np, col);
@@ -605,7 +610,7 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
     }
     for (size_t q = 0; q < panels; q++) {
         for (size_t i = 0; i < L * L; i++) {
-            z[i] = hypot(r->mre[q * L * L + i], r->mim[q * L * L + i]);
+            z[i] = hypot(r->spec.mre[q * L * L + i], r->spec.mim[q * L * L + i]);
         }
         char title[700];
         snprintf(title, sizeof title, "|<i|%s|j>|", an->ops[q].name);

@@ -476,10 +476,10 @@ static cJSON *level_row(const double *E, int n)
 
 static void bands_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
 {
-    const qp_bands *bd = &r->bands;
-    str(j, o, "element", c->elem[r->element].name);
+    const qp_bands *bd = &r->band.table;
+    str(j, o, "element", c->elem[r->band.element].name);
     str(j, o, "unit", "GHz");
-    str(j, o, "variable", r->dual ? "f" : "q");
+    str(j, o, "variable", r->band.dual ? "f" : "q");
     cJSON *q = cJSON_CreateDoubleArray(bd->q, bd->nq);
     j->fail |= !q || !cJSON_AddItemToObject(o, "q", q);
     cJSON *lv = arr(j, o, "levels");
@@ -490,12 +490,12 @@ static void bands_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *
     j->fail |= !w || !cJSON_AddItemToObject(o, "widths", w);
     cJSON *g = cJSON_CreateDoubleArray(bd->gap, bd->nlev - 1);
     j->fail |= !g || !cJSON_AddItemToObject(o, "gaps", g);
-    num(j, o, r->dual ? "el_prime_GHz" : "ec_GHz", r->dual ? 4.0 * bd->ec : bd->ec);
-    num(j, o, r->dual ? "es_GHz" : "ej_GHz", bd->ej);
+    num(j, o, r->band.dual ? "el_prime_GHz" : "ec_GHz", r->band.dual ? 4.0 * bd->ec : bd->ec);
+    num(j, o, r->band.dual ? "es_GHz" : "ej_GHz", bd->ej);
     num(j, o, "es_eff_GHz", bd->es_eff);
     num(j, o, "half_width_GHz", 0.5 * bd->width[0]);
     num(j, o, "slope_max_GHz", bd->slope_max);
-    num(j, o, r->dual ? "i_max_A" : "v_b_V", r->slope_si);
+    num(j, o, r->band.dual ? "i_max_A" : "v_b_V", r->band.slope_si);
     num(j, o, "ncut", bd->ncut);
 }
 
@@ -542,26 +542,26 @@ static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
         sweep_json(j, o, r);
         /* frequencies of the first point; the I-V rows per element */
         cJSON *fa = arr(j, o, "frequencies");
-        for (size_t e = 0; fa && e < r->nfreq; e++) {
+        for (size_t e = 0; fa && e < r->tran.nfreq; e++) {
             cJSON *x = cJSON_CreateObject();
             push(j, fa, x);
             if (!j->fail) {
-                freq_json(j, x, c, &r->iv[e]);
+                freq_json(j, x, c, &r->tran.iv[e]);
             }
         }
         cJSON *iv = arr(j, o, "iv");
-        for (size_t e = 0; iv && e < r->nfreq; e++) {
+        for (size_t e = 0; iv && e < r->tran.nfreq; e++) {
             cJSON *x = cJSON_CreateObject();
             push(j, iv, x);
             if (j->fail) {
                 return;
             }
-            str(j, x, "element", c->elem[r->iv[e].element].name);
+            str(j, x, "element", c->elem[r->tran.iv[e].element].name);
             static const char *const keys[4] = {"mean_V", "mean_I", "f_sim_Hz", "f_theory_Hz"};
             for (int m = 0; m < 4; m++) {
                 cJSON *col = arr(j, x, keys[m]);
                 for (size_t p = 0; col && p < r->npoints; p++) {
-                    const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
+                    const qp_tran_freq *f = &r->tran.iv[p * r->tran.nfreq + e];
                     double v = m == 0 ? f->mean_v : m == 1 ? f->mean_i : m == 2 ? f->f_sim : f->f_theory;
                     push(j, col, cJSON_CreateNumber(v));
                 }
@@ -569,7 +569,7 @@ static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
         }
         return;
     }
-    const qp_tran_result *t = &r->tran;
+    const qp_tran_result *t = &r->tran.run;
     cJSON *fa = arr(j, o, "frequencies");
     for (size_t e = 0; fa && e < t->nfreq; e++) {
         cJSON *x = cJSON_CreateObject();
@@ -594,8 +594,8 @@ static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result 
 {
     const qp_analysis *an = &c->analyses[r->analysis];
     cJSON *me = arr(j, o, "matrix_elements");
-    size_t L = (size_t)r->nlev;
-    for (size_t q = 0; me && q < r->nops; q++) {
+    size_t L = (size_t)r->spec.nlev;
+    for (size_t q = 0; me && q < r->spec.nops; q++) {
         cJSON *x = cJSON_CreateObject();
         push(j, me, x);
         if (j->fail) {
@@ -606,7 +606,8 @@ static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result 
         for (int part = 0; part < 2; part++) {
             cJSON *top = arr(j, x, part ? "im" : "re");
             for (size_t p = 0; top && p < r->npoints; p++) {
-                const double *v = (part ? r->mim : r->mre) + (p * r->nops + q) * L * L;
+                const double *v =
+                    (part ? r->spec.mim : r->spec.mre) + (p * r->spec.nops + q) * L * L;
                 cJSON *rows = top;
                 if (r->param) { /* swept: one table per point */
                     rows = cJSON_CreateArray();
@@ -639,7 +640,7 @@ static void wave_var_name(char *buf, size_t len, const qp_circuit *c, const qp_w
  * row-major with the last variable fastest. */
 static void wave_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
 {
-    const qp_wavefunctions *w = &r->wave;
+    const qp_wavefunctions *w = &r->spec.wave;
     cJSON *vs = arr(j, o, "variables");
     for (size_t v = 0; vs && v < w->nvar; v++) {
         cJSON *x = cJSON_CreateObject();
@@ -696,24 +697,25 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         sweep_json(j, o, r);
         cJSON *lv = arr(j, o, "levels");
         for (size_t p = 0; lv && p < r->npoints; p++) {
-            push(j, lv, level_row(r->levels + p * (size_t)r->nlev, r->nlev));
+            push(j, lv, level_row(r->spec.levels + p * (size_t)r->spec.nlev, r->spec.nlev));
         }
     } else {
-        cJSON *lv = level_row(r->levels, r->nlev);
+        cJSON *lv = level_row(r->spec.levels, r->spec.nlev);
         j->fail |= !lv || !cJSON_AddItemToObject(o, "levels", lv);
         cJSON *tr = arr(j, o, "transitions");
-        for (int k = 0; tr && k < r->nlev; k++) {
-            push(j, tr, cJSON_CreateNumber(r->levels[k] - r->levels[0]));
+        for (int k = 0; tr && k < r->spec.nlev; k++) {
+            push(j, tr, cJSON_CreateNumber(r->spec.levels[k] - r->spec.levels[0]));
         }
-        if (r->nlev > 1) {
-            num(j, o, "f01", r->levels[1] - r->levels[0]);
+        if (r->spec.nlev > 1) {
+            num(j, o, "f01", r->spec.levels[1] - r->spec.levels[0]);
         }
-        if (r->nlev > 2) {
-            num(j, o, "anharmonicity", r->levels[2] - 2.0 * r->levels[1] + r->levels[0]);
+        if (r->spec.nlev > 2) {
+            const double *E = r->spec.levels;
+            num(j, o, "anharmonicity", E[2] - 2.0 * E[1] + E[0]);
         }
         cJSON *cd = NULL, *fd = NULL;
-        for (size_t k = 0; k < r->ndisp; k++) {
-            int island = r->disp_node[k] > 0;
+        for (size_t k = 0; k < r->spec.ndisp; k++) {
+            int island = r->spec.disp_node[k] > 0;
             cJSON **target = island ? &cd : &fd;
             if (!*target) {
                 *target = arr(j, o, island ? "charge_dispersion" : "flux_dispersion");
@@ -724,31 +726,32 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
                 return;
             }
             if (island) {
-                str(j, x, "node", node_name[r->disp_node[k]]);
+                str(j, x, "node", node_name[r->spec.disp_node[k]]);
             } else {
-                num(j, x, "loop", -r->disp_node[k]);
+                num(j, x, "loop", -r->spec.disp_node[k]);
             }
-            cJSON *e = cJSON_CreateDoubleArray(r->disp + k * (size_t)r->nlev, r->nlev);
+            cJSON *e =
+                cJSON_CreateDoubleArray(r->spec.disp + k * (size_t)r->spec.nlev, r->spec.nlev);
             j->fail |= !e || !cJSON_AddItemToObject(x, "eps", e);
         }
     }
-    num(j, o, "dim", (double)r->dim[r->npoints - 1]);
-    cJSON *cu = cJSON_CreateIntArray(r->cut, (int)r->nmodes);
+    num(j, o, "dim", (double)r->spec.dim[r->npoints - 1]);
+    cJSON *cu = cJSON_CreateIntArray(r->spec.cut, (int)r->spec.nmodes);
     j->fail |= !cu || !cJSON_AddItemToObject(o, "cutoffs", cu);
     cJSON *cv = obj(j, o, "convergence");
     if (cv) {
-        num(j, cv, "tol_GHz", r->tol);
-        cJSON *b = cJSON_AddBoolToObject(cv, "checked", r->checked);
+        num(j, cv, "tol_GHz", r->spec.tol);
+        cJSON *b = cJSON_AddBoolToObject(cv, "checked", r->spec.checked);
         j->fail |= b == NULL;
-        if (r->checked) {
+        if (r->spec.checked) {
             double dmax = 0.0;
             for (size_t p = 0; p < r->npoints; p++) {
-                dmax = fmax(dmax, r->delta[p]);
+                dmax = fmax(dmax, r->spec.delta[p]);
             }
             num(j, cv, "delta_GHz", dmax);
         }
     }
-    str(j, o, "eigensolver", qp_eig_method_name(r->method));
+    str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
     if (r->kind == QP_AN_MATRIX) {
         matrix_json(j, o, c, r);
     } else if (r->kind == QP_AN_WAVE) {
@@ -832,15 +835,15 @@ char *qp_report_modes_text(const qp_circuit *c, const qp_modes *m, const int *cu
 /* Bands: the summary and a table of at most ~21 rows (every point goes to the CSV). */
 static void bands_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, const char *file)
 {
-    const qp_bands *bd = &r->bands;
-    const char *v = r->dual ? "f" : "q";
+    const qp_bands *bd = &r->band.table;
+    const char *v = r->band.dual ? "f" : "q";
     char si[64];
     qp_sb_printf(b, "\nbands of %s (%s:%d), GHz, against %s (%s); %s, %s = %.10g GHz, %s = %.10g GHz, "
-                 "ncut %d\n", c->elem[r->element].name, file, r->loc.line, v,
-                 r->dual ? "loop flux in Phi0" : "quasicharge in 2e",
-                 r->dual ? "EL'(m - f)^2 - ES cos(2 pi q)" : "4EC(n - q)^2 - EJ cos(phi)",
-                 r->dual ? "EL'" : "EC", r->dual ? 4.0 * bd->ec : bd->ec, r->dual ? "ES" : "EJ",
-                 bd->ej, bd->ncut);
+                 "ncut %d\n", c->elem[r->band.element].name, file, r->loc.line, v,
+                 r->band.dual ? "loop flux in Phi0" : "quasicharge in 2e",
+                 r->band.dual ? "EL'(m - f)^2 - ES cos(2 pi q)" : "4EC(n - q)^2 - EJ cos(phi)",
+                 r->band.dual ? "EL'" : "EC", r->band.dual ? 4.0 * bd->ec : bd->ec,
+                 r->band.dual ? "ES" : "EJ", bd->ej, bd->ncut);
     qp_sb_printf(b, "  %10s", v);
     for (int k = 0; k < bd->nlev; k++) {
         qp_sb_printf(b, "  %16s%-2d", "E", k);
@@ -871,8 +874,8 @@ static void bands_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, co
     }
     qp_sb_printf(b, "  lowest band: ES_eff = -c1 = %.10g GHz (W0/2 = %.10g GHz)\n", bd->es_eff,
                  0.5 * bd->width[0]);
-    qp_report_si(si, sizeof si, r->slope_si, r->dual ? "A" : "V");
-    if (r->dual) {
+    qp_report_si(si, sizeof si, r->band.slope_si, r->band.dual ? "A" : "V");
+    if (r->band.dual) {
         qp_sb_printf(b, "  largest current of the lowest band, max dE0/dPhi = %s\n", si);
     } else {
         qp_sb_printf(b, "  Coulomb-blockade voltage V_B = max dE0/dQ = %s (%.6g EC/2e)\n", si,
@@ -912,8 +915,8 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
         if (r->param2) {
             qp_sb_printf(b, "  %-14s", r->param2);
         }
-        for (size_t e = 0; e < r->nfreq; e++) {
-            const qp_tran_freq *f = &r->iv[e];
+        for (size_t e = 0; e < r->tran.nfreq; e++) {
+            const qp_tran_freq *f = &r->tran.iv[e];
             char h[80];
             snprintf(h, sizeof h, "%s(%s) [%s]", f->dual ? "I" : "V", c->elem[f->element].name,
                      f->dual ? "A" : "V");
@@ -925,15 +928,15 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
             if (r->param2) {
                 qp_sb_printf(b, "  %-14.9g", r->values2[p]);
             }
-            for (size_t e = 0; e < r->nfreq; e++) {
-                const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
+            for (size_t e = 0; e < r->tran.nfreq; e++) {
+                const qp_tran_freq *f = &r->tran.iv[p * r->tran.nfreq + e];
                 qp_sb_printf(b, "  %18.10g  %16.10g", f->dual ? f->mean_i : f->mean_v, f->f_sim);
             }
             qp_sb_putc(b, '\n');
         }
         return;
     }
-    const qp_tran_result *t = &r->tran;
+    const qp_tran_result *t = &r->tran.run;
     qp_sb_printf(b, "\ntran (%s:%d): %zu samples, %zu steps (%zu rejected), rtol %.1e; frequencies "
                  "over the second half\n", file, r->loc.line, t->samples, t->steps, t->rejected,
                  t->rtol);
@@ -947,8 +950,8 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
 static void matrix_sweep_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
 {
     const qp_analysis *an = &c->analyses[r->analysis];
-    size_t L = (size_t)r->nlev, S = L < 4 ? L : 4;
-    for (size_t q = 0; q < r->nops; q++) {
+    size_t L = (size_t)r->spec.nlev, S = L < 4 ? L : 4;
+    for (size_t q = 0; q < r->spec.nops; q++) {
         qp_sb_printf(b, "  |<i|%s|j>| [%s] (all elements in the JSON and the CSV)\n  %-14s",
                      an->ops[q].name, qp_operator_unit(an->ops[q].kind), r->param);
         if (r->param2) {
@@ -961,8 +964,8 @@ static void matrix_sweep_text(qp_strbuf *b, const qp_circuit *c, const qp_result
         }
         qp_sb_putc(b, '\n');
         for (size_t p = 0; p < r->npoints; p++) {
-            const double *re = r->mre + (p * r->nops + q) * L * L;
-            const double *im = r->mim + (p * r->nops + q) * L * L;
+            const double *re = r->spec.mre + (p * r->spec.nops + q) * L * L;
+            const double *im = r->spec.mim + (p * r->spec.nops + q) * L * L;
             qp_sb_printf(b, "  %-14.9g", r->values[p]);
             if (r->param2) {
                 qp_sb_printf(b, "  %-14.9g", r->values2[p]);
@@ -985,9 +988,9 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
         return;
     }
     const qp_analysis *an = &c->analyses[r->analysis];
-    size_t L = (size_t)r->nlev;
-    for (size_t q = 0; q < r->nops; q++) {
-        const double *re = r->mre + q * L * L, *im = r->mim + q * L * L;
+    size_t L = (size_t)r->spec.nlev;
+    for (size_t q = 0; q < r->spec.nops; q++) {
+        const double *re = r->spec.mre + q * L * L, *im = r->spec.mim + q * L * L;
         double big = 0.0, bigim = 0.0;
         for (size_t i = 0; i < L * L; i++) {
             big = fmax(big, hypot(re[i], im[i]));
@@ -1020,7 +1023,7 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
  * the range holds the state and the grid resolves it). */
 static void wavefunction_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
 {
-    const qp_wavefunctions *w = &r->wave;
+    const qp_wavefunctions *w = &r->spec.wave;
     qp_sb_puts(b, "  wavefunctions on");
     for (size_t v = 0; v < w->nvar; v++) {
         char name[64];
@@ -1059,24 +1062,24 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                      : r->kind == QP_AN_WAVE ? "wavefunctions: levels"
                                              : "spectrum",
                      file, r->loc.line);
-        if (r->checked) {
+        if (r->spec.checked) {
             double dmax = 0.0;
             for (size_t p = 0; p < r->npoints; p++) {
-                dmax = fmax(dmax, r->delta[p]);
+                dmax = fmax(dmax, r->spec.delta[p]);
             }
             qp_sb_printf(&b, ", converged: levels changed by %.2g GHz (tol %.2g) when the basis "
-                         "grew", dmax, r->tol);
+                         "grew", dmax, r->spec.tol);
         } else {
             qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
         }
-        qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->dim[r->npoints - 1],
-                     qp_eig_method_name(r->method));
+        qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
+                     qp_eig_method_name(r->spec.method));
         if (r->param) {
             qp_sb_printf(&b, "  %-14s", r->param);
             if (r->param2) {
                 qp_sb_printf(&b, "  %-14s", r->param2);
             }
-            for (int k = 0; k < r->nlev; k++) {
+            for (int k = 0; k < r->spec.nlev; k++) {
                 qp_sb_printf(&b, "  %16s%-2d", "E", k);
             }
             qp_sb_putc(&b, '\n');
@@ -1085,8 +1088,9 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                 if (r->param2) {
                     qp_sb_printf(&b, "  %-14.9g", r->values2[p]);
                 }
-                for (int k = 0; k < r->nlev; k++) {
-                    qp_sb_printf(&b, "  %18.10f", r->levels[p * (size_t)r->nlev + (size_t)k]);
+                for (int k = 0; k < r->spec.nlev; k++) {
+                    qp_sb_printf(&b, "  %18.10f",
+                                 r->spec.levels[p * (size_t)r->spec.nlev + (size_t)k]);
                 }
                 qp_sb_putc(&b, '\n');
             }
@@ -1096,28 +1100,28 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             continue;
         }
         qp_sb_puts(&b, "  level          E [GHz]      E - E0 [GHz]\n");
-        for (int k = 0; k < r->nlev; k++) {
-            qp_sb_printf(&b, "  %5d  %16.10f  %16.10f\n", k, r->levels[k],
-                         r->levels[k] - r->levels[0]);
+        for (int k = 0; k < r->spec.nlev; k++) {
+            qp_sb_printf(&b, "  %5d  %16.10f  %16.10f\n", k, r->spec.levels[k],
+                         r->spec.levels[k] - r->spec.levels[0]);
         }
-        if (r->nlev > 1) {
-            qp_sb_printf(&b, "  f01 = %.10f GHz", r->levels[1] - r->levels[0]);
+        if (r->spec.nlev > 1) {
+            qp_sb_printf(&b, "  f01 = %.10f GHz", r->spec.levels[1] - r->spec.levels[0]);
         }
-        if (r->nlev > 2) {
+        if (r->spec.nlev > 2) {
             qp_sb_printf(&b, "   anharmonicity f12 - f01 = %.10f GHz",
-                         r->levels[2] - 2.0 * r->levels[1] + r->levels[0]);
+                         r->spec.levels[2] - 2.0 * r->spec.levels[1] + r->spec.levels[0]);
         }
         qp_sb_putc(&b, '\n');
-        for (size_t k = 0; k < r->ndisp; k++) {
-            if (r->disp_node[k] > 0) {
+        for (size_t k = 0; k < r->spec.ndisp; k++) {
+            if (r->spec.disp_node[k] > 0) {
                 qp_sb_printf(&b, "  charge dispersion of island %s, E_m(ng=1/2) - E_m(ng=0) [GHz]:",
-                             c->node_names[r->disp_node[k]]);
+                             c->node_names[r->spec.disp_node[k]]);
             } else {
                 qp_sb_printf(&b, "  flux dispersion of loop %d, E_m(f=1/2) - E_m(f=0) [GHz]:",
-                             -r->disp_node[k]);
+                             -r->spec.disp_node[k]);
             }
-            for (int m = 0; m < r->nlev; m++) {
-                qp_sb_printf(&b, " %.6g", r->disp[k * (size_t)r->nlev + (size_t)m]);
+            for (int m = 0; m < r->spec.nlev; m++) {
+                qp_sb_printf(&b, " %.6g", r->spec.disp[k * (size_t)r->spec.nlev + (size_t)m]);
             }
             qp_sb_putc(&b, '\n');
         }
@@ -1132,49 +1136,26 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
 
 char *qp_report_fft_csv(const qp_circuit *c, const qp_result *r)
 {
-    const qp_tran_result *t = &r->tran;
-    if (!r->computed || r->kind != QP_AN_TRAN || r->param || t->nt < 16 || t->nfreq == 0) {
+    (void)c;
+    const qp_tran_spectra *sp = &r->tran.spectra;
+    if (!r->computed || r->kind != QP_AN_TRAN || r->param || sp->n == 0) {
         return NULL;
     }
-    double **pw = calloc(t->nfreq, sizeof *pw);
-    size_t *col = calloc(t->nfreq, sizeof *col), nc = 0, nb = 0;
-    double df = 0.0;
     qp_strbuf b = {0};
-    int ok = pw && col;
-    for (size_t e = 0; ok && e < t->nfreq; e++) { /* each junction's traced signal, if printed */
-        const qp_tran_freq *f = &t->freq[e];
-        char want[600];
-        snprintf(want, sizeof want, "%s(%s)", f->dual ? "V" : "Is", c->elem[f->element].name);
-        for (size_t i = 0; i < t->ncol; i++) {
-            if (strcmp(t->col[i], want) == 0) {
-                col[nc] = i;
-                ok = qp_tran_spectrum(t, i, &pw[nc], &nb, &df) == 0;
-                nc += ok;
-                break;
-            }
-        }
+    qp_sb_puts(&b, "f_Hz");
+    for (size_t q = 0; q < sp->n; q++) {
+        qp_sb_printf(&b, ",power_%s", r->tran.run.col[sp->col[q]]);
     }
-    if (ok && nc > 0) {
-        qp_sb_puts(&b, "f_Hz");
-        for (size_t q = 0; q < nc; q++) {
-            qp_sb_printf(&b, ",power_%s", t->col[col[q]]);
+    qp_sb_putc(&b, '\n');
+    for (size_t k = 0; k < sp->nb; k++) {
+        qp_sb_putg(&b, (double)k * sp->df, 10);
+        for (size_t q = 0; q < sp->n; q++) {
+            qp_sb_putc(&b, ',');
+            qp_sb_putg(&b, sp->power[q][k], 6);
         }
         qp_sb_putc(&b, '\n');
-        for (size_t k = 0; k < nb; k++) {
-            qp_sb_putg(&b, (double)k * df, 10);
-            for (size_t q = 0; q < nc; q++) {
-                qp_sb_putc(&b, ',');
-                qp_sb_putg(&b, pw[q][k], 6);
-            }
-            qp_sb_putc(&b, '\n');
-        }
     }
-    for (size_t q = 0; pw && q < nc; q++) {
-        free(pw[q]);
-    }
-    free(pw);
-    free(col);
-    return ok && nc ? qp_sb_take(&b) : (qp_sb_free(&b), NULL);
+    return qp_sb_take(&b);
 }
 
 char *qp_report_csv(const qp_circuit *c, const qp_result *r)
@@ -1188,8 +1169,8 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         if (r->param2) {
             qp_sb_printf(&b, ",%s", r->param2);
         }
-        for (size_t e = 0; e < r->nfreq; e++) {
-            const char *nm = c->elem[r->iv[e].element].name;
+        for (size_t e = 0; e < r->tran.nfreq; e++) {
+            const char *nm = c->elem[r->tran.iv[e].element].name;
             qp_sb_printf(&b, ",mean_V(%s)_V,mean_I(%s)_A,f_sim(%s)_Hz,f_theory(%s)_Hz", nm, nm, nm,
                          nm);
         }
@@ -1199,8 +1180,8 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
             if (r->param2) {
                 qp_sb_printf(&b, ",%.17g", r->values2[p]);
             }
-            for (size_t e = 0; e < r->nfreq; e++) {
-                const qp_tran_freq *f = &r->iv[p * r->nfreq + e];
+            for (size_t e = 0; e < r->tran.nfreq; e++) {
+                const qp_tran_freq *f = &r->tran.iv[p * r->tran.nfreq + e];
                 qp_sb_printf(&b, ",%.17g,%.17g,%.17g,%.17g", f->mean_v, f->mean_i, f->f_sim,
                              f->f_theory);
             }
@@ -1209,7 +1190,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         return qp_sb_take(&b);
     }
     if (r->kind == QP_AN_TRAN) {
-        const qp_tran_result *t = &r->tran;
+        const qp_tran_result *t = &r->tran.run;
         qp_sb_puts(&b, "t_s");
         for (size_t i = 0; i < t->ncol; i++) {
             qp_sb_printf(&b, ",%s", t->col[i]);
@@ -1228,7 +1209,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
     }
     if (r->kind == QP_AN_MATRIX) {
         const qp_analysis *an = &c->analyses[r->analysis];
-        size_t L = (size_t)r->nlev;
+        size_t L = (size_t)r->spec.nlev;
         if (r->param) {
             qp_sb_printf(&b, "%s,", r->param);
             if (r->param2) {
@@ -1237,9 +1218,9 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         }
         qp_sb_puts(&b, "operator,unit,i,j,re,im,abs\n");
         for (size_t p = 0; p < r->npoints; p++) {
-            for (size_t q = 0; q < r->nops; q++) {
-                const double *re = r->mre + (p * r->nops + q) * L * L;
-                const double *im = r->mim + (p * r->nops + q) * L * L;
+            for (size_t q = 0; q < r->spec.nops; q++) {
+                const double *re = r->spec.mre + (p * r->spec.nops + q) * L * L;
+                const double *im = r->spec.mim + (p * r->spec.nops + q) * L * L;
                 for (size_t i = 0; i < L; i++) {
                     for (size_t jj = 0; jj < L; jj++) {
                         if (r->param) {
@@ -1258,7 +1239,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         return qp_sb_take(&b);
     }
     if (r->kind == QP_AN_WAVE) {
-        const qp_wavefunctions *w = &r->wave;
+        const qp_wavefunctions *w = &r->spec.wave;
         char name[64];
         for (size_t v = 0; v < w->nvar; v++) {
             wave_var_name(name, sizeof name, c, w, v);
@@ -1289,8 +1270,8 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         return qp_sb_take(&b);
     }
     if (r->kind == QP_AN_BANDS) {
-        const qp_bands *bd = &r->bands;
-        qp_sb_puts(&b, r->dual ? "f" : "q");
+        const qp_bands *bd = &r->band.table;
+        qp_sb_puts(&b, r->band.dual ? "f" : "q");
         for (int k = 0; k < bd->nlev; k++) {
             qp_sb_printf(&b, ",E%d_GHz", k);
         }
@@ -1309,7 +1290,7 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         if (r->param2) {
             qp_sb_printf(&b, ",%s", r->param2);
         }
-        for (int k = 0; k < r->nlev; k++) {
+        for (int k = 0; k < r->spec.nlev; k++) {
             qp_sb_printf(&b, ",E%d_GHz", k);
         }
         qp_sb_putc(&b, '\n');
@@ -1318,15 +1299,16 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
             if (r->param2) {
                 qp_sb_printf(&b, ",%.17g", r->values2[p]);
             }
-            for (int k = 0; k < r->nlev; k++) {
-                qp_sb_printf(&b, ",%.17g", r->levels[p * (size_t)r->nlev + (size_t)k]);
+            for (int k = 0; k < r->spec.nlev; k++) {
+                qp_sb_printf(&b, ",%.17g", r->spec.levels[p * (size_t)r->spec.nlev + (size_t)k]);
             }
             qp_sb_putc(&b, '\n');
         }
     } else {
         qp_sb_puts(&b, "level,E_GHz,E_minus_E0_GHz\n");
-        for (int k = 0; k < r->nlev; k++) {
-            qp_sb_printf(&b, "%d,%.17g,%.17g\n", k, r->levels[k], r->levels[k] - r->levels[0]);
+        for (int k = 0; k < r->spec.nlev; k++) {
+            qp_sb_printf(&b, "%d,%.17g,%.17g\n", k, r->spec.levels[k],
+                         r->spec.levels[k] - r->spec.levels[0]);
         }
     }
     return qp_sb_take(&b);
