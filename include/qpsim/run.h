@@ -3,6 +3,7 @@
 #define QPSIM_RUN_H
 
 #include "qpsim/bands.h"
+#include "qpsim/context.h"
 #include "qpsim/states.h"
 #include "qpsim/circuit.h"
 #include "qpsim/quantize.h"
@@ -88,30 +89,23 @@ typedef struct {
     size_t n;
 } qp_results;
 
-/* How to run: sweep points on `threads` threads (0 or 1: serial; the numbers are the same either
- * way), and a progress callback, called after each sweep point with the points done so far
- * (from whichever thread finished it, one call at a time), and during an unswept .tran with the
- * simulated time done (in 1/1000 of TSTOP, about every 1 %); done == 0 starts and
- * done == total ends one such sequence. */
+/* What one run computes: a parsed deck, the --set overrides and the nominal circuit elaborated
+ * from them (sweeps elaborate the deck again at every point). */
 typedef struct {
-    int threads;
-    void (*progress)(void *ctx, size_t done, size_t total);
-    void *progress_ctx;
-    void (*thread_init)(void); /* called first in every worker thread (e.g. per-thread OpenMP
-                                * settings), or NULL */
-    int skip_traces;           /* 1: transients keep no traces (nothing will write them); the
-                                * frequencies, means and sample counts are the same */
-} qp_run_opts;
+    const qp_deck *deck;
+    const qp_override *ov;
+    size_t nov;
+    const qp_circuit *c;
+} qp_job;
 
-/* Runs every analysis of c (elaborated from deck with the overrides ov) in deck order. A sweep
- * re-elaborates the deck at each point. Numerical failures return QP_ERR_NUMERIC with a message
- * in d; results computed before the failure are freed. */
+/* Runs every analysis of job->c in deck order with the context's settings, threads and caches.
+ * Numerical failures return QP_ERR_NUMERIC with a message in d; results computed before the
+ * failure are freed. *out is owned by the caller (qp_results_free). */
+qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d);
+
+/* The same with a context of default settings (serial, traces kept, no progress). */
 qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, qp_results *out, qp_diag *d);
-/* The same with options (o may be NULL: serial, no progress). */
-qp_status qp_run_analyses_opts(const qp_deck *deck, const qp_override *ov, size_t nov,
-                               const qp_circuit *c, const qp_run_opts *o, qp_results *out,
-                               qp_diag *d);
 void qp_results_free(qp_results *r);
 
 #endif

@@ -333,13 +333,22 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
     qp_results res = {0};
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     progress_state ps = {now_s(), 0.0, 0};
-    qp_run_opts o = {a->threads ? a->threads : (ncpu > 0 ? (int)(ncpu < 64 ? ncpu : 64) : 1),
-                     NULL, &ps, worker_init, 0};
+    qp_settings set;
+    qp_settings_default(&set);
+    set.threads = a->threads ? a->threads : (ncpu > 0 ? (int)(ncpu < 64 ? ncpu : 64) : 1);
+    set.progress_ctx = &ps;
+    set.thread_init = worker_init;
     if (!a->json && isatty(STDERR_FILENO)) {
-        o.progress = progress_bar;
+        set.progress = progress_bar;
     }
-    o.skip_traces = !a->outdir; /* only -o writes traces */
-    qp_status st = qp_run_analyses_opts(deck, a->ov, a->nov, c, &o, &res, &d);
+    set.keep_traces = a->outdir != NULL; /* only -o writes traces */
+    qp_context *ctx = NULL;
+    qp_status st = qp_context_create(&set, &ctx);
+    if (st == QP_OK) {
+        qp_job job = {deck, a->ov, a->nov, c};
+        st = qp_run(ctx, &job, &res, &d);
+        qp_context_free(ctx);
+    }
     if (ps.shown) { /* a sweep that failed midway leaves its bar: erase it before the messages */
         fprintf(stderr, "\r%80s\r", "");
     }

@@ -1,0 +1,40 @@
+/* A run context: the settings of a run with their defaults, the worker threads that compute sweep
+ * points and one solver cache per worker, kept for every run made with the context. */
+#ifndef QPSIM_CONTEXT_H
+#define QPSIM_CONTEXT_H
+
+#include "qpsim/diag.h"
+
+#include <stddef.h>
+
+typedef struct {
+    int threads;     /* workers for sweep points, the calling thread included (default 1:
+                      * serial); the numbers are the same for every count */
+    int keep_traces; /* 1 (default): transients keep their traces and the spectra of them; 0:
+                      * only the frequency reports (nothing will write the traces) */
+    /* Progress, or NULL (default): called after each sweep point with the points done so far
+     * (from whichever thread finished it, one call at a time), and during an unswept .tran
+     * with the simulated time done (in 1/1000 of TSTOP, about every 1 %); done == 0 starts
+     * and done == total ends one such sequence. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
+    void (*thread_init)(void); /* called first in every thread the context starts (e.g.
+                                * per-thread OpenMP settings), or NULL */
+} qp_settings;
+
+/* The defaults above. */
+void qp_settings_default(qp_settings *s);
+
+typedef struct qp_context qp_context;
+
+/* A context with settings s (NULL: the defaults; s is copied). Threads are started at the first
+ * sweep that needs them. *out is written only on success; QP_ERR_NOMEM otherwise. */
+qp_status qp_context_create(const qp_settings *s, qp_context **out);
+
+/* Stops the context's threads and frees its caches; NULL is fine. */
+void qp_context_free(qp_context *ctx);
+
+/* The settings the context runs with. */
+const qp_settings *qp_context_settings(const qp_context *ctx);
+
+#endif

@@ -1,0 +1,85 @@
+/* Run context: settings, worker threads started on first use, and a solver cache per worker. */
+#include "analyses/context_impl.h"
+#include "base/pool.h"
+
+#include <stdlib.h>
+
+struct qp_context {
+    qp_settings set;
+    int nworkers;          /* set.threads, at least 1 */
+    qp_pool *pool;         /* started by the first qp_context_run that needs threads */
+    qp_eig_cache **cache;  /* nworkers caches, made on first use */
+};
+
+void qp_settings_default(qp_settings *s)
+{
+    *s = (qp_settings){.threads = 1, .keep_traces = 1};
+}
+
+qp_status qp_context_create(const qp_settings *s, qp_context **out)
+{
+    qp_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+        return QP_ERR_NOMEM;
+    }
+    if (s) {
+        ctx->set = *s;
+    } else {
+        qp_settings_default(&ctx->set);
+    }
+    ctx->nworkers = ctx->set.threads > 1 ? ctx->set.threads : 1;
+    ctx->cache = calloc((size_t)ctx->nworkers, sizeof *ctx->cache);
+    if (!ctx->cache) {
+        free(ctx);
+        return QP_ERR_NOMEM;
+    }
+    *out = ctx;
+    return QP_OK;
+}
+
+void qp_context_free(qp_context *ctx)
+{
+    if (!ctx) {
+        return;
+    }
+    qp_pool_free(ctx->pool);
+    qp_context_drop_caches(ctx);
+    free(ctx->cache);
+    free(ctx);
+}
+
+const qp_settings *qp_context_settings(const qp_context *ctx)
+{
+    return &ctx->set;
+}
+
+qp_eig_cache *qp_context_cache(qp_context *ctx, int worker)
+{
+    if (worker < 0 || worker >= ctx->nworkers) {
+        return NULL;
+    }
+    if (!ctx->cache[worker]) {
+        ctx->cache[worker] = qp_eig_cache_new();
+    }
+    return ctx->cache[worker];
+}
+
+void qp_context_drop_caches(qp_context *ctx)
+{
+    for (int w = 0; w < ctx->nworkers; w++) {
+        qp_eig_cache_free(ctx->cache[w]);
+        ctx->cache[w] = NULL;
+    }
+}
+
+void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *arg)
+{
+    if (ctx->nworkers > 1 && !ctx->pool) {
+        ctx->pool = qp_pool_new(ctx->nworkers, ctx->set.thread_init);
+    }
+    if (ctx->pool) {
+        qp_pool_run(ctx->pool, fn, arg);
+    } else {
+        fn(arg, 0); /* serial, or no memory for a pool: the calling thread does everything */
+    }
+}

@@ -1,0 +1,67 @@
+/* Internal: what the analysis runners share: the run of one deck, the sweep plan and runner,
+ * and the spectrum options every spectrum-based analysis starts from. */
+#ifndef QPSIM_ANALYSES_RUN_IMPL_H
+#define QPSIM_ANALYSES_RUN_IMPL_H
+
+#include "analyses/context_impl.h"
+#include "qpsim/run.h"
+
+/* One or two .sweep directives: a 1-D sweep, or a 2-D grid with the first one outer. */
+typedef struct {
+    const qp_analysis *sw[2];
+    int n;
+    size_t points;
+} qp_sweep_plan;
+
+/* What every analysis of one run shares. */
+typedef struct {
+    qp_context *ctx;
+    const qp_job *job;
+    const qp_sweep_plan *sweep; /* NULL without .sweep */
+    qp_results *res;            /* the results so far (the first spectrum keeps the modes) */
+    qp_diag *d;
+} qp_runner;
+
+/* One sweep point p >= 1 of analysis k on circuit cp (elaborated for that point), with the
+ * worker's cache (may be NULL); errors into d, `where` names the point ("at x = 1"). Writes only
+ * point p's part of r, so points may run on several threads at once. */
+typedef qp_status (*qp_sweep_point_fn)(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
+                                       qp_eig_cache *cache, qp_diag *d, const char *where);
+
+/* The parameter values of point p (row-major: the second parameter runs fastest), written into
+ * the override texts val[] and the "at a = x, b = y" text. */
+void qp_sweep_point_values(const qp_sweep_plan *sp, size_t p, double v[2], char val[2][64],
+                           char *where, size_t wlen);
+
+/* The start of a sweep: the result's sweep description, the overrides with one entry per swept
+ * parameter pointing at val[] (*nbase: the count before those), and a new progress sequence.
+ * NULL when out of memory (the caller frees the overrides). */
+qp_override *qp_sweep_begin(const qp_runner *R, qp_result *r, char val[2][64], size_t *nbase);
+
+/* Point p of a sweep elaborated on the calling thread with the overrides `all` (nbase + swept
+ * entries, set for p): errors only (the nominal elaboration reported the warnings), and a note
+ * naming the point on failure. */
+qp_status qp_sweep_elaborate(const qp_runner *R, const qp_override *all, size_t nbase, size_t p,
+                             qp_circuit **cp);
+
+/* After a successful point 0: its progress, then points 1 .. npoints-1 of analysis k by fn on
+ * the context's workers. Every point is elaborated anew and computed with its worker's cache, so
+ * its numbers do not depend on the thread that computed it: the result equals the serial one
+ * bit for bit. Diagnostics are merged in point order up to the first failing point, as a
+ * serial run would have reported them. `base` holds the overrides without the swept ones. */
+qp_status qp_sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_override *base,
+                        size_t nbase, qp_sweep_point_fn fn);
+
+/* Progress of the run's current sequence (see qp_settings). */
+void qp_run_progress(const qp_runner *R, size_t done, size_t total);
+
+/* The spectrum options of analysis an (.spectrum, .matrix, .wavefunction) with cache. */
+void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o);
+
+/* .spectrum, single or swept, with its dispersions. */
+qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r);
+
+/* .matrix and .wavefunction. */
+qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r);
+
+#endif

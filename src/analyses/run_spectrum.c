@@ -1,0 +1,227 @@
+/* .spectrum: quantize, solve with convergence control, the dispersions, repeat along a sweep. */
+#include "analyses/run_impl.h"
+
+#include "qpsim/units.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o)
+{
+    qp_spectrum_opts_default(o);
+    o->levels = an->levels;
+    if (an->tol > 0.0) {
+        o->tol = an->tol;
+    }
+    o->cut_charge = an->ncut;
+    o->cut_fluxoid = an->mcut;
+    o->cut_osc = an->nho;
+    o->grid = an->grid;
+    o->cache = cache;
+}
+
+/* Spectrum of one circuit for its analysis number k; fills point p of r. */
+static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, size_t p,
+                                qp_modes **keep, qp_eig_cache *cache, qp_diag *d,
+                                const char *where)
+{
+    const qp_analysis *an = &c->analyses[k];
+    qp_modes *m = NULL;
+    qp_status st = qp_quantize(c, &m, d);
+    if (st != QP_OK) {
+        return st;
+    }
+    qp_spectrum_opts o;
+    qp_run_spectrum_opts(an, cache, &o);
+    qp_spectrum s;
+    char err[512] = "";
+    st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+    if (st != QP_OK) {
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    "%s%s%s", where, where[0] ? ": " : "", err[0] ? err : qp_status_str(st));
+        qp_modes_free(m);
+        return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
+    }
+    if (p == 0) {
+        r->spec.nlev = s.nlev;
+        r->spec.levels = calloc(r->npoints * (size_t)s.nlev, sizeof *r->spec.levels);
+        r->spec.nmodes = s.nmodes;
+        r->spec.checked = s.checked;
+        r->spec.tol = o.tol;
+    }
+    if (p == 0 || p + 1 == r->npoints) { /* "cutoffs of the last point": only these two write
+                                            * (point 0 before any parallel worker starts) */
+        free(r->spec.cut);
+        r->spec.cut = s.cut;
+        s.cut = NULL;
+        r->spec.method = s.info.used;
+    }
+    if (!r->spec.levels || s.nlev != r->spec.nlev) {
+        qp_spectrum_clear(&s);
+        qp_modes_free(m);
+        if (r->spec.levels) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "%s: the basis changed size along the sweep", where);
+            return QP_ERR_NUMERIC;
+        }
+        return QP_ERR_NOMEM;
+    }
+    memcpy(r->spec.levels + p * (size_t)s.nlev, s.E, (size_t)s.nlev * sizeof *s.E);
+    r->spec.delta[p] = s.delta;
+    r->spec.dim[p] = s.dim;
+    qp_spectrum_clear(&s);
+    if (keep && !*keep) {
+        *keep = m;
+    } else {
+        qp_modes_free(m);
+    }
+    return QP_OK;
+}
+
+/* Point p >= 1 of a swept spectrum (a qp_sweep_point_fn). */
+static qp_status spectrum_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
+                                      qp_eig_cache *cache, qp_diag *d, const char *where)
+{
+    return spectrum_point(cp, k, r, p, NULL, cache, d, where);
+}
+
+/* Levels of c with one offset (offset index `io`) or one loop flux (loop index `il`) replaced by
+ * `value`; everything else unchanged. */
+static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int io, int il,
+                                 double value, double *E, int nlev, qp_eig_cache *cache,
+                                 qp_diag *d)
+{
+    qp_offset *off = malloc((c->noffsets ? c->noffsets : 1) * sizeof *off);
+    qp_flux_loop *loops = malloc((c->nloops ? c->nloops : 1) * sizeof *loops);
+    if (!off || !loops) {
+        free(off), free(loops);
+        return QP_ERR_NOMEM;
+    }
+    if (c->noffsets) {
+        memcpy(off, c->offsets, c->noffsets * sizeof *off);
+    }
+    if (c->nloops) { /* shallow: branch lists are shared */
+        memcpy(loops, c->loops, c->nloops * sizeof *loops);
+    }
+    if (io >= 0) {
+        off[io].ng = value;
+    }
+    if (il >= 0) {
+        loops[il].f = value;
+    }
+    qp_circuit cc = *c; /* shallow copy: only offsets and fluxes differ */
+    cc.offsets = off;
+    cc.loops = loops;
+    qp_modes *m = NULL;
+    qp_status st = qp_quantize(&cc, &m, d);
+    if (st == QP_OK) {
+        qp_spectrum_opts o;
+        qp_run_spectrum_opts(an, cache, &o);
+        /* A dispersion is a small difference of two levels: converge both tightly. */
+        o.tol = fmin(o.tol, 1e-11);
+        qp_spectrum s;
+        char err[512] = "";
+        st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+        if (st == QP_OK && s.nlev >= nlev) {
+            memcpy(E, s.E, (size_t)nlev * sizeof *E);
+        } else if (st == QP_OK) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "dispersion: the basis holds only %d levels", s.nlev);
+            st = QP_ERR_NUMERIC;
+        } else {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "dispersion: %s", err[0] ? err : qp_status_str(st));
+        }
+        qp_spectrum_clear(&s);
+    }
+    qp_modes_free(m);
+    free(off), free(loops);
+    return st;
+}
+
+/* Charge dispersion per island with an offset, eps_m = E_m(ng = 1/2) - E_m(ng = 0), and its dual,
+ * the flux dispersion per flux loop, eps_m = E_m(f = 1/2) - E_m(f = 0). */
+static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_result *r,
+                             qp_eig_cache *cache, qp_diag *d)
+{
+    int nl = r->spec.nlev;
+    size_t n = c->noffsets + c->nloops;
+    r->spec.disp_node = malloc(n * sizeof *r->spec.disp_node);
+    r->spec.disp = malloc(n * (size_t)nl * sizeof *r->spec.disp);
+    double *E0 = malloc((size_t)nl * sizeof *E0);
+    qp_status st = r->spec.disp_node && r->spec.disp && E0 ? QP_OK : QP_ERR_NOMEM;
+    for (size_t k = 0; k < n && st == QP_OK; k++) {
+        int io = k < c->noffsets ? (int)k : -1, il = io < 0 ? (int)(k - c->noffsets) : -1;
+        double *eps = r->spec.disp + k * (size_t)nl;
+        st = levels_modified(c, an, io, il, 0.0, E0, nl, cache, d);
+        if (st == QP_OK) {
+            st = levels_modified(c, an, io, il, 0.5, eps, nl, cache, d);
+        }
+        for (int i = 0; i < nl && st == QP_OK; i++) {
+            eps[i] -= E0[i];
+        }
+        /* islands: node index >= 1; loops: -(loop number) */
+        r->spec.disp_node[k] = io >= 0 ? c->offsets[io].node : -(il + 1);
+        r->spec.ndisp = k + 1;
+    }
+    free(E0);
+    return st;
+}
+
+/* The analysis shares worker 0's cache of symbolic analyses with its sweep points and the extra
+ * spectra of the dispersions: they share matrix patterns, so their sparse factorizations skip
+ * the ordering step. */
+qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
+{
+    const qp_circuit *c = R->job->c;
+    qp_results *res = R->res;
+    qp_diag *d = R->d;
+    qp_eig_cache *cache = qp_context_cache(R->ctx, 0); /* NULL only costs speed */
+    r->npoints = R->sweep ? R->sweep->points : 1;
+    r->values = calloc(r->npoints, sizeof *r->values);
+    r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);
+    r->spec.dim = calloc(r->npoints, sizeof *r->spec.dim);
+    if (!r->values || !r->spec.delta || !r->spec.dim) {
+        return QP_ERR_NOMEM;
+    }
+    if (!R->sweep) {
+        qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "");
+        const qp_analysis *an = &c->analyses[k];
+        int want = an->dispersion > 0 ||
+                   (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM);
+        if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
+            st = dispersions(c, &c->analyses[k], r, cache, d);
+        }
+        if (st == QP_OK && !res->cut) {
+            res->dim = r->spec.dim[0];
+            res->cut = malloc((r->spec.nmodes ? r->spec.nmodes : 1) * sizeof *res->cut);
+            if (!res->cut) {
+                return QP_ERR_NOMEM;
+            }
+            memcpy(res->cut, r->spec.cut, r->spec.nmodes * sizeof *res->cut);
+        }
+        return st;
+    }
+    char val[2][64], where[256];
+    double v[2];
+    size_t n = 0;
+    qp_override *all = qp_sweep_begin(R, r, val, &n);
+    if (!all) {
+        return QP_ERR_NOMEM;
+    }
+    qp_sweep_point_values(R->sweep, 0, v, val, where, sizeof where);
+    qp_circuit *cp = NULL;
+    qp_status st = QP_OK;
+    st = qp_sweep_elaborate(R, all, n, 0, &cp);
+    if (st == QP_OK) {
+        st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
+    }
+    qp_circuit_free(cp);
+    if (st == QP_OK) {
+        st = qp_sweep_rest(R, k, r, all, n, spectrum_sweep_point);
+    }
+    free(all);
+    return st;
+}

@@ -1,0 +1,235 @@
+/* .matrix and .wavefunction: the states of a converged spectrum, then operators or grids. */
+#include "analyses/run_impl.h"
+
+#include "base/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The states of analysis `an` (.matrix or .wavefunction) of circuit c: quantization, a converged
+ * spectrum for the cutoffs, the eigenvectors on that basis. */
+static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes **m,
+                           qp_spectrum *s, qp_states *S, double *tol, char *err, size_t errlen,
+                           qp_diag *d)
+{
+    memset(s, 0, sizeof *s);
+    memset(S, 0, sizeof *S);
+    qp_spectrum_opts o;
+    qp_run_spectrum_opts(an, NULL, &o);
+    *tol = o.tol;
+    qp_status st = qp_quantize(c, m, d);
+    if (st != QP_OK) {
+        return st;
+    }
+    if (an->kind == QP_AN_WAVE) { /* before any solve */
+        st = qp_wavefunctions_check(*m, an->levels, an->points, err, errlen);
+    }
+    if (st == QP_OK) {
+        st = qp_spectrum_compute(*m, &o, s, err, errlen);
+    }
+    if (st == QP_OK) {
+        st = qp_states_compute(*m, s->cut, an->grid, an->levels, S, err, errlen);
+    }
+    return st;
+}
+
+/* Matrix elements of every operator of `an` on the states S into mre/mim (nops x L x L); *at
+ * receives the place of the operator that failed. */
+static qp_status matrix_at(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
+                           const int *cut, const qp_states *S, double *mre, double *mim,
+                           qp_loc *at, char *err, size_t errlen)
+{
+    size_t L = (size_t)S->nlev;
+    qp_status st = QP_OK;
+    for (size_t q = 0; q < an->nops && st == QP_OK; q++) {
+        qp_modes *t = NULL;
+        *at = an->ops[q].loc;
+        st = qp_operator_terms(c, m, &an->ops[q], &t, err, errlen);
+        if (st == QP_OK) {
+            st = qp_matrix_elements(m, cut, an->grid, t, S, mre + q * L * L, mim + q * L * L,
+                                    err, errlen);
+        }
+        qp_modes_free(t);
+    }
+    return st;
+}
+
+/* Reports a failed .matrix / .wavefunction computation at `at`; the status for the caller. */
+static qp_status states_error(const qp_circuit *c, qp_loc at, const char *what,
+                              const char *where, qp_status st, const char *err, qp_diag *d)
+{
+    if (st == QP_ERR_NOMEM) {
+        return st;
+    }
+    qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, at), at.line, at.col, "%s%s%s: %s", what,
+                where[0] ? " " : "", where, err[0] ? err : qp_status_str(st));
+    return st == QP_ERR_INPUT ? QP_ERR_INPUT : QP_ERR_NUMERIC;
+}
+
+/* .matrix under a .sweep: the deck elaborated again at every point (serially), the levels and
+ * the matrix elements of every point. */
+static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
+{
+    const qp_circuit *c = R->job->c;
+    qp_diag *d = R->d;
+    char val[2][64], where[256];
+    double v[2];
+    size_t n = 0;
+    qp_override *all = qp_sweep_begin(R, r, val, &n);
+    if (!all) {
+        return QP_ERR_NOMEM;
+    }
+    qp_status st = QP_OK;
+    size_t L = 0, per = 0;
+    for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
+        qp_sweep_point_values(R->sweep, p, v, val, where, sizeof where);
+        qp_circuit *cp = NULL;
+        st = qp_sweep_elaborate(R, all, n, p, &cp);
+        if (st != QP_OK) {
+            break;
+        }
+        const qp_analysis *ap = &cp->analyses[k];
+        qp_modes *m = NULL;
+        qp_spectrum s;
+        double tol = 0.0;
+        qp_states S;
+        char err[512] = "";
+        qp_loc at = ap->loc;
+        st = states_at(cp, ap, &m, &s, &S, &tol, err, sizeof err, d);
+        if (st == QP_OK && p == 0) { /* point 0 sizes the result */
+            L = (size_t)S.nlev;
+            per = ap->nops * L * L;
+            r->spec.nlev = S.nlev;
+            r->spec.nops = ap->nops;
+            r->spec.nmodes = m->n;
+            r->spec.checked = s.checked;
+            r->spec.tol = tol;
+            r->spec.method = S.method;
+            r->spec.levels = calloc(r->npoints * L, sizeof *r->spec.levels);
+            r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);
+            r->spec.dim = calloc(r->npoints, sizeof *r->spec.dim);
+            r->spec.mre = calloc(r->npoints * per, sizeof *r->spec.mre);
+            r->spec.mim = calloc(r->npoints * per, sizeof *r->spec.mim);
+            if (!r->spec.levels || !r->spec.delta || !r->spec.dim || !r->spec.mre || !r->spec.mim) {
+                st = QP_ERR_NOMEM;
+            }
+        } else if (st == QP_OK && (size_t)S.nlev != L) {
+            qp_errf(err, sizeof err, "the basis holds %d levels here, %zu at the first point",
+                    S.nlev, L);
+            st = QP_ERR_NUMERIC;
+        }
+        if (st == QP_OK) {
+            memcpy(r->spec.levels + p * L, S.E, L * sizeof *S.E);
+            r->spec.delta[p] = s.delta;
+            r->spec.dim[p] = S.dim;
+            st = matrix_at(cp, ap, m, s.cut, &S, r->spec.mre + p * per, r->spec.mim + p * per,
+                           &at, err, sizeof err);
+        }
+        if (st == QP_OK && p + 1 == r->npoints) { /* cutoffs of the last point */
+            free(r->spec.cut);
+            r->spec.cut = s.cut;
+            s.cut = NULL;
+        }
+        if (st != QP_OK && m) { /* (quantization reports its own errors) */
+            /* the place in the nominal deck (the point's circuit has the same lines) */
+            st = states_error(c, at, ".matrix", where, st, err, d);
+        }
+        qp_states_free(&S);
+        qp_spectrum_clear(&s);
+        qp_modes_free(m);
+        qp_circuit_free(cp);
+        if (st == QP_OK) {
+            qp_run_progress(R, p + 1, r->npoints);
+        }
+    }
+    free(all);
+    return st;
+}
+
+/* .matrix and .wavefunction: the cutoffs of a converged spectrum, the states on that basis,
+ * then the operators or the wavefunctions. Under a .sweep, .matrix repeats per point and
+ * .wavefunction is computed once at the nominal values (with a warning). */
+qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
+{
+    const qp_circuit *c = R->job->c;
+    qp_results *res = R->res;
+    qp_diag *d = R->d;
+    const qp_analysis *an = &c->analyses[k];
+    const char *file = qp_circuit_file(c, an->loc);
+    const char *what = an->kind == QP_AN_MATRIX ? ".matrix" : ".wavefunction";
+    if (R->sweep && an->kind == QP_AN_MATRIX) {
+        return run_matrix_sweep(R, k, r);
+    }
+    if (R->sweep) {
+        qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,
+                    "%s is computed once, at the nominal parameter values (it is not swept)",
+                    what);
+    }
+    qp_modes *m = NULL;
+    qp_spectrum s;
+    qp_states S;
+    char err[512] = "";
+    qp_loc at = an->loc;
+    double tol = 0.0;
+    qp_status st = states_at(c, an, &m, &s, &S, &tol, err, sizeof err, d);
+    if (st == QP_OK) {
+        r->npoints = 1;
+        r->spec.nlev = S.nlev;
+        r->spec.levels = S.E;
+        S.E = NULL;
+        r->spec.nmodes = m->n;
+        r->spec.cut = s.cut;
+        s.cut = NULL;
+        r->spec.checked = s.checked;
+        r->spec.tol = tol;
+        r->spec.method = S.method;
+        r->spec.delta = calloc(1, sizeof *r->spec.delta);
+        r->spec.dim = calloc(1, sizeof *r->spec.dim);
+        if (!r->spec.delta || !r->spec.dim) {
+            st = QP_ERR_NOMEM;
+        } else {
+            r->spec.delta[0] = s.delta;
+            r->spec.dim[0] = S.dim;
+        }
+    }
+    if (st == QP_OK && an->kind == QP_AN_MATRIX) {
+        size_t L = (size_t)S.nlev;
+        r->spec.nops = an->nops;
+        r->spec.mre = calloc(an->nops * L * L, sizeof *r->spec.mre);
+        r->spec.mim = calloc(an->nops * L * L, sizeof *r->spec.mim);
+        st = r->spec.mre && r->spec.mim ? QP_OK : QP_ERR_NOMEM;
+        if (st == QP_OK) {
+            st = matrix_at(c, an, m, r->spec.cut, &S, r->spec.mre, r->spec.mim, &at, err,
+                           sizeof err);
+        }
+    } else if (st == QP_OK) {
+        st = qp_wavefunctions_compute(m, r->spec.cut, an->grid, &S, an->points, &r->spec.wave, err,
+                                      sizeof err);
+        for (int lv = 0; st == QP_OK && lv < r->spec.wave.nlev; lv++) {
+            if (!(r->spec.wave.norm[lv] > 0.99)) {
+                qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,
+                            ".wavefunction: the grid holds %.3g of level %d's probability (the "
+                            "state reaches beyond the drawn range, or more points= are needed "
+                            "to resolve it)", r->spec.wave.norm[lv], lv);
+                break;
+            }
+        }
+    }
+    if (st != QP_OK && m) {
+        st = states_error(c, at, what, "", st, err, d);
+    }
+    if (st == QP_OK && !res->modes) { /* the circuit's modes for the report */
+        res->cut = malloc((m->n ? m->n : 1) * sizeof *res->cut);
+        if (res->cut) {
+            memcpy(res->cut, r->spec.cut, m->n * sizeof *res->cut);
+            res->dim = r->spec.dim[0];
+            res->modes = m;
+            m = NULL;
+        }
+    }
+    qp_states_free(&S);
+    qp_spectrum_clear(&s);
+    qp_modes_free(m);
+    return st;
+}

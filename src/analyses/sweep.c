@@ -1,0 +1,241 @@
+/* Sweeps: the points of one or two .sweep directives, point 0 first (it sizes the result), then
+ * the others on the run context's workers through one per-point function. */
+#include "analyses/run_impl.h"
+
+#include "base/strbuf.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const qp_runner *R;
+    const qp_override *base; /* overrides other than the swept parameters */
+    size_t nbase;
+    size_t k;
+    qp_result *r;
+    qp_sweep_point_fn fn;
+    pthread_mutex_t mu;
+    size_t next, done;
+    size_t fail_at; /* lowest failing point so far (npoints: none); later points are skipped */
+    qp_status *st;  /* per point */
+    qp_diag *pd;    /* per point */
+} sweep_job;
+
+void qp_run_progress(const qp_runner *R, size_t done, size_t total)
+{
+    const qp_settings *s = qp_context_settings(R->ctx);
+    if (s->progress) {
+        s->progress(s->progress_ctx, done, total);
+    }
+}
+
+static double sweep_value(const qp_analysis *sw, size_t p, size_t n)
+{
+    return n == 1 ? sw->start
+                  : sw->start + (sw->stop - sw->start) * (double)p / (double)(n - 1);
+}
+
+void qp_sweep_point_values(const qp_sweep_plan *sp, size_t p, double v[2], char val[2][64],
+                           char *where, size_t wlen)
+{
+    size_t n2 = sp->n == 2 ? (size_t)sp->sw[1]->points : 1;
+    v[0] = sweep_value(sp->sw[0], p / n2, (size_t)sp->sw[0]->points);
+    v[1] = sp->n == 2 ? sweep_value(sp->sw[1], p % n2, n2) : 0.0;
+    snprintf(val[0], 64, "%.17g", v[0]);
+    snprintf(val[1], 64, "%.17g", v[1]);
+    if (sp->n == 2) {
+        snprintf(where, wlen, "at %s = %.9g, %s = %.9g", sp->sw[0]->param, v[0],
+                 sp->sw[1]->param, v[1]);
+    } else {
+        snprintf(where, wlen, "at %s = %.9g", sp->sw[0]->param, v[0]);
+    }
+}
+
+/* The overrides without the swept parameters, then one entry per swept parameter pointing at
+ * val[]. *nbase receives the count before those. NULL when out of memory. */
+static qp_override *plan_overrides(const qp_override *ov, size_t nov, const qp_sweep_plan *sp,
+                                   char val[2][64], size_t *nbase)
+{
+    qp_override *all = calloc(nov + 2, sizeof *all);
+    if (!all) {
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nov; i++) {
+        int swept = 0;
+        for (int q = 0; q < sp->n; q++) {
+            swept |= qp_ieq(ov[i].name, sp->sw[q]->param);
+        }
+        if (!swept) {
+            all[n++] = ov[i];
+        }
+    }
+    *nbase = n;
+    for (int q = 0; q < sp->n; q++) {
+        all[n + (size_t)q] = (qp_override){sp->sw[q]->param, val[q]};
+    }
+    return all;
+}
+
+/* One point (p >= 1), on worker thread w. */
+static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char val[2][64],
+                             qp_eig_cache *cache)
+{
+    const qp_sweep_plan *sp = j->R->sweep;
+    char where[256];
+    double v[2];
+    qp_sweep_point_values(sp, p, v, val, where, sizeof where);
+    qp_circuit *cp = NULL;
+    qp_status st = qp_circuit_elaborate(j->R->job->deck, all, j->nbase + (size_t)sp->n, &cp,
+                                        &j->pd[p]);
+    if (st == QP_OK) {
+        st = j->fn(cp, j->k, j->r, p, cache, &j->pd[p], where);
+    }
+    qp_circuit_free(cp);
+    return st;
+}
+
+static void sweep_worker(void *arg, int w)
+{
+    sweep_job *j = arg;
+    char val[2][64];
+    size_t nbase = 0;
+    qp_override *all = plan_overrides(j->base, j->nbase, j->R->sweep, val, &nbase);
+    qp_eig_cache *cache = qp_context_cache(j->R->ctx, w); /* NULL only costs speed */
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        size_t p = j->next++;
+        size_t stop = j->fail_at;
+        pthread_mutex_unlock(&j->mu);
+        if (p >= j->r->npoints || p > stop) { /* a serial run would have stopped before p */
+            break;
+        }
+        j->st[p] = all ? sweep_point(j, p, all, val, cache) : QP_ERR_NOMEM;
+        pthread_mutex_lock(&j->mu);
+        if (j->st[p] != QP_OK && p < j->fail_at) {
+            j->fail_at = p;
+        }
+        j->done++;
+        qp_run_progress(j->R, j->done, j->r->npoints);
+        pthread_mutex_unlock(&j->mu);
+    }
+    free(all);
+}
+
+/* Copies the errors of src (and the notes after them) into d: the warnings of a sweep point's
+ * elaboration repeat those the nominal elaboration already reported. */
+static void merge_errors(qp_diag *d, const qp_diag *src)
+{
+    int keep = 0;
+    for (size_t e = 0; e < src->count; e++) {
+        const qp_diag_entry *x = &src->items[e];
+        if (x->sev != QP_SEV_NOTE) {
+            keep = x->sev == QP_SEV_ERROR;
+        }
+        if (keep) {
+            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
+        }
+    }
+}
+
+/* After the errors of failing point p: a note, at the (last) .sweep directive, naming the point. */
+static void sweep_note(qp_diag *d, const qp_circuit *c, const qp_sweep_plan *sp, size_t p)
+{
+    char val[2][64], where[256];
+    double v[2];
+    qp_sweep_point_values(sp, p, v, val, where, sizeof where);
+    const qp_analysis *last = sp->sw[sp->n - 1];
+    qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, last->loc), last->loc.line, last->loc.col,
+                "the errors above are for the sweep point %s", where);
+}
+
+qp_status qp_sweep_elaborate(const qp_runner *R, const qp_override *all, size_t nbase, size_t p,
+                             qp_circuit **cp)
+{
+    qp_diag d0 = {0};
+    qp_status st = qp_circuit_elaborate(R->job->deck, all, nbase + (size_t)R->sweep->n, cp, &d0);
+    merge_errors(R->d, &d0);
+    qp_diag_clear(&d0);
+    if (st != QP_OK) {
+        sweep_note(R->d, R->job->c, R->sweep, p);
+    }
+    return st;
+}
+
+/* The result's sweep description: parameter names and the values of every point. */
+static qp_status plan_result(const qp_sweep_plan *sp, qp_result *r)
+{
+    r->npoints = sp->points;
+    free(r->values);
+    r->values = calloc(r->npoints, sizeof *r->values);
+    r->param = qp_strdup(sp->sw[0]->param);
+    if (sp->n == 2) {
+        r->values2 = calloc(r->npoints, sizeof *r->values2);
+        r->param2 = qp_strdup(sp->sw[1]->param);
+    }
+    if (!r->values || !r->param || (sp->n == 2 && (!r->values2 || !r->param2))) {
+        return QP_ERR_NOMEM;
+    }
+    char val[2][64], where[256];
+    for (size_t p = 0; p < r->npoints; p++) {
+        double v[2];
+        qp_sweep_point_values(sp, p, v, val, where, sizeof where);
+        r->values[p] = v[0];
+        if (r->values2) {
+            r->values2[p] = v[1];
+        }
+    }
+    return QP_OK;
+}
+
+qp_override *qp_sweep_begin(const qp_runner *R, qp_result *r, char val[2][64], size_t *nbase)
+{
+    if (plan_result(R->sweep, r) != QP_OK) {
+        return NULL;
+    }
+    qp_override *all = plan_overrides(R->job->ov, R->job->nov, R->sweep, val, nbase);
+    if (all) { /* the clock of the time left starts here */
+        qp_run_progress(R, 0, R->sweep->points);
+    }
+    return all;
+}
+
+qp_status qp_sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_override *base,
+                        size_t nbase, qp_sweep_point_fn fn)
+{
+    size_t n = r->npoints;
+    qp_status st = QP_OK;
+    qp_run_progress(R, 1, n);
+    if (n < 2) {
+        return QP_OK;
+    }
+    sweep_job j = {.R = R, .base = base, .nbase = nbase, .k = k, .r = r, .fn = fn};
+    j.st = calloc(n, sizeof *j.st);
+    j.pd = calloc(n, sizeof *j.pd);
+    if (!j.st || !j.pd) {
+        free(j.st), free(j.pd);
+        return QP_ERR_NOMEM;
+    }
+    pthread_mutex_init(&j.mu, NULL);
+    j.next = 1;
+    j.done = 1;
+    j.fail_at = n;
+    qp_context_run(R->ctx, sweep_worker, &j);
+    pthread_mutex_destroy(&j.mu);
+    for (size_t p = 1; p < n; p++) { /* merged in point order up to the first failure */
+        merge_errors(R->d, &j.pd[p]);
+        if (j.st[p] != QP_OK && st == QP_OK) {
+            st = j.st[p];
+            sweep_note(R->d, R->job->c, R->sweep, p);
+            break;
+        }
+    }
+    for (size_t p = 0; p < n; p++) {
+        qp_diag_clear(&j.pd[p]);
+    }
+    free(j.pd);
+    free(j.st);
+    return st;
+}
