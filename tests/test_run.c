@@ -1,0 +1,214 @@
+/* Tests of the analyses driver (TAP): the run context and its worker pool, swept spectra against
+ * the closed form and across thread counts, the failing sweep point, and the transient spectra
+ * that the analysis computes for the writers. */
+#include "base/pool.h"
+#include "qpsim/qpsim.h"
+#include "tap.h"
+#include "util.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEVEL_RTOL 1e-8  /* converged levels against a closed form */
+#define RSJ_V_RTOL 1e-4  /* mean RSJ voltage against R sqrt(I^2 - Ic^2) on a 2 ns run */
+
+/* Parses and elaborates text, then runs it with `threads` workers and keep_traces. */
+static qp_status run_text(const char *text, int threads, int keep_traces, qp_results *res,
+                          char **msgs)
+{
+    qp_diag d = {0};
+    qp_netlist_opts opts = {memread, NULL};
+    qp_deck *deck = NULL;
+    qp_circuit *c = NULL;
+    memset(res, 0, sizeof *res);
+    qp_status st = qp_netlist_parse_text("deck.cir", text, strlen(text), &opts, &deck, &d);
+    if (st == QP_OK) {
+        st = qp_circuit_elaborate(deck, NULL, 0, &c, &d);
+    }
+    qp_settings set;
+    qp_settings_default(&set);
+    set.threads = threads;
+    set.keep_traces = keep_traces;
+    qp_context *ctx = NULL;
+    if (st == QP_OK) {
+        st = qp_context_create(&set, &ctx);
+    }
+    if (st == QP_OK) {
+        qp_job job = {deck, NULL, 0, c};
+        st = qp_run(ctx, &job, res, &d);
+    }
+    qp_context_free(ctx);
+    qp_circuit_free(c);
+    qp_deck_free(deck);
+    *msgs = qp_diag_format(&d);
+    qp_diag_clear(&d);
+    return st;
+}
+
+typedef struct {
+    pthread_mutex_t mu;
+    int calls[8];
+} pool_count;
+
+static void count_worker(void *arg, int w)
+{
+    pool_count *pc = arg;
+    pthread_mutex_lock(&pc->mu);
+    pc->calls[w]++;
+    pthread_mutex_unlock(&pc->mu);
+}
+
+/* Every worker runs each job exactly once, and the pool is reusable. */
+static void test_pool(void)
+{
+    qp_pool *p = qp_pool_new(4, NULL);
+    QP_CHECK(p != NULL, "pool of 4 workers created");
+    if (!p) {
+        return;
+    }
+    int n = qp_pool_size(p);
+    QP_CHECK(n >= 1 && n <= 4, "pool size %d within 1..4", n);
+    pool_count pc = {.calls = {0}};
+    pthread_mutex_init(&pc.mu, NULL);
+    qp_pool_run(p, count_worker, &pc);
+    qp_pool_run(p, count_worker, &pc);
+    int ok = 1;
+    for (int w = 0; w < 8; w++) {
+        ok &= pc.calls[w] == (w < n ? 2 : 0);
+    }
+    QP_CHECK(ok, "two jobs: each of the %d workers ran each once", n);
+    pthread_mutex_destroy(&pc.mu);
+    qp_pool_free(p);
+    qp_pool_free(NULL);
+}
+
+/* Defaults, and a context made without settings. */
+static void test_settings(void)
+{
+    qp_settings s;
+    qp_settings_default(&s);
+    QP_CHECK(s.threads == 1 && s.keep_traces == 1 && !s.progress && !s.thread_init,
+             "default settings: serial, traces kept, no progress");
+    qp_context *ctx = NULL;
+    QP_CHECK(qp_context_create(NULL, &ctx) == QP_OK && ctx, "context with default settings");
+    QP_CHECK(ctx && qp_context_settings(ctx)->threads == 1, "its settings are the defaults");
+    qp_context_free(ctx);
+    qp_context_free(NULL);
+}
+
+static const char lc_sweep[] = "* LC oscillator swept over L\n"
+                               ".param l=10n\n"
+                               "L1 1 0 {l}\n"
+                               "C1 1 0 100fF\n"
+                               ".spectrum levels=4\n"
+                               ".sweep l 5n 20n 7\n";
+
+/* An LC oscillator swept over L: E_k - E_0 = k h f with f = 1/(2 pi sqrt(L C)) at every point,
+ * and the same bits on 1 and 3 workers. */
+static void test_swept_lc(void)
+{
+    qp_results r1, r3;
+    char *m1 = NULL, *m3 = NULL;
+    qp_status s1 = run_text(lc_sweep, 1, 1, &r1, &m1);
+    qp_status s3 = run_text(lc_sweep, 3, 1, &r3, &m3);
+    QP_CHECK(s1 == QP_OK && s3 == QP_OK, "swept LC runs on 1 and 3 workers (%s%s)", m1, m3);
+    if (s1 == QP_OK && s3 == QP_OK) {
+        const qp_result *r = &r1.r[0];
+        QP_CHECK(r1.n == 1 && r->kind == QP_AN_SPECTRUM && r->npoints == 7 && r->spec.nlev == 4,
+                 "one spectrum result of 7 points and 4 levels");
+        for (size_t p = 0; p < r->npoints; p += 3) {
+            double L = r->values[p], f = 1.0 / (2.0 * QP_PI * sqrt(L * 100e-15)) / 1e9;
+            const double *E = r->spec.levels + p * 4;
+            QP_CHECK_REL(E[3] - E[0], 3.0 * f, LEVEL_RTOL, "E3 - E0 = 3 h f at a sweep point");
+        }
+        const qp_result *q = &r3.r[0];
+        QP_CHECK(q->npoints == r->npoints &&
+                     memcmp(q->spec.levels, r->spec.levels, 7 * 4 * sizeof(double)) == 0,
+                 "levels on 3 workers equal the serial ones bit for bit");
+    }
+    qp_results_free(&r1);
+    qp_results_free(&r3);
+    free(m1);
+    free(m3);
+}
+
+static const char bad_sweep[] = "* a sweep whose later points have a negative capacitance\n"
+                                ".param c=100f\n"
+                                "L1 1 0 10nH\n"
+                                "C1 1 0 {c}\n"
+                                ".spectrum levels=2\n"
+                                ".sweep c 100f -100f 5\n";
+
+/* A failing point: the error of the first failing point with a note naming it, the same on 1
+ * and 3 workers, and no results left. */
+static void test_failing_point(void)
+{
+    qp_results r1, r3;
+    char *m1 = NULL, *m3 = NULL;
+    qp_status s1 = run_text(bad_sweep, 1, 1, &r1, &m1);
+    qp_status s3 = run_text(bad_sweep, 3, 1, &r3, &m3);
+    QP_CHECK(s1 != QP_OK && s1 == s3, "the sweep fails on 1 and 3 workers (%d, %d)", s1, s3);
+    QP_CHECK(m1 && strstr(m1, "the errors above are for the sweep point at c = 0"),
+             "the note names the first failing point: %s", m1 ? m1 : "(none)");
+    QP_CHECK(m1 && m3 && strcmp(m1, m3) == 0, "messages on 3 workers equal the serial ones");
+    QP_CHECK(r1.n == 0 && r1.r == NULL, "no results after the failure");
+    qp_results_free(&r1);
+    qp_results_free(&r3);
+    free(m1);
+    free(m3);
+}
+
+static const char rsj[] = "* overdamped RSJ: Ic = 100 uA, R = 1 Ohm, fed 150 uA\n"
+                          "I1 0 1 dc 150uA\n"
+                          "B1 1 0 ic=100uA rn=1\n"
+                          ".tran 0.1p 2n\n";
+
+/* The spectra of a transient are computed by the analysis when traces are kept: the peak bin
+ * lies within a bin of <V>/Phi0 from the closed form <V> = R sqrt(I^2 - Ic^2); without traces
+ * there are none, and the frequency reports are the same bits. */
+static void test_tran_spectra(void)
+{
+    qp_results with, without;
+    char *m1 = NULL, *m2 = NULL;
+    qp_status s1 = run_text(rsj, 1, 1, &with, &m1);
+    qp_status s2 = run_text(rsj, 1, 0, &without, &m2);
+    QP_CHECK(s1 == QP_OK && s2 == QP_OK, "RSJ transient runs with and without traces (%s%s)", m1,
+             m2);
+    if (s1 == QP_OK && s2 == QP_OK) {
+        const qp_tran_out *t = &with.r[0].tran;
+        double v = 1.0 * sqrt(150e-6 * 150e-6 - 100e-6 * 100e-6), f = v / QP_PHI0;
+        QP_CHECK(t->run.nfreq == 1, "one junction report");
+        QP_CHECK_REL(t->run.freq[0].mean_v, v, RSJ_V_RTOL, "mean V = R sqrt(I^2 - Ic^2)");
+        const qp_tran_spectra *sp = &t->spectra;
+        QP_CHECK(sp->n == 1 && sp->nb > 16 && sp->df > 0.0, "one spectrum of %zu bins", sp->nb);
+        if (sp->n == 1) {
+            size_t kmax = 1;
+            for (size_t k = 1; k < sp->nb; k++) {
+                kmax = sp->power[0][k] > sp->power[0][kmax] ? k : kmax;
+            }
+            QP_CHECK_ABS((double)kmax * sp->df, f, 1.01 * sp->df, "spectrum peak at <V>/Phi0");
+            QP_CHECK(strcmp(t->run.col[sp->col[0]], "Is(B1)") == 0, "of the trace Is(B1)");
+        }
+        const qp_tran_out *u = &without.r[0].tran;
+        QP_CHECK(u->spectra.n == 0 && u->run.nt == 0, "no traces, no spectra without keep_traces");
+        QP_CHECK(u->run.nfreq == 1 && memcmp(&u->run.freq[0], &t->run.freq[0],
+                                             sizeof t->run.freq[0]) == 0,
+                 "the frequency report is the same bits without traces");
+    }
+    qp_results_free(&with);
+    qp_results_free(&without);
+    free(m1);
+    free(m2);
+}
+
+int main(void)
+{
+    test_pool();
+    test_settings();
+    test_swept_lc();
+    test_failing_point();
+    test_tran_spectra();
+    return tap_done();
+}
