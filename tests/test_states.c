@@ -80,9 +80,9 @@ static int elements(sys *S, qp_op_kind kind, const char *target, double *re, dou
     }
     qp_modes *t = NULL;
     char err[512] = "";
-    qp_status st = qp_operator_terms(S->c, S->m, &op, &t, err, sizeof err);
+    qp_status st = qp_states_operator_terms(S->c, S->m, &op, &t, err, sizeof err);
     if (st == QP_OK) {
-        st = qp_matrix_elements(S->m, S->s.cut, 0, t, &S->st, re, im, err, sizeof err);
+        st = qp_states_matrix_elements(S->m, S->s.cut, 0, t, &S->st, re, im, err, sizeof err);
     }
     qp_modes_free(t);
     if (st != QP_OK) {
@@ -186,7 +186,7 @@ static void test_lc(void)
              w);
     qp_wavefunctions wf = {0};
     char err[256] = "";
-    ok = ok && qp_wavefunctions_compute(S.m, S.s.cut, 0, &S.st, 401, &wf, err, sizeof err) == QP_OK;
+    ok = ok && qp_states_wave_compute(S.m, S.s.cut, 0, &S.st, 401, &wf, err, sizeof err) == QP_OK;
     double var = sqrt(2.0 * ec / el), dev = 0.0, peak = 1.0 / sqrt(2.0 * PI * var);
     for (size_t p = 0; ok && p < wf.npts[0]; p++) {
         double x = wf.x[0][p], rho = wf.re[p] * wf.re[p] + wf.im[p] * wf.im[p];
@@ -195,7 +195,7 @@ static void test_lc(void)
     QP_CHECK(ok && wf.nvar == 1 && wf.var[0] == 'p' && dev <= TOL_CLOSED,
              "LC: |psi0(phi)|^2 is the Gaussian of variance sqrt(2EC/EL) (max deviation %.2g of "
              "the peak)", dev);
-    qp_wavefunctions_free(&wf);
+    qp_states_wave_free(&wf);
     sys_free(&S);
 }
 
@@ -233,7 +233,7 @@ static void test_transmon(void)
     QP_CHECK(ok && wc <= TOL_HF, "transmon: <k|cos phi|k> = -dE_k/dEJ (%.2g)", wc);
     qp_wavefunctions wf = {0};
     char err[256] = "";
-    ok = ok && qp_wavefunctions_compute(S.m, S.s.cut, 0, &S.st, 2001, &wf, err, sizeof err) == QP_OK;
+    ok = ok && qp_states_wave_compute(S.m, S.s.cut, 0, &S.st, 2001, &wf, err, sizeof err) == QP_OK;
     double wi = 0.0, wnorm = 0.0;
     for (int k = 0; ok && k < 4; k++) {
         double s = 0.0, norm = 0.0, dx = wf.x[0][1] - wf.x[0][0];
@@ -249,11 +249,11 @@ static void test_transmon(void)
     QP_CHECK(ok && wf.var[0] == 'p' && wnorm <= TOL_INTEGRAL && wi <= TOL_INTEGRAL,
              "transmon: wavefunctions normalized over a period (%.2g) and their integral of "
              "cos phi equals <k|cos(B1)|k> (%.2g)", wnorm, wi);
-    qp_wavefunctions_free(&wf);
+    qp_states_wave_free(&wf);
     /* the phase itself is not single-valued on a charge mode */
     qp_operator op = {QP_OP_PHASE, find_elem(S.c, "B1"), "phi(B1)", {0}};
     qp_modes *t = NULL;
-    qp_status st = ok ? qp_operator_terms(S.c, S.m, &op, &t, err, sizeof err) : QP_OK;
+    qp_status st = ok ? qp_states_operator_terms(S.c, S.m, &op, &t, err, sizeof err) : QP_OK;
     QP_CHECK(st == QP_ERR_INPUT && strstr(err, "cos(B1)") != NULL,
              "transmon: phi(B1) refused, pointing to cos/sin: %s", err);
     qp_modes_free(t);

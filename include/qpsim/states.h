@@ -30,17 +30,17 @@ void qp_states_free(qp_states *s);
  * charge c.P + shift through a phase-slip junction (2e); cos/sin of either. QP_ERR_INPUT with a
  * message when the operator is not single-valued on these modes (the phase of a junction that
  * involves a charge-basis mode, the charge of a fluxoid-basis mode): ask for cos/sin then. */
-qp_status qp_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_operator *op,
-                            qp_modes **terms, char *err, size_t errlen);
+qp_status qp_states_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_operator *op,
+                                   qp_modes **terms, char *err, size_t errlen);
 
 /* The unit of an operator's matrix elements: "2e" (charges), "rad" (phases), "1" (cos, sin). */
-const char *qp_operator_unit(qp_op_kind k);
+const char *qp_states_operator_unit(qp_op_kind k);
 
 /* <i|O|j> for i, j < s->nlev into re, im (row-major nlev x nlev), O assembled from `terms` on
  * the basis of m with the cutoffs and grid flag that made s. */
-qp_status qp_matrix_elements(const qp_modes *m, const int *cut, int grid, const qp_modes *terms,
-                             const qp_states *s, double *re, double *im, char *err,
-                             size_t errlen);
+qp_status qp_states_matrix_elements(const qp_modes *m, const int *cut, int grid,
+                                    const qp_modes *terms, const qp_states *s, double *re,
+                                    double *im, char *err, size_t errlen);
 
 /* Wavefunctions of the levels of s on a grid of the variables of the one or two modes that are
  * not frozen: the phase (rad) of a charge-basis or extended mode, the charge q (2e) of a
@@ -64,12 +64,12 @@ typedef struct {
 
 /* points per variable (>= 2). QP_ERR_INPUT with a message when the circuit has no mode or more
  * than two modes that are not frozen, or the values would exceed QP_WAVE_MAX_VALUES
- * (qp_wavefunctions_check, which a caller may run before computing the states). */
-qp_status qp_wavefunctions_check(const qp_modes *m, int nlev, int points, char *err,
-                                 size_t errlen);
-qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
-                                   const qp_states *s, int points, qp_wavefunctions *out,
-                                   char *err, size_t errlen);
-void qp_wavefunctions_free(qp_wavefunctions *w);
+ * (qp_states_wave_check, which a caller may run before computing the states). */
+qp_status qp_states_wave_check(const qp_modes *m, int nlev, int points, char *err,
+                               size_t errlen);
+qp_status qp_states_wave_compute(const qp_modes *m, const int *cut, int grid,
+                                 const qp_states *s, int points, qp_wavefunctions *out,
+                                 char *err, size_t errlen);
+void qp_states_wave_free(qp_wavefunctions *w);
 
 #endif

@@ -196,7 +196,7 @@ static void result_free(qp_result *r)
     free(r->tran.iv);
     tran_spectra_free(&r->tran.spectra);
     free(r->spec.mre), free(r->spec.mim);
-    qp_wavefunctions_free(&r->spec.wave);
+    qp_states_wave_free(&r->spec.wave);
 }
 
 /* The sweep plan of c: its one or two .sweep directives. */

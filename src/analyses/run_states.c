@@ -23,7 +23,7 @@ static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes 
         return st;
     }
     if (an->kind == QP_AN_WAVE) { /* before any solve */
-        st = qp_wavefunctions_check(*m, an->levels, an->points, err, errlen);
+        st = qp_states_wave_check(*m, an->levels, an->points, err, errlen);
     }
     if (st == QP_OK) {
         st = qp_spectrum_compute(*m, &o, s, err, errlen);
@@ -45,10 +45,10 @@ static qp_status matrix_at(const qp_circuit *c, const qp_analysis *an, const qp_
     for (size_t q = 0; q < an->nops && st == QP_OK; q++) {
         qp_modes *t = NULL;
         *at = an->ops[q].loc;
-        st = qp_operator_terms(c, m, &an->ops[q], &t, err, errlen);
+        st = qp_states_operator_terms(c, m, &an->ops[q], &t, err, errlen);
         if (st == QP_OK) {
-            st = qp_matrix_elements(m, cut, an->grid, t, S, mre + q * L * L, mim + q * L * L,
-                                    err, errlen);
+            st = qp_states_matrix_elements(m, cut, an->grid, t, S, mre + q * L * L, mim + q * L * L,
+                                           err, errlen);
         }
         qp_modes_free(t);
     }
@@ -204,8 +204,8 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
                            sizeof err);
         }
     } else if (st == QP_OK) {
-        st = qp_wavefunctions_compute(m, r->spec.cut, an->grid, &S, an->points, &r->spec.wave, err,
-                                      sizeof err);
+        st = qp_states_wave_compute(m, r->spec.cut, an->grid, &S, an->points, &r->spec.wave, err,
+                                    sizeof err);
         for (int lv = 0; st == QP_OK && lv < r->spec.wave.nlev; lv++) {
             if (!(r->spec.wave.norm[lv] > 0.99)) {
                 qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,

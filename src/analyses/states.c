@@ -94,8 +94,8 @@ static const qp_cos_term *cos_of(const qp_modes *m, int el)
     return NULL;
 }
 
-qp_status qp_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_operator *op,
-                            qp_modes **terms, char *err, size_t errlen)
+qp_status qp_states_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_operator *op,
+                                   qp_modes **terms, char *err, size_t errlen)
 {
     *terms = NULL;
     qp_modes *t = terms_new(m);
@@ -180,7 +180,7 @@ qp_status qp_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_ope
     return QP_OK;
 }
 
-const char *qp_operator_unit(qp_op_kind k)
+const char *qp_states_operator_unit(qp_op_kind k)
 {
     return k == QP_OP_PHASE ? "rad" : (k == QP_OP_COS || k == QP_OP_SIN) ? "1" : "2e";
 }
@@ -197,9 +197,9 @@ static void spmv(const qp_sparse *O, const double complex *x, double complex *y)
     }
 }
 
-qp_status qp_matrix_elements(const qp_modes *m, const int *cut, int grid, const qp_modes *terms,
-                             const qp_states *s, double *re, double *im, char *err,
-                             size_t errlen)
+qp_status qp_states_matrix_elements(const qp_modes *m, const int *cut, int grid,
+                                    const qp_modes *terms, const qp_states *s, double *re,
+                                    double *im, char *err, size_t errlen)
 {
     qp_sparse O = {0};
     qp_status st = qp_ham_assemble_terms(m, terms, cut, grid, &O, err, errlen);
@@ -238,7 +238,7 @@ qp_status qp_matrix_elements(const qp_modes *m, const int *cut, int grid, const 
     return QP_OK;
 }
 
-void qp_wavefunctions_free(qp_wavefunctions *w)
+void qp_states_wave_free(qp_wavefunctions *w)
 {
     free(w->x[0]), free(w->x[1]), free(w->re), free(w->im), free(w->norm);
     memset(w, 0, sizeof *w);
@@ -326,8 +326,8 @@ static int mode_node(const qp_modes *m, size_t i, double *s)
     return node;
 }
 
-qp_status qp_wavefunctions_check(const qp_modes *m, int nlev, int points, char *err,
-                                 size_t errlen)
+qp_status qp_states_wave_check(const qp_modes *m, int nlev, int points, char *err,
+                               size_t errlen)
 {
     size_t nv = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -352,11 +352,11 @@ qp_status qp_wavefunctions_check(const qp_modes *m, int nlev, int points, char *
     return QP_OK;
 }
 
-qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
-                                   const qp_states *s, int points, qp_wavefunctions *out,
-                                   char *err, size_t errlen)
+qp_status qp_states_wave_compute(const qp_modes *m, const int *cut, int grid,
+                                 const qp_states *s, int points, qp_wavefunctions *out,
+                                 char *err, size_t errlen)
 {
-    qp_status chk = qp_wavefunctions_check(m, s->nlev, points, err, errlen);
+    qp_status chk = qp_states_wave_check(m, s->nlev, points, err, errlen);
     if (chk != QP_OK) {
         memset(out, 0, sizeof *out);
         return chk;
@@ -395,7 +395,7 @@ qp_status qp_wavefunctions_compute(const qp_modes *m, const int *cut, int grid,
     if (!out->x[0] || (nv == 2 && !out->x[1]) || !out->re || !out->im || !out->norm || !B0 ||
         !B1 || !T) {
         free(B0), free(B1), free(T);
-        qp_wavefunctions_free(out);
+        qp_states_wave_free(out);
         return QP_ERR_NOMEM;
     }
     basis_table(m, (size_t)out->mode[0], cut[out->mode[0]], grid, s->nlev, out->scale[0], P,

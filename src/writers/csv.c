@@ -109,7 +109,8 @@ static void csv_matrix(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
                     }
                     double x = re[i * L + jj], y = im[i * L + jj];
                     qp_sb_printf(b, "%s,%s,%zu,%zu,%.17g,%.17g,%.17g\n", an->ops[q].name,
-                                 qp_operator_unit(an->ops[q].kind), i, jj, x, y, hypot(x, y));
+                                 qp_states_operator_unit(an->ops[q].kind), i, jj, x, y,
+                                 hypot(x, y));
                 }
             }
         }

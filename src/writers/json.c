@@ -397,7 +397,7 @@ static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result 
             return;
         }
         str(j, x, "operator", an->ops[q].name);
-        str(j, x, "unit", qp_operator_unit(an->ops[q].kind));
+        str(j, x, "unit", qp_states_operator_unit(an->ops[q].kind));
         for (int part = 0; part < 2; part++) {
             cJSON *top = arr(j, x, part ? "im" : "re");
             for (size_t p = 0; top && p < r->npoints; p++) {

@@ -576,7 +576,7 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
             char title[700], yl[64];
             snprintf(title, sizeof title, "|<i|%s|j>| for i < j < %zu, labelled i-j at the end",
                      an->ops[q].name, S);
-            snprintf(yl, sizeof yl, "[%s]", qp_operator_unit(an->ops[q].kind));
+            snprintf(yl, sizeof yl, "[%s]", qp_states_operator_unit(an->ops[q].kind));
             frame(fmin(r->values[0], r->values[np - 1]), fmax(r->values[0], r->values[np - 1]),
                   fmin(lo, 0.0), hi, r->param, yl, title);
             int col = 0;
@@ -614,7 +614,7 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
         }
         char title[700];
         snprintf(title, sizeof title, "|<i|%s|j>|", an->ops[q].name);
-        image(ax, L, ax, L, z, "i", "j", title, qp_operator_unit(an->ops[q].kind));
+        image(ax, L, ax, L, z, "i", "j", title, qp_states_operator_unit(an->ops[q].kind));
     }
     free(ax), free(z);
     plend();

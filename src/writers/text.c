@@ -383,7 +383,7 @@ static void matrix_sweep_text(qp_strbuf *b, const qp_circuit *c, const qp_result
     size_t L = (size_t)r->spec.nlev, S = L < 4 ? L : 4;
     for (size_t q = 0; q < r->spec.nops; q++) {
         qp_sb_printf(b, "  |<i|%s|j>| [%s] (all elements in the JSON and the CSV)\n  %-14s",
-                     an->ops[q].name, qp_operator_unit(an->ops[q].kind), r->param);
+                     an->ops[q].name, qp_states_operator_unit(an->ops[q].kind), r->param);
         if (r->param2) {
             qp_sb_printf(b, "  %-14s", r->param2);
         }
@@ -427,8 +427,8 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
             bigim = fmax(bigim, fabs(im[i]));
         }
         int cplx = bigim > 1e-12 * fmax(big, 1e-300);
-        qp_sb_printf(b, "  <i|%s|j> [%s]%s\n  %5s", an->ops[q].name, qp_operator_unit(an->ops[q].kind),
-                     cplx ? ", re + im i" : "", "i\\j");
+        qp_sb_printf(b, "  <i|%s|j> [%s]%s\n  %5s", an->ops[q].name,
+                     qp_states_operator_unit(an->ops[q].kind), cplx ? ", re + im i" : "", "i\\j");
         for (size_t jj = 0; jj < L; jj++) {
             qp_sb_printf(b, cplx ? "  %25zu" : "  %13zu", jj);
         }
