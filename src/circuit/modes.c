@@ -158,31 +158,17 @@ qp_status qp_quantize_transform(reduced *red, const double *Vd, const double *Vi
     return QP_OK;
 }
 
-/* Normal-mode point transform of the oscillator block (PHYSICS.md §2.3 step 6, last sentence):
- * Phi_C = T Phi~, P_C = T^-T P~ with T^-1 Ac T^-T = 1 and T^T Lm T diagonal. */
-qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
+/* The oscillator block of T (n x n, row-major, the identity there on entry): T_CC = S Q with
+ * Ac_CC = S S^T (Cholesky, lower S) and Q the eigenvectors of W = S^T Lm_CC S, so that
+ * T^-1 Ac T^-T = 1 and T^T Lm T is diagonal on the block. C lists the nc oscillator modes. */
+static qp_status block_transform(const qp_modes *m, const size_t *C, size_t nc, double *T)
 {
-    size_t n = m->n, nc = 0;
-    size_t *C = malloc((n ? n : 1) * sizeof *C);
-    if (!C) {
-        return QP_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        Tfull[i * n + i] = 1.0;
-        if (m->kind[i] == QP_MODE_OSC) {
-            C[nc++] = i;
-        }
-    }
-    qp_status st = QP_OK;
+    size_t n = m->n;
     double *S = qp_quantize_dnew(nc * nc), *W = qp_quantize_dnew(nc * nc);
-    double *w = qp_quantize_dnew(nc), *T = qp_quantize_dnew(n * n);
-    double *Ti = qp_quantize_dnew(n * n), *tmp = qp_quantize_dnew(n * n);
-    double *Tt = qp_quantize_dnew(n * n), *Tit = qp_quantize_dnew(n * n);
-    if (!S || !W || !w || !T || !Ti || !tmp || !Tt || !Tit) {
+    double *w = qp_quantize_dnew(nc), *Sr = qp_quantize_dnew(nc * nc); /* Sr: row-major S */
+    qp_status st = QP_OK;
+    if (!S || !W || !w || !Sr) {
         st = QP_ERR_NOMEM;
-        goto done;
-    }
-    if (nc == 0) {
         goto done;
     }
     /* Cholesky Ac_CC = S S^T (lower S), column-major dpotrf on a symmetric copy. */
@@ -195,11 +181,6 @@ qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
     dpotrf_("L", &nn, S, &nn, &info, 1);
     if (info != 0) {
         st = QP_ERR_NUMERIC;
-        goto done;
-    }
-    double *Sr = qp_quantize_dnew(nc * nc); /* row-major lower S */
-    if (!Sr) {
-        st = QP_ERR_NOMEM;
         goto done;
     }
     for (size_t i = 0; i < nc; i++) {
@@ -220,11 +201,9 @@ qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
         }
     }
     if ((st = qp_quantize_sym_eig(W, nc, w)) != QP_OK) {
-        free(Sr);
         goto done;
     }
     /* T_CC = S Q, Q's column k is W[k*nc + :]. */
-    memcpy(T, Tfull, n * n * sizeof *T);
     for (size_t i = 0; i < nc; i++) {
         for (size_t k = 0; k < nc; k++) {
             double s = 0.0;
@@ -234,45 +213,53 @@ qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
             T[C[i] * n + C[k]] = s;
         }
     }
-    free(Sr);
-    /* Ti = inverse of T: identity outside the block; block inverse = Q^T S^-1 via solve. */
-    memcpy(Ti, T, n * n * sizeof *Ti);
-    {
-        double *A = qp_quantize_dnew(nc * nc), *B = qp_quantize_dnew(nc * nc);
-        int *ipiv = malloc(nc * sizeof *ipiv);
-        if (!A || !B || !ipiv) {
-            free(A), free(B), free(ipiv);
-            st = QP_ERR_NOMEM;
-            goto done;
-        }
-        for (size_t i = 0; i < nc; i++) {
-            for (size_t j = 0; j < nc; j++) {
-                A[j * nc + i] = T[C[i] * n + C[j]];
-                B[j * nc + i] = i == j;
-            }
-        }
-        dgesv_(&nn, &nn, A, &nn, ipiv, B, &nn, &info);
-        for (size_t i = 0; i < nc; i++) {
-            for (size_t j = 0; j < nc; j++) {
-                Ti[C[i] * n + C[j]] = B[j * nc + i];
-            }
-        }
+done:
+    free(S), free(W), free(w), free(Sr);
+    return st;
+}
+
+/* Ti = T^-1 (n x n, row-major; a copy of T on entry): the identity outside the oscillator block
+ * C (nc modes), whose inverse Q^T S^-1 comes from a solve (LAPACK dgesv). */
+static qp_status block_inverse(const double *T, const size_t *C, size_t nc, size_t n, double *Ti)
+{
+    double *A = qp_quantize_dnew(nc * nc), *B = qp_quantize_dnew(nc * nc);
+    int *ipiv = malloc(nc * sizeof *ipiv);
+    if (!A || !B || !ipiv) {
         free(A), free(B), free(ipiv);
-        if (info != 0) {
-            st = QP_ERR_NUMERIC;
-            goto done;
+        return QP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        for (size_t j = 0; j < nc; j++) {
+            A[j * nc + i] = T[C[i] * n + C[j]];
+            B[j * nc + i] = i == j;
         }
+    }
+    int nn = (int)nc, info = 0;
+    dgesv_(&nn, &nn, A, &nn, ipiv, B, &nn, &info);
+    for (size_t i = 0; i < nc; i++) {
+        for (size_t j = 0; j < nc; j++) {
+            Ti[C[i] * n + C[j]] = B[j * nc + i];
+        }
+    }
+    free(A), free(B), free(ipiv);
+    return info == 0 ? QP_OK : QP_ERR_NUMERIC;
+}
+
+/* Applies Phi'' = T Phi~, P'' = T^-T P~ (Ti = T^-1) to m's forms and cosine terms in place. */
+static qp_status point_transform(qp_modes *m, const double *T, const double *Ti)
+{
+    size_t n = m->n;
+    double *tmp = qp_quantize_dnew(n * n), *Tt = qp_quantize_dnew(n * n);
+    double *Tit = qp_quantize_dnew(n * n), *v = qp_quantize_dnew(n);
+    if (!tmp || !Tt || !Tit || !v) {
+        free(tmp), free(Tt), free(Tit), free(v);
+        return QP_ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
             Tt[i * n + j] = T[j * n + i];
             Tit[i * n + j] = Ti[j * n + i];
         }
-    }
-    double *v = qp_quantize_dnew(n);
-    if (!v) {
-        st = QP_ERR_NOMEM;
-        goto done;
     }
     qp_quantize_matmul(Tt, m->Lm, tmp, n, n, n);
     qp_quantize_matmul(tmp, T, m->Lm, n, n, n);
@@ -287,9 +274,45 @@ qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
         qp_quantize_matmul(t->is_qps ? Ti : Tt, t->c, v, n, n, 1);
         memcpy(t->c, v, n * sizeof *v);
     }
-    free(v);
-    memcpy(Tfull, Ti, n * n * sizeof *Ti); /* the map needs Phi~ = Ti Phi'' */
-done:
-    free(C), free(S), free(W), free(w), free(T), free(Ti), free(tmp), free(Tt), free(Tit);
+    free(tmp), free(Tt), free(Tit), free(v);
+    return QP_OK;
+}
+
+/* Normal-mode point transform of the oscillator block (PHYSICS.md §2.3 step 6, last sentence):
+ * Phi_C = T Phi~, P_C = T^-T P~ with T^-1 Ac T^-T = 1 and T^T Lm T diagonal. */
+qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
+{
+    size_t n = m->n, nc = 0;
+    size_t *C = malloc((n ? n : 1) * sizeof *C);
+    if (!C) {
+        return QP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Tfull[i * n + i] = 1.0;
+        if (m->kind[i] == QP_MODE_OSC) {
+            C[nc++] = i;
+        }
+    }
+    if (nc == 0) {
+        free(C);
+        return QP_OK;
+    }
+    double *T = qp_quantize_dnew(n * n), *Ti = qp_quantize_dnew(n * n);
+    qp_status st = T && Ti ? QP_OK : QP_ERR_NOMEM;
+    if (st == QP_OK) {
+        memcpy(T, Tfull, n * n * sizeof *T);
+        st = block_transform(m, C, nc, T);
+    }
+    if (st == QP_OK) {
+        memcpy(Ti, T, n * n * sizeof *Ti);
+        st = block_inverse(T, C, nc, n, Ti);
+    }
+    if (st == QP_OK) {
+        st = point_transform(m, T, Ti);
+    }
+    if (st == QP_OK) {
+        memcpy(Tfull, Ti, n * n * sizeof *Ti); /* the map needs Phi~ = Ti Phi'' */
+    }
+    free(C), free(T), free(Ti);
     return st;
 }

@@ -66,6 +66,57 @@ void qp_modes_free(qp_modes *m)
     free(m);
 }
 
+/* Mode map: Phi~ = Tn V (Rinv Phi_It)[:r]; Phi_It are branch fluxes of I-tree branches, so each
+ * I-tree branch adds its column to its two nodes. Writes m->nnodes and m->map (owned by m). */
+static qp_status mode_map(const qctx *q, const reduced *red, const double *Vd, const double *Tn,
+                          qp_modes *m)
+{
+    const qp_circuit *c = q->c;
+    size_t r = red->r, nI = red->Rinv.rows;
+    double *A = qp_quantize_dnew(r * nI), *B = qp_quantize_dnew(r * nI);
+    qp_status st = QP_OK;
+    m->nnodes = c->nnodes;
+    m->map = qp_quantize_dnew(r * c->nnodes);
+    if (!A || !B || !m->map) {
+        st = QP_ERR_NOMEM;
+    } else {
+        for (size_t i = 0; i < r; i++) {
+            for (size_t t = 0; t < nI; t++) {
+                A[i * nI + t] = (double)red->Rinv.a[i * nI + t];
+            }
+        }
+        qp_quantize_matmul(Vd, A, B, r, r, nI);
+        qp_quantize_matmul(Tn, B, A, r, r, nI);
+        size_t t = 0;
+        for (size_t k = 0; k < q->nt; k++) {
+            const branch *b = &q->br[q->tree[k]];
+            if (!b->ind) {
+                continue;
+            }
+            for (size_t i = 0; i < r; i++) {
+                m->map[i * c->nnodes + (size_t)b->n1] += A[i * nI + t];
+                m->map[i * c->nnodes + (size_t)b->n2] -= A[i * nI + t];
+            }
+            t++;
+        }
+    }
+    free(A), free(B);
+    return st;
+}
+
+/* Frees what the steps left in q and red (the cosine terms only if red still owns them). */
+static void free_steps(qctx *q, reduced *red)
+{
+    free(q->br), free(q->tree), free(q->chords), free(q->Bn), free(q->F), free(q->theta);
+    free(q->ngT), free(q->elem_branch);
+    free(red->Lm), free(red->lphi), free(red->Ac), free(red->lp);
+    for (size_t k = 0; k < red->ncos; k++) {
+        free(red->cos[k].c);
+    }
+    free(red->cos);
+    qp_imat_free(&red->Rinv);
+}
+
 qp_status qp_quantize(const qp_circuit *c, qp_modes **out, qp_diag *d)
 {
     *out = NULL;
@@ -130,49 +181,15 @@ qp_status qp_quantize(const qp_circuit *c, qp_modes **out, qp_diag *d)
         st = qp_quantize_normal_modes(m, Tn);
     }
     if (st == QP_OK) {
-        /* Mode map: Phi~ = Tn V (Rinv Phi_It)[:r]; Phi_It are branch fluxes of I-tree branches. */
-        size_t nI = red.Rinv.rows;
-        double *A = qp_quantize_dnew(r * nI), *B = qp_quantize_dnew(r * nI);
-        m->nnodes = c->nnodes;
-        m->map = qp_quantize_dnew(r * c->nnodes);
-        if (!A || !B || !m->map) {
-            st = QP_ERR_NOMEM;
-        } else {
-            for (size_t i = 0; i < r; i++) {
-                for (size_t t = 0; t < nI; t++) {
-                    A[i * nI + t] = (double)red.Rinv.a[i * nI + t];
-                }
-            }
-            qp_quantize_matmul(Vd, A, B, r, r, nI);
-            qp_quantize_matmul(Tn, B, A, r, r, nI);
-            size_t t = 0;
-            for (size_t k = 0; k < q.nt; k++) {
-                const branch *b = &q.br[q.tree[k]];
-                if (!b->ind) {
-                    continue;
-                }
-                for (size_t i = 0; i < r; i++) {
-                    m->map[i * c->nnodes + (size_t)b->n1] += A[i * nI + t];
-                    m->map[i * c->nnodes + (size_t)b->n2] -= A[i * nI + t];
-                }
-                t++;
-            }
-        }
-        free(A), free(B);
+        st = mode_map(&q, &red, Vd, Tn, m);
     }
     if (st == QP_ERR_NUMERIC && d->errors == errors0) {
         qp_diag_add(d, QP_SEV_ERROR, NULL, 0, 0,
                     "quantization failed: an internal consistency check of the mode transform "
                     "did not hold (please report this circuit)");
     }
-    free(q.br), free(q.tree), free(q.chords), free(q.Bn), free(q.F), free(q.theta), free(q.ngT);
-    free(q.elem_branch);
-    free(red.Lm), free(red.lphi), free(red.Ac), free(red.lp);
-    for (size_t k = 0; k < red.ncos; k++) {
-        free(red.cos[k].c);
-    }
-    free(red.cos);
-    qp_imat_free(&red.Rinv), qp_imat_free(&V), qp_imat_free(&Vi);
+    free_steps(&q, &red);
+    qp_imat_free(&V), qp_imat_free(&Vi);
     free(Vd), free(Vid), free(Tn);
     if (st != QP_OK) {
         qp_modes_free(m);

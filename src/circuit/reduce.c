@@ -224,12 +224,78 @@ static void describe_singular(const qctx *q, int elem, int is_qps, char *out, si
     }
     free(from), free(queue);
 }
-static void free_terms(term *t, size_t n)
+
+/* The working state of qp_quantize_reduce, released by work_free whatever the outcome. */
+typedef struct {
+    int *It, *Kt;      /* tree positions of the inductive (I) and capacitive (K) tree branches */
+    int *Ic, *Kc;      /* chord positions of the inductive and capacitive chords */
+    size_t nI, nKt, nIc, nK;
+    size_t nl;         /* inductors */
+    term *terms;       /* every element over (Phi of I-tree branches, q of K-chords) */
+    size_t nterms;
+    qp_imat G, L, S, R; /* kinetic form G = F[Kc, It] and its Smith form L G R = S */
+    double *ELm;       /* nl x nl inverse inductance matrix [GHz] */
+    double *Lq, *lq;   /* inductive form over the nI canonical fluxes, and its linear part */
+    double *Mq, *mq;   /* capacitive form over the nK canonical charges, and its linear part */
+    double *ngp;       /* offset charges of the r canonical momenta */
+    double cL, cC;     /* constants of the two forms */
+} work;
+
+static void work_free(work *w)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(t[i].vec);
+    free(w->It), free(w->Kt), free(w->Ic), free(w->Kc);
+    for (size_t i = 0; i < w->nterms; i++) {
+        free(w->terms[i].vec);
     }
-    free(t);
+    free(w->terms);
+    qp_imat_free(&w->G), qp_imat_free(&w->L), qp_imat_free(&w->S), qp_imat_free(&w->R);
+    free(w->ELm), free(w->Lq), free(w->lq), free(w->Mq), free(w->mq), free(w->ngp);
+}
+
+/* Sorts tree branches and chords into inductive and capacitive ones; counts the inductors. */
+static qp_status classify(const qctx *q, work *w)
+{
+    w->It = malloc((q->nt ? q->nt : 1) * sizeof *w->It);
+    w->Kt = malloc((q->nt ? q->nt : 1) * sizeof *w->Kt);
+    w->Ic = malloc((q->nc ? q->nc : 1) * sizeof *w->Ic);
+    w->Kc = malloc((q->nc ? q->nc : 1) * sizeof *w->Kc);
+    if (!w->It || !w->Kt || !w->Ic || !w->Kc) {
+        return QP_ERR_NOMEM;
+    }
+    for (size_t k = 0; k < q->nt; k++) {
+        if (q->br[q->tree[k]].ind) {
+            w->It[w->nI++] = (int)k;
+        } else {
+            w->Kt[w->nKt++] = (int)k;
+        }
+    }
+    for (size_t j = 0; j < q->nc; j++) {
+        if (q->br[q->chords[j]].ind) {
+            w->Ic[w->nIc++] = (int)j;
+        } else {
+            w->Kc[w->nK++] = (int)j;
+        }
+    }
+    for (size_t b = 0; b < q->nb; b++) {
+        w->nl += q->br[b].kind == 'L';
+    }
+    return QP_OK;
+}
+
+/* The offset charges of the .ng directives on every tree branch, q->ngT. */
+static qp_status tree_offsets(qctx *q)
+{
+    const qp_circuit *c = q->c;
+    q->ngT = qp_quantize_dnew(q->nt);
+    if (!q->ngT) {
+        return QP_ERR_NOMEM;
+    }
+    for (size_t o = 0; o < c->noffsets; o++) {
+        for (size_t t = 0; t < q->nt; t++) {
+            q->ngT[t] += c->offsets[o].ng * (double)q->Bn[(size_t)c->offsets[o].node * q->nt + t];
+        }
+    }
+    return QP_OK;
 }
 
 static qp_status add_term(term **t, size_t *n, char kind, double E, size_t len, double sh,
@@ -244,232 +310,216 @@ static qp_status add_term(term **t, size_t *n, char kind, double E, size_t len, 
     return QP_OK;
 }
 
-qp_status qp_quantize_reduce(qctx *q, reduced *out)
+/* Every branch as a term over (Phi of I-tree branches, q of K-chords), with its offset. */
+static qp_status build_terms(const qctx *q, work *w)
 {
-    const qp_circuit *c = q->c;
-    size_t nI = 0, nK = 0, nl = 0;
-    int *It = malloc((q->nt ? q->nt : 1) * sizeof *It);
-    int *Kt = malloc((q->nt ? q->nt : 1) * sizeof *Kt);
-    int *Ic = malloc((q->nc ? q->nc : 1) * sizeof *Ic);
-    int *Kc = malloc((q->nc ? q->nc : 1) * sizeof *Kc);
-    size_t nKt = 0, nIc = 0;
-    term *terms = NULL;
-    size_t nterms = 0;
-    qp_imat G = {0}, L = {0}, S = {0}, R = {0};
-    double *ELm = NULL, *Lq = NULL, *lq = NULL, *Mq = NULL, *mq = NULL, *ngp = NULL;
     qp_status st = QP_OK;
-    if (!It || !Kt || !Ic || !Kc) {
-        st = QP_ERR_NOMEM;
-        goto done;
-    }
-    for (size_t k = 0; k < q->nt; k++) {
-        if (q->br[q->tree[k]].ind) {
-            It[nI++] = (int)k;
-        } else {
-            Kt[nKt++] = (int)k;
-        }
-    }
-    for (size_t j = 0; j < q->nc; j++) {
-        if (q->br[q->chords[j]].ind) {
-            Ic[nIc++] = (int)j;
-        } else {
-            Kc[nK++] = (int)j;
-        }
-    }
-    for (size_t b = 0; b < q->nb; b++) {
-        nl += q->br[b].kind == 'L';
-    }
-    if (nI == 0 || nK == 0) {
-        QERR(q, c->elem[0].loc, "the circuit has no quantum degree of freedom: a spectrum needs "
-            "both an inductive (L or B) and a capacitive (C, junction capacitance or Q) element "
-            "in a loop");
-        st = QP_ERR_INPUT;
-        goto done;
-    }
-    if ((st = qp_quantize_flux_gauge(q, nI, It, nK, Kc)) != QP_OK) {
-        goto done;
-    }
-    q->ngT = qp_quantize_dnew(q->nt);
-    if (!q->ngT) {
-        st = QP_ERR_NOMEM;
-        goto done;
-    }
-    for (size_t o = 0; o < c->noffsets; o++) {
-        for (size_t t = 0; t < q->nt; t++) {
-            q->ngT[t] += c->offsets[o].ng * (double)q->Bn[(size_t)c->offsets[o].node * q->nt + t];
-        }
-    }
-    /* Terms over (Phi of I-tree branches, q of K-chords). */
     double *v;
-    for (size_t a = 0; a < nI && st == QP_OK; a++) {
-        const branch *b = &q->br[q->tree[It[a]]];
-        if ((st = add_term(&terms, &nterms, b->kind, b->E, nI, q->theta[q->tree[It[a]]], b->elem,
-                           b->lidx, &v)) == QP_OK) {
+    for (size_t a = 0; a < w->nI && st == QP_OK; a++) {
+        const branch *b = &q->br[q->tree[w->It[a]]];
+        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nI,
+                           q->theta[q->tree[w->It[a]]], b->elem, b->lidx, &v)) == QP_OK) {
             v[a] = 1.0;
         }
     }
-    for (size_t j = 0; j < nIc && st == QP_OK; j++) {
-        const branch *b = &q->br[q->chords[Ic[j]]];
-        if ((st = add_term(&terms, &nterms, b->kind, b->E, nI, q->theta[q->chords[Ic[j]]],
-                           b->elem, b->lidx, &v)) == QP_OK) {
-            for (size_t a = 0; a < nI; a++) {
-                v[a] = (double)q->F[(size_t)Ic[j] * q->nt + (size_t)It[a]];
+    for (size_t j = 0; j < w->nIc && st == QP_OK; j++) {
+        const branch *b = &q->br[q->chords[w->Ic[j]]];
+        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nI,
+                           q->theta[q->chords[w->Ic[j]]], b->elem, b->lidx, &v)) == QP_OK) {
+            for (size_t a = 0; a < w->nI; a++) {
+                v[a] = (double)q->F[(size_t)w->Ic[j] * q->nt + (size_t)w->It[a]];
             }
         }
     }
-    for (size_t a = 0; a < nK && st == QP_OK; a++) {
-        const branch *b = &q->br[q->chords[Kc[a]]];
-        if ((st = add_term(&terms, &nterms, b->kind, b->E, nK, 0.0, b->elem, -1, &v)) == QP_OK) {
+    for (size_t a = 0; a < w->nK && st == QP_OK; a++) {
+        const branch *b = &q->br[q->chords[w->Kc[a]]];
+        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nK, 0.0, b->elem, -1, &v)) ==
+            QP_OK) {
             v[a] = 1.0;
         }
     }
-    for (size_t k = 0; k < nKt && st == QP_OK; k++) {
-        const branch *b = &q->br[q->tree[Kt[k]]];
+    for (size_t k = 0; k < w->nKt && st == QP_OK; k++) {
+        const branch *b = &q->br[q->tree[w->Kt[k]]];
         /* KCL on the K-tree branch's cut set, the island's integer charge set to zero. */
-        if ((st = add_term(&terms, &nterms, b->kind, b->E, nK, -q->ngT[Kt[k]], b->elem, -1,
-                           &v)) == QP_OK) {
-            for (size_t a = 0; a < nK; a++) {
-                v[a] = -(double)q->F[(size_t)Kc[a] * q->nt + (size_t)Kt[k]];
+        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nK, -q->ngT[w->Kt[k]],
+                           b->elem, -1, &v)) == QP_OK) {
+            for (size_t a = 0; a < w->nK; a++) {
+                v[a] = -(double)q->F[(size_t)w->Kc[a] * q->nt + (size_t)w->Kt[k]];
             }
         }
     }
-    if (st != QP_OK) {
-        goto done;
+    return st;
+}
+
+/* Canonical pairs from the Smith form of the kinetic form G = F[Kc, It]: *r of them. */
+static qp_status canonical_pairs(qctx *q, work *w, size_t *r)
+{
+    qp_status st;
+    if ((st = qp_imat_alloc(&w->G, w->nK, w->nI)) != QP_OK) {
+        return st;
     }
-    /* Canonical pairs from the Smith form of the kinetic form G = F[Kc, It]. */
-    size_t r;
-    if ((st = qp_imat_alloc(&G, nK, nI)) != QP_OK) {
-        goto done;
-    }
-    for (size_t i = 0; i < nK; i++) {
-        for (size_t t = 0; t < nI; t++) {
-            G.a[i * nI + t] = q->F[(size_t)Kc[i] * q->nt + (size_t)It[t]];
+    for (size_t i = 0; i < w->nK; i++) {
+        for (size_t t = 0; t < w->nI; t++) {
+            w->G.a[i * w->nI + t] = q->F[(size_t)w->Kc[i] * q->nt + (size_t)w->It[t]];
         }
     }
-    if ((st = qp_imat_smith(&G, &L, &S, &R, &r)) != QP_OK) {
-        goto done;
+    if ((st = qp_imat_smith(&w->G, &w->L, &w->S, &w->R, r)) != QP_OK) {
+        return st;
     }
-    for (size_t i = 0; i < r; i++) {
-        if (S.a[i * S.cols + i] != 1) {
-            st = QP_ERR_NUMERIC; /* cannot happen for a graph: F is totally unimodular */
-            goto done;
+    for (size_t i = 0; i < *r; i++) {
+        if (w->S.a[i * w->S.cols + i] != 1) {
+            return QP_ERR_NUMERIC; /* cannot happen for a graph: F is totally unimodular */
         }
     }
-    if (r == 0) {
-        QERR(q, c->elem[0].loc, "the circuit has no quantum degree of freedom: no loop holds both "
-            "an inductive and a capacitive element");
-        st = QP_ERR_INPUT;
-        goto done;
+    if (*r == 0) {
+        QERR(q, q->c->elem[0].loc, "the circuit has no quantum degree of freedom: no loop holds "
+             "both an inductive and a capacitive element");
+        return QP_ERR_INPUT;
     }
-    out->r = r;
-    ELm = qp_quantize_dnew(nl * nl);
-    Lq = qp_quantize_dnew(nI * nI), lq = qp_quantize_dnew(nI);
-    Mq = qp_quantize_dnew(nK * nK), mq = qp_quantize_dnew(nK);
+    return QP_OK;
+}
+
+/* The forms before (work) and after (out) the elimination, zeroed, and the inductance matrix. */
+static qp_status alloc_forms(qctx *q, work *w, size_t r, reduced *out)
+{
+    size_t nI = w->nI, nK = w->nK;
+    w->ELm = qp_quantize_dnew(w->nl * w->nl);
+    w->Lq = qp_quantize_dnew(nI * nI), w->lq = qp_quantize_dnew(nI);
+    w->Mq = qp_quantize_dnew(nK * nK), w->mq = qp_quantize_dnew(nK);
     out->Lm = qp_quantize_dnew(r * r), out->lphi = qp_quantize_dnew(r);
     out->Ac = qp_quantize_dnew(r * r), out->lp = qp_quantize_dnew(r);
-    ngp = qp_quantize_dnew(r);
-    if (!ELm || !Lq || !lq || !Mq || !mq || !out->Lm || !out->lphi || !out->Ac || !out->lp ||
-        !ngp) {
-        st = QP_ERR_NOMEM;
-        goto done;
+    w->ngp = qp_quantize_dnew(r);
+    if (!w->ELm || !w->Lq || !w->lq || !w->Mq || !w->mq || !out->Lm || !out->lphi || !out->Ac ||
+        !out->lp || !w->ngp) {
+        return QP_ERR_NOMEM;
     }
-    if ((st = inductive_matrix(q, nl, ELm)) != QP_OK) {
-        goto done;
-    }
-    double cL = 0.0, cC = 0.0;
-    /* Transform every term's vector: inductive c' = R^T c, capacitive d' = L d. */
-    for (size_t k = 0; k < nterms; k++) {
-        term *t = &terms[k];
+    return inductive_matrix(q, w->nl, w->ELm);
+}
+
+/* Every term's vector to the canonical pairs: inductive c' = R^T c, capacitive d' = L d. */
+static qp_status transform_terms(work *w)
+{
+    for (size_t k = 0; k < w->nterms; k++) {
+        term *t = &w->terms[k];
         int ind = t->kind == 'L' || t->kind == 'B';
-        size_t n = ind ? nI : nK;
-        double *w = qp_quantize_dnew(n);
-        if (!w) {
-            st = QP_ERR_NOMEM;
-            goto done;
+        size_t n = ind ? w->nI : w->nK;
+        double *x = qp_quantize_dnew(n);
+        if (!x) {
+            return QP_ERR_NOMEM;
         }
         for (size_t i = 0; i < n; i++) {
             double s = 0.0;
             for (size_t j = 0; j < n; j++) {
-                s += (double)(ind ? R.a[j * R.cols + i] : L.a[i * L.cols + j]) * t->vec[j];
+                s += (double)(ind ? w->R.a[j * w->R.cols + i] : w->L.a[i * w->L.cols + j]) *
+                     t->vec[j];
             }
-            w[i] = s;
+            x[i] = s;
         }
         free(t->vec);
-        t->vec = w;
+        t->vec = x;
     }
-    for (size_t k = 0; k < nterms && st == QP_OK; k++) {
-        const term *t = &terms[k];
-        if (t->kind == 'L') {
-            for (size_t k2 = 0; k2 < nterms; k2++) {
-                const term *u = &terms[k2];
-                if (u->kind != 'L') {
-                    continue;
-                }
-                double e = ELm[(size_t)t->lidx * nl + (size_t)u->lidx];
-                for (size_t i = 0; i < nI; i++) {
-                    lq[i] += e * u->sh * t->vec[i];
-                    for (size_t j = 0; j < nI; j++) {
-                        Lq[i * nI + j] += e * t->vec[i] * u->vec[j];
-                    }
-                }
-                cL += 0.5 * e * t->sh * u->sh;
+    return QP_OK;
+}
+
+/* Inductor t's share of the inductive form: its couplings to every inductor u. */
+static void add_inductor(work *w, const term *t)
+{
+    size_t nI = w->nI, nl = w->nl;
+    for (size_t k2 = 0; k2 < w->nterms; k2++) {
+        const term *u = &w->terms[k2];
+        if (u->kind != 'L') {
+            continue;
+        }
+        double e = w->ELm[(size_t)t->lidx * nl + (size_t)u->lidx];
+        for (size_t i = 0; i < nI; i++) {
+            w->lq[i] += e * u->sh * t->vec[i];
+            for (size_t j = 0; j < nI; j++) {
+                w->Lq[i * nI + j] += e * t->vec[i] * u->vec[j];
             }
-        } else if (t->kind == 'C') {
-            for (size_t i = 0; i < nK; i++) {
-                mq[i] += 4.0 * t->E * t->sh * t->vec[i];
-                for (size_t j = 0; j < nK; j++) {
-                    Mq[i * nK + j] += 4.0 * t->E * t->vec[i] * t->vec[j];
-                }
-            }
-            cC += 4.0 * t->E * t->sh * t->sh;
-        } else if (t->E != 0.0) {
-            int is_qps = t->kind == 'Q';
-            size_t n = is_qps ? nK : nI;
-            for (size_t i = r; i < n; i++) {
-                if (t->vec[i] != 0.0) {
-                    const qp_element *e = &c->elem[t->elem];
-                    char where[256];
-                    describe_singular(q, t->elem, is_qps, where, sizeof where);
-                    if (is_qps) {
-                        QERR(q, e->loc, "phase-slip element %s lies in a loop of capacitive "
-                            "elements only (%s): its charge is fixed by a nonlinear constraint; "
-                            "add a small inductance in series with %s to make the circuit well "
-                            "posed", e->name, where, e->name);
-                    } else {
-                        QERR(q, e->loc, "Josephson junction %s sits %s: its phase is fixed by a "
-                            "nonlinear constraint; give it a capacitance (c= on %s, or a "
-                            "capacitor across it)", e->name, where, e->name);
-                    }
-                    st = QP_ERR_INPUT;
-                    break;
-                }
-            }
-            if (st != QP_OK) {
-                break;
-            }
-            qp_cos_term ct = {is_qps, t->E, qp_quantize_dnew(r), t->sh, t->elem};
-            if (!ct.c || !QP_PUSH(out->cos, out->ncos, ct)) {
-                free(ct.c);
-                st = QP_ERR_NOMEM;
-                break;
-            }
-            memcpy(ct.c, t->vec, r * sizeof *ct.c);
+        }
+        w->cL += 0.5 * e * t->sh * u->sh;
+    }
+}
+
+/* Capacitor t's share of the capacitive form. */
+static void add_capacitor(work *w, const term *t)
+{
+    size_t nK = w->nK;
+    for (size_t i = 0; i < nK; i++) {
+        w->mq[i] += 4.0 * t->E * t->sh * t->vec[i];
+        for (size_t j = 0; j < nK; j++) {
+            w->Mq[i * nK + j] += 4.0 * t->E * t->vec[i] * t->vec[j];
         }
     }
-    if (st != QP_OK) {
-        goto done;
+    w->cC += 4.0 * t->E * t->sh * t->sh;
+}
+
+/* Junction or phase slip t as a cosine term over the r pairs; an error when it also depends on
+ * an eliminated (kernel) direction, which would fix its phase or charge nonlinearly. */
+static qp_status add_cosine(qctx *q, const work *w, const term *t, size_t r, reduced *out)
+{
+    int is_qps = t->kind == 'Q';
+    size_t n = is_qps ? w->nK : w->nI;
+    for (size_t i = r; i < n; i++) {
+        if (t->vec[i] != 0.0) {
+            const qp_element *e = &q->c->elem[t->elem];
+            char where[256];
+            describe_singular(q, t->elem, is_qps, where, sizeof where);
+            if (is_qps) {
+                QERR(q, e->loc, "phase-slip element %s lies in a loop of capacitive elements "
+                     "only (%s): its charge is fixed by a nonlinear constraint; add a small "
+                     "inductance in series with %s to make the circuit well posed", e->name,
+                     where, e->name);
+            } else {
+                QERR(q, e->loc, "Josephson junction %s sits %s: its phase is fixed by a "
+                     "nonlinear constraint; give it a capacitance (c= on %s, or a capacitor "
+                     "across it)", e->name, where, e->name);
+            }
+            return QP_ERR_INPUT;
+        }
     }
+    qp_cos_term ct = {is_qps, t->E, qp_quantize_dnew(r), t->sh, t->elem};
+    if (!ct.c || !QP_PUSH(out->cos, out->ncos, ct)) {
+        free(ct.c);
+        return QP_ERR_NOMEM;
+    }
+    memcpy(ct.c, t->vec, r * sizeof *ct.c);
+    return QP_OK;
+}
+
+/* The two quadratic forms and the cosine terms, in the order of the terms. */
+static qp_status collect_forms(qctx *q, work *w, size_t r, reduced *out)
+{
+    qp_status st = QP_OK;
+    for (size_t k = 0; k < w->nterms && st == QP_OK; k++) {
+        const term *t = &w->terms[k];
+        if (t->kind == 'L') {
+            add_inductor(w, t);
+        } else if (t->kind == 'C') {
+            add_capacitor(w, t);
+        } else if (t->E != 0.0) {
+            st = add_cosine(q, w, t, r, out);
+        }
+    }
+    return st;
+}
+
+/* Eliminates the kernel directions, then writes the charges through the canonical momenta:
+ * q'_x = P - ngp, ngp = (R^T ngI)[:r]. */
+static qp_status finish_forms(const qctx *q, work *w, size_t r, reduced *out)
+{
+    size_t nI = w->nI, nK = w->nK;
     double cl2, cc2;
-    if ((st = eliminate(Lq, lq, cL, nI, r, 1, out->Lm, out->lphi, &cl2)) != QP_OK ||
-        (st = eliminate(Mq, mq, cC, nK, r, 0, out->Ac, out->lp, &cc2)) != QP_OK) {
-        goto done;
+    qp_status st;
+    if ((st = eliminate(w->Lq, w->lq, w->cL, nI, r, 1, out->Lm, out->lphi, &cl2)) != QP_OK ||
+        (st = eliminate(w->Mq, w->mq, w->cC, nK, r, 0, out->Ac, out->lp, &cc2)) != QP_OK) {
+        return st;
     }
     out->elim_cuts = nI - r;
     out->elim_loops = nK - r;
-    /* Charges through canonical momenta: q'_x = P - ngp, ngp = (R^T ngI)[:r]. */
     for (size_t i = 0; i < r; i++) {
         for (size_t t = 0; t < nI; t++) {
-            ngp[i] += (double)R.a[t * R.cols + i] * q->ngT[It[t]];
+            w->ngp[i] += (double)w->R.a[t * w->R.cols + i] * q->ngT[w->It[t]];
         }
     }
     double *ax = out->lp; /* holds a_x from the elimination */
@@ -477,24 +527,58 @@ qp_status qp_quantize_reduce(qctx *q, reduced *out)
     for (size_t i = 0; i < r; i++) {
         double Ang = 0.0;
         for (size_t j = 0; j < r; j++) {
-            Ang += out->Ac[i * r + j] * ngp[j];
+            Ang += out->Ac[i * r + j] * w->ngp[j];
         }
-        cst += ngp[i] * Ang - 2.0 * ax[i] * ngp[i];
+        cst += w->ngp[i] * Ang - 2.0 * ax[i] * w->ngp[i];
         ax[i] = 2.0 * (ax[i] - Ang);
     }
     out->cst = cst;
     for (size_t k = 0; k < out->ncos; k++) {
         if (out->cos[k].is_qps) {
             for (size_t i = 0; i < r; i++) {
-                out->cos[k].shift -= out->cos[k].c[i] * ngp[i];
+                out->cos[k].shift -= out->cos[k].c[i] * w->ngp[i];
             }
         }
     }
-    st = qp_imat_inverse(&R, &out->Rinv);
-done:
-    free(It), free(Kt), free(Ic), free(Kc);
-    free_terms(terms, nterms);
-    qp_imat_free(&G), qp_imat_free(&L), qp_imat_free(&S), qp_imat_free(&R);
-    free(ELm), free(Lq), free(lq), free(Mq), free(mq), free(ngp);
+    return qp_imat_inverse(&w->R, &out->Rinv);
+}
+
+qp_status qp_quantize_reduce(qctx *q, reduced *out)
+{
+    work w = {0};
+    size_t r = 0;
+    qp_status st = classify(q, &w);
+    if (st == QP_OK && (w.nI == 0 || w.nK == 0)) {
+        QERR(q, q->c->elem[0].loc, "the circuit has no quantum degree of freedom: a spectrum "
+             "needs both an inductive (L or B) and a capacitive (C, junction capacitance or Q) "
+             "element in a loop");
+        st = QP_ERR_INPUT;
+    }
+    if (st == QP_OK) {
+        st = qp_quantize_flux_gauge(q, w.nI, w.It, w.nK, w.Kc);
+    }
+    if (st == QP_OK) {
+        st = tree_offsets(q);
+    }
+    if (st == QP_OK) {
+        st = build_terms(q, &w);
+    }
+    if (st == QP_OK) {
+        st = canonical_pairs(q, &w, &r);
+    }
+    if (st == QP_OK) {
+        out->r = r;
+        st = alloc_forms(q, &w, r, out);
+    }
+    if (st == QP_OK) {
+        st = transform_terms(&w);
+    }
+    if (st == QP_OK) {
+        st = collect_forms(q, &w, r, out);
+    }
+    if (st == QP_OK) {
+        st = finish_forms(q, &w, r, out);
+    }
+    work_free(&w);
     return st;
 }
