@@ -125,89 +125,123 @@ static int inside_faces(size_t nf, size_t ne, const int *fl, const int *fr, cons
     return 1;
 }
 
-qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, qp_diag *d)
+/* The dual's working state: the circuit's edges (a junction's capacitance is an edge of its own),
+ * the faces on either side of each edge, the dual node number of each face and the offset each
+ * face gets from the .flux loops. dual_free releases it. */
+typedef struct {
+    const qp_circuit *c;
+    qp_diag *d;
+    size_t ne;
+    edge *E;
+    int *eu, *ev;  /* endpoints of each edge */
+    int *fl, *fr;  /* faces on the left and right of each edge */
+    size_t nf;
+    int outer;     /* the outer face: ground of the dual */
+    int *label;    /* face -> mesh number m<label> (the outer face 0) */
+    double *ngf;   /* face -> offset charge from a .flux loop around it */
+} dual;
+
+static void dual_free(dual *x)
 {
-    *out = NULL;
-    size_t ne = 0;
+    free(x->E), free(x->eu), free(x->ev), free(x->fl), free(x->fr), free(x->label), free(x->ngf);
+}
+
+/* Refuses what has no planar dual (mutual inductances) and lists the edges. */
+static qp_status make_edges(dual *x)
+{
+    const qp_circuit *c = x->c;
     for (size_t i = 0; i < c->nelem; i++) {
         const qp_element *el = &c->elem[i];
         if (el->kind == QP_EL_K) {
-            ERR(c, d, el->loc, "mutual inductance %s has no planar dual: remove it or replace "
+            ERR(c, x->d, el->loc, "mutual inductance %s has no planar dual: remove it or replace "
                 "the coupled inductors by an equivalent network", el->name);
             return QP_ERR_INPUT;
         }
-        ne += 1 + (el->kind == QP_EL_B && el->cap > 0.0);
+        x->ne += 1 + (el->kind == QP_EL_B && el->cap > 0.0);
     }
-    edge *E = malloc(ne * sizeof *E);
-    int *eu = malloc(ne * sizeof *eu), *ev = malloc(ne * sizeof *ev);
-    int *fl = malloc(ne * sizeof *fl), *fr = malloc(ne * sizeof *fr);
-    char *on_loop = calloc(ne, 1);
-    size_t nf = 0;
-    int outer = 0, bad = -1;
-    int *label = NULL;
-    char *inside = NULL, *taken = NULL;
-    double *ngf = NULL;
-    qp_strbuf b = {0};
-    qp_status st = QP_OK;
-    if (!E || !eu || !ev || !fl || !fr || !on_loop) {
-        st = QP_ERR_NOMEM;
-        goto done;
+    size_t ne = x->ne;
+    x->E = malloc(ne * sizeof *x->E);
+    x->eu = malloc(ne * sizeof *x->eu), x->ev = malloc(ne * sizeof *x->ev);
+    x->fl = malloc(ne * sizeof *x->fl), x->fr = malloc(ne * sizeof *x->fr);
+    if (!x->E || !x->eu || !x->ev || !x->fl || !x->fr) {
+        return QP_ERR_NOMEM;
     }
     size_t k = 0;
     for (size_t i = 0; i < c->nelem; i++) {
         const qp_element *el = &c->elem[i];
-        E[k] = (edge){(int)i, 0};
-        eu[k] = el->n[0];
-        ev[k++] = el->n[1];
+        x->E[k] = (edge){(int)i, 0};
+        x->eu[k] = el->n[0];
+        x->ev[k++] = el->n[1];
         if (el->kind == QP_EL_B && el->cap > 0.0) {
-            E[k] = (edge){(int)i, 1};
-            eu[k] = el->n[0];
-            ev[k++] = el->n[1];
+            x->E[k] = (edge){(int)i, 1};
+            x->eu[k] = el->n[0];
+            x->ev[k++] = el->n[1];
         }
     }
-    st = qp_planar_faces(c->nnodes, ne, eu, ev, 0, fl, fr, &nf, &outer, &bad);
+    return QP_OK;
+}
+
+/* The faces of a planar embedding; a non-planar circuit or a bridge is an error. */
+static qp_status find_faces(dual *x)
+{
+    const qp_circuit *c = x->c;
+    int bad = -1;
+    qp_status st =
+        qp_planar_faces(c->nnodes, x->ne, x->eu, x->ev, 0, x->fl, x->fr, &x->nf, &x->outer, &bad);
     if (st != QP_OK) {
-        qp_loc at = bad >= 0 && (size_t)bad < ne ? c->elem[E[bad].elem].loc : c->elem[0].loc;
+        qp_loc at = bad >= 0 && (size_t)bad < x->ne ? c->elem[x->E[bad].elem].loc : c->elem[0].loc;
         if (st == QP_ERR_INPUT) {
-            ERR(c, d, at, "the circuit is not planar (%s is part of a non-planar piece), so it "
-                "has no dual", bad >= 0 ? c->elem[E[bad].elem].name : "the graph");
+            ERR(c, x->d, at, "the circuit is not planar (%s is part of a non-planar piece), so it "
+                "has no dual", bad >= 0 ? c->elem[x->E[bad].elem].name : "the graph");
         }
-        goto done;
+        return st;
     }
-    for (size_t e = 0; e < ne; e++) {
-        if (fl[e] == fr[e]) {
-            const qp_element *el = &c->elem[E[e].elem];
-            ERR(c, d, el->loc, "no loop passes through %s (a bridge): its dual would be shorted "
-                "on itself", el->name);
+    for (size_t e = 0; e < x->ne; e++) {
+        if (x->fl[e] == x->fr[e]) {
+            const qp_element *el = &c->elem[x->E[e].elem];
+            ERR(c, x->d, el->loc, "no loop passes through %s (a bridge): its dual would be "
+                "shorted on itself", el->name);
             st = QP_ERR_INPUT;
         }
     }
-    label = malloc(nf * sizeof *label);
-    inside = malloc(nf);
-    taken = calloc(nf, 1);
-    ngf = calloc(nf, sizeof *ngf);
-    if (st != QP_OK || !label || !inside || !taken || !ngf) {
-        st = st != QP_OK ? st : QP_ERR_NOMEM;
-        goto done;
+    return st;
+}
+
+/* The dual nodes: the outer face is ground, the others m1, m2, ... in face order. */
+static qp_status number_meshes(dual *x)
+{
+    x->label = malloc(x->nf * sizeof *x->label);
+    if (!x->label) {
+        return QP_ERR_NOMEM;
     }
     int next = 1;
-    for (size_t f = 0; f < nf; f++) {
-        label[f] = (int)f == outer ? 0 : next++;
+    for (size_t f = 0; f < x->nf; f++) {
+        x->label[f] = (int)f == x->outer ? 0 : next++;
     }
-    /* Fluxes become offsets on a mesh enclosed by the loop (and by no other .flux loop). */
+    return QP_OK;
+}
+
+/* Fluxes become offsets on a mesh enclosed by the loop (and by no other .flux loop). */
+static qp_status mesh_offsets(dual *x)
+{
+    const qp_circuit *c = x->c;
+    size_t ne = x->ne, nf = x->nf;
+    char *on_loop = calloc(ne ? ne : 1, 1), *inside = malloc(nf), *taken = calloc(nf, 1);
+    x->ngf = calloc(nf, sizeof *x->ngf);
+    qp_status st = on_loop && inside && taken && x->ngf ? QP_OK : QP_ERR_NOMEM;
     for (size_t l = 0; l < c->nloops && st == QP_OK; l++) {
         const qp_flux_loop *lp = &c->loops[l];
         memset(on_loop, 0, ne);
         int e0 = -1;
         for (size_t j = 0; j < lp->n; j++) {
             for (size_t e = 0; e < ne; e++) {
-                if (E[e].elem == lp->branch[j] && !E[e].jcap) {
+                if (x->E[e].elem == lp->branch[j] && !x->E[e].jcap) {
                     on_loop[e] = 1;
                     e0 = j == 0 ? (int)e : e0;
                 }
             }
         }
-        if (!inside_faces(nf, ne, fl, fr, on_loop, outer, inside)) {
+        if (!inside_faces(nf, ne, x->fl, x->fr, on_loop, x->outer, inside)) {
             st = QP_ERR_NOMEM;
             break;
         }
@@ -218,142 +252,174 @@ qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, q
             }
         }
         if (target < 0 || e0 < 0) {
-            ERR(c, d, lp->loc, "the .flux loops overlap in a way the dual cannot express yet");
+            ERR(c, x->d, lp->loc, "the .flux loops overlap in a way the dual cannot express yet");
             st = QP_ERR_INPUT;
             break;
         }
         taken[target] = 1;
-        int left = lp->sign[0] > 0 ? fl[e0] : fr[e0]; /* the loop's walk has `left` on its left */
-        ngf[target] = inside[left] ? lp->f : -lp->f;
+        /* the loop's walk has `left` on its left */
+        int left = lp->sign[0] > 0 ? x->fl[e0] : x->fr[e0];
+        x->ngf[target] = inside[left] ? lp->f : -lp->f;
     }
-    if (st != QP_OK) {
-        goto done;
-    }
-    qp_sb_printf(&b, "* Dual of %s, written by qpsim dual (SPEC §4): nodes <-> meshes, C <-> L with "
-                 "L* = R_Q^2 C,\n* L <-> C, B <-> Q with ES = EJ, R <-> R_Q^2/R, V <-> I, "
+    free(on_loop), free(inside), free(taken);
+    return st;
+}
+
+/* The header and one line per dual element. */
+static void write_elements(qp_strbuf *b, const dual *x, const char *source)
+{
+    const qp_circuit *c = x->c;
+    qp_sb_printf(b, "* Dual of %s, written by qpsim dual (SPEC §4): nodes <-> meshes, C <-> L "
+                 "with L* = R_Q^2 C,\n* L <-> C, B <-> Q with ES = EJ, R <-> R_Q^2/R, V <-> I, "
                  ".ng <-> .flux. R_Q = h/4e^2 = %.10g Ohm.\n",
                  source, QP_RQ);
-    qp_sb_printf(&b, ".title dual of %s\n", c->title ? c->title : source);
-    for (size_t e = 0; e < ne; e++) {
-        element_line(&b, c, &E[e], fr[e], fl[e], outer, label);
+    qp_sb_printf(b, ".title dual of %s\n", c->title ? c->title : source);
+    for (size_t e = 0; e < x->ne; e++) {
+        element_line(b, c, &x->E[e], x->fr[e], x->fl[e], x->outer, x->label);
     }
-    /* Offsets become fluxes. Nodes joined by linear inductors form one island for the offsets
-     * (an inductor makes the variable extended: only the island's total offset matters), so the
-     * total offset of each island goes around the dual loop of its cut set: the duals of the
-     * junctions, capacitors and phase slips leaving the island, a loop without capacitors. The
-     * walk along the first listed dual edge goes counterclockwise around the island when that
-     * edge leaves it. An island tied to ground by inductors has no offset to carry. */
+}
+
+/* One island's .flux line: its total offset around the dual loop of its cut set. */
+static void write_island_flux(qp_strbuf *b, const dual *x, const int *isl, int root)
+{
+    const qp_circuit *c = x->c;
+    double total = 0.0;
+    int given = 0;
+    for (size_t o = 0; o < c->noffsets; o++) {
+        if (isl[c->offsets[o].node] == root) {
+            total += c->offsets[o].ng;
+            given = 1;
+        }
+    }
+    if (!given) {
+        return;
+    }
+    int first = -1;
+    for (size_t e = 0; e < x->ne && first < 0; e++) {
+        if ((isl[x->eu[e]] == root) != (isl[x->ev[e]] == root)) {
+            first = (int)e;
+        }
+    }
+    if (first < 0) {
+        return;
+    }
+    double f = isl[x->eu[first]] == root ? total : -total;
+    qp_sb_printf(b, ".flux %.16g", f);
+    for (size_t e = 0; e < x->ne; e++) {
+        if ((isl[x->eu[e]] == root) != (isl[x->ev[e]] == root)) {
+            qp_sb_putc(b, ' ');
+            dual_name(b, c, &x->E[e]);
+        }
+    }
+    qp_sb_puts(b, "   ; from .ng on");
+    for (size_t o = 0; o < c->noffsets; o++) {
+        if (isl[c->offsets[o].node] == root) {
+            qp_sb_printf(b, " %s (%.16g)", c->node_names[c->offsets[o].node], c->offsets[o].ng);
+        }
+    }
+    qp_sb_putc(b, '\n');
+}
+
+/* Offsets become fluxes. Nodes joined by linear inductors form one island for the offsets (an
+ * inductor makes the variable extended: only the island's total offset matters), so the total
+ * offset of each island goes around the dual loop of its cut set: the duals of the junctions,
+ * capacitors and phase slips leaving the island, a loop without capacitors. The walk along the
+ * first listed dual edge goes counterclockwise around the island when that edge leaves it. An
+ * island tied to ground by inductors has no offset to carry. */
+static qp_status write_fluxes(qp_strbuf *b, const dual *x)
+{
+    const qp_circuit *c = x->c;
     int *isl = malloc(c->nnodes * sizeof *isl);
     if (!isl) {
-        st = QP_ERR_NOMEM;
-        goto done;
+        return QP_ERR_NOMEM;
     }
-    for (size_t n = 0; n < c->nnodes; n++) {
-        isl[n] = (int)n;
-    }
-    for (size_t e = 0; e < ne; e++) {
-        if (!E[e].jcap && c->elem[E[e].elem].kind == QP_EL_L) {
-            int x = eu[e], y = ev[e];
-            while (isl[x] != x) {
-                x = isl[x];
-            }
-            while (isl[y] != y) {
-                y = isl[y];
-            }
-            isl[x > y ? x : y] = x > y ? y : x; /* the lower index is the root: ground stays 0 */
+    qp_uf_init(isl, c->nnodes);
+    for (size_t e = 0; e < x->ne; e++) {
+        if (!x->E[e].jcap && c->elem[x->E[e].elem].kind == QP_EL_L) {
+            qp_uf_join(isl, x->eu[e], x->ev[e]); /* the lower index is the root: ground stays 0 */
         }
     }
     for (size_t n = 0; n < c->nnodes; n++) {
-        int x = (int)n;
-        while (isl[x] != x) {
-            x = isl[x];
-        }
-        isl[n] = x;
+        isl[n] = qp_uf_find(isl, (int)n);
     }
     for (size_t root = 1; root < c->nnodes; root++) {
-        double total = 0.0;
-        int given = 0;
-        for (size_t o = 0; o < c->noffsets; o++) {
-            if (isl[c->offsets[o].node] == (int)root) {
-                total += c->offsets[o].ng;
-                given = 1;
-            }
-        }
-        if (!given) {
-            continue;
-        }
-        int first = -1;
-        for (size_t e = 0; e < ne && first < 0; e++) {
-            if ((isl[eu[e]] == (int)root) != (isl[ev[e]] == (int)root)) {
-                first = (int)e;
-            }
-        }
-        if (first < 0) {
-            continue;
-        }
-        double f = isl[eu[first]] == (int)root ? total : -total;
-        qp_sb_printf(&b, ".flux %.16g", f);
-        for (size_t e = 0; e < ne; e++) {
-            if ((isl[eu[e]] == (int)root) != (isl[ev[e]] == (int)root)) {
-                qp_sb_putc(&b, ' ');
-                dual_name(&b, c, &E[e]);
-            }
-        }
-        qp_sb_puts(&b, "   ; from .ng on");
-        for (size_t o = 0; o < c->noffsets; o++) {
-            if (isl[c->offsets[o].node] == (int)root) {
-                qp_sb_printf(&b, " %s (%.16g)", c->node_names[c->offsets[o].node],
-                             c->offsets[o].ng);
-            }
-        }
-        qp_sb_putc(&b, '\n');
+        write_island_flux(b, x, isl, (int)root);
     }
     for (size_t o = 0; o < c->noffsets; o++) {
         if (isl[c->offsets[o].node] == 0) {
-            qp_sb_printf(&b, "* .ng %s is on an island tied to ground by inductors: no effect, "
+            qp_sb_printf(b, "* .ng %s is on an island tied to ground by inductors: no effect, "
                          "not carried over\n", c->node_names[c->offsets[o].node]);
         }
     }
     free(isl);
-    for (size_t f = 0; f < nf; f++) {
-        if (ngf[f] != 0.0) {
-            qp_sb_printf(&b, ".ng m%d %.16g   ; from a .flux loop around this mesh\n", label[f],
-                         ngf[f]);
+    return QP_OK;
+}
+
+/* The meshes' offsets (from the .flux loops) and the analyses the dual carries over. */
+static void write_offsets_analyses(qp_strbuf *b, const dual *x)
+{
+    const qp_circuit *c = x->c;
+    for (size_t f = 0; f < x->nf; f++) {
+        if (x->ngf[f] != 0.0) {
+            qp_sb_printf(b, ".ng m%d %.16g   ; from a .flux loop around this mesh\n", x->label[f],
+                         x->ngf[f]);
         }
     }
     for (size_t a = 0; a < c->nanalyses; a++) {
         const qp_analysis *an = &c->analyses[a];
-        if (an->kind == QP_AN_SPECTRUM) {
-            qp_sb_printf(&b, ".spectrum levels=%d", an->levels);
-            /* charge and fluxoid modes trade places in the dual; oscillators stay */
-            if (an->ncut) {
-                qp_sb_printf(&b, " mcut=%d", an->ncut);
-            }
-            if (an->mcut) {
-                qp_sb_printf(&b, " ncut=%d", an->mcut);
-            }
-            if (an->nho) {
-                qp_sb_printf(&b, " nho=%d", an->nho);
-            }
-            if (an->dispersion >= 0) {
-                qp_sb_puts(&b, an->dispersion ? " dispersion=yes" : " dispersion=no");
-            }
-            if (an->tol > 0.0) {
-                qp_sb_printf(&b, " tol=%.16g", an->tol);
-            }
-            qp_sb_puts(&b, an->grid ? " basis=grid\n" : "\n");
-        } else {
-            qp_sb_printf(&b, "* %s (line %d) is not carried over to the dual\n",
+        if (an->kind != QP_AN_SPECTRUM) {
+            qp_sb_printf(b, "* %s (line %d) is not carried over to the dual\n",
                          qp_analysis_directive(an->kind), an->loc.line);
+            continue;
         }
+        qp_sb_printf(b, ".spectrum levels=%d", an->levels);
+        /* charge and fluxoid modes trade places in the dual; oscillators stay */
+        if (an->ncut) {
+            qp_sb_printf(b, " mcut=%d", an->ncut);
+        }
+        if (an->mcut) {
+            qp_sb_printf(b, " ncut=%d", an->mcut);
+        }
+        if (an->nho) {
+            qp_sb_printf(b, " nho=%d", an->nho);
+        }
+        if (an->dispersion >= 0) {
+            qp_sb_puts(b, an->dispersion ? " dispersion=yes" : " dispersion=no");
+        }
+        if (an->tol > 0.0) {
+            qp_sb_printf(b, " tol=%.16g", an->tol);
+        }
+        qp_sb_puts(b, an->grid ? " basis=grid\n" : "\n");
     }
-    *out = qp_sb_take(&b);
-    if (!*out) {
-        st = QP_ERR_NOMEM;
+}
+
+qp_status qp_dual_netlist(const qp_circuit *c, const char *source, char **out, qp_diag *d)
+{
+    *out = NULL;
+    dual x = {0};
+    x.c = c;
+    x.d = d;
+    qp_strbuf b = {0};
+    qp_status st = make_edges(&x);
+    if (st == QP_OK) {
+        st = find_faces(&x);
     }
-done:
+    if (st == QP_OK) {
+        st = number_meshes(&x);
+    }
+    if (st == QP_OK) {
+        st = mesh_offsets(&x);
+    }
+    if (st == QP_OK) {
+        write_elements(&b, &x, source);
+        st = write_fluxes(&b, &x);
+    }
+    if (st == QP_OK) {
+        write_offsets_analyses(&b, &x);
+        *out = qp_sb_take(&b);
+        st = *out ? QP_OK : QP_ERR_NOMEM;
+    }
     qp_sb_free(&b);
-    free(E), free(eu), free(ev), free(fl), free(fr), free(on_loop), free(label), free(inside);
-    free(taken), free(ngf);
+    dual_free(&x);
     return st;
 }
