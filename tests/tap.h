@@ -31,17 +31,19 @@ static void tap_desc(const char *fmt, ...)
     printf("%s\n", buf);
 }
 
+/* The condition is evaluated once (it may have side effects, such as making an object). */
 #define QP_CHECK(cond, ...)                                                                        \
     do {                                                                                           \
+        int ok_ = (cond) ? 1 : 0;                                                                  \
         tap_n++;                                                                                   \
-        if (cond) {                                                                                \
+        if (ok_) {                                                                                 \
             printf("ok %d - ", tap_n);                                                             \
         } else {                                                                                   \
             tap_failed++;                                                                          \
             printf("not ok %d - ", tap_n);                                                         \
         }                                                                                          \
         tap_desc(__VA_ARGS__);                                                                     \
-        if (!(cond)) {                                                                             \
+        if (!ok_) {                                                                                \
             printf("#   at %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
         }                                                                                          \
     } while (0)

@@ -92,7 +92,7 @@ static void test_settings(void)
     QP_CHECK(s.threads == 1 && s.keep_traces == 1 && !s.progress && !s.thread_init,
              "default settings: serial, traces kept, no progress");
     qp_context *ctx = NULL;
-    qp_status st = qp_context_create(NULL, &ctx); /* QP_CHECK evaluates its condition twice */
+    qp_status st = qp_context_create(NULL, &ctx);
     QP_CHECK(st == QP_OK && ctx, "context with default settings");
     QP_CHECK(ctx && qp_context_settings(ctx)->threads == 1, "its settings are the defaults");
     qp_context_free(ctx);
