@@ -136,162 +136,166 @@ static qp_status arpack_fail(qp_eig_solver *s, const char *routine, int info, in
     return QP_ERR_NUMERIC;
 }
 
-/* dsaupd/dseupd on a real operator: mode 1 "SA" or mode 3 "LM". The k <= nev Ritz vectors go to
- * V as interleaved complex columns with zero imaginary parts. */
-static qp_status arpack_real(qp_eig_solver *s, const op_t *op, int mode, double sigma, double *V,
-                             int *k)
+/* The arrays and the reverse-communication state of one ARPACK run. A real run (dsaupd/dseupd)
+ * holds real vectors and its Ritz vectors in z; a complex run (znaupd/zneupd) holds interleaved
+ * complex vectors and needs workev and rwork. */
+typedef struct {
+    int cplx;
+    a_int n, nev, ncv, lworkl, ido, info, iparam[11], ipntr[14];
+    const char *which;
+    double tol;
+    double *resid, *v, *workd, *workl, *d, *z, *workev, *rwork;
+    a_int *select;
+} arpack_state;
+
+static void state_free(arpack_state *a)
 {
-    a_int n = (a_int)s->n, nev = s->nev, ncv = s->ncv, ido = 0, info = 1;
-    a_int lworkl = ncv * (ncv + 8), iparam[11] = {0}, ipntr[14] = {0};
-    const char *which = mode == 1 ? "SA" : "LM";
-    qp_status st = QP_ERR_NOMEM;
-    double *resid = qp_eig_alloc_n(s->n, sizeof *resid);
-    double *v = qp_eig_alloc_n(qp_eig_mul_sat(s->n, (size_t)ncv), sizeof *v);
-    double *workd = qp_eig_alloc_n(qp_eig_mul_sat(s->n, 3), sizeof *workd);
-    double *workl = qp_eig_alloc_n((size_t)lworkl, sizeof *workl);
-    double *d = qp_eig_alloc_n((size_t)ncv, sizeof *d);
-    double *z = qp_eig_alloc_n(qp_eig_mul_sat(s->n, (size_t)nev), sizeof *z);
-    a_int *select = calloc((size_t)ncv, sizeof *select);
-    if (!resid || !v || !workd || !workl || !d || !z || !select) {
-        qp_eig_fail(s, "out of memory for the ARPACK basis (n = %zu, ncv = %d)", s->n, (int)ncv);
-        goto done;
-    }
-    start_vector(resid, s->n, 0, 0);
-    iparam[0] = 1; /* exact shifts */
-    iparam[2] = s->maxiter;
-    iparam[3] = 1;
-    iparam[6] = mode;
-    for (;;) {
-        dsaupd_c(&ido, "I", n, which, nev, s->tol, resid, ncv, v, n, iparam, ipntr, workd, workl,
-                 lworkl, &info);
-        if (ido != -1 && ido != 1) {
-            break;
-        }
-        if (op_apply(op, 0, workd + ipntr[0] - 1, workd + ipntr[1] - 1) != 0) {
-            st = QP_ERR_NUMERIC;
-            qp_eig_fail(s, "CHOLMOD solve failed (%s)", qp_eig_cholmod_status(op->fac->c.status));
-            goto done;
-        }
-    }
-    s->info.iterations = iparam[2];
-    s->info.nconv = iparam[4];
-    if (ido != 99) {
-        st = QP_ERR_NUMERIC;
-        qp_eig_fail(s, "ARPACK dsaupd: unexpected request ido=%d", (int)ido);
-        goto done;
-    }
-    if (info != 0 || iparam[4] < nev) {
-        st = arpack_fail(s, "dsaupd", info, iparam[4]);
-        goto done;
-    }
-    dseupd_c(1, "A", select, d, z, n, sigma, "I", n, which, nev, s->tol, resid, ncv, v, n, iparam,
-             ipntr, workd, workl, lworkl, &info);
-    if (info != 0) {
-        st = arpack_fail(s, "dseupd", info, iparam[4]);
-        goto done;
-    }
-    *k = iparam[4] < nev ? iparam[4] : nev;
-    for (size_t p = 0; p < s->n * (size_t)*k; p++) {
-        V[2 * p] = z[p];
-        V[2 * p + 1] = 0.0;
-    }
-    st = QP_OK;
-done:
-    free(resid);
-    free(v);
-    free(workd);
-    free(workl);
-    free(d);
-    free(z);
-    free(select);
-    return st;
+    free(a->resid);
+    free(a->v);
+    free(a->workd);
+    free(a->workl);
+    free(a->d);
+    free(a->z);
+    free(a->workev);
+    free(a->rwork);
+    free(a->select);
 }
 
-/* znaupd/zneupd on a complex operator: mode 1 "SR" or mode 3 "LM".
- * Why not the real embedding [[A, -B], [B, A]] with dsaupd: it doubles every eigenvalue, and a
- * single-vector Krylov space holds only one vector of each eigenspace in exact arithmetic, so the
- * second copies appear only through rounding. "Ask for 2 nev and de-duplicate" then either
- * converges slowly or returns the next distinct levels as if they were copies, and nothing tells
- * the two cases apart. It also costs the same memory as complex storage. znaupd on a Hermitian
- * operator is Arnoldi with full reorthogonalization, which numerically is Lanczos (the
- * Hessenberg matrix is tridiagonal up to rounding). It needed 7-8 restarts where dsaupd needed 7
- * on the gauge-equivalent real chain (bench/eig_notes.md). The ~1e-15 imaginary parts
- * of its Ritz values never reach the caller: the eigenvalues come from the Hermitian
- * Rayleigh-Ritz step (zheev), which makes them real by construction.
+/* Sizes from ARPACK's headers: lworkl >= ncv (ncv + 8) for dsaupd, 3 ncv^2 + 5 ncv for znaupd.
+ * Returns 0 when out of memory (the caller still calls state_free). */
+static int state_init(arpack_state *a, const qp_eig_solver *s, int mode)
+{
+    size_t n = s->n, ncv = (size_t)s->ncv, w = s->cplx ? 2 : 1; /* doubles per scalar */
+    memset(a, 0, sizeof *a);
+    a->cplx = s->cplx;
+    a->n = (a_int)s->n;
+    a->nev = s->nev;
+    a->ncv = s->ncv;
+    a->lworkl = s->cplx ? a->ncv * (3 * a->ncv + 5) : a->ncv * (a->ncv + 8);
+    a->info = 1; /* resid holds the start vector */
+    a->which = mode != 1 ? "LM" : s->cplx ? "SR" : "SA";
+    a->tol = s->tol;
+    a->resid = qp_eig_alloc_n(qp_eig_mul_sat(n, w), sizeof *a->resid);
+    a->v = qp_eig_alloc_n(qp_eig_mul_sat(n, w * ncv), sizeof *a->v);
+    a->workd = qp_eig_alloc_n(qp_eig_mul_sat(n, 3 * w), sizeof *a->workd);
+    a->workl = qp_eig_alloc_n(w * (size_t)a->lworkl, sizeof *a->workl);
+    a->d = qp_eig_alloc_n(s->cplx ? 2 * (ncv + 1) : ncv, sizeof *a->d);
+    a->select = calloc(ncv, sizeof *a->select);
+    if (s->cplx) {
+        a->workev = qp_eig_alloc_n(4 * ncv, sizeof *a->workev);
+        a->rwork = qp_eig_alloc_n(ncv, sizeof *a->rwork);
+    } else {
+        a->z = qp_eig_alloc_n(qp_eig_mul_sat(n, (size_t)s->nev), sizeof *a->z);
+    }
+    return a->resid && a->v && a->workd && a->workl && a->d && a->select &&
+           (s->cplx ? a->workev && a->rwork : a->z != NULL);
+}
+
+/* One reverse-communication call: dsaupd or znaupd. */
+static void state_aupd(arpack_state *a)
+{
+    if (a->cplx) {
+        znaupd_c(&a->ido, "I", a->n, a->which, a->nev, a->tol, (double _Complex *)a->resid, a->ncv,
+                 (double _Complex *)a->v, a->n, a->iparam, a->ipntr, (double _Complex *)a->workd,
+                 (double _Complex *)a->workl, a->lworkl, a->rwork, &a->info);
+    } else {
+        dsaupd_c(&a->ido, "I", a->n, a->which, a->nev, a->tol, a->resid, a->ncv, a->v, a->n,
+                 a->iparam, a->ipntr, a->workd, a->workl, a->lworkl, &a->info);
+    }
+}
+
+/* The wanted vectors after convergence: dseupd's Ritz vectors into z, or zneupd's Schur vectors
+ * into v (its Z is not referenced for HOWMNY = 'P'; v stands in for it). */
+static void state_eupd(arpack_state *a, double sigma)
+{
+    if (a->cplx) {
+        double _Complex zsigma = sigma;
+        zneupd_c(1, "P", a->select, (double _Complex *)a->d, (double _Complex *)a->v, a->n, zsigma,
+                 (double _Complex *)a->workev, "I", a->n, a->which, a->nev, a->tol,
+                 (double _Complex *)a->resid, a->ncv, (double _Complex *)a->v, a->n, a->iparam,
+                 a->ipntr, (double _Complex *)a->workd, (double _Complex *)a->workl, a->lworkl,
+                 a->rwork, &a->info);
+    } else {
+        dseupd_c(1, "A", a->select, a->d, a->z, a->n, sigma, "I", a->n, a->which, a->nev, a->tol,
+                 a->resid, a->ncv, a->v, a->n, a->iparam, a->ipntr, a->workd, a->workl, a->lworkl,
+                 &a->info);
+    }
+}
+
+/* ARPACK on op: dsaupd/dseupd for real H, znaupd/zneupd for complex H, in mode 1 ("SA" / "SR")
+ * or mode 3 ("LM"). The k <= nev wanted vectors go to V as interleaved complex columns (with zero
+ * imaginary parts for real H).
+ * Why not the real embedding [[A, -B], [B, A]] with dsaupd for complex H: it doubles every
+ * eigenvalue, and a single-vector Krylov space holds only one vector of each eigenspace in exact
+ * arithmetic, so the second copies appear only through rounding. "Ask for 2 nev and
+ * de-duplicate" then either converges slowly or returns the next distinct levels as if they were
+ * copies, and nothing tells the two cases apart. It also costs the same memory as complex
+ * storage. znaupd on a Hermitian operator is Arnoldi with full reorthogonalization, which
+ * numerically is Lanczos (the Hessenberg matrix is tridiagonal up to rounding). It needed 7-8
+ * restarts where dsaupd needed 7 on the gauge-equivalent real chain (bench/eig_notes.md). The
+ * ~1e-15 imaginary parts of its Ritz values never reach the caller: the eigenvalues come from the
+ * Hermitian Rayleigh-Ritz step (zheev), which makes them real by construction.
  * zneupd is asked for Schur vectors (HOWMNY = 'P'): for a Hermitian operator they are an
  * orthonormal eigenbasis of the wanted invariant subspace, whereas its Ritz vectors come from
  * ztrevc back-substitution, which loses orthogonality inside (near-)degenerate clusters. */
-static qp_status arpack_cplx(qp_eig_solver *s, const op_t *op, int mode, double sigma, double *V,
-                             int *k)
+static qp_status arpack_solve(qp_eig_solver *s, const op_t *op, int mode, double sigma, double *V,
+                              int *k)
 {
-    a_int n = (a_int)s->n, nev = s->nev, ncv = s->ncv, ido = 0, info = 1;
-    a_int lworkl = ncv * (3 * ncv + 5), iparam[11] = {0}, ipntr[14] = {0};
-    const char *which = mode == 1 ? "SR" : "LM";
-    double _Complex zsigma = sigma;
+    const char *aupd = s->cplx ? "znaupd" : "dsaupd", *eupd = s->cplx ? "zneupd" : "dseupd";
+    size_t w = s->cplx ? 2 : 1; /* doubles per scalar */
     qp_status st = QP_ERR_NOMEM;
-    double *resid = qp_eig_alloc_n(qp_eig_mul_sat(s->n, 2), sizeof *resid);
-    double *v = qp_eig_alloc_n(qp_eig_mul_sat(s->n, 2 * (size_t)ncv), sizeof *v);
-    double *workd = qp_eig_alloc_n(qp_eig_mul_sat(s->n, 6), sizeof *workd);
-    double *workl = qp_eig_alloc_n(2 * (size_t)lworkl, sizeof *workl);
-    double *d = qp_eig_alloc_n(2 * ((size_t)ncv + 1), sizeof *d);
-    double *workev = qp_eig_alloc_n(4 * (size_t)ncv, sizeof *workev);
-    double *rwork = qp_eig_alloc_n((size_t)ncv, sizeof *rwork);
-    a_int *select = calloc((size_t)ncv, sizeof *select);
-    if (!resid || !v || !workd || !workl || !d || !workev || !rwork || !select) {
-        qp_eig_fail(s, "out of memory for the ARPACK basis (n = %zu, ncv = %d)", s->n, (int)ncv);
+    arpack_state a;
+    if (!state_init(&a, s, mode)) {
+        qp_eig_fail(s, "out of memory for the ARPACK basis (n = %zu, ncv = %d)", s->n, (int)a.ncv);
         goto done;
     }
-    start_vector(resid, s->n, 1, 1);
-    iparam[0] = 1;
-    iparam[2] = s->maxiter;
-    iparam[3] = 1;
-    iparam[6] = mode;
+    start_vector(a.resid, s->n, s->cplx, s->cplx);
+    a.iparam[0] = 1; /* exact shifts */
+    a.iparam[2] = s->maxiter;
+    a.iparam[3] = 1;
+    a.iparam[6] = mode;
     for (;;) {
-        znaupd_c(&ido, "I", n, which, nev, s->tol, (double _Complex *)resid, ncv,
-                 (double _Complex *)v, n, iparam, ipntr, (double _Complex *)workd,
-                 (double _Complex *)workl, lworkl, rwork, &info);
-        if (ido != -1 && ido != 1) {
+        state_aupd(&a);
+        if (a.ido != -1 && a.ido != 1) {
             break;
         }
-        double *x = workd + 2 * (size_t)(ipntr[0] - 1), *y = workd + 2 * (size_t)(ipntr[1] - 1);
-        if (op_apply(op, 1, x, y) != 0) {
+        double *x = a.workd + w * (size_t)(a.ipntr[0] - 1);
+        double *y = a.workd + w * (size_t)(a.ipntr[1] - 1);
+        if (op_apply(op, s->cplx, x, y) != 0) {
             st = QP_ERR_NUMERIC;
             qp_eig_fail(s, "CHOLMOD solve failed (%s)", qp_eig_cholmod_status(op->fac->c.status));
             goto done;
         }
     }
-    s->info.iterations = iparam[2];
-    s->info.nconv = iparam[4];
-    if (ido != 99) {
+    s->info.iterations = a.iparam[2];
+    s->info.nconv = a.iparam[4];
+    if (a.ido != 99) {
         st = QP_ERR_NUMERIC;
-        qp_eig_fail(s, "ARPACK znaupd: unexpected request ido=%d", (int)ido);
+        qp_eig_fail(s, "ARPACK %s: unexpected request ido=%d", aupd, (int)a.ido);
         goto done;
     }
-    if (info != 0 || iparam[4] < nev) {
-        st = arpack_fail(s, "znaupd", info, iparam[4]);
+    if (a.info != 0 || a.iparam[4] < a.nev) {
+        st = arpack_fail(s, aupd, a.info, a.iparam[4]);
         goto done;
     }
-    /* Z is not referenced for HOWMNY = 'P'; V stands in for it. */
-    zneupd_c(1, "P", select, (double _Complex *)d, (double _Complex *)v, n, zsigma,
-             (double _Complex *)workev, "I", n, which, nev, s->tol, (double _Complex *)resid, ncv,
-             (double _Complex *)v, n, iparam, ipntr, (double _Complex *)workd,
-             (double _Complex *)workl, lworkl, rwork, &info);
-    if (info != 0) {
-        st = arpack_fail(s, "zneupd", info, iparam[4]);
+    state_eupd(&a, sigma);
+    if (a.info != 0) {
+        st = arpack_fail(s, eupd, a.info, a.iparam[4]);
         goto done;
     }
-    *k = iparam[4] < nev ? iparam[4] : nev;
-    memcpy(V, v, 2 * s->n * (size_t)*k * sizeof *V);
+    *k = a.iparam[4] < a.nev ? a.iparam[4] : a.nev;
+    size_t len = s->n * (size_t)*k;
+    if (s->cplx) {
+        memcpy(V, a.v, 2 * len * sizeof *V);
+    } else {
+        for (size_t p = 0; p < len; p++) {
+            V[2 * p] = a.z[p];
+            V[2 * p + 1] = 0.0;
+        }
+    }
     st = QP_OK;
 done:
-    free(resid);
-    free(v);
-    free(workd);
-    free(workl);
-    free(d);
-    free(workev);
-    free(rwork);
-    free(select);
+    state_free(&a);
     return st;
 }
 
@@ -299,8 +303,7 @@ static qp_status arpack_run(qp_eig_solver *s, const op_t *op, int mode, double s
                             int *k)
 {
     qp_lock_arpack(); /* ARPACK is not reentrant (Fortran SAVE state) */
-    qp_status st = s->cplx ? arpack_cplx(s, op, mode, sigma, V, k)
-                           : arpack_real(s, op, mode, sigma, V, k);
+    qp_status st = arpack_solve(s, op, mode, sigma, V, k);
     qp_unlock_arpack();
     return st;
 }
