@@ -254,117 +254,123 @@ static double dot4(size_t n, const double *a, const double *b)
     return (s0 + s1) + (s2 + s3);
 }
 
-static void super_solve_r(const cholmod_factor *L, double *b, double *t)
+/* The kernels of the supernodal solves on scalars of one kind: real (cplx = 0), or complex
+ * interleaved (re, im) with the conjugate in the dot product. Each keeps the operation order of
+ * the loop it replaced, so the real and complex solves give the results they always gave. */
+
+/* y[i] -= l[i] xj for i < len */
+static void col_sub(int cplx, size_t len, const double *l, const double *xj, double *y)
+{
+    if (!cplx) {
+        double xr = xj[0];
+        for (size_t i = 0; i < len; i++) {
+            y[i] -= l[i] * xr;
+        }
+        return;
+    }
+    double xr = xj[0], xi = xj[1];
+    for (size_t i = 0; i < len; i++) {
+        double lr = l[2 * i], li = l[2 * i + 1];
+        y[2 * i] -= lr * xr - li * xi;
+        y[2 * i + 1] -= lr * xi + li * xr;
+    }
+}
+
+/* y[i] += l[i] xj for i < len */
+static void col_add(int cplx, size_t len, const double *l, const double *xj, double *y)
+{
+    if (!cplx) {
+        double xr = xj[0];
+        for (size_t i = 0; i < len; i++) {
+            y[i] += l[i] * xr;
+        }
+        return;
+    }
+    double xr = xj[0], xi = xj[1];
+    for (size_t i = 0; i < len; i++) {
+        double lr = l[2 * i], li = l[2 * i + 1];
+        y[2 * i] += lr * xr - li * xi;
+        y[2 * i + 1] += lr * xi + li * xr;
+    }
+}
+
+/* d = sum conj(l1[i]) v1[i] (i < n1) + sum conj(l2[i]) v2[i] (i < n2): two four-way dot
+ * products for a real factor, one running complex sum for a complex one. */
+static void col_dot(int cplx, size_t n1, const double *l1, const double *v1, size_t n2,
+                    const double *l2, const double *v2, double d[2])
+{
+    if (!cplx) {
+        d[0] = dot4(n1, l1, v1) + dot4(n2, l2, v2);
+        return;
+    }
+    double sr = 0.0, si = 0.0;
+    for (size_t i = 0; i < n1; i++) {
+        double lr = l1[2 * i], li = l1[2 * i + 1], vr = v1[2 * i], vi = v1[2 * i + 1];
+        sr += lr * vr + li * vi;
+        si += lr * vi - li * vr;
+    }
+    for (size_t i = 0; i < n2; i++) {
+        double lr = l2[2 * i], li = l2[2 * i + 1], vr = v2[2 * i], vi = v2[2 * i + 1];
+        sr += lr * vr + li * vi;
+        si += lr * vi - li * vr;
+    }
+    d[0] = sr;
+    d[1] = si;
+}
+
+/* Solves L L' x = b in place with a supernodal LL' factor (b permuted already), real or complex
+ * Hermitian (interleaved entries, L' the conjugate transpose, a real diagonal). Supernode s holds
+ * columns k1.. of L as a dense nsrow x nscol block: the diagonal block, then noff rows whose
+ * indices are listed in L->s; t (noff values) gathers their contributions. */
+static void super_solve(const cholmod_factor *L, int cplx, double *b, double *t)
 {
     const SuiteSparse_long *super = L->super, *pi = L->pi, *px = L->px, *ls = L->s;
     const double *Lx = L->x;
-    size_t nsuper = L->nsuper;
+    size_t nsuper = L->nsuper, w = cplx ? 2 : 1; /* doubles per scalar */
     for (size_t s = 0; s < nsuper; s++) { /* forward: L y = b */
         size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
         size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
         const SuiteSparse_long *rows = ls + pi[s] + nscol;
-        const double *Ls = Lx + px[s];
-        double *x = b + k1;
-        for (size_t i = 0; i < noff; i++) {
+        const double *Ls = Lx + w * (size_t)px[s];
+        double *x = b + w * k1;
+        for (size_t i = 0; i < w * noff; i++) {
             t[i] = 0.0;
         }
         for (size_t j = 0; j < nscol; j++) {
-            const double *col = Ls + j * nsrow;
-            double xj = x[j] / col[j];
-            x[j] = xj;
-            for (size_t i = j + 1; i < nscol; i++) {
-                x[i] -= col[i] * xj;
+            const double *col = Ls + w * j * nsrow;
+            x[w * j] /= col[w * j];
+            if (cplx) {
+                x[w * j + 1] /= col[w * j];
             }
-            const double *off = col + nscol;
-            for (size_t i = 0; i < noff; i++) {
-                t[i] += off[i] * xj;
-            }
+            col_sub(cplx, nscol - j - 1, col + w * (j + 1), x + w * j, x + w * (j + 1));
+            col_add(cplx, noff, col + w * nscol, x + w * j, t);
         }
         for (size_t i = 0; i < noff; i++) {
-            b[rows[i]] -= t[i];
+            for (size_t c = 0; c < w; c++) {
+                b[w * (size_t)rows[i] + c] -= t[w * i + c];
+            }
         }
     }
     for (size_t s = nsuper; s-- > 0;) { /* backward: L' x = y */
         size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
         size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
         const SuiteSparse_long *rows = ls + pi[s] + nscol;
-        const double *Ls = Lx + px[s];
-        double *x = b + k1;
+        const double *Ls = Lx + w * (size_t)px[s];
+        double *x = b + w * k1;
         for (size_t i = 0; i < noff; i++) {
-            t[i] = b[rows[i]];
+            for (size_t c = 0; c < w; c++) {
+                t[w * i + c] = b[w * (size_t)rows[i] + c];
+            }
         }
         for (size_t j = nscol; j-- > 0;) {
-            const double *col = Ls + j * nsrow;
-            double d = dot4(nscol - j - 1, col + j + 1, x + j + 1) + dot4(noff, col + nscol, t);
-            x[j] = (x[j] - d) / col[j];
-        }
-    }
-}
-
-/* The same for a complex Hermitian factor: interleaved entries, L' is the conjugate transpose,
- * and the diagonal of an LL' factor is real. */
-static void super_solve_c(const cholmod_factor *L, double *b, double *t)
-{
-    const SuiteSparse_long *super = L->super, *pi = L->pi, *px = L->px, *ls = L->s;
-    const double *Lx = L->x;
-    size_t nsuper = L->nsuper;
-    for (size_t s = 0; s < nsuper; s++) {
-        size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
-        size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
-        const SuiteSparse_long *rows = ls + pi[s] + nscol;
-        const double *Ls = Lx + 2 * (size_t)px[s];
-        double *x = b + 2 * k1;
-        for (size_t i = 0; i < 2 * noff; i++) {
-            t[i] = 0.0;
-        }
-        for (size_t j = 0; j < nscol; j++) {
-            const double *col = Ls + 2 * j * nsrow;
-            double xr = x[2 * j] / col[2 * j], xi = x[2 * j + 1] / col[2 * j];
-            x[2 * j] = xr;
-            x[2 * j + 1] = xi;
-            for (size_t i = j + 1; i < nscol; i++) {
-                double lr = col[2 * i], li = col[2 * i + 1];
-                x[2 * i] -= lr * xr - li * xi;
-                x[2 * i + 1] -= lr * xi + li * xr;
+            const double *col = Ls + w * j * nsrow;
+            double d[2];
+            col_dot(cplx, nscol - j - 1, col + w * (j + 1), x + w * (j + 1), noff, col + w * nscol,
+                    t, d);
+            x[w * j] = (x[w * j] - d[0]) / col[w * j];
+            if (cplx) {
+                x[w * j + 1] = (x[w * j + 1] - d[1]) / col[w * j];
             }
-            const double *off = col + 2 * nscol;
-            for (size_t i = 0; i < noff; i++) {
-                double lr = off[2 * i], li = off[2 * i + 1];
-                t[2 * i] += lr * xr - li * xi;
-                t[2 * i + 1] += lr * xi + li * xr;
-            }
-        }
-        for (size_t i = 0; i < noff; i++) {
-            b[2 * rows[i]] -= t[2 * i];
-            b[2 * rows[i] + 1] -= t[2 * i + 1];
-        }
-    }
-    for (size_t s = nsuper; s-- > 0;) {
-        size_t k1 = (size_t)super[s], nscol = (size_t)(super[s + 1] - super[s]);
-        size_t nsrow = (size_t)(pi[s + 1] - pi[s]), noff = nsrow - nscol;
-        const SuiteSparse_long *rows = ls + pi[s] + nscol;
-        const double *Ls = Lx + 2 * (size_t)px[s];
-        double *x = b + 2 * k1;
-        for (size_t i = 0; i < noff; i++) {
-            t[2 * i] = b[2 * rows[i]];
-            t[2 * i + 1] = b[2 * rows[i] + 1];
-        }
-        for (size_t j = nscol; j-- > 0;) {
-            const double *col = Ls + 2 * j * nsrow;
-            double sr = 0.0, si = 0.0; /* sum of conj(l_i) v_i */
-            for (size_t i = j + 1; i < nscol; i++) {
-                double lr = col[2 * i], li = col[2 * i + 1], vr = x[2 * i], vi = x[2 * i + 1];
-                sr += lr * vr + li * vi;
-                si += lr * vi - li * vr;
-            }
-            const double *off = col + 2 * nscol;
-            for (size_t i = 0; i < noff; i++) {
-                double lr = off[2 * i], li = off[2 * i + 1], vr = t[2 * i], vi = t[2 * i + 1];
-                sr += lr * vr + li * vi;
-                si += lr * vi - li * vr;
-            }
-            x[2 * j] = (x[2 * j] - sr) / col[2 * j];
-            x[2 * j + 1] = (x[2 * j + 1] - si) / col[2 * j];
         }
     }
 }
@@ -377,23 +383,16 @@ int qp_eig_factor_solve(qp_eig_factor *f, double *x, double *y)
         const SuiteSparse_long *perm = L->Perm;
         size_t n = f->n;
         double *b = f->work;
-        if (f->cplx) {
-            for (size_t k = 0; k < n; k++) {
-                b[2 * k] = x[2 * perm[k]];
-                b[2 * k + 1] = x[2 * perm[k] + 1];
+        size_t w = f->cplx ? 2 : 1;
+        for (size_t k = 0; k < n; k++) {
+            for (size_t c = 0; c < w; c++) {
+                b[w * k + c] = x[w * (size_t)perm[k] + c];
             }
-            super_solve_c(L, b, b + 2 * n);
-            for (size_t k = 0; k < n; k++) {
-                y[2 * perm[k]] = b[2 * k];
-                y[2 * perm[k] + 1] = b[2 * k + 1];
-            }
-        } else {
-            for (size_t k = 0; k < n; k++) {
-                b[k] = x[perm[k]];
-            }
-            super_solve_r(L, b, b + n);
-            for (size_t k = 0; k < n; k++) {
-                y[perm[k]] = b[k];
+        }
+        super_solve(L, f->cplx, b, b + w * n);
+        for (size_t k = 0; k < n; k++) {
+            for (size_t c = 0; c < w; c++) {
+                y[w * (size_t)perm[k] + c] = b[w * k + c];
             }
         }
         return 0;
