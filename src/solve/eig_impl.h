@@ -47,13 +47,14 @@ qp_status qp_eig_check_matrix(qp_eig_solver *s);
 void qp_sparse_spmv_r(const qp_sparse *H, double shift, const double *x, double *y);
 void qp_sparse_spmv_c(const qp_sparse *H, double shift, const double *x, double *y);
 
-/* Sequential BLAS-like kernels (fixed order, so results never depend on a library). Complex
- * vectors are interleaved (re, im), n complex values. */
-double qp_eig_ddot(size_t len, const double *x, const double *y);            /* x . y */
-void qp_eig_daxpy(size_t len, double a, const double *x, double *y);         /* y += a x */
-void qp_eig_zdot(size_t n, const double *x, const double *y, double *re, double *im); /* x^H y */
-double qp_eig_znrm(size_t n, const double *x);                               /* ||x||_2 */
-void qp_eig_zsub(size_t n, double cr, double ci, const double *x, double *y); /* y -= c x */
+/* Sequential BLAS-like kernels (fixed order, so results never depend on a library): real
+ * vectors of len doubles, complex ones of n interleaved (re, im) values. */
+double qp_eig_ddot(size_t len, const double *x, const double *y);    /* x . y */
+void qp_eig_daxpy(size_t len, double a, const double *x, double *y); /* y += a x */
+/* x^H y into (*re, *im) */
+void qp_eig_zdot(size_t n, const double *x, const double *y, double *re, double *im);
+double qp_eig_znrm(size_t n, const double *x);                                /* ||x||_2 */
+void qp_eig_zsub(size_t n, double cr, double ci, const double *x, double *y); /* y -= (cr+i ci) x */
 
 /* ---- dense.c */
 
