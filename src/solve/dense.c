@@ -1,0 +1,95 @@
+/* The dense path of the eigensolver: LAPACK's MRRR on the full matrix. */
+#include "solve/eig_impl.h"
+#include "solve/lapack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Lowest nev pairs by LAPACK's MRRR (dsyevr / zheevr with range 'I') on the lower triangle of
+ * the full matrix. Vectors into V (n x nev, interleaved complex). */
+qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
+{
+    const qp_sparse *H = s->H;
+    lp_int n = (lp_int)s->n, il = 1, iu = s->nev, m = 0, info = 0, query = -1;
+    lp_int lwork, liwork, lrwork, iwq = 0;
+    double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0;
+    size_t w = s->cplx ? 2 : 1, nn = qp_eig_mul_sat(s->n, s->n);
+    qp_status st = QP_ERR_NOMEM;
+    double *a = qp_eig_alloc_n(qp_eig_mul_sat(nn, w), sizeof *a);
+    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
+    double *z = qp_eig_alloc_n(qp_eig_mul_sat(s->n * w, (size_t)s->nev), sizeof *z);
+    lp_int *isuppz = qp_eig_alloc_n(2 * (size_t)s->nev, sizeof *isuppz);
+    double *work = NULL, *rwork = NULL;
+    lp_int *iwork = NULL;
+    if (!a || !ev || !z || !isuppz) {
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+        goto done;
+    }
+    memset(a, 0, nn * w * sizeof *a);
+    for (size_t j = 0; j < s->n; j++) {
+        for (size_t k = H->colptr[j]; k < H->colptr[j + 1]; k++) {
+            size_t p = H->rowind[k] + j * s->n;
+            if (s->cplx) {
+                a[2 * p] = H->re[k];
+                a[2 * p + 1] = H->im[k];
+            } else {
+                a[p] = H->re[k];
+            }
+        }
+    }
+    if (s->cplx) {
+        zheevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, &wq,
+                &query, &rwq, &query, &iwq, &query, &info, 1, 1, 1);
+    } else {
+        dsyevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, &wq,
+                &query, &iwq, &query, &info, 1, 1, 1);
+    }
+    lwork = (lp_int)wq;
+    lrwork = (lp_int)rwq;
+    liwork = iwq;
+    work = qp_eig_alloc_n((size_t)lwork * w, sizeof *work);
+    rwork = qp_eig_alloc_n((size_t)lrwork, sizeof *rwork);
+    iwork = qp_eig_alloc_n((size_t)liwork, sizeof *iwork);
+    if (info != 0) {
+        st = QP_ERR_NUMERIC;
+        qp_eig_fail(s, "LAPACK %s workspace query failed (info=%d)", s->cplx ? "zheevr" : "dsyevr",
+                    (int)info);
+        goto done;
+    }
+    if (!work || !rwork || !iwork) {
+        qp_eig_fail(s, "out of memory for LAPACK workspace");
+        goto done;
+    }
+    if (s->cplx) {
+        zheevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, work,
+                &lwork, rwork, &lrwork, iwork, &liwork, &info, 1, 1, 1);
+    } else {
+        dsyevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, work,
+                &lwork, iwork, &liwork, &info, 1, 1, 1);
+    }
+    if (info != 0 || m != iu) {
+        st = QP_ERR_NUMERIC;
+        qp_eig_fail(s, "LAPACK %s failed (info=%d, %d of %d eigenvalues)",
+                    s->cplx ? "zheevr" : "dsyevr", (int)info, (int)m, (int)iu);
+        goto done;
+    }
+    for (int j = 0; j < s->nev; j++) {
+        vals[j] = ev[j];
+    }
+    size_t len = s->n * (size_t)s->nev;
+    for (size_t p = 0; p < len; p++) {
+        V[2 * p] = s->cplx ? z[2 * p] : z[p];
+        V[2 * p + 1] = s->cplx ? z[2 * p + 1] : 0.0;
+    }
+    s->info.nconv = s->nev;
+    st = QP_OK;
+done:
+    free(a);
+    free(ev);
+    free(z);
+    free(isuppz);
+    free(work);
+    free(rwork);
+    free(iwork);
+    return st;
+}
