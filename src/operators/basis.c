@@ -63,7 +63,8 @@ static int grid_quad_factor(qp_factor *f, size_t N, double zp, char op)
                     put(f, i, j, -I * sgn / (dij * h));
                 }
             } else {
-                put(f, i, j, i == j ? QP_PI * QP_PI / (3.0 * h * h) : 2.0 * sgn / (dij * dij * h * h));
+                put(f, i, j,
+                    i == j ? QP_PI * QP_PI / (3.0 * h * h) : 2.0 * sgn / (dij * dij * h * h));
             }
         }
     }

@@ -1,4 +1,4 @@
-/* Internal: per-mode operator matrices (charge, fluxoid, oscillator, phase grid) for the assembly. */
+/* Internal: per-mode operator matrices (charge, fluxoid, oscillator, phase grid) for ham.c. */
 #ifndef QPSIM_OPERATORS_BASIS_H
 #define QPSIM_OPERATORS_BASIS_H
 

@@ -311,7 +311,8 @@ qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *m, const 
     add_polynomial(&b, m, f, zp, grid);
     add_cosines(&b, m, f, zp, grid);
     if (b.too_big) {
-        snprintf(err, errlen, "the Hamiltonian would exceed %zu stored entries", QP_HAM_MAX_ENTRIES);
+        snprintf(err, errlen, "the Hamiltonian would exceed %zu stored entries",
+                 QP_HAM_MAX_ENTRIES);
         st = QP_ERR_NUMERIC;
         goto done;
     }
