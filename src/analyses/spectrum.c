@@ -97,6 +97,152 @@ static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts
     return st;
 }
 
+/* Starting cutoffs: the fixed ones of o, else START_*; returns whether any is automatic. */
+static int start_cutoffs(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
+{
+    int automatic = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        switch (m->kind[i]) {
+        case QP_MODE_CHARGE:
+            cut[i] = o->cut_charge ? o->cut_charge : START_CHARGE;
+            automatic |= !o->cut_charge;
+            break;
+        case QP_MODE_FLUXOID:
+            cut[i] = o->cut_fluxoid ? o->cut_fluxoid : START_FLUXOID;
+            automatic |= !o->cut_fluxoid;
+            break;
+        case QP_MODE_OSC:
+            cut[i] = o->cut_osc ? o->cut_osc : START_OSC;
+            automatic |= !o->cut_osc;
+            break;
+        default:
+            cut[i] = 0;
+        }
+    }
+    return automatic;
+}
+
+/* Working arrays of the convergence loop (levels: o->levels each, per mode: m->n each). */
+typedef struct {
+    double *prev;  /* the levels at the current cutoffs (nprev of them) */
+    double *trial; /* the levels when one mode grows */
+    double *cand;  /* trial of the first mode that must grow */
+    int *next;     /* the cutoffs with one mode grown */
+    int *want;     /* want[i]: mode i must grow */
+    int nprev;
+    size_t nauto;  /* automatic modes */
+} work;
+
+/* One round of per-mode checks (spectrum_coupled's comment says how). */
+typedef struct {
+    double total;    /* sum of the modes' level changes delta_i */
+    size_t ngrow;    /* modes with delta_i > tol / nauto */
+    int cand_nlev;   /* w->cand holds this many levels ... */
+    size_t cand_dim; /* ... at this basis size */
+} round_result;
+
+/* Grows each automatic mode alone from out->cut, solves, and measures how far the wanted levels
+ * move; marks w->want. QP_ERR_NUMERIC (message in err) when a grown basis passes o->max_dim. */
+static qp_status check_modes(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                             work *w, round_result *r, char *err, size_t errlen)
+{
+    qp_status st = QP_OK;
+    for (size_t i = 0; i < m->n && st == QP_OK; i++) {
+        w->want[i] = 0;
+        if (!is_auto(m, o, i)) {
+            continue;
+        }
+        memcpy(w->next, out->cut, m->n * sizeof *w->next);
+        grow_mode(m, w->next, i);
+        size_t d = total_dim(m, w->next);
+        if (d > o->max_dim) {
+            if (out->steps > 1) {
+                snprintf(err, errlen,
+                         "the levels did not converge to %g GHz: growing mode %zu would need "
+                         "%zu states (more than %zu); last change %.3g GHz at %zu states",
+                         o->tol, i + 1, d, o->max_dim, r->total > 0.0 ? r->total : out->delta,
+                         out->dim);
+            } else {
+                snprintf(err, errlen,
+                         "the levels could not be checked to %g GHz: growing mode %zu would "
+                         "need %zu states (more than %zu); give fixed cutoffs with .spectrum "
+                         "ncut=/nho=", o->tol, i + 1, d, o->max_dim);
+            }
+            st = QP_ERR_NUMERIC;
+            break;
+        }
+        int nlev = 0;
+        size_t dim = 0;
+        st = solve(m, w->next, o, w->trial, &nlev, &dim, &out->info, err, errlen);
+        out->steps++;
+        if (st != QP_OK) {
+            break;
+        }
+        double delta = nlev == w->nprev ? 0.0 : INFINITY;
+        for (int k = 0; k < nlev && k < w->nprev; k++) {
+            delta = fmax(delta, fabs(w->trial[k] - w->prev[k]));
+        }
+        r->total += delta;
+        if (delta > o->tol / (double)w->nauto) {
+            w->want[i] = 1;
+            if (++r->ngrow == 1) { /* the levels at these cutoffs, if only this mode grows */
+                memcpy(w->cand, w->trial, (size_t)nlev * sizeof *w->cand);
+                r->cand_nlev = nlev;
+                r->cand_dim = dim;
+            }
+        }
+    }
+    return st;
+}
+
+/* Rounds of check_modes until the summed change is within o->tol (out->E then holds the levels
+ * at the final cutoffs), growing the modes that must grow in between. */
+static qp_status converge(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                          work *w, char *err, size_t errlen)
+{
+    qp_status st = QP_OK;
+    for (;;) {
+        round_result r = {0};
+        st = check_modes(m, o, out, w, &r, err, errlen);
+        if (st != QP_OK) {
+            break;
+        }
+        out->checked = 1;
+        out->delta = r.total;
+        if (r.total <= o->tol) { /* the levels at the current cutoffs are the answer */
+            memcpy(out->E, w->prev, (size_t)w->nprev * sizeof *w->prev);
+            out->nlev = w->nprev;
+            break;
+        }
+        for (size_t i = 0; i < m->n; i++) {
+            if (w->want[i]) {
+                grow_mode(m, out->cut, i);
+            }
+        }
+        if (r.ngrow == 1) {
+            memcpy(w->prev, w->cand, (size_t)r.cand_nlev * sizeof *w->prev);
+            w->nprev = r.cand_nlev;
+            out->dim = r.cand_dim;
+            continue;
+        }
+        size_t d = total_dim(m, out->cut);
+        if (d > o->max_dim) {
+            snprintf(err, errlen,
+                     "the levels did not converge to %g GHz: the next basis would have %zu "
+                     "states (more than %zu); last change %.3g GHz at %zu states",
+                     o->tol, d, o->max_dim, r.total, out->dim);
+            st = QP_ERR_NUMERIC;
+            break;
+        }
+        st = solve(m, out->cut, o, w->prev, &w->nprev, &out->dim, &out->info, err, errlen);
+        out->steps++;
+        if (st != QP_OK) {
+            break;
+        }
+    }
+    return st;
+}
+
 /* The spectrum of one group of coupled modes (the whole circuit when all are coupled). */
 static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
                                   char *err, size_t errlen)
@@ -105,35 +251,18 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
     out->nmodes = m->n;
     out->cut = calloc(m->n ? m->n : 1, sizeof *out->cut);
     out->E = calloc((size_t)o->levels, sizeof *out->E);
-    double *prev = calloc((size_t)o->levels, sizeof *prev);
-    double *trial = calloc((size_t)o->levels, sizeof *trial);
-    double *cand = calloc((size_t)o->levels, sizeof *cand);
-    int *next = calloc(m->n ? m->n : 1, sizeof *next);
-    int *want = calloc(m->n ? m->n : 1, sizeof *want);
+    work w = {0};
+    w.prev = calloc((size_t)o->levels, sizeof *w.prev);
+    w.trial = calloc((size_t)o->levels, sizeof *w.trial);
+    w.cand = calloc((size_t)o->levels, sizeof *w.cand);
+    w.next = calloc(m->n ? m->n : 1, sizeof *w.next);
+    w.want = calloc(m->n ? m->n : 1, sizeof *w.want);
     qp_status st = QP_OK;
-    if (!out->cut || !out->E || !prev || !trial || !cand || !next || !want) {
+    if (!out->cut || !out->E || !w.prev || !w.trial || !w.cand || !w.next || !w.want) {
         st = QP_ERR_NOMEM;
         goto done;
     }
-    int automatic = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        switch (m->kind[i]) {
-        case QP_MODE_CHARGE:
-            out->cut[i] = o->cut_charge ? o->cut_charge : START_CHARGE;
-            automatic |= !o->cut_charge;
-            break;
-        case QP_MODE_FLUXOID:
-            out->cut[i] = o->cut_fluxoid ? o->cut_fluxoid : START_FLUXOID;
-            automatic |= !o->cut_fluxoid;
-            break;
-        case QP_MODE_OSC:
-            out->cut[i] = o->cut_osc ? o->cut_osc : START_OSC;
-            automatic |= !o->cut_osc;
-            break;
-        default:
-            out->cut[i] = 0;
-        }
-    }
+    int automatic = start_cutoffs(m, o, out->cut);
     /* Small bases first grow until they hold the wanted number of levels. */
     while (automatic && total_dim(m, out->cut) < (size_t)o->levels && grow(m, o, out->cut)) {
     }
@@ -142,109 +271,23 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
      * sum_i delta_i <= tol; otherwise every mode with delta_i > tol / (number of automatic
      * modes) grows and the check repeats. Modes that are already converged stay small, which
      * matters for product bases (0-pi: a charge mode and two oscillators). */
-    int nprev = 0;
-    st = solve(m, out->cut, o, prev, &nprev, &out->dim, &out->info, err, errlen);
+    st = solve(m, out->cut, o, w.prev, &w.nprev, &out->dim, &out->info, err, errlen);
     out->steps = 1;
     if (st != QP_OK || !automatic) {
-        memcpy(out->E, prev, (size_t)nprev * sizeof *prev);
-        out->nlev = nprev;
+        memcpy(out->E, w.prev, (size_t)w.nprev * sizeof *w.prev);
+        out->nlev = w.nprev;
         goto done;
     }
-    size_t nauto = 0;
     for (size_t i = 0; i < m->n; i++) {
-        nauto += (size_t)is_auto(m, o, i);
+        w.nauto += (size_t)is_auto(m, o, i);
     }
-    for (;;) {
-        double total = 0.0;
-        size_t ngrow = 0, cand_dim = 0;
-        int cand_nlev = 0;
-        for (size_t i = 0; i < m->n && st == QP_OK; i++) {
-            want[i] = 0;
-            if (!is_auto(m, o, i)) {
-                continue;
-            }
-            memcpy(next, out->cut, m->n * sizeof *next);
-            grow_mode(m, next, i);
-            size_t d = total_dim(m, next);
-            if (d > o->max_dim) {
-                if (out->steps > 1) {
-                    snprintf(err, errlen,
-                             "the levels did not converge to %g GHz: growing mode %zu would need "
-                             "%zu states (more than %zu); last change %.3g GHz at %zu states",
-                             o->tol, i + 1, d, o->max_dim, total > 0.0 ? total : out->delta,
-                             out->dim);
-                } else {
-                    snprintf(err, errlen,
-                             "the levels could not be checked to %g GHz: growing mode %zu would "
-                             "need %zu states (more than %zu); give fixed cutoffs with .spectrum "
-                             "ncut=/nho=", o->tol, i + 1, d, o->max_dim);
-                }
-                st = QP_ERR_NUMERIC;
-                break;
-            }
-            int nlev = 0;
-            size_t dim = 0;
-            st = solve(m, next, o, trial, &nlev, &dim, &out->info, err, errlen);
-            out->steps++;
-            if (st != QP_OK) {
-                break;
-            }
-            double delta = nlev == nprev ? 0.0 : INFINITY;
-            for (int k = 0; k < nlev && k < nprev; k++) {
-                delta = fmax(delta, fabs(trial[k] - prev[k]));
-            }
-            total += delta;
-            if (delta > o->tol / (double)nauto) {
-                want[i] = 1;
-                if (++ngrow == 1) { /* the levels at these cutoffs, if only this mode grows */
-                    memcpy(cand, trial, (size_t)nlev * sizeof *cand);
-                    cand_nlev = nlev;
-                    cand_dim = dim;
-                }
-            }
-        }
-        if (st != QP_OK) {
-            break;
-        }
-        out->checked = 1;
-        out->delta = total;
-        if (total <= o->tol) { /* the levels at the current cutoffs are the answer */
-            memcpy(out->E, prev, (size_t)nprev * sizeof *prev);
-            out->nlev = nprev;
-            break;
-        }
-        for (size_t i = 0; i < m->n; i++) {
-            if (want[i]) {
-                grow_mode(m, out->cut, i);
-            }
-        }
-        if (ngrow == 1) {
-            memcpy(prev, cand, (size_t)cand_nlev * sizeof *prev);
-            nprev = cand_nlev;
-            out->dim = cand_dim;
-            continue;
-        }
-        size_t d = total_dim(m, out->cut);
-        if (d > o->max_dim) {
-            snprintf(err, errlen,
-                     "the levels did not converge to %g GHz: the next basis would have %zu "
-                     "states (more than %zu); last change %.3g GHz at %zu states",
-                     o->tol, d, o->max_dim, total, out->dim);
-            st = QP_ERR_NUMERIC;
-            break;
-        }
-        st = solve(m, out->cut, o, prev, &nprev, &out->dim, &out->info, err, errlen);
-        out->steps++;
-        if (st != QP_OK) {
-            break;
-        }
-    }
+    st = converge(m, o, out, &w, err, errlen);
 done:
-    free(prev);
-    free(trial);
-    free(cand);
-    free(next);
-    free(want);
+    free(w.prev);
+    free(w.trial);
+    free(w.cand);
+    free(w.next);
+    free(w.want);
     if (st != QP_OK) {
         qp_spectrum_clear(out);
     }

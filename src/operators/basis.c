@@ -1,0 +1,206 @@
+/* Per-mode operator matrices of the product basis: charge and fluxoid lattices, oscillator Fock
+ * states and the phase grid (sinc-DVR), as sparse factors for the Kronecker assembly. */
+#include "operators/basis.h"
+#include "operators/ho.h"
+#include "qpsim/units.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void qp_basis_factor_free(qp_factor *f)
+{
+    free(f->row), free(f->col), free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+static int factor_alloc(qp_factor *f, size_t n)
+{
+    f->row = malloc((n ? n : 1) * sizeof *f->row);
+    f->col = malloc((n ? n : 1) * sizeof *f->col);
+    f->v = malloc((n ? n : 1) * sizeof *f->v);
+    f->n = 0;
+    f->ident = 0;
+    return f->row && f->col && f->v;
+}
+
+static void put(qp_factor *f, size_t r, size_t c, double complex v)
+{
+    f->row[f->n] = r;
+    f->col[f->n] = c;
+    f->v[f->n++] = v;
+}
+
+/* Phase grid of an extended mode with N points: phi_j = (j - (N-1)/2) h. The range and the
+ * spacing scale together with sqrt(N) so that N grid points resolve about as many levels as N
+ * oscillator states: phi_max = sqrt(pi/2) zp sqrt(2N), momentum cutoff pi/h ~ sqrt(2N)/(2 zp). */
+double qp_basis_grid_step(size_t N, double zp)
+{
+    double phimax = sqrt(QP_PI / 2.0) * zp * sqrt(2.0 * (double)N);
+    return N > 1 ? 2.0 * phimax / (double)(N - 1) : 1.0;
+}
+
+/* Sinc-DVR operators on the grid (PHYSICS.md §3): Phi, Phi^2 diagonal; P = -i d/dphi and
+ * P^2 = -d^2/dphi^2 dense with spectral accuracy. */
+static int grid_quad_factor(qp_factor *f, size_t N, double zp, char op)
+{
+    int diag = op == 'x' || op == 'X';
+    if (!factor_alloc(f, diag ? N : N * N)) {
+        return 0;
+    }
+    double h = qp_basis_grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    f->diagonal = diag;
+    for (size_t i = 0; i < N; i++) {
+        double x = ((double)i - c) * h;
+        if (op == 'x' || op == 'X') {
+            put(f, i, i, op == 'x' ? x : x * x);
+            continue;
+        }
+        for (size_t j = 0; j < N; j++) {
+            double dij = (double)i - (double)j, sgn = ((i + j) % 2) ? -1.0 : 1.0;
+            if (op == 'p') {
+                if (i != j) {
+                    put(f, i, j, -I * sgn / (dij * h));
+                }
+            } else {
+                put(f, i, j,
+                    i == j ? QP_PI * QP_PI / (3.0 * h * h) : 2.0 * sgn / (dij * dij * h * h));
+            }
+        }
+    }
+    return 1;
+}
+
+/* exp(i k Phi) (diagonal) or the translation exp(2 pi i k P) psi(phi) = psi(phi + 2 pi k) on the
+ * grid, by band-limited (sinc) interpolation. */
+static int grid_exp_factor(qp_factor *f, size_t N, double zp, double k, int is_qps)
+{
+    if (!factor_alloc(f, is_qps ? N * N : N)) {
+        return 0;
+    }
+    double h = qp_basis_grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    f->diagonal = !is_qps;
+    for (size_t i = 0; i < N; i++) {
+        if (!is_qps) {
+            put(f, i, i, cexp(I * k * ((double)i - c) * h));
+            continue;
+        }
+        for (size_t j = 0; j < N; j++) {
+            double x = (double)i - (double)j + 2.0 * QP_PI * k / h;
+            double v = fabs(x) < 1e-12 ? 1.0 : sin(QP_PI * x) / (QP_PI * x);
+            if (fabs(v) > 1e-300) {
+                put(f, i, j, v);
+            }
+        }
+    }
+    return 1;
+}
+
+/* Operator `op` of mode kind k with basis size d: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2. */
+int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, double zp, char op, int grid)
+{
+    if (grid && k == QP_MODE_OSC) {
+        return grid_quad_factor(f, d, zp, op);
+    }
+    if (!factor_alloc(f, 3 * d)) {
+        return 0;
+    }
+    long c = (long)(d / 2);
+    f->diagonal = k != QP_MODE_OSC;
+    for (size_t i = 0; i < d; i++) {
+        double n = (double)((long)i - c), s1 = sqrt((double)i + 1.0);
+        double s2 = sqrt(((double)i + 1.0) * ((double)i + 2.0));
+        if (k == QP_MODE_CHARGE) { /* P = n */
+            put(f, i, i, op == 'p' ? n : n * n);
+        } else if (k == QP_MODE_FLUXOID) { /* Phi = 2 pi m */
+            put(f, i, i, op == 'x' ? 2.0 * QP_PI * n : 4.0 * QP_PI * QP_PI * n * n);
+        } else if (op == 'x') { /* Phi = zp (a + a^dag) */
+            if (i + 1 < d) {
+                put(f, i + 1, i, zp * s1);
+                put(f, i, i + 1, zp * s1);
+            }
+        } else if (op == 'X') { /* exact (a + a^dag)^2 */
+            put(f, i, i, zp * zp * (2.0 * (double)i + 1.0));
+            if (i + 2 < d) {
+                put(f, i + 2, i, zp * zp * s2);
+                put(f, i, i + 2, zp * zp * s2);
+            }
+        } else if (op == 'p') { /* P = i/(2 zp) (a^dag - a) */
+            if (i + 1 < d) {
+                put(f, i + 1, i, I * s1 / (2.0 * zp));
+                put(f, i, i + 1, -I * s1 / (2.0 * zp));
+            }
+        } else { /* exact P^2 = (2n + 1 - a^2 - a^dag^2)/(4 zp^2) */
+            put(f, i, i, (2.0 * (double)i + 1.0) / (4.0 * zp * zp));
+            if (i + 2 < d) {
+                put(f, i + 2, i, -s2 / (4.0 * zp * zp));
+                put(f, i, i + 2, -s2 / (4.0 * zp * zp));
+            }
+        }
+    }
+    return 1;
+}
+
+/* exp(i k Phi) (junction) or exp(2 pi i k P) (phase slip) on one mode. */
+int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, double zp, double k, int is_qps,
+                 int grid)
+{
+    if (grid && kind == QP_MODE_OSC && k != 0.0) {
+        return grid_exp_factor(f, d, zp, k, is_qps);
+    }
+    if (kind == QP_MODE_FROZEN || (kind != QP_MODE_OSC && k == 0.0) ||
+        (kind == QP_MODE_OSC && k == 0.0)) {
+        f->ident = 1;
+        f->diagonal = 1;
+        return 1;
+    }
+    if (kind == QP_MODE_CHARGE || kind == QP_MODE_FLUXOID) {
+        long kk = lround(k);
+        if (!factor_alloc(f, d)) {
+            return 0;
+        }
+        int lattice_shift = (kind == QP_MODE_CHARGE) != is_qps; /* the operator shifts states */
+        f->diagonal = !lattice_shift;
+        for (size_t i = 0; i < d; i++) {
+            if (!lattice_shift) {
+                /* e^{2 pi i k P} on a charge mode (P integer) or e^{i k Phi} on a fluxoid mode
+                 * (Phi in 2 pi Z) is the identity. */
+                put(f, i, i, 1.0);
+                continue;
+            }
+            /* charge: e^{ik phi}|n> = |n+k>; fluxoid: e^{2 pi i k P}|m> = |m-k>. */
+            long j = (long)i + (kind == QP_MODE_CHARGE ? kk : -kk);
+            if (j >= 0 && j < (long)d) {
+                put(f, (size_t)j, i, 1.0);
+            }
+        }
+        return 1;
+    }
+    double *X = malloc(2 * d * d * sizeof *X);
+    if (!X || !factor_alloc(f, d * d)) {
+        free(X);
+        return 0;
+    }
+    /* e^{i k Phi} = e^{i k zp (a + a^dag)}; e^{2 pi i k P} = e^{s (a^dag - a)} with
+     * s = -pi k/zp, whose elements are i^(n-m) <m|e^{i s (a + a^dag)}|n>. */
+    double s = is_qps ? -QP_PI * k / zp : k * zp;
+    if (qp_ho_exp_i_x(d, s, X) != QP_OK) {
+        free(X);
+        return 0;
+    }
+    static const double complex ipow[4] = {1.0, I, -1.0, -I};
+    for (size_t col = 0; col < d; col++) {
+        for (size_t row = 0; row < d; row++) {
+            double complex v = X[2 * (col * d + row)] + I * X[2 * (col * d + row) + 1];
+            if (is_qps) {
+                v *= ipow[((col + 4 * d) - row) % 4];
+            }
+            if (cabs(v) > 1e-300) {
+                put(f, row, col, v);
+            }
+        }
+    }
+    free(X);
+    f->diagonal = 0;
+    return 1;
+}

@@ -1,0 +1,41 @@
+/* Internal: per-mode operator matrices (charge, fluxoid, oscillator, phase grid) for ham.c. */
+#ifndef QPSIM_OPERATORS_BASIS_H
+#define QPSIM_OPERATORS_BASIS_H
+
+#include "qpsim/quantize.h"
+
+#include <complex.h>
+#include <stddef.h>
+
+/* One per-mode factor of a Kronecker product: n triplets (row, col, v) of a small sparse matrix,
+ * or the identity when ident is set (then n == 0 and the arrays are NULL). The factor owns its
+ * arrays; release them with qp_basis_factor_free. `diagonal` records that the matrix is
+ * diagonal (set by every builder below; the assembly does not read it). */
+typedef struct {
+    size_t n;
+    size_t *row, *col;
+    double complex *v;
+    int ident;
+    int diagonal;
+} qp_factor;
+
+/* Frees the arrays of *f and zeroes it. */
+void qp_basis_factor_free(qp_factor *f);
+
+/* Spacing h of the phase grid of an extended mode with N points and oscillator length zp: the
+ * points are phi_j = (j - (N-1)/2) h (1 for N <= 1). */
+double qp_basis_grid_step(size_t N, double zp);
+
+/* Fills *f (zeroed or freed before) with operator `op` of a mode of kind k in a basis of d
+ * states: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2. Oscillator modes use Fock states with
+ * oscillator length zp, or with `grid` set a phase grid of d points (sinc-DVR). Charge and
+ * fluxoid modes are diagonal. 0 when out of memory (then *f may hold partial arrays: free it). */
+int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, double zp, char op, int grid);
+
+/* Fills *f with exp(i k Phi) (is_qps = 0, a junction) or exp(2 pi i k P) (is_qps = 1, a phase
+ * slip) on one mode; the identity (ident set, no arrays) when the operator is trivially 1 there.
+ * Same basis conventions and failure contract as qp_basis_quad. */
+int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, double zp, double k, int is_qps,
+                 int grid);
+
+#endif
