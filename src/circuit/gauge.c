@@ -1,6 +1,6 @@
 /* Quantizer flux gauge: where the external flux of the .flux loops goes (onto inductive
  * branches, as offsets of their cosines and quadratic forms; PHYSICS.md §2.3). */
-#include "circuit/quantize_impl.h"
+#include "circuit/quantize_state.h"
 #include "qpsim/units.h"
 
 #include "solve/lapack.h"

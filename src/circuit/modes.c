@@ -1,6 +1,6 @@
 /* Quantizer step 6: compact directions, the unimodular change to mode kinds (frozen, fluxoid,
  * charge, oscillator) and the normal modes of the oscillator block (PHYSICS.md §2.3). */
-#include "circuit/quantize_impl.h"
+#include "circuit/quantize_state.h"
 
 #include "solve/lapack.h"
 

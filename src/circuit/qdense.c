@@ -1,5 +1,5 @@
-/* Small row-major dense helpers shared by the quantizer's steps (quantize_impl.h). */
-#include "circuit/quantize_impl.h"
+/* Small row-major dense helpers shared by the quantizer's steps (quantize_state.h). */
+#include "circuit/quantize_state.h"
 
 #include "solve/lapack.h"
 

@@ -2,7 +2,7 @@
  * JJ + QPS circuits. Steps: branches -> spanning tree -> loop matrix (tree.c) -> flux gauge and
  * offsets (gauge.c) -> Smith reduction to canonical pairs -> kernel elimination (reduce.c) ->
  * compact directions -> modes (modes.c). This file drives them and checks the result. */
-#include "circuit/quantize_impl.h"
+#include "circuit/quantize_state.h"
 
 #include <math.h>
 #include <stdlib.h>

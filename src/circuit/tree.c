@@ -1,6 +1,6 @@
 /* Quantizer steps 1-3: the circuit's branches, a spanning tree (inductive branches first) and
  * the loop matrix of its chords (PHYSICS.md §2.3). */
-#include "circuit/quantize_impl.h"
+#include "circuit/quantize_state.h"
 
 #include "base/uf.h"
 #include "base/vec.h"

@@ -1,6 +1,6 @@
 /* Elaboration driver: a parsed deck and its overrides resolved into a flat circuit in SI units. */
 #include "qpsim/circuit.h"
-#include "front/elab_impl.h"
+#include "front/elab_state.h"
 #include "front/expr.h"
 #include "qpsim/units.h"
 

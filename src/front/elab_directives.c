@@ -1,6 +1,6 @@
 /* Elaboration of directives: .flux, .ng, .print, .matrix/.wavefunction operators, analyses. */
 #include "qpsim/circuit.h"
-#include "front/elab_impl.h"
+#include "front/elab_state.h"
 #include "front/expr.h"
 #include "qpsim/units.h"
 

@@ -1,6 +1,6 @@
 /* Elaboration of elements: nodes, C/L/R, junctions, phase-slip junctions, K and sources. */
 #include "qpsim/circuit.h"
-#include "front/elab_impl.h"
+#include "front/elab_state.h"
 #include "front/expr.h"
 #include "qpsim/units.h"
 

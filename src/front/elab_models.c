@@ -1,6 +1,6 @@
 /* Elaboration of .model: junction and phase-slip model cards and their keys. */
 #include "qpsim/circuit.h"
-#include "front/elab_impl.h"
+#include "front/elab_state.h"
 #include "front/expr.h"
 #include "qpsim/units.h"
 

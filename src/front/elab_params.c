@@ -1,6 +1,6 @@
 /* Elaboration of .param: scopes of parameters, evaluated on demand with cycle detection. */
 #include "qpsim/circuit.h"
-#include "front/elab_impl.h"
+#include "front/elab_state.h"
 #include "front/expr.h"
 #include "qpsim/units.h"
 

@@ -1,6 +1,6 @@
 /* Elaboration of subcircuit instances (X lines), the element dispatcher and mutual inductances. */
 #include "qpsim/circuit.h"
-#include "front/elab_impl.h"
+#include "front/elab_state.h"
 #include "front/expr.h"
 #include "qpsim/units.h"
 

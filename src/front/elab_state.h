@@ -1,7 +1,7 @@
 /* Internal: the state shared by the elaboration stages (parameters, models, elements, subcircuit
  * instances, directives) while one deck is resolved into a circuit. */
-#ifndef QPSIM_FRONT_ELAB_IMPL_H
-#define QPSIM_FRONT_ELAB_IMPL_H
+#ifndef QPSIM_FRONT_ELAB_STATE_H
+#define QPSIM_FRONT_ELAB_STATE_H
 
 #include "qpsim/circuit.h"
 #include "qpsim/units.h"

@@ -1,6 +1,6 @@
 /* Internal: the quantizer's shared context and steps, one file per job (PHYSICS.md §2.3). */
-#ifndef QPSIM_CIRCUIT_QUANTIZE_IMPL_H
-#define QPSIM_CIRCUIT_QUANTIZE_IMPL_H
+#ifndef QPSIM_CIRCUIT_QUANTIZE_STATE_H
+#define QPSIM_CIRCUIT_QUANTIZE_STATE_H
 
 /* Files and the steps they hold, called in this order by qp_quantize (quantize.c):
  *   tree.c    1-3: branches, spanning tree, loop matrix (and the rank test gauge.c uses)
