@@ -14,7 +14,7 @@
  *
  * Integrator: 3-stage Radau IIA (order 5, stiffly accurate, L-stable, fit for these index-1
  * DAEs) with simplified Newton on the stage equations (one LU per step from the Jacobian at its
- * start; an inline elimination for small circuits, LAPACK beyond SMALL_SOLVE_MAX), the local
+ * start; solve/lu.c: an inline elimination for small circuits, LAPACK beyond), the local
  * error from Hairer and Wanner's embedded estimate (RADAU5; O(h^4), one more n x n LU and one or
  * two solves per step) with Gustafsson's step-size controller, and output at the requested TSTEP
  * from the step's collocation polynomial (dense output of order 3, the order the error estimate
@@ -28,7 +28,7 @@
 #include "qpsim/units.h"
 
 #include "base/lock.h"
-#include "solve/lapack.h"
+#include "solve/lu.h"
 
 #include <fftw3.h>
 
@@ -47,7 +47,6 @@
 #define SAFETY 0.9
 #define MAX_STEPS 200000000UL  /* accepted steps before giving up */
 #define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
-#define SMALL_SOLVE_MAX 96     /* stage systems up to this size use lu_factor, not dgetrf */
 
 /* Radau IIA, 3 stages */
 #define S6 2.449489742783178098197284
@@ -550,91 +549,6 @@ static double weight(const sys *S, size_t i, double a, double b)
     return S->rtol;
 }
 
-/* LU factorization with partial pivoting of the m x m column-major M in place (row k swapped
- * with piv[k] at step k; up to SMALL_SOLVE_MAX the diagonal holds 1/U_kk). For the small stage
- * systems of circuits (m = 3 unknowns x 3 stages) this avoids LAPACK's per-call overhead;
- * larger systems go to dgetrf. Returns 0, -1 when M is
- * singular, -2 when a pivot column is not finite. */
-static int lu_factor(size_t m, double *M, lp_int *piv)
-{
-    if (m > SMALL_SOLVE_MAX) {
-        lp_int lm = (lp_int)m, info = 0;
-        for (size_t i = 0; i < m * m; i++) {
-            if (!isfinite(M[i])) {
-                return -2;
-            }
-        }
-        dgetrf_(&lm, &lm, M, &lm, piv, &info);
-        return info == 0 ? 0 : -1;
-    }
-    for (size_t k = 0; k < m; k++) {
-        size_t p = k;
-        double big = fabs(M[k + k * m]);
-        for (size_t i = k + 1; i < m; i++) {
-            if (fabs(M[i + k * m]) > big) {
-                big = fabs(M[i + k * m]);
-                p = i;
-            }
-        }
-        if (!isfinite(big)) {
-            return -2; /* a non-finite entry: the Newton step failed, not the circuit */
-        }
-        if (!(big > 0.0)) {
-            return -1;
-        }
-        piv[k] = (lp_int)p + 1; /* LAPACK's convention */
-        if (p != k) {
-            for (size_t j = 0; j < m; j++) {
-                double t = M[k + j * m];
-                M[k + j * m] = M[p + j * m];
-                M[p + j * m] = t;
-            }
-        }
-        double inv = 1.0 / M[k + k * m];
-        for (size_t i = k + 1; i < m; i++) {
-            double l = M[i + k * m] *= inv;
-            if (l == 0.0) {
-                continue;
-            }
-            for (size_t j = k + 1; j < m; j++) {
-                M[i + j * m] -= l * M[k + j * m];
-            }
-        }
-        M[k + k * m] = inv; /* the solves multiply by it (a division costs 10x more) */
-    }
-    return 0;
-}
-
-/* Solves M x = b in place with the factors of lu_factor. */
-static void lu_solve(size_t m, const double *M, const lp_int *piv, double *b)
-{
-    if (m > SMALL_SOLVE_MAX) {
-        lp_int lm = (lp_int)m, one = 1, info = 0;
-        dgetrs_("N", &lm, &one, M, &lm, piv, b, &lm, &info, 1);
-        return;
-    }
-    for (size_t k = 0; k < m; k++) { /* the row swaps in order, then L (unit diagonal) */
-        size_t p = (size_t)piv[k] - 1;
-        if (p != k) {
-            double t = b[k];
-            b[k] = b[p];
-            b[p] = t;
-        }
-    }
-    for (size_t k = 0; k < m; k++) {
-        for (size_t i = k + 1; i < m; i++) {
-            b[i] -= M[i + k * m] * b[k];
-        }
-    }
-    for (size_t k = m; k-- > 0;) {
-        double acc = b[k];
-        for (size_t j = k + 1; j < m; j++) {
-            acc -= M[k + j * m] * b[j];
-        }
-        b[k] = acc * M[k + k * m];
-    }
-}
-
 /* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by simplified Newton
  * from the guess in w->Z: the Jacobian J0 at the step's start (n x n) gives the matrix
  * I (x) A - h RA (x) J0, factored once per step; each iteration evaluates f at the stages and
@@ -658,7 +572,7 @@ static int radau_step(const sys *S, const qp_analysis *an, double t, double h, c
             }
         }
     }
-    int f = lu_factor(m, w->M, w->piv);
+    int f = qp_lu_factor(m, w->M, w->piv);
     if (f != 0) {
         return f == -2 ? -1 : -2;
     }
@@ -683,7 +597,7 @@ static int radau_step(const sys *S, const qp_analysis *an, double t, double h, c
                 w->rhs[(size_t)i * n + r] = -acc;
             }
         }
-        lu_solve(m, w->M, w->piv, w->rhs);
+        qp_lu_solve(m, w->M, w->piv, w->rhs);
         double norm = 0.0;
         for (size_t p = 0; p < m; p++) {
             w->Z[p] += w->rhs[p];
@@ -756,7 +670,7 @@ static double embedded_error(const sys *S, const qp_analysis *an, double t, doub
     for (size_t q = 0; q < n * n; q++) {
         M[q] = RADAU_G0 / h * S->A[q] - J0[q];
     }
-    if (lu_factor(n, M, piv) != 0) {
+    if (qp_lu_factor(n, M, piv) != 0) {
         return INFINITY;
     }
     double e = 0.0;
@@ -774,7 +688,7 @@ static double embedded_error(const sys *S, const qp_analysis *an, double t, doub
                 rhs[i] += az[i];
             }
         }
-        lu_solve(n, M, piv, rhs);
+        qp_lu_solve(n, M, piv, rhs);
         e = 0.0;
         for (size_t i = 0; i < n; i++) {
             err[i] = rhs[i];
