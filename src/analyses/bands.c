@@ -1,12 +1,10 @@
 /* Bloch bands of a junction: tridiagonal charge-basis matrices solved by LAPACK per quasicharge;
- * the lowest band's Fourier series from FFTW. */
+ * the lowest band's Fourier series by FFT (solve/fft.c). */
 #include "qpsim/bands.h"
 #include "base/strbuf.h"
 
-#include "base/lock.h"
+#include "solve/fft.h"
 #include "solve/lapack.h"
-
-#include <fftw3.h>
 
 #include <float.h>
 #include <math.h>
@@ -121,13 +119,11 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     double *d = malloc(nmax * sizeof *d), *e = malloc(nmax * sizeof *e);
     double *work = malloc(21 * nmax * sizeof *work), *wb = malloc(lev * sizeof *wb);
     lp_int *iwork = malloc(10 * nmax * sizeof *iwork);
-    double *samples = NULL;
-    fftw_complex *coef = NULL;
+    qp_fft fft = {0};
     out->q = malloc((size_t)nq * sizeof *out->q);
     out->E = malloc((size_t)nq * lev * sizeof *out->E);
     out->width = malloc(lev * sizeof *out->width);
     out->gap = malloc(lev * sizeof *out->gap);
-    fftw_plan plan = NULL;
     if (!d || !e || !work || !wb || !iwork || !out->q || !out->E || !out->width || !out->gap) {
         qp_errf(err, errlen, "out of memory for the bands");
         goto done;
@@ -185,13 +181,10 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
      * sharp avoided crossing at q = 1/2 and a slowly decaying series). */
     int nc = 0, converged = 0;
     for (int N = SERIES_POINTS; N <= SERIES_POINTS_MAX && !converged; N *= 2) {
-        fftw_free(samples);
-        fftw_free(coef);
+        qp_fft_free(&fft);
         free(out->e0.c);
-        samples = fftw_malloc((size_t)N * sizeof *samples);
-        coef = fftw_malloc(((size_t)N / 2 + 1) * sizeof *coef);
         out->e0.c = malloc(((size_t)N / 2 + 1) * sizeof *out->e0.c);
-        if (!samples || !coef || !out->e0.c) {
+        if (qp_fft_init(&fft, (size_t)N) != 0 || !out->e0.c) {
             qp_errf(err, errlen, "out of memory for the band series");
             goto done;
         }
@@ -202,24 +195,13 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
                 qp_errf(err, errlen, "LAPACK dstevr failed on the band series");
                 goto done;
             }
-            samples[j] = w1[0];
+            fft.in[j] = w1[0];
         }
-        qp_lock_fftw();
-        plan = fftw_plan_dft_r2c_1d(N, samples, coef, FFTW_ESTIMATE);
-        qp_unlock_fftw();
-        if (!plan) {
-            qp_errf(err, errlen, "FFTW could not plan the band series");
-            goto done;
-        }
-        fftw_execute(plan);
-        qp_lock_fftw();
-        fftw_destroy_plan(plan);
-        qp_unlock_fftw();
-        plan = NULL;
+        qp_fft_run(&fft);
         double big = 0.0, tail = 0.0;
         for (int k = 0; k <= N / 2; k++) {
             /* E0 is even in q: the coefficients are real; c_k = 2 Re X_k / N (k > 0) */
-            out->e0.c[k] = (k == 0 || k == N / 2 ? 1.0 : 2.0) * coef[k][0] / N;
+            out->e0.c[k] = (k == 0 || k == N / 2 ? 1.0 : 2.0) * fft.out[k][0] / N;
             if (k > 0) {
                 big = fmax(big, fabs(out->e0.c[k]));
             }
@@ -266,18 +248,12 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     out->slope_max = fmax(best, qp_band_slope(&out->e0, 0.5 * (a + b)));
     st = QP_OK;
 done:
-    if (plan) {
-        qp_lock_fftw();
-        fftw_destroy_plan(plan);
-        qp_unlock_fftw();
-    }
+    qp_fft_free(&fft);
     free(d);
     free(e);
     free(work);
     free(wb);
     free(iwork);
-    fftw_free(samples);
-    fftw_free(coef);
     if (st != QP_OK) {
         qp_bands_free(out);
     }

@@ -27,10 +27,8 @@
 #include "base/strbuf.h"
 #include "qpsim/units.h"
 
-#include "base/lock.h"
+#include "solve/fft.h"
 #include "solve/lu.h"
-
-#include <fftw3.h>
 
 #include <float.h>
 #include <math.h>
@@ -918,63 +916,6 @@ double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, dou
     return (double)(count - 1) / (last - first);
 }
 
-int qp_power_spectrum(const double *x, size_t n, double *power)
-{
-    double *in = fftw_malloc((n ? n : 1) * sizeof *in);
-    fftw_complex *out = fftw_malloc((n / 2 + 1) * sizeof *out);
-    fftw_plan p = NULL;
-    if (in && out && n > 0) {
-        qp_lock_fftw();
-        p = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
-        qp_unlock_fftw();
-    }
-    if (!p) {
-        fftw_free(in);
-        fftw_free(out);
-        return -1;
-    }
-    memcpy(in, x, n * sizeof *in);
-    fftw_execute(p);
-    for (size_t k = 0; k <= n / 2; k++) {
-        double a = (out[k][0] * out[k][0] + out[k][1] * out[k][1]) / (double)n;
-        power[k] = (k == 0 || 2 * k == n) ? a : 2.0 * a; /* one-sided */
-    }
-    qp_lock_fftw();
-    fftw_destroy_plan(p);
-    qp_unlock_fftw();
-    fftw_free(in);
-    fftw_free(out);
-    return 0;
-}
-
-size_t qp_fft_len(size_t n)
-{
-    size_t best = 1;
-    for (size_t p2 = 1; p2 <= n; p2 *= 2) {
-        for (size_t p3 = p2; p3 <= n; p3 *= 3) {
-            for (size_t p5 = p3; p5 <= n; p5 *= 5) {
-                for (size_t p7 = p5; p7 <= n; p7 *= 7) {
-                    best = p7 > best ? p7 : best;
-                }
-            }
-        }
-    }
-    return n < 1 ? n : best;
-}
-
-/* Mean removed and periodic Hann window, in place. */
-static void hann(double *x, size_t n)
-{
-    double mean = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        mean += x[i];
-    }
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++) {
-        x[i] = (x[i] - mean) * (0.5 - 0.5 * cos(2.0 * QP_PI * (double)i / (double)n));
-    }
-}
-
 int qp_tran_spectrum(const qp_tran_result *t, size_t col, double **power, size_t *nb,
                      double *df)
 {
@@ -995,7 +936,7 @@ int qp_tran_spectrum(const qp_tran_result *t, size_t col, double **power, size_t
     for (size_t k = 0; k < m; k++) {
         x[k] = t->data[(from + k) * w + col + 1];
     }
-    hann(x, m);
+    qp_fft_hann(x, m);
     int r = qp_power_spectrum(x, m, pw);
     free(x);
     if (r != 0) {
@@ -1008,54 +949,54 @@ int qp_tran_spectrum(const qp_tran_result *t, size_t col, double **power, size_t
     return 0;
 }
 
-double qp_freq_fft(const double *x, size_t n, double dt)
+/* qp_freq_fft with the plan kept in *f between calls (made again when the length changes):
+ * the junctions of one run share it. */
+static double freq_fft_cached(qp_fft *f, const double *x, size_t n, double dt)
 {
     if (n < 8 || !(dt > 0.0)) {
         return 0.0;
     }
-    x += n - qp_fft_len(n);
-    n = qp_fft_len(n);
-    double *in = fftw_malloc(n * sizeof *in);
-    fftw_complex *out = fftw_malloc((n / 2 + 1) * sizeof *out);
-    if (!in || !out) {
-        fftw_free(in);
-        fftw_free(out);
+    size_t len = qp_fft_len(n);
+    if (f->n != len) {
+        qp_fft_free(f);
+        if (qp_fft_init(f, len) != 0) {
+            return 0.0;
+        }
+    }
+    x += n - len;
+    n = len;
+    memcpy(f->in, x, n * sizeof *f->in);
+    qp_fft_hann(f->in, n);
+    qp_fft_run(f);
+    double(*out)[2] = f->out;
+    size_t best = 0;
+    double bp = 0.0;
+    for (size_t k = 1; k < n / 2; k++) {
+        double pw = out[k][0] * out[k][0] + out[k][1] * out[k][1];
+        if (pw > bp) {
+            bp = pw;
+            best = k;
+        }
+    }
+    if (best < 2) { /* bin 1's left neighbour is the mean, which was removed */
         return 0.0;
     }
-    memcpy(in, x, n * sizeof *in);
-    hann(in, n);
-    qp_lock_fftw();
-    fftw_plan p = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
-    qp_unlock_fftw();
-    double f = 0.0;
-    if (p) {
-        fftw_execute(p);
-        size_t best = 0;
-        double bp = 0.0;
-        for (size_t k = 1; k < n / 2; k++) {
-            double pw = out[k][0] * out[k][0] + out[k][1] * out[k][1];
-            if (pw > bp) {
-                bp = pw;
-                best = k;
-            }
-        }
-        if (best >= 2) { /* bin 1's left neighbour is the mean, which was removed */
-            /* Hann-window interpolation (Grandke): with a = |X_{k+1}| / |X_k| for the larger
-             * neighbour, the tone lies (2a - 1)/(a + 1) bins from k, exactly for a pure tone up
-             * to the leakage of its negative-frequency image */
-            double m0 = sqrt(bp), mm = hypot(out[best - 1][0], out[best - 1][1]);
-            double mp = hypot(out[best + 1][0], out[best + 1][1]);
-            double a = (mp > mm ? mp : mm) / m0, d = (2.0 * a - 1.0) / (a + 1.0);
-            d = fmin(fmax(d, 0.0), 1.0);
-            f = ((double)best + (mp > mm ? d : -d)) / ((double)n * dt);
-        }
-        qp_lock_fftw();
-        fftw_destroy_plan(p);
-        qp_unlock_fftw();
-    }
-    fftw_free(in);
-    fftw_free(out);
-    return f;
+    /* Hann-window interpolation (Grandke): with a = |X_{k+1}| / |X_k| for the larger neighbour,
+     * the tone lies (2a - 1)/(a + 1) bins from k, exactly for a pure tone up to the leakage of
+     * its negative-frequency image */
+    double m0 = sqrt(bp), mm = hypot(out[best - 1][0], out[best - 1][1]);
+    double mp = hypot(out[best + 1][0], out[best + 1][1]);
+    double a = (mp > mm ? mp : mm) / m0, d = (2.0 * a - 1.0) / (a + 1.0);
+    d = fmin(fmax(d, 0.0), 1.0);
+    return ((double)best + (mp > mm ? d : -d)) / ((double)n * dt);
+}
+
+double qp_freq_fft(const double *x, size_t n, double dt)
+{
+    qp_fft f = {0};
+    double r = freq_fft_cached(&f, x, n, dt);
+    qp_fft_free(&f);
+    return r;
 }
 
 /* ---------------------------------------------------------------- driver */
@@ -1163,6 +1104,7 @@ static qp_status analyse(const sys *S, const qp_analysis *an, const trace *tr, i
     }
     size_t w = tr->ncol + 1, half = whole ? 0 : tr->nt / 2, m = tr->nt - half;
     double dt = an->tstep, span = (double)(m - 1) * dt;
+    qp_fft fft = {0}; /* one plan for every junction (the same length) */
     /* column of each element's signals: walk the same order as signal_values */
     size_t col = S->nn;
     for (size_t e = 0; e < c->nelem; e++) {
@@ -1202,7 +1144,7 @@ static qp_status analyse(const sys *S, const qp_analysis *an, const trace *tr, i
         }
         double t1 = 0.0, t2 = 0.0;
         fr->f_sim = qp_freq_crossings(sig, m, dt, &fr->periods, &t1, &t2);
-        fr->f_fft = qp_freq_fft(sig, m, dt);
+        fr->f_fft = freq_fft_cached(&fft, sig, m, dt);
         if (fr->periods > 0) {
             /* The mean bias over whole periods (first to last crossing): a mean over a fraction
              * of a period more would be biased by the uneven advance within a period. For a
@@ -1230,6 +1172,7 @@ static qp_status analyse(const sys *S, const qp_analysis *an, const trace *tr, i
             fr->area = total / fr->periods;
         }
     }
+    qp_fft_free(&fft);
     free(sig);
     return QP_OK;
 }
