@@ -27,6 +27,7 @@
 #include "base/strbuf.h"
 #include "qpsim/units.h"
 
+#include "circuit/shunt.h"
 #include "solve/fft.h"
 #include "solve/lu.h"
 
@@ -413,21 +414,19 @@ static qp_status sys_build(sys *S, const qp_circuit *c, double an_tstep, char *e
         if (!S->bloch[k]) {
             continue;
         }
-        double cap = e->cap;
         for (size_t m = 0; m < c->nelem; m++) {
             const qp_element *x = &c->elem[m];
-            int same = (x->n[0] == e->n[0] && x->n[1] == e->n[1]) ||
-                       (x->n[0] == e->n[1] && x->n[1] == e->n[0]);
+            int same = qp_shunt_parallel(x, e);
             if (same && m != k && x->kind == QP_EL_B && S->bloch[m]) {
                 qp_errf(err, errlen, "%s and %s: two Bloch-band junctions between the same nodes "
                      "(a SQUID) have no single band in this model", e->name, x->name);
                 return QP_ERR_INPUT;
             }
             if (x->kind == QP_EL_C && same) {
-                cap += x->value;
                 S->absorbed[m] = 1;
             }
         }
+        double cap = qp_shunt_capacitance(c, k);
         if (!(cap > 0.0)) {
             qp_errf(err, errlen, "%s: the Bloch-band model needs the junction's capacitance (c= or a "
                               "capacitor between the same nodes)", e->name);
