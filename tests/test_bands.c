@@ -1,8 +1,10 @@
 /* Unit tests: Bloch bands against Mathieu-function oracles (PHYSICS.md T8, T8b) and the CPB
  * levels of T4/T4b; the lowest band's cosine series against the band itself. */
 #include "qpsim/bands.h"
+#include "circuit/shunt.h"
 
 #include "tap.h"
+#include "util.h"
 
 #include <math.h>
 
@@ -10,6 +12,7 @@
 #define ATOL_VB 1e-5     /* V_B is quoted to 5 decimals (1.92296 for 1.9229650 by an independent finite
                           * difference, i.e. truncated): agree within one unit of the last one */
 #define TOL_SERIES 1e-12 /* the series reproduces E0 to rounding (GHz, levels of order 1) */
+#define RTOL_SUM 1e-15   /* a sum of three element values: rounding only */
 
 static void test_t8(void)
 {
@@ -103,8 +106,37 @@ static void test_usage(void)
     qp_bands_free(NULL);
 }
 
+/* The capacitance and inverse inductance across a junction: its own c= and the capacitors or
+ * inductors between the same two nodes in either orientation, not those elsewhere. */
+static void test_shunt(void)
+{
+    static const char deck[] = "C1 1 0 10fF\nB1 1 0 ic=1uA c=5fF\nC2 0 1 20fF\nC3 1 2 7fF\n"
+                               "C4 2 0 3fF\nL1 1 0 10nH\nL2 0 1 40nH\nL3 1 2 1nH\nQ1 2 0 vc=1uV\n"
+                               "L4 2 0 8nH\n.spectrum\n";
+    qp_circuit *c = NULL;
+    char *msgs = NULL;
+    qp_status st = elaborate_text(deck, NULL, NULL, 0, &c, &msgs);
+    QP_CHECK(st == QP_OK, "shunt deck elaborates (%s)", msgs ? msgs : "");
+    free(msgs);
+    if (st != QP_OK) {
+        return;
+    }
+    size_t b1 = 1, q1 = 8;
+    QP_CHECK(c->elem[b1].kind == QP_EL_B && c->elem[q1].kind == QP_EL_Q, "shunt: elements found");
+    QP_CHECK_REL(qp_shunt_capacitance(c, b1), 35e-15, RTOL_SUM, "B1: 5 + 10 + 20 fF");
+    QP_CHECK_REL(qp_shunt_inverse_inductance(c, b1), 1.0 / 10e-9 + 1.0 / 40e-9, RTOL_SUM,
+                 "B1: 1/10 nH + 1/40 nH");
+    QP_CHECK_REL(qp_shunt_capacitance(c, q1), 3e-15, RTOL_SUM, "Q1: 3 fF (no c= of its own)");
+    QP_CHECK_REL(qp_shunt_inverse_inductance(c, q1), 1.0 / 8e-9, RTOL_SUM, "Q1: 1/8 nH");
+    QP_CHECK(qp_shunt_parallel(&c->elem[0], &c->elem[2]) &&
+                 !qp_shunt_parallel(&c->elem[0], &c->elem[3]),
+             "shunt: C1 parallel to C2 (reversed), not to C3");
+    qp_circuit_free(c);
+}
+
 int main(void)
 {
+    test_shunt();
     test_t8();
     test_cpb_series();
     test_small_junction();

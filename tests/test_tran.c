@@ -2,6 +2,7 @@
  * estimators on pure tones (PHYSICS.md §5.4-5.6 for the junction cases, checked by the decks). */
 #include "qpsim/qpsim.h"
 #include "qpsim/tran.h"
+#include "solve/fft.h"
 
 #include "tap.h"
 #include "util.h"

@@ -30,8 +30,8 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r);
 
 /* A transient's spectra as CSV "f_Hz,power_Is(B1),...": the spectra the analysis computed
  * (qp_tran_spectra: each junction's traced signal over the second half, mean removed, Hann
- * window, qp_power_spectrum units). NULL when there is none (swept or no junction signal kept by
- * .print). Writers only format: no writer calls numerical code. */
+ * window, the units of qp_tran_spectrum). NULL when there is none (swept or no junction signal
+ * kept by .print). Writers only format: no writer calls numerical code. */
 char *qp_report_fft_csv(const qp_circuit *c, const qp_result *r);
 
 /* Formats v with an engineering prefix and unit, e.g. "64.567 fF", into buf. */

@@ -55,23 +55,17 @@ void qp_tran_free(qp_tran_result *r);
  * periods counted, *t_first and *t_last (may be NULL) the first and last crossing times. */
 double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, double *t_first,
                          double *t_last);
-/* peak of the Hann-windowed FFTW spectrum (mean removed) of the last qp_fft_len(n) samples,
- * refined between bins by the Hann window's amplitude-ratio formula; 0 when there is no peak. */
+/* peak of the Hann-windowed FFTW spectrum (mean removed) of the last L samples (L: the largest
+ * length <= n with prime factors 2, 3, 5, 7 only, FFTW's fast sizes), refined between bins by
+ * the Hann window's amplitude-ratio formula; 0 when there is no peak. */
 double qp_freq_fft(const double *x, size_t n, double dt);
 
-/* One-sided power spectrum of n real samples into power[n/2 + 1]: power[k] = |X_k|^2 / n,
- * doubled for 0 < k < n/2, so that sum_k power[k] = sum_i x_i^2 (Parseval). Bin k is the
- * frequency k / (n dt). 0, or -1 when out of memory. */
-int qp_power_spectrum(const double *x, size_t n, double *power);
-
-/* The largest length <= n whose prime factors are 2, 3, 5 and 7 (FFTW's fast sizes: 200001
- * samples = 3 x 163 x 409 take 20 times longer than 200000); n when n < 1. */
-size_t qp_fft_len(size_t n);
-
 /* The spectrum shown for a transient (CSV under -o and the plot): the one-sided power spectrum
- * (qp_power_spectrum units) of trace column col (0 = first signal) over the second half of the
- * run, mean removed, periodic Hann window, on the last qp_fft_len samples. *power (malloc'd)
- * gets *nb bins at k * (*df) Hz. Returns 0, -1 when the trace is too short or memory is out. */
+ * of trace column col (0 = first signal) over the second half of the run, mean removed,
+ * periodic Hann window, on the last L samples (L as for qp_freq_fft): power[k] =
+ * |X_k|^2 / m on m samples, doubled for 0 < k < m/2, so that the bins sum to the windowed
+ * signal's sum of squares. *power (malloc'd) gets *nb bins at k * (*df) Hz. Returns 0, -1 when
+ * the trace is too short or memory is out. */
 int qp_tran_spectrum(const qp_tran_result *t, size_t col, double **power, size_t *nb,
                      double *df);
 

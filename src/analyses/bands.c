@@ -1,12 +1,10 @@
 /* Bloch bands of a junction: tridiagonal charge-basis matrices solved by LAPACK per quasicharge;
- * the lowest band's Fourier series from FFTW. */
+ * the lowest band's Fourier series by FFT (solve/fft.c). */
 #include "qpsim/bands.h"
 #include "base/strbuf.h"
 
-#include "base/lock.h"
+#include "solve/fft.h"
 #include "solve/lapack.h"
-
-#include <fftw3.h>
 
 #include <float.h>
 #include <math.h>
@@ -107,61 +105,34 @@ static int choose_ncut(double ec, double ej, int nlev, double *wa, double *wb, d
     return -1;
 }
 
-qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out, char *err,
-                           size_t errlen)
+/* dstevr's work space for every cutoff up to NCUT_MAX (levels_at's d, e, work, iwork). */
+typedef struct {
+    double *d, *e, *work;
+    lp_int *iwork;
+} tri_ws;
+
+/* Levels on the grid of out->nq points of q from -1/2 to 1/2 (out->q, out->E) and every band's
+ * width and gap. The extremes of each band are at q = 0 and q = 1/2 (the bands are even in q
+ * and monotonic in between), so widths and the gaps there are exact even on a coarse grid.
+ * wb: nlev doubles of scratch. */
+static qp_status band_levels(double ec, double ej, int ncut, qp_bands *out, double *wb,
+                             const tri_ws *w, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    if (!(ec > 0.0) || !isfinite(ec) || !(ej >= 0.0) || !isfinite(ej) || nlev < 1 ||
-        nlev > 1000 || nq < 2) {
-        qp_errf(err, errlen, "bands need EC > 0, EJ >= 0, 1 <= levels <= 1000, points >= 2");
-        return QP_ERR_USAGE;
-    }
-    qp_status st = QP_ERR_NOMEM;
-    size_t nmax = 2 * (size_t)NCUT_MAX + 32, lev = (size_t)nlev;
-    double *d = malloc(nmax * sizeof *d), *e = malloc(nmax * sizeof *e);
-    double *work = malloc(21 * nmax * sizeof *work), *wb = malloc(lev * sizeof *wb);
-    lp_int *iwork = malloc(10 * nmax * sizeof *iwork);
-    double *samples = NULL;
-    fftw_complex *coef = NULL;
-    out->q = malloc((size_t)nq * sizeof *out->q);
-    out->E = malloc((size_t)nq * lev * sizeof *out->E);
-    out->width = malloc(lev * sizeof *out->width);
-    out->gap = malloc(lev * sizeof *out->gap);
-    fftw_plan plan = NULL;
-    if (!d || !e || !work || !wb || !iwork || !out->q || !out->E || !out->width || !out->gap) {
-        qp_errf(err, errlen, "out of memory for the bands");
-        goto done;
-    }
-    out->ec = ec;
-    out->ej = ej;
-    out->nq = nq;
-    out->nlev = nlev;
-    int ncut = choose_ncut(ec, ej, nlev, out->width, wb, d, e, work, iwork);
-    if (ncut < 0) {
-        st = QP_ERR_NUMERIC;
-        qp_errf(err, errlen, "the band levels did not converge in the charge basis (|n| <= %d)",
-             NCUT_MAX);
-        goto done;
-    }
-    out->ncut = ncut;
-    /* Levels on the requested grid; extremes of each band at q = 0 and q = 1/2 (the bands are
-     * even in q and monotonic in between), so widths and the gaps there are exact even on a
-     * coarse grid. */
+    int nq = out->nq, nlev = out->nlev;
+    size_t lev = (size_t)nlev;
     for (int p = 0; p < nq; p++) {
         out->q[p] = -0.5 + (double)p / (double)(nq - 1);
-        if (levels_at(ec, ej, out->q[p], ncut, nlev, out->E + (size_t)p * lev, d, e, work,
-                      iwork) != 0) {
-            st = QP_ERR_NUMERIC;
+        if (levels_at(ec, ej, out->q[p], ncut, nlev, out->E + (size_t)p * lev, w->d, w->e,
+                      w->work, w->iwork) != 0) {
             qp_errf(err, errlen, "LAPACK dstevr failed at q = %g", out->q[p]);
-            goto done;
+            return QP_ERR_NUMERIC;
         }
     }
     double *at0 = out->width, *athalf = wb;
-    if (levels_at(ec, ej, 0.0, ncut, nlev, at0, d, e, work, iwork) != 0 ||
-        levels_at(ec, ej, 0.5, ncut, nlev, athalf, d, e, work, iwork) != 0) {
-        st = QP_ERR_NUMERIC;
+    if (levels_at(ec, ej, 0.0, ncut, nlev, at0, w->d, w->e, w->work, w->iwork) != 0 ||
+        levels_at(ec, ej, 0.5, ncut, nlev, athalf, w->d, w->e, w->work, w->iwork) != 0) {
         qp_errf(err, errlen, "LAPACK dstevr failed at q = 0 or 1/2");
-        goto done;
+        return QP_ERR_NUMERIC;
     }
     for (int k = 0; k < nlev; k++) {
         double lo = fmin(at0[k], athalf[k]), hi = fmax(at0[k], athalf[k]);
@@ -180,46 +151,41 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
         }
         out->width[k] = hi - lo; /* at0 aliases width: read before this write */
     }
-    /* Lowest band as a cosine series: E0 sampled at q = j/N over one period, real DFT; N doubles
-     * until the upper half of the coefficients is negligible (small EJ/EC gives the band a
-     * sharp avoided crossing at q = 1/2 and a slowly decaying series). */
+    return QP_OK;
+}
+
+/* The lowest band as a cosine series (out->e0, out->es_eff): E0 sampled at q = j/N over one
+ * period, real DFT; N doubles until the upper half of the coefficients is negligible (small
+ * EJ/EC gives the band a sharp avoided crossing at q = 1/2 and a slowly decaying series). */
+static qp_status band_series(double ec, double ej, int ncut, qp_bands *out, const tri_ws *w,
+                             char *err, size_t errlen)
+{
+    qp_status st = QP_ERR_NOMEM;
+    qp_fft fft = {0};
     int nc = 0, converged = 0;
     for (int N = SERIES_POINTS; N <= SERIES_POINTS_MAX && !converged; N *= 2) {
-        fftw_free(samples);
-        fftw_free(coef);
+        qp_fft_free(&fft); /* one plan per length: N grows */
         free(out->e0.c);
-        samples = fftw_malloc((size_t)N * sizeof *samples);
-        coef = fftw_malloc(((size_t)N / 2 + 1) * sizeof *coef);
         out->e0.c = malloc(((size_t)N / 2 + 1) * sizeof *out->e0.c);
-        if (!samples || !coef || !out->e0.c) {
+        if (qp_fft_init(&fft, (size_t)N) != 0 || !out->e0.c) {
             qp_errf(err, errlen, "out of memory for the band series");
             goto done;
         }
         for (int j = 0; j < N; j++) {
             double w1[1];
-            if (levels_at(ec, ej, (double)j / N, ncut, 1, w1, d, e, work, iwork) != 0) {
+            if (levels_at(ec, ej, (double)j / N, ncut, 1, w1, w->d, w->e, w->work, w->iwork) !=
+                0) {
                 st = QP_ERR_NUMERIC;
                 qp_errf(err, errlen, "LAPACK dstevr failed on the band series");
                 goto done;
             }
-            samples[j] = w1[0];
+            fft.in[j] = w1[0];
         }
-        qp_lock_fftw();
-        plan = fftw_plan_dft_r2c_1d(N, samples, coef, FFTW_ESTIMATE);
-        qp_unlock_fftw();
-        if (!plan) {
-            qp_errf(err, errlen, "FFTW could not plan the band series");
-            goto done;
-        }
-        fftw_execute(plan);
-        qp_lock_fftw();
-        fftw_destroy_plan(plan);
-        qp_unlock_fftw();
-        plan = NULL;
+        qp_fft_run(&fft);
         double big = 0.0, tail = 0.0;
         for (int k = 0; k <= N / 2; k++) {
             /* E0 is even in q: the coefficients are real; c_k = 2 Re X_k / N (k > 0) */
-            out->e0.c[k] = (k == 0 || k == N / 2 ? 1.0 : 2.0) * coef[k][0] / N;
+            out->e0.c[k] = (k == 0 || k == N / 2 ? 1.0 : 2.0) * fft.out[k][0] / N;
             if (k > 0) {
                 big = fmax(big, fabs(out->e0.c[k]));
             }
@@ -244,10 +210,19 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     }
     out->e0.nc = nc;
     out->es_eff = nc > 1 ? -out->e0.c[1] : 0.0;
-    /* max dE0/dq: grid search, then golden-section refinement around the best point */
+    st = QP_OK;
+done:
+    qp_fft_free(&fft);
+    return st;
+}
+
+/* max over q of dE/dq of the series s: grid search, then golden-section refinement around the
+ * best point. */
+static double band_slope_max(const qp_band_series *s)
+{
     double best = -INFINITY, qbest = 0.0;
     for (int j = 0; j <= SLOPE_POINTS / 2; j++) {
-        double qq = (double)j / SLOPE_POINTS, v = qp_band_slope(&out->e0, qq);
+        double qq = (double)j / SLOPE_POINTS, v = qp_band_slope(s, qq);
         if (v > best) {
             best = v;
             qbest = qq;
@@ -257,27 +232,63 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
     const double gr = 0.5 * (sqrt(5.0) - 1.0);
     for (int it = 0; it < 60; it++) {
         double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
-        if (qp_band_slope(&out->e0, x1) > qp_band_slope(&out->e0, x2)) {
+        if (qp_band_slope(s, x1) > qp_band_slope(s, x2)) {
             b = x2;
         } else {
             a = x1;
         }
     }
-    out->slope_max = fmax(best, qp_band_slope(&out->e0, 0.5 * (a + b)));
-    st = QP_OK;
-done:
-    if (plan) {
-        qp_lock_fftw();
-        fftw_destroy_plan(plan);
-        qp_unlock_fftw();
+    return fmax(best, qp_band_slope(s, 0.5 * (a + b)));
+}
+
+qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out, char *err,
+                           size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (!(ec > 0.0) || !isfinite(ec) || !(ej >= 0.0) || !isfinite(ej) || nlev < 1 ||
+        nlev > 1000 || nq < 2) {
+        qp_errf(err, errlen, "bands need EC > 0, EJ >= 0, 1 <= levels <= 1000, points >= 2");
+        return QP_ERR_USAGE;
     }
-    free(d);
-    free(e);
-    free(work);
+    qp_status st = QP_ERR_NOMEM;
+    size_t nmax = 2 * (size_t)NCUT_MAX + 32, lev = (size_t)nlev;
+    tri_ws w = {malloc(nmax * sizeof *w.d), malloc(nmax * sizeof *w.e),
+                malloc(21 * nmax * sizeof *w.work), malloc(10 * nmax * sizeof *w.iwork)};
+    double *wb = malloc(lev * sizeof *wb);
+    out->q = malloc((size_t)nq * sizeof *out->q);
+    out->E = malloc((size_t)nq * lev * sizeof *out->E);
+    out->width = malloc(lev * sizeof *out->width);
+    out->gap = malloc(lev * sizeof *out->gap);
+    if (!w.d || !w.e || !w.work || !wb || !w.iwork || !out->q || !out->E || !out->width ||
+        !out->gap) {
+        qp_errf(err, errlen, "out of memory for the bands");
+        goto done;
+    }
+    out->ec = ec;
+    out->ej = ej;
+    out->nq = nq;
+    out->nlev = nlev;
+    int ncut = choose_ncut(ec, ej, nlev, out->width, wb, w.d, w.e, w.work, w.iwork);
+    if (ncut < 0) {
+        st = QP_ERR_NUMERIC;
+        qp_errf(err, errlen, "the band levels did not converge in the charge basis (|n| <= %d)",
+             NCUT_MAX);
+        goto done;
+    }
+    out->ncut = ncut;
+    st = band_levels(ec, ej, ncut, out, wb, &w, err, errlen);
+    if (st == QP_OK) {
+        st = band_series(ec, ej, ncut, out, &w, err, errlen);
+    }
+    if (st == QP_OK) {
+        out->slope_max = band_slope_max(&out->e0);
+    }
+done:
+    free(w.d);
+    free(w.e);
+    free(w.work);
     free(wb);
-    free(iwork);
-    fftw_free(samples);
-    fftw_free(coef);
+    free(w.iwork);
     if (st != QP_OK) {
         qp_bands_free(out);
     }

@@ -1,6 +1,7 @@
 /* Analyses driver: every analysis of a deck in order, each by its runner; Bloch bands and
  * transients here, spectra in run_spectrum.c, states in run_states.c, sweeps in sweep.c. */
 #include "analyses/run_impl.h"
+#include "circuit/shunt.h"
 
 #include "base/strbuf.h"
 #include "qpsim/units.h"
@@ -20,23 +21,9 @@ static qp_status run_bands(const qp_runner *R, size_t k, qp_result *r)
     qp_diag *d = R->d;
     const qp_analysis *an = &c->analyses[k];
     const qp_element *el = &c->elem[an->element];
-    int a = el->n[0], b = el->n[1];
-    double sum = 0.0; /* capacitance [F] or inverse inductance [1/H] */
-    if (el->kind == QP_EL_B) {
-        sum = el->cap;
-    }
-    for (size_t i = 0; i < c->nelem; i++) {
-        const qp_element *x = &c->elem[i];
-        int same = (x->n[0] == a && x->n[1] == b) || (x->n[0] == b && x->n[1] == a);
-        if (!same) {
-            continue;
-        }
-        if (el->kind == QP_EL_B && x->kind == QP_EL_C) {
-            sum += x->value;
-        } else if (el->kind == QP_EL_Q && x->kind == QP_EL_L) {
-            sum += 1.0 / x->value;
-        }
-    }
+    /* capacitance [F] or inverse inductance [1/H] across the element */
+    double sum = el->kind == QP_EL_B ? qp_shunt_capacitance(c, (size_t)an->element)
+                                     : qp_shunt_inverse_inductance(c, (size_t)an->element);
     if (!(sum > 0.0)) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     el->kind == QP_EL_B

@@ -1,0 +1,343 @@
+/* .tran: the junctions' frequencies from the traces (zero crossings, FFT peak), the spectrum
+ * shown for a transient, and the .print selection of its columns. */
+#include "analyses/tran_impl.h"
+
+#include "qpsim/units.h"
+#include "solve/fft.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- frequency estimators */
+
+static double sample_at(const double *x, size_t n, double u);
+
+/* Integral of the samples x (unit spacing) from fractional index u1 to u2: trapezoids between
+ * whole samples, the two end pieces from the cubic through neighbouring samples. */
+static double integral(const double *x, size_t n, double u1, double u2)
+{
+    size_t i1 = (size_t)ceil(u1), i2 = (size_t)floor(u2);
+    if (!(u2 > u1) || i2 >= n) {
+        return 0.0;
+    }
+    if (i1 > i2) {
+        return 0.5 * (sample_at(x, n, u1) + sample_at(x, n, u2)) * (u2 - u1);
+    }
+    double s = 0.5 * (sample_at(x, n, u1) + x[i1]) * ((double)i1 - u1);
+    for (size_t i = i1; i < i2; i++) {
+        s += 0.5 * (x[i] + x[i + 1]);
+    }
+    return s + 0.5 * (x[i2] + sample_at(x, n, u2)) * (u2 - (double)i2);
+}
+
+/* x at fractional sample index u, by the cubic through the four nearest samples. */
+static double sample_at(const double *x, size_t n, double u)
+{
+    if (n < 4) {
+        return n ? x[0] : 0.0;
+    }
+    double fl = floor(u);
+    size_t i = fl < 1.0 ? 1 : (size_t)fl;
+    if (i + 2 >= n) {
+        i = n - 3;
+    }
+    double s = u - (double)i, y0 = x[i - 1], y1 = x[i], y2 = x[i + 1], y3 = x[i + 2];
+    return y0 * (-s * (s - 1) * (s - 2) / 6.0) + y1 * ((s + 1) * (s - 1) * (s - 2) / 2.0) +
+           y2 * (-(s + 1) * s * (s - 2) / 2.0) + y3 * ((s + 1) * s * (s - 1) / 6.0);
+}
+
+double qp_freq_crossings(const double *x, size_t n, double dt, int *periods, double *t_first,
+                         double *t_last)
+{
+    *periods = 0;
+    if (n < 4 || !(dt > 0.0)) {
+        return 0.0;
+    }
+    double lo = x[0], hi = x[0], mean = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, x[i]);
+        hi = fmax(hi, x[i]);
+        mean += x[i];
+    }
+    mean /= (double)n;
+    double band = 0.1 * (hi - lo);
+    if (!(band > 0.0)) {
+        return 0.0;
+    }
+    /* upward crossings of the mean, armed only after the signal went below mean - band */
+    int armed = 0, count = 0;
+    double first = 0.0, last = 0.0;
+    for (size_t i = 1; i < n; i++) {
+        if (x[i] < mean - band) {
+            armed = 1;
+        }
+        if (armed && x[i - 1] < mean && x[i] >= mean) {
+            double tc = ((double)(i - 1) + (mean - x[i - 1]) / (x[i] - x[i - 1])) * dt;
+            if (i >= 2 && i + 1 < n) { /* bisection on the cubic through the 4 samples around */
+                double a = 0.0, b = 1.0;
+                for (int it = 0; it < 50; it++) {
+                    double s = 0.5 * (a + b);
+                    if (sample_at(x, n, (double)(i - 1) + s) < mean) {
+                        a = s;
+                    } else {
+                        b = s;
+                    }
+                }
+                tc = ((double)(i - 1) + 0.5 * (a + b)) * dt;
+            }
+            if (count == 0) {
+                first = tc;
+            }
+            last = tc;
+            count++;
+            armed = 0;
+        }
+    }
+    if (count < 3 || !(last > first)) { /* two whole periods at least: not a ringing tail */
+        return 0.0;
+    }
+    *periods = count - 1;
+    if (t_first) {
+        *t_first = first;
+    }
+    if (t_last) {
+        *t_last = last;
+    }
+    return (double)(count - 1) / (last - first);
+}
+
+int qp_tran_spectrum(const qp_tran_result *t, size_t col, double **power, size_t *nb,
+                     double *df)
+{
+    *power = NULL;
+    *nb = 0;
+    *df = 0.0;
+    if (t->nt < 16 || col >= t->ncol) {
+        return -1;
+    }
+    size_t w = t->ncol + 1, m = qp_fft_len(t->nt - t->nt / 2), from = t->nt - m;
+    double dt = t->data[w] - t->data[0];
+    double *x = malloc(m * sizeof *x), *pw = malloc((m / 2 + 1) * sizeof *pw);
+    if (!x || !pw || !(dt > 0.0)) {
+        free(x);
+        free(pw);
+        return -1;
+    }
+    for (size_t k = 0; k < m; k++) {
+        x[k] = t->data[(from + k) * w + col + 1];
+    }
+    qp_fft_hann(x, m);
+    int r = qp_power_spectrum(x, m, pw);
+    free(x);
+    if (r != 0) {
+        free(pw);
+        return -1;
+    }
+    *power = pw;
+    *nb = m / 2 + 1;
+    *df = 1.0 / ((double)m * dt);
+    return 0;
+}
+
+/* qp_freq_fft with the plan kept in *f between calls (made again when the length changes):
+ * the junctions of one run share it. */
+static double freq_fft_cached(qp_fft *f, const double *x, size_t n, double dt)
+{
+    if (n < 8 || !(dt > 0.0)) {
+        return 0.0;
+    }
+    size_t len = qp_fft_len(n);
+    if (f->n != len) {
+        qp_fft_free(f);
+        if (qp_fft_init(f, len) != 0) {
+            return 0.0;
+        }
+    }
+    x += n - len;
+    n = len;
+    memcpy(f->in, x, n * sizeof *f->in);
+    qp_fft_hann(f->in, n);
+    qp_fft_run(f);
+    double(*out)[2] = f->out;
+    size_t best = 0;
+    double bp = 0.0;
+    for (size_t k = 1; k < n / 2; k++) {
+        double pw = out[k][0] * out[k][0] + out[k][1] * out[k][1];
+        if (pw > bp) {
+            bp = pw;
+            best = k;
+        }
+    }
+    if (best < 2) { /* bin 1's left neighbour is the mean, which was removed */
+        return 0.0;
+    }
+    /* Hann-window interpolation (Grandke): with a = |X_{k+1}| / |X_k| for the larger neighbour,
+     * the tone lies (2a - 1)/(a + 1) bins from k, exactly for a pure tone up to the leakage of
+     * its negative-frequency image */
+    double m0 = sqrt(bp), mm = hypot(out[best - 1][0], out[best - 1][1]);
+    double mp = hypot(out[best + 1][0], out[best + 1][1]);
+    double a = (mp > mm ? mp : mm) / m0, d = (2.0 * a - 1.0) / (a + 1.0);
+    d = fmin(fmax(d, 0.0), 1.0);
+    return ((double)best + (mp > mm ? d : -d)) / ((double)n * dt);
+}
+
+double qp_freq_fft(const double *x, size_t n, double dt)
+{
+    qp_fft f = {0};
+    double r = freq_fft_cached(&f, x, n, dt);
+    qp_fft_free(&f);
+    return r;
+}
+
+/* ---------------------------------------------------------------- the run's reports */
+
+/* With .print, only the requested columns are kept, in the order asked (repeats once). */
+qp_status qp_tran_select_prints(const qp_circuit *c, qp_tran_result *r)
+{
+    if (c->nprints == 0) {
+        return QP_OK;
+    }
+    int *pick = malloc((r->ncol ? r->ncol : 1) * sizeof *pick);
+    if (!pick) {
+        return QP_ERR_NOMEM;
+    }
+    size_t np = 0;
+    for (size_t k = 0; k < c->nprints && np < r->ncol; k++) {
+        for (size_t i = 0; i < r->ncol; i++) { /* the first column of that name, once */
+            int seen = 0;
+            for (size_t q = 0; q < np; q++) {
+                seen |= pick[q] == (int)i;
+            }
+            if (strcmp(r->col[i], c->prints[k]) == 0) {
+                if (!seen) {
+                    pick[np++] = (int)i;
+                }
+                break;
+            }
+        }
+    }
+    size_t w = r->ncol + 1;
+    double *tmp = malloc((np + 1) * sizeof *tmp);
+    if (!tmp) {
+        free(pick);
+        return QP_ERR_NOMEM;
+    }
+    for (size_t t = 0; t < r->nt; t++) { /* in place: row t shrinks to 1 + np values, read
+                                          * whole before it is written */
+        const double *src = r->data + t * w;
+        tmp[0] = src[0];
+        for (size_t q = 0; q < np; q++) {
+            tmp[q + 1] = src[pick[q] + 1];
+        }
+        memcpy(r->data + t * (np + 1), tmp, (np + 1) * sizeof *tmp);
+    }
+    free(tmp);
+    char **col = calloc(np ? np : 1, sizeof *col);
+    if (!col) {
+        free(pick);
+        return QP_ERR_NOMEM;
+    }
+    for (size_t q = 0; q < np; q++) {
+        col[q] = r->col[pick[q]];
+        r->col[pick[q]] = NULL;
+    }
+    for (size_t i = 0; i < r->ncol; i++) {
+        free(r->col[i]);
+    }
+    free(r->col);
+    r->col = col;
+    r->ncol = np;
+    free(pick);
+    return QP_OK;
+}
+
+/* The frequency report of every junction from the traces of the second half. */
+qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_tran_trace *tr,
+                          int whole, qp_tran_result *out)
+{
+    const qp_circuit *c = S->c;
+    size_t nj = 0;
+    for (size_t e = 0; e < c->nelem; e++) {
+        nj += c->elem[e].kind == QP_EL_B || c->elem[e].kind == QP_EL_Q;
+    }
+    out->freq = calloc(nj ? nj : 1, sizeof *out->freq);
+    double *sig = malloc((tr->nt ? tr->nt : 1) * sizeof *sig);
+    if (!out->freq || !sig) {
+        free(sig);
+        return QP_ERR_NOMEM;
+    }
+    size_t w = tr->ncol + 1, half = whole ? 0 : tr->nt / 2, m = tr->nt - half;
+    double dt = an->tstep, span = (double)(m - 1) * dt;
+    qp_fft fft = {0}; /* one plan for every junction (the same length) */
+    /* column of each element's signals: the order of qp_tran_signal_values */
+    size_t col = S->nn;
+    for (size_t e = 0; e < c->nelem; e++) {
+        const qp_element *el = &c->elem[e];
+        if (el->kind == QP_EL_L || el->kind == QP_EL_V) {
+            col += 1;
+            continue;
+        }
+        if (el->kind != QP_EL_B && el->kind != QP_EL_Q) {
+            continue;
+        }
+        qp_tran_freq *fr = &out->freq[out->nfreq++];
+        fr->element = (int)e;
+        fr->dual = el->kind == QP_EL_Q || S->bloch[e];
+        /* columns: V, then P or Q, then (junction) Is */
+        size_t cv = col, cx = col + 1, cs = fr->dual ? col : col + 2;
+        col += fr->dual ? 2 : 3;
+        if (m < 8 || !(span > 0.0)) {
+            continue;
+        }
+        const double *r0 = tr->data + half * w, *r1 = tr->data + (tr->nt - 1) * w;
+        double adv = r1[cx + 1] - r0[cx + 1]; /* phase [rad] or charge [C] advance */
+        double vsum = 0.0;
+        for (size_t i = half; i < tr->nt; i++) {
+            sig[i - half] = tr->data[i * w + cs + 1];
+            vsum += tr->data[i * w + cv + 1];
+        }
+        if (fr->dual) {
+            fr->mean_i = adv / span;
+            fr->mean_v = vsum / (double)m;
+            fr->f_theory = fabs(fr->mean_i) / (2.0 * QP_QE);
+            fr->area_theory = 2.0 * QP_QE;
+        } else {
+            fr->mean_v = QP_PHI0 / (2.0 * QP_PI) * adv / span;
+            fr->f_theory = fabs(fr->mean_v) / QP_PHI0;
+            fr->area_theory = QP_PHI0;
+        }
+        double t1 = 0.0, t2 = 0.0;
+        fr->f_sim = qp_freq_crossings(sig, m, dt, &fr->periods, &t1, &t2);
+        fr->f_fft = freq_fft_cached(&fft, sig, m, dt);
+        if (fr->periods > 0) {
+            /* The mean bias over whole periods (first to last crossing): a mean over a fraction
+             * of a period more would be biased by the uneven advance within a period. For a
+             * junction it is the integral of its voltage trace, an unknown of its own, so that
+             * V/Phi0 against the supercurrent's frequency checks the Josephson relation as
+             * integrated; for a phase-slip or Bloch junction it is its charge advance. */
+            size_t col_mean = fr->dual ? cx : cv;
+            for (size_t i = half; i < tr->nt; i++) {
+                sig[i - half] = tr->data[i * w + col_mean + 1];
+            }
+            if (fr->dual) {
+                adv = sample_at(sig, m, t2 / dt) - sample_at(sig, m, t1 / dt);
+                fr->mean_i = adv / (t2 - t1);
+                fr->f_theory = fabs(fr->mean_i) / (2.0 * QP_QE);
+            } else {
+                fr->mean_v = integral(sig, m, t1 / dt, t2 / dt) * dt / (t2 - t1);
+                fr->f_theory = fabs(fr->mean_v) / QP_PHI0;
+            }
+        }
+        if (fr->periods > 0 && fr->f_sim > 0.0) {
+            /* integral over the counted periods: V dt = (Phi0/2pi) dphi, I dt = dQ */
+            double per_time = (double)fr->periods / fr->f_sim;
+            double total = fr->dual ? fabs(fr->mean_i) * per_time
+                                    : fabs(fr->mean_v) * per_time;
+            fr->area = total / fr->periods;
+        }
+    }
+    qp_fft_free(&fft);
+    free(sig);
+    return QP_OK;
+}

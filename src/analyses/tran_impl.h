@@ -1,0 +1,72 @@
+/* Internal header of the transient (.tran): the circuit equations' system and the stored trace,
+ * shared by tran_system.c (the equations), tran_integrate.c (the Radau IIA run) and tran_freq.c
+ * (the junctions' frequencies). */
+#ifndef QPSIM_ANALYSES_TRAN_IMPL_H
+#define QPSIM_ANALYSES_TRAN_IMPL_H
+
+#include "qpsim/bands.h"
+#include "qpsim/circuit.h"
+#include "qpsim/tran.h"
+
+#include <stddef.h>
+
+/* What an unknown is: its error weight depends on it. */
+typedef enum { QP_TRAN_V, QP_TRAN_I, QP_TRAN_PHI, QP_TRAN_Q } qp_tran_var;
+
+/* The equations A x' + g(t, x) = 0 of a circuit (tran_system.c describes unknowns and rows). */
+typedef struct {
+    const qp_circuit *c;
+    size_t nn;        /* non-ground nodes */
+    size_t n;         /* unknowns */
+    int *bvar;        /* per element: its branch unknown or -1 */
+    qp_tran_var *vk;  /* per unknown */
+    double *A;        /* n x n, column-major */
+    double v0, i0;    /* voltage and current scales */
+    double rtol;      /* set by the run */
+    qp_bands *band;   /* per element (Bloch junctions) or NULL entries */
+    int *bloch;       /* per element: the Bloch-band model is used */
+    int *absorbed;    /* per element: a capacitor absorbed into a Bloch junction's band */
+    int *alg;         /* per unknown: not differentiated (its column of A is zero) */
+} qp_tran_sys;
+
+/* Output samples: nt rows of (time, ncol signals), room for cap rows (the run allocates data). */
+typedef struct {
+    size_t cap, nt, ncol;
+    double *data;
+} qp_tran_trace;
+
+/* Builds the system of c into *S (everything but rtol; S owns its arrays, free with
+ * qp_tran_sys_free even on failure). tstep is the analysis' TSTEP (pulse defaults). QP_OK,
+ * QP_ERR_INPUT (a circuit the models cannot take, message in err), QP_ERR_NOMEM or the status of
+ * a Bloch band's computation. */
+qp_status qp_tran_sys_build(qp_tran_sys *S, const qp_circuit *c, double tstep, char *err,
+                            size_t errlen);
+void qp_tran_sys_free(qp_tran_sys *S);
+
+/* f = -g(t, x) (n values) and, when J is not NULL, J = df/dx (n x n, column-major). */
+void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
+                    double *f, double *J);
+
+/* The first corner after t of any source (or of the switch-on over the first TSTEP);
+ * INFINITY when none. */
+double qp_tran_next_break(const qp_circuit *c, const qp_analysis *an, double t);
+
+/* The signals recorded at each output time: node voltages, then per branch (inductor and source
+ * I; junction V, P, Is; phase-slip and Bloch junction V, Q). signal_names fills col[count]
+ * with malloc'd names (0 when out of memory; the caller frees what was filled);
+ * signal_values writes the signals of state x into row[count]. */
+size_t qp_tran_signal_count(const qp_tran_sys *S);
+int qp_tran_signal_names(const qp_tran_sys *S, char **col);
+void qp_tran_signal_values(const qp_tran_sys *S, const double *x, double *row);
+
+/* The frequency report of every junction (out->freq, out->nfreq) from the trace tr of S's
+ * signals: its second half, or all of it when whole (the run stored only the second half).
+ * QP_OK or QP_ERR_NOMEM. */
+qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_tran_trace *tr,
+                          int whole, qp_tran_result *out);
+
+/* With .print, only the requested columns of r are kept, in the order asked (repeats once).
+ * QP_OK or QP_ERR_NOMEM. */
+qp_status qp_tran_select_prints(const qp_circuit *c, qp_tran_result *r);
+
+#endif

@@ -1,0 +1,578 @@
+/* .tran: the circuit equations of tran_system.c integrated by Radau IIA, and the run.
+ *
+ * Integrator: 3-stage Radau IIA (order 5, stiffly accurate, L-stable, fit for these index-1
+ * DAEs) with simplified Newton on the stage equations (one LU per step from the Jacobian at its
+ * start; solve/lu.c: an inline elimination for small circuits, LAPACK beyond), the local
+ * error from Hairer and Wanner's embedded estimate (RADAU5; O(h^4), one more n x n LU and one or
+ * two solves per step) with Gustafsson's step-size controller, and output at the requested TSTEP
+ * from the step's collocation polynomial (dense output of order 3, the order the error estimate
+ * controls). The step lands on every source breakpoint. (Until session 3 the error came from
+ * step doubling, three Radau solves per step: measured 1.3-2x slower to the same frequency
+ * accuracy, see docs/performance.md.) */
+#include "analyses/tran_impl.h"
+
+#include "base/strbuf.h"
+#include "solve/lu.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_RTOL 1e-5      /* local error per step, relative to each variable's scale */
+#define NEWTON_MAX 10          /* iterations per stage solve before the step is cut */
+#define NEWTON_TOL 1e-2        /* Newton stops when the update is this fraction of the tolerance */
+#define NEWTON_CONTRACT 0.9    /* ... and gives up when an update is not this much smaller */
+#define H_GROW_MAX 4.0
+#define H_SHRINK_MIN 0.2
+#define SAFETY 0.9
+#define MAX_STEPS 200000000UL  /* accepted steps before giving up */
+#define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
+
+/* Radau IIA, 3 stages */
+#define S6 2.449489742783178098197284
+static const double RC[3] = {(4.0 - S6) / 10.0, (4.0 + S6) / 10.0, 1.0};
+static const double RA[3][3] = {
+    {(88.0 - 7.0 * S6) / 360.0, (296.0 - 169.0 * S6) / 1800.0, (-2.0 + 3.0 * S6) / 225.0},
+    {(296.0 + 169.0 * S6) / 1800.0, (88.0 + 7.0 * S6) / 360.0, (-2.0 - 3.0 * S6) / 225.0},
+    {(16.0 - S6) / 36.0, (16.0 + S6) / 36.0, 1.0 / 9.0}};
+
+/* ---------------------------------------------------------------- one Radau step */
+
+typedef struct {
+    size_t n;
+    double *Z, *F, *M, *rhs, *x; /* stages, f at the stages, Newton matrix (LU), update, point */
+    lp_int *piv;
+} work_t;
+
+static void work_free(work_t *w)
+{
+    free(w->Z), free(w->F), free(w->M), free(w->rhs), free(w->x), free(w->piv);
+}
+
+static int work_init(work_t *w, size_t n)
+{
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    size_t m = 3 * n;
+    w->Z = calloc(m, sizeof *w->Z);
+    w->F = calloc(m, sizeof *w->F);
+    w->M = calloc(m * m, sizeof *w->M);
+    w->rhs = calloc(m, sizeof *w->rhs);
+    w->x = calloc(n, sizeof *w->x);
+    w->piv = calloc(m, sizeof *w->piv);
+    return w->Z && w->F && w->M && w->rhs && w->x && w->piv;
+}
+
+/* Error weight of unknown i: rtol times its scale (phases and charges absolutely, because they
+ * grow without bound while their errors must not). */
+static double weight(const qp_tran_sys *S, size_t i, double a, double b)
+{
+    switch (S->vk[i]) {
+    case QP_TRAN_V:
+        return S->rtol * fmax(S->v0, fmax(fabs(a), fabs(b)));
+    case QP_TRAN_I:
+        return S->rtol * fmax(S->i0, fmax(fabs(a), fabs(b)));
+    case QP_TRAN_PHI:
+    case QP_TRAN_Q:
+        return S->rtol;
+    }
+    return S->rtol;
+}
+
+/* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by simplified Newton
+ * from the guess in w->Z: the Jacobian J0 at the step's start (n x n) gives the matrix
+ * I (x) A - h RA (x) J0, factored once per step; each iteration evaluates f at the stages and
+ * solves with those factors. Stops when the update is below NEWTON_TOL of the tolerance, fails
+ * when it stops contracting. On success x1 = x0 + Z_3. Returns 0, -1 when Newton does not
+ * converge, -2 when its matrix is singular. */
+static int radau_step(const qp_tran_sys *S, const qp_analysis *an, double t, double h,
+                      const double *x0, const double *J0, work_t *w, double *x1)
+{
+    size_t n = S->n, m = 3 * n;
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+            for (size_t q = 0; q < n; q++) {
+                for (size_t r = 0; r < n; r++) {
+                    double v = -h * RA[i][j] * J0[r + q * n];
+                    if (i == j) {
+                        v += S->A[r + q * n];
+                    }
+                    w->M[((size_t)i * n + r) + ((size_t)j * n + q) * m] = v;
+                }
+            }
+        }
+    }
+    int f = qp_lu_factor(m, w->M, w->piv);
+    if (f != 0) {
+        return f == -2 ? -1 : -2;
+    }
+    double prev = INFINITY;
+    for (int it = 0; it < NEWTON_MAX; it++) {
+        for (int s = 0; s < 3; s++) {
+            for (size_t i = 0; i < n; i++) {
+                w->x[i] = x0[i] + w->Z[(size_t)s * n + i];
+            }
+            qp_tran_eval_f(S, an, t + RC[s] * h, w->x, w->F + (size_t)s * n, NULL);
+        }
+        /* residual R_i = A Z_i - h sum_j a_ij F_j */
+        for (int i = 0; i < 3; i++) {
+            for (size_t r = 0; r < n; r++) {
+                double acc = 0.0;
+                for (size_t q = 0; q < n; q++) {
+                    acc += S->A[r + q * n] * w->Z[(size_t)i * n + q];
+                }
+                for (int j = 0; j < 3; j++) {
+                    acc -= h * RA[i][j] * w->F[(size_t)j * n + r];
+                }
+                w->rhs[(size_t)i * n + r] = -acc;
+            }
+        }
+        qp_lu_solve(m, w->M, w->piv, w->rhs);
+        double norm = 0.0;
+        for (size_t p = 0; p < m; p++) {
+            w->Z[p] += w->rhs[p];
+            size_t i = p % n;
+            double d = w->rhs[p] / weight(S, i, x0[i], x0[i] + w->Z[p]);
+            norm = fmax(norm, fabs(d));
+        }
+        if (!isfinite(norm)) {
+            return -1;
+        }
+        if (norm <= NEWTON_TOL) {
+            for (size_t i = 0; i < n; i++) {
+                x1[i] = x0[i] + w->Z[2 * n + i];
+            }
+            return 0;
+        }
+        if (it >= 1 && norm >= NEWTON_CONTRACT * prev) { /* not contracting: a smaller step */
+            return -1;
+        }
+        prev = norm;
+    }
+    return -1;
+}
+
+/* The collocation polynomial of a step from x0 with stages Z at t0 + s h, s in [0, 1]:
+ * Lagrange interpolation through (0, x0), (c_i, x0 + Z_i). */
+static void dense_eval(size_t n, const double *x0, const double *Z, double s, double *out)
+{
+    const double nodes[4] = {0.0, RC[0], RC[1], RC[2]};
+    double L[4];
+    for (int a = 0; a < 4; a++) {
+        L[a] = 1.0;
+        for (int b = 0; b < 4; b++) {
+            if (a != b) {
+                L[a] *= (s - nodes[b]) / (nodes[a] - nodes[b]);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = x0[i] + L[1] * Z[i] + L[2] * Z[n + i] + L[3] * Z[2 * n + i];
+    }
+}
+
+/* Hairer and Wanner's embedded error estimate for Radau IIA (RADAU5, "Solving ODEs II" IV.8):
+ * err = (g0/h A - J0)^-1 (f(t, x0) + A sum_k e_k Z_k / h) with the Jacobian J0 at the step's
+ * start, an O(h^4) estimate filtered through the (g0/h A - J0) solve so that stiff and
+ * algebraic components do not inflate it. When it is large on a first step or after a
+ * rejection, it is refined once with f evaluated at x0 + err. f0, J0 are f and df/dx at
+ * (t, x0); tmp, rhs hold n values, M n x n, piv n. Returns the scaled max norm or INFINITY. */
+#define RADAU_G0 3.637834252744495732208418 /* the real eigenvalue of RA^-1 (RADAU5's 1/U1) */
+static double embedded_error(const qp_tran_sys *S, const qp_analysis *an, double t, double h,
+                             const double *x0, const double *Z, const double *f0,
+                             const double *J0, int refine, int skip_alg, double *M,
+                             lp_int *piv, double *rhs, double *tmp, double *err)
+{
+    static const double E1 = -(13.0 + 7.0 * S6) / 3.0, E2 = (-13.0 + 7.0 * S6) / 3.0,
+                        E3 = -1.0 / 3.0;
+    size_t n = S->n;
+    double *az = tmp; /* A sum e_k Z_k / h */
+    for (size_t i = 0; i < n; i++) {
+        rhs[i] = (E1 * Z[i] + E2 * Z[n + i] + E3 * Z[2 * n + i]) / h;
+    }
+    for (size_t r = 0; r < n; r++) {
+        double acc = 0.0;
+        for (size_t q = 0; q < n; q++) {
+            acc += S->A[r + q * n] * rhs[q];
+        }
+        az[r] = acc;
+    }
+    for (size_t q = 0; q < n * n; q++) {
+        M[q] = RADAU_G0 / h * S->A[q] - J0[q];
+    }
+    if (qp_lu_factor(n, M, piv) != 0) {
+        return INFINITY;
+    }
+    double e = 0.0;
+    for (int pass = 0; pass < 2; pass++) { /* the refinement reuses the factors */
+        if (pass == 0) {
+            for (size_t i = 0; i < n; i++) {
+                rhs[i] = f0[i] + az[i];
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                err[i] += x0[i];
+            }
+            qp_tran_eval_f(S, an, t, err, rhs, NULL);
+            for (size_t i = 0; i < n; i++) {
+                rhs[i] += az[i];
+            }
+        }
+        qp_lu_solve(n, M, piv, rhs);
+        e = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            err[i] = rhs[i];
+            if (!(skip_alg && S->alg[i])) {
+                e = fmax(e, fabs(rhs[i]) / weight(S, i, x0[i], x0[i] + Z[2 * n + i]));
+            }
+        }
+        if (!(e >= 1.0 && refine)) {
+            break;
+        }
+    }
+    return isfinite(e) ? e : INFINITY;
+}
+
+/* Stage guess for a step of h from the previous step's polynomial (length hp, stages Zp, start
+ * xp): extrapolated to t + c_i h; zero when there is no previous step. */
+static void guess(size_t n, const double *xp, const double *Zp, double hp, double h,
+                  const double *x0, double *Z, double *tmp)
+{
+    if (!(hp > 0.0)) {
+        memset(Z, 0, 3 * n * sizeof *Z);
+        return;
+    }
+    for (int s = 0; s < 3; s++) {
+        dense_eval(n, xp, Zp, 1.0 + RC[s] * h / hp, tmp);
+        for (size_t i = 0; i < n; i++) {
+            Z[(size_t)s * n + i] = tmp[i] - x0[i];
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- outputs */
+
+/* Appends a sample; the buffer is allocated for every sample the run stores, so a full buffer
+ * is an internal error (0). */
+static int trace_push(qp_tran_trace *tr, double t, const double *row)
+{
+    size_t w = tr->ncol + 1;
+    if (tr->nt == tr->cap) {
+        return 0;
+    }
+    tr->data[tr->nt * w] = t;
+    memcpy(tr->data + tr->nt * w + 1, row, tr->ncol * sizeof *row);
+    tr->nt++;
+    return 1;
+}
+
+void qp_tran_free(qp_tran_result *r)
+{
+    if (!r) {
+        return;
+    }
+    for (size_t i = 0; r->col && i < r->ncol; i++) {
+        free(r->col[i]);
+    }
+    free(r->col);
+    free(r->data);
+    free(r->freq);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---------------------------------------------------------------- the run */
+
+/* One run: the system, the Radau work space, the stored trace, the state and the step control. */
+typedef struct {
+    qp_tran_sys S;
+    work_t W;
+    qp_tran_trace tr;
+    size_t n;
+    double *x0, *x1;   /* the state at t, after the step */
+    double *xp, *Zp;   /* the previous step's start and stages (stage guesses) */
+    double *f0, *J0;   /* f and df/dx at (t, x0), kept across rejections */
+    double *tmp, *xm, *row;
+    double t, tstart, tstop, dt, tiny, hmax;
+    double h;          /* the next step to try */
+    double hp;         /* length of the previous step; 0 at t = 0 and after a corner */
+    double hacc, eacc; /* the last accepted step and its error (Gustafsson) */
+    double brk;        /* the next source corner */
+    double next_out;   /* time of the next output sample: tstart + kout dt */
+    size_t kout, nout; /* next output sample, samples in all */
+    size_t next_report; /* progress in 1/1000 of TSTOP, about every 1 % */
+    unsigned long steps;
+    int keep, singular, rejected, have_f0;
+} run_t;
+
+static void run_free(run_t *R)
+{
+    free(R->tr.data);
+    work_free(&R->W);
+    free(R->x0), free(R->x1), free(R->tmp), free(R->xm), free(R->xp), free(R->Zp), free(R->f0);
+    free(R->J0), free(R->row);
+    qp_tran_sys_free(&R->S);
+}
+
+/* The system, every buffer and the step state at t = 0 (*R freeable by run_free whatever the
+ * outcome). */
+static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, int keep,
+                          qp_tran_result *out, char *err, size_t errlen)
+{
+    memset(R, 0, sizeof *R);
+    qp_status st = qp_tran_sys_build(&R->S, c, an->tstep, err, errlen);
+    R->S.rtol = an->rtol > 0.0 ? an->rtol : DEFAULT_RTOL;
+    out->rtol = R->S.rtol;
+    size_t n = R->S.n, n1 = n ? n : 1;
+    R->n = n;
+    R->x0 = calloc(n1, sizeof *R->x0), R->x1 = calloc(n1, sizeof *R->x1);
+    R->tmp = calloc(n1, sizeof *R->tmp), R->xm = calloc(n1, sizeof *R->xm);
+    R->xp = calloc(n1, sizeof *R->xp), R->Zp = calloc(3 * n1, sizeof *R->Zp);
+    R->f0 = calloc(n1, sizeof *R->f0), R->J0 = calloc(n1 * n1, sizeof *R->J0);
+    if (st != QP_OK) {
+        return st;
+    }
+    if (n == 0) {
+        qp_errf(err, errlen, "the circuit has no unknowns to simulate");
+        return QP_ERR_INPUT;
+    }
+    R->tr.ncol = qp_tran_signal_count(&R->S);
+    R->row = calloc(R->tr.ncol ? R->tr.ncol : 1, sizeof *R->row);
+    if (!R->x0 || !R->x1 || !R->tmp || !R->xm || !R->xp || !R->Zp || !R->f0 || !R->J0 ||
+        !R->row || !work_init(&R->W, n)) {
+        qp_errf(err, errlen, "out of memory for the transient");
+        return QP_ERR_NOMEM;
+    }
+    R->keep = keep;
+    R->t = 0.0, R->tstop = an->tstop, R->tstart = an->tstart, R->dt = an->tstep;
+    R->tiny = 64.0 * DBL_EPSILON * R->tstop;
+    R->hmax = (R->tstop - 0.0) / SPAN_STEPS_MIN;
+    R->h = fmin(fmax(1e-3 * R->dt, 1e3 * R->tiny), R->hmax);
+    R->eacc = 1.0;
+    R->nout = (size_t)floor((R->tstop - R->tstart) / R->dt * (1.0 + 1e-12)) + 1;
+    R->next_out = R->tstart;
+    R->brk = qp_tran_next_break(c, an, R->t);
+    R->next_report = 10;
+    /* the samples to be stored are known: one allocation instead of a growing buffer */
+    size_t nstore = keep ? R->nout : R->nout - R->nout / 2;
+    R->tr.data = malloc((nstore ? nstore : 1) * (R->tr.ncol + 1) * sizeof *R->tr.data);
+    if (!R->tr.data) {
+        qp_errf(err, errlen, "out of memory for %zu trace samples", nstore);
+        return QP_ERR_NOMEM;
+    }
+    R->tr.cap = nstore ? nstore : 1;
+    return QP_OK;
+}
+
+/* The next step's length *hstep from R->t: the proposed R->h, at most hmax, shortened to land on
+ * the next corner (*hit = 1) or on TSTOP. An error when it underflows. */
+static qp_status step_length(run_t *R, const qp_circuit *c, const qp_analysis *an,
+                             double *hstep, int *hit, char *err, size_t errlen)
+{
+    double t = R->t, tiny = R->tiny;
+    while (R->brk - t <= tiny) { /* corners closer than rounding count as reached */
+        R->brk = qp_tran_next_break(c, an, fmax(R->brk, t));
+    }
+    double h = fmin(R->h, R->hmax);
+    *hit = 0;
+    if (t + h >= R->brk - tiny) {
+        h = R->brk - t;
+        *hit = 1;
+    }
+    if (t + h > R->tstop - tiny) {
+        h = R->tstop - t;
+        *hit = 0;
+    }
+    *hstep = h;
+    if (h > tiny) {
+        return QP_OK;
+    }
+    if (R->singular) {
+        qp_errf(err, errlen, "the circuit equations are singular at t = %.6g s: a loop of "
+             "voltage sources (with capacitors), or a node or cut set reached only "
+             "through current sources and inductors, leaves some voltage or current "
+             "undetermined", t);
+        return QP_ERR_INPUT;
+    }
+    qp_errf(err, errlen, "time step underflow at t = %.6g s (the step fell below "
+         "%.3g s without meeting rtol %.1e)", t, tiny, R->S.rtol);
+    return QP_ERR_NUMERIC;
+}
+
+/* Tries a step of hstep from R->t: the stages by Newton, then the embedded error. 1 when the
+ * step is accepted (its error norm in *e); 0 when it is not, with a shorter R->h to try. */
+static int attempt(run_t *R, const qp_analysis *an, double hstep, qp_tran_result *out,
+                   double *e)
+{
+    if (!R->have_f0) { /* f and its Jacobian at the step's start, kept across rejections */
+        qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, R->J0);
+        R->have_f0 = 1;
+    }
+    guess(R->n, R->xp, R->Zp, R->hp, hstep, R->x0, R->W.Z, R->tmp);
+    int ok = radau_step(&R->S, an, R->t, hstep, R->x0, R->J0, &R->W, R->x1);
+    if (ok != 0) {
+        out->newton_failures++;
+        R->singular = ok == -2;
+        R->h = 0.25 * hstep;
+        R->rejected = 1;
+        return 0;
+    }
+    R->singular = 0;
+    /* after t = 0 or a corner the algebraic unknowns may jump: the first step fixes them,
+     * whatever its size, so they are left out of its error */
+    *e = embedded_error(&R->S, an, R->t, hstep, R->x0, R->W.Z, R->f0, R->J0,
+                        R->hp == 0.0 || R->rejected, R->hp == 0.0, R->W.M, R->W.piv, R->W.rhs,
+                        R->tmp, R->xm);
+    if (!(*e <= 1.0)) {
+        out->rejected++;
+        R->rejected = 1;
+        R->h = hstep * fmax(H_SHRINK_MIN, isfinite(*e) ? SAFETY * pow(*e, -0.25) : 0.1);
+        return 0;
+    }
+    return 1;
+}
+
+/* The output samples in (t, tend] of the accepted step, from its collocation polynomial; stored
+ * when kept (all with keep, else the second half). 0 when the trace is full (internal error). */
+static int emit_samples(run_t *R, double hstep, double tend)
+{
+    while (R->kout < R->nout && R->next_out <= tend + R->tiny) {
+        double tt = fmin(R->next_out, tend);
+        if (tt >= 0.0 && (R->keep || R->kout >= R->nout / 2)) {
+            dense_eval(R->n, R->x0, R->W.Z, (tt - R->t) / hstep, R->xm);
+            qp_tran_signal_values(&R->S, R->xm, R->row);
+            if (!trace_push(&R->tr, R->next_out, R->row)) {
+                return 0;
+            }
+        }
+        R->kout++;
+        R->next_out = R->tstart + (double)R->kout * R->dt;
+    }
+    return 1;
+}
+
+static void report_progress(run_t *R, qp_progress_fn progress, void *progress_ctx)
+{
+    if (progress && R->t / R->tstop * 1000.0 >= (double)R->next_report) {
+        size_t done = (size_t)(R->t / R->tstop * 1000.0);
+        if (done < 1000) {
+            progress(progress_ctx, done, 1000);
+        }
+        R->next_report = done + 10;
+    }
+}
+
+/* Moves to the end tend of the accepted step (error norm e) and chooses the next step. */
+static void accept_step(run_t *R, const qp_circuit *c, const qp_analysis *an, double hstep,
+                        double tend, int hit, double e)
+{
+    size_t n = R->n;
+    memcpy(R->xp, R->x0, n * sizeof *R->xp);
+    memcpy(R->Zp, R->W.Z, 3 * n * sizeof *R->Zp);
+    memcpy(R->x0, R->x1, n * sizeof *R->x0);
+    R->hp = hstep;
+    R->have_f0 = 0;
+    R->t = tend;
+    if (hit) {
+        R->brk = qp_tran_next_break(c, an, R->t);
+        R->hp = 0.0; /* no extrapolation across a corner */
+    }
+    /* the error is O(h^4): classical control, tempered by Gustafsson's predictive
+     * controller (Hairer-Wanner IV.8, eq. 8.25) which uses the error's trend over the last
+     * two steps and avoids the repeated rejections of a step that keeps growing */
+    double h = hstep * fmin(H_GROW_MAX, SAFETY * pow(fmax(e, 1e-10), -0.25));
+    if (R->hacc > 0.0) {
+        double fg = R->hacc / hstep * pow(e * e / R->eacc, 0.25) / SAFETY;
+        fg = fmin(1.0 / H_SHRINK_MIN, fmax(1.0 / H_GROW_MAX, fg));
+        h = fmin(h, hstep / fg);
+    }
+    R->hacc = hit ? 0.0 : hstep; /* no error trend across a corner */
+    R->eacc = fmax(1e-2, e);
+    if (R->rejected) { /* no growth right after a rejection */
+        h = fmin(h, hstep);
+    }
+    R->h = h;
+    R->rejected = 0;
+}
+
+/* The results of a finished run: frequencies, signal names, the traces when kept, .print. */
+static qp_status run_finish(run_t *R, const qp_circuit *c, const qp_analysis *an,
+                           qp_tran_result *out)
+{
+    out->steps = R->steps;
+    out->samples = R->kout;
+    /* without keep_traces only the second half was stored: the analysis needs no more */
+    qp_status st = qp_tran_analyse(&R->S, an, &R->tr, !R->keep, out);
+    if (st != QP_OK) {
+        return st;
+    }
+    /* the signal names always (the report lists them); the samples only when kept */
+    out->col = calloc(R->tr.ncol ? R->tr.ncol : 1, sizeof *out->col);
+    out->ncol = R->tr.ncol;
+    if (!out->col || !qp_tran_signal_names(&R->S, out->col)) {
+        return QP_ERR_NOMEM;
+    }
+    if (R->keep) {
+        out->nt = R->tr.nt;
+        out->data = R->tr.data;
+        R->tr.data = NULL;
+    }
+    return qp_tran_select_prints(c, out);
+}
+
+qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_traces,
+                      qp_progress_fn progress, void *progress_ctx, qp_tran_result *out,
+                      char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    run_t R;
+    qp_status st = run_init(&R, c, an, keep_traces, out, err, errlen);
+    if (st != QP_OK) {
+        goto done;
+    }
+    if (progress) {
+        progress(progress_ctx, 0, 1000);
+    }
+    if (R.next_out <= 0.0) { /* the sample at t = 0 */
+        qp_tran_signal_values(&R.S, R.x0, R.row);
+        if ((R.keep || R.nout / 2 == 0) && !trace_push(&R.tr, 0.0, R.row)) {
+            st = QP_ERR_NOMEM;
+            goto done;
+        }
+        R.kout = 1;
+        R.next_out = R.tstart + R.dt;
+    }
+    while (R.t < R.tstop - R.tiny && R.kout < R.nout) {
+        double hstep = 0.0, e = 0.0;
+        int hit = 0;
+        st = step_length(&R, c, an, &hstep, &hit, err, errlen);
+        if (st != QP_OK) {
+            goto done;
+        }
+        if (!attempt(&R, an, hstep, out, &e)) {
+            continue;
+        }
+        double tend = R.t + hstep;
+        if (!emit_samples(&R, hstep, tend)) {
+            st = QP_ERR_NOMEM;
+            goto done;
+        }
+        report_progress(&R, progress, progress_ctx);
+        accept_step(&R, c, an, hstep, tend, hit, e);
+        if (++R.steps > MAX_STEPS) {
+            st = QP_ERR_NUMERIC;
+            qp_errf(err, errlen, "more than %lu steps", MAX_STEPS);
+            goto done;
+        }
+    }
+    if (progress) {
+        progress(progress_ctx, 1000, 1000);
+    }
+    st = run_finish(&R, c, an, out);
+done:
+    if (st != QP_OK) {
+        qp_tran_free(out);
+    }
+    run_free(&R);
+    return st;
+}
