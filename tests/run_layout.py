@@ -47,8 +47,10 @@ def code_only(text):
 
 
 def stage_of_include(inc):
+    """The stage an include belongs to; "?" for a public header missing from PUBLIC (a new one
+    must be placed there); None for headers outside the stages (qp_config.h, tap.h)."""
     if inc.startswith("qpsim/"):
-        return PUBLIC.get(inc[len("qpsim/"):-2])
+        return PUBLIC.get(inc[len("qpsim/"):-2], "?")
     head = inc.split("/")[0]
     return head if head in MAY_USE else None
 
@@ -81,7 +83,10 @@ def main():
         stage = f.relative_to(src).parts[0]
         for inc in re.findall(r'#include "([^"]+)"', f.read_text()):
             to = stage_of_include(inc)
-            if to is not None and to not in MAY_USE.get(stage, set()):
+            if to == "?":
+                bad_inc.append("%s includes %s: a public header without a stage in PUBLIC"
+                               % (f.relative_to(root), inc))
+            elif to is not None and to not in MAY_USE.get(stage, set()):
                 bad_inc.append("%s includes %s (%s -> %s)" % (f.relative_to(root), inc, stage, to))
     tests.append(("every include goes to the same stage or one below", not bad_inc,
                   "\n".join(bad_inc)))

@@ -85,7 +85,7 @@ static void test_transmon_dual(void)
         }
         qp_diag d = {0};
         qp_modes *m = NULL;
-        qp_status qs = qp_quantize(dc, &m, &d); /* QP_CHECK evaluates its condition twice */
+        qp_status qs = qp_quantize(dc, &m, &d);
         QP_CHECK(qs == QP_OK, "the dual quantizes");
         if (m) {
             QP_CHECK(m->n == 1 && m->kind[0] == QP_MODE_FLUXOID, "the dual has one fluxoid mode");

@@ -19,7 +19,7 @@ static void test_small(void)
     double b[4] = {-1.5, 2.0, 15.0, 7.5}, want[4] = {1.0, -2.0, 3.0, 0.5};
     double b2[4] = {2.0, 6.0, 4.0, 8.0}; /* x = (1, 1, 1, 1): the row sums */
     lp_int piv[4];
-    int f = qp_lu_factor(4, M, piv); /* QP_CHECK evaluates its condition twice */
+    int f = qp_lu_factor(4, M, piv);
     QP_CHECK(f == 0, "4 x 4: factored");
     qp_lu_solve(4, M, piv, b);
     qp_lu_solve(4, M, piv, b2);

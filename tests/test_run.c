@@ -13,6 +13,7 @@
 
 #define LEVEL_RTOL 1e-8  /* converged levels against a closed form */
 #define RSJ_V_RTOL 1e-4  /* mean RSJ voltage against R sqrt(I^2 - Ic^2) on a 2 ns run */
+#define ORACLE_RTOL 1e-9 /* against an oracle converged to ~1e-11 GHz */
 
 /* Parses and elaborates text, then runs it with `threads` workers and keep_traces. */
 static qp_status run_text(const char *text, int threads, int keep_traces, qp_results *res,
@@ -69,7 +70,7 @@ static void test_pool(void)
         return;
     }
     int n = qp_pool_size(p);
-    QP_CHECK(n >= 1 && n <= 4, "pool size %d within 1..4", n);
+    QP_CHECK(n == 4, "pool of %d workers (4 asked)", n);
     pool_count pc = {.calls = {0}};
     pthread_mutex_init(&pc.mu, NULL);
     qp_pool_run(p, count_worker, &pc);
@@ -127,6 +128,50 @@ static void test_swept_lc(void)
         const qp_result *q = &r3.r[0];
         QP_CHECK(q->npoints == r->npoints &&
                      memcmp(q->spec.levels, r->spec.levels, 7 * 4 * sizeof(double)) == 0,
+                 "levels on 3 workers equal the serial ones bit for bit");
+    }
+    qp_results_free(&r1);
+    qp_results_free(&r3);
+    free(m1);
+    free(m3);
+}
+
+static const char coupled_sweep[] = "* two coupled transmons swept over EJ1, 41^2 states\n"
+                                    ".param ej1=6\n"
+                                    "B1 1 0 ej={ej1}\n"
+                                    "C1 1 0 ec=0.5\n"
+                                    "B2 2 0 ej=4\n"
+                                    "C2 2 0 ec=0.45\n"
+                                    "CC 1 2 2fF\n"
+                                    ".ng 1 0.25\n"
+                                    ".ng 2 0.1\n"
+                                    ".spectrum levels=4 ncut=20\n"
+                                    ".sweep ej1 5 7 5\n";
+
+/* A sweep too large for the dense solver, so that every worker factorizes with its own cache of
+ * symbolic analyses: bit-identical on 1 and 3 workers, and at EJ1 = 6 the lowest levels of the
+ * independent charge-basis oracle of netlists/coupled_transmons.cir (tests/oracles). */
+static void test_swept_cached(void)
+{
+    static const double want[4] = {-5.996980793419, -2.747724663356, -1.753472776233,
+                                   -0.563476571886};
+    qp_results r1, r3;
+    char *m1 = NULL, *m3 = NULL;
+    qp_status s1 = run_text(coupled_sweep, 1, 1, &r1, &m1);
+    qp_status s3 = run_text(coupled_sweep, 3, 1, &r3, &m3);
+    QP_CHECK(s1 == QP_OK && s3 == QP_OK, "coupled transmons swept on 1 and 3 workers (%s%s)", m1,
+             m3);
+    if (s1 == QP_OK && s3 == QP_OK) {
+        const qp_result *r = &r1.r[0], *q = &r3.r[0];
+        QP_CHECK(r->spec.dim[0] == 1681 && r->spec.method != QP_EIG_DENSE,
+                 "dimension %zu solved by %s, not densely", r->spec.dim[0],
+                 qp_eig_method_name(r->spec.method));
+        for (int k = 0; k < 4; k++) {
+            QP_CHECK_REL(r->spec.levels[2 * 4 + k], want[k], ORACLE_RTOL,
+                         "level at EJ1 = 6 against the oracle");
+        }
+        QP_CHECK(memcmp(q->spec.levels, r->spec.levels, 5 * 4 * sizeof(double)) == 0 &&
+                     memcmp(q->spec.delta, r->spec.delta, 5 * sizeof(double)) == 0,
                  "levels on 3 workers equal the serial ones bit for bit");
     }
     qp_results_free(&r1);
@@ -209,6 +254,7 @@ int main(void)
     test_pool();
     test_settings();
     test_swept_lc();
+    test_swept_cached();
     test_failing_point();
     test_tran_spectra();
     return tap_done();

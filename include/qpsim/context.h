@@ -19,7 +19,8 @@ typedef struct {
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
     void (*thread_init)(void); /* called first in every thread the context starts (e.g.
-                                * per-thread OpenMP settings), or NULL */
+                                * per-thread OpenMP settings; the calling thread is not one of
+                                * them), or NULL */
 } qp_settings;
 
 /* The defaults above. */
@@ -28,7 +29,9 @@ void qp_settings_default(qp_settings *s);
 typedef struct qp_context qp_context;
 
 /* A context with settings s (NULL: the defaults; s is copied). Threads are started at the first
- * sweep that needs them. *out is written only on success; QP_ERR_NOMEM otherwise. */
+ * sweep that needs them, no more than it has points. A context serves one run at a time: two
+ * threads that run decks at once each need their own. *out is written only on success;
+ * QP_ERR_NOMEM otherwise. */
 qp_status qp_context_create(const qp_settings *s, qp_context **out);
 
 /* Stops the context's threads and frees its caches; NULL is fine. */

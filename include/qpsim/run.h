@@ -1,4 +1,5 @@
-/* Running the analyses of a deck: spectra (single or swept over a .param). */
+/* Running the analyses of a deck (spectra, bands, transients, states; single or swept) and their
+ * results, one per analysis. */
 #ifndef QPSIM_RUN_H
 #define QPSIM_RUN_H
 

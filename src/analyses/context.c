@@ -8,6 +8,7 @@ struct qp_context {
     qp_settings set;
     int nworkers;          /* set.threads, at least 1 */
     qp_pool *pool;         /* started by the first qp_context_run that needs threads */
+    int pool_size;         /* the workers asked of it (it may have fewer) */
     qp_eig_cache **cache;  /* nworkers caches, made on first use */
 };
 
@@ -72,12 +73,15 @@ void qp_context_drop_caches(qp_context *ctx)
     }
 }
 
-void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *arg)
+void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *arg, int useful)
 {
-    if (ctx->nworkers > 1 && !ctx->pool) {
-        ctx->pool = qp_pool_new(ctx->nworkers, ctx->set.thread_init);
+    int want = ctx->nworkers < useful ? ctx->nworkers : useful;
+    if (want > 1 && ctx->pool_size < want) { /* a pool too small for this job: a larger one */
+        qp_pool_free(ctx->pool);
+        ctx->pool = qp_pool_new(want, ctx->set.thread_init);
+        ctx->pool_size = want;
     }
-    if (ctx->pool) {
+    if (want > 1 && ctx->pool) {
         qp_pool_run(ctx->pool, fn, arg);
     } else {
         fn(arg, 0); /* serial, or no memory for a pool: the calling thread does everything */

@@ -12,8 +12,10 @@ qp_eig_cache *qp_context_cache(qp_context *ctx, int worker);
 /* Empties every worker's cache: the factorizations of one analysis are not kept past it. */
 void qp_context_drop_caches(qp_context *ctx);
 
-/* Runs fn(arg, w) on the context's workers, w = 0 .. settings.threads - 1 or fewer (the system
- * may refuse threads; worker 0 is the calling thread), and returns when all have returned. */
-void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *arg);
+/* Runs fn(arg, w) on the context's workers, w = 0 .. n - 1 with n at most settings.threads and
+ * at most `useful` (the work items there are; fewer when the system refuses threads; worker 0 is
+ * the calling thread), and returns when all have returned. The threads are kept for later runs
+ * and started again, more of them, only when a later run could use more. */
+void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *arg, int useful);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "base/strbuf.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,20 +98,26 @@ static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char val[
     return st;
 }
 
+/* Worker w: takes the next point until none is left; its overrides and cache are taken at its
+ * first point (a worker that finds no point allocates nothing). */
 static void sweep_worker(void *arg, int w)
 {
     sweep_job *j = arg;
     char val[2][64];
     size_t nbase = 0;
-    qp_override *all = plan_overrides(j->base, j->nbase, j->R->sweep, val, &nbase);
-    qp_eig_cache *cache = qp_context_cache(j->R->ctx, w); /* NULL only costs speed */
-    for (;;) {
+    qp_override *all = NULL;
+    qp_eig_cache *cache = NULL;
+    for (int first = 1;; first = 0) {
         pthread_mutex_lock(&j->mu);
         size_t p = j->next++;
         size_t stop = j->fail_at;
         pthread_mutex_unlock(&j->mu);
         if (p >= j->r->npoints || p > stop) { /* a serial run would have stopped before p */
             break;
+        }
+        if (first) {
+            all = plan_overrides(j->base, j->nbase, j->R->sweep, val, &nbase);
+            cache = qp_context_cache(j->R->ctx, w); /* NULL only costs speed */
         }
         j->st[p] = all ? sweep_point(j, p, all, val, cache) : QP_ERR_NOMEM;
         pthread_mutex_lock(&j->mu);
@@ -222,7 +229,7 @@ qp_status qp_sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_ove
     j.next = 1;
     j.done = 1;
     j.fail_at = n;
-    qp_context_run(R->ctx, sweep_worker, &j);
+    qp_context_run(R->ctx, sweep_worker, &j, n - 1 < (size_t)INT_MAX ? (int)(n - 1) : INT_MAX);
     pthread_mutex_destroy(&j.mu);
     for (size_t p = 1; p < n; p++) { /* merged in point order up to the first failure */
         merge_errors(R->d, &j.pd[p]);

@@ -52,9 +52,9 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
 double qp_tran_next_break(const qp_circuit *c, const qp_analysis *an, double t);
 
 /* The signals recorded at each output time: node voltages, then per branch (inductor and source
- * I; junction V, P, Is; phase-slip and Bloch junction V, Q). signal_names fills col[count]
+ * I; junction V, P, Is; phase-slip and Bloch junction V, Q). qp_tran_signal_names fills col[count]
  * with malloc'd names (0 when out of memory; the caller frees what was filled);
- * signal_values writes the signals of state x into row[count]. */
+ * qp_tran_signal_values writes the signals of state x into row[count]. */
 size_t qp_tran_signal_count(const qp_tran_sys *S);
 int qp_tran_signal_names(const qp_tran_sys *S, char **col);
 void qp_tran_signal_values(const qp_tran_sys *S, const double *x, double *row);

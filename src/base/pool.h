@@ -14,6 +14,7 @@ qp_pool *qp_pool_new(int workers, void (*thread_init)(void));
  * thread) and returns when all have returned. One run at a time per pool. */
 void qp_pool_run(qp_pool *p, void (*fn)(void *arg, int worker), void *arg);
 
+/* The workers of p, the calling thread included: at least 1. */
 int qp_pool_size(const qp_pool *p);
 
 /* Stops and joins the threads; NULL is fine. */

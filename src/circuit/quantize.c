@@ -23,6 +23,7 @@ static qp_status imat_to_double(const qp_imat *A, double *out)
     }
     return QP_OK;
 }
+
 static void check_structure(const qp_modes *m, qp_status *st)
 {
     size_t n = m->n;

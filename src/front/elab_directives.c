@@ -592,6 +592,7 @@ static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
     }
     add_analysis(E, an);
 }
+
 /* One directive of the deck: .flux, .ng and .print fill the circuit; the analyses are checked
  * and appended to it. */
 void qp_elab_directive(elab *E, const qp_directive *dv)

@@ -79,32 +79,68 @@ typedef struct {
     const scope *sc;
 } inst_ctx;
 
-/* Functions shared between the elaboration files (each documented where it is defined). */
-void qp_elab_directive(elab *E, const qp_directive *dv);
-int qp_elab_find_top_param(const elab *E, const char *name);
-void qp_elab_drop_last(elab *E);
-int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
-int qp_elab_linear(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
-int qp_elab_mutual(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
-int qp_elab_qps(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
-int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
-int qp_elab_is_ground(const char *s);
-char *qp_elab_join(const char *prefix, const char *name);
-const char *qp_elab_letter_name(char letter);
-int qp_elab_map_node(elab *E, const inst_ctx *ic, const qp_token *t, int *out);
-qp_element *qp_elab_new_element(elab *E, const qp_elem_stmt *es, const inst_ctx *ic,
-                                qp_elem_kind kind);
-int qp_elab_positive(elab *E, const qp_token *t, double v, const char *what, const char *name);
-void qp_elab_eval_models(elab *E);
-const char *qp_elab_article(const char *word);
-int qp_elab_eval_entry(elab *E, const scope *s, pentry *pe);
-int qp_elab_eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, double *out);
+/* ---- elab_params.c: scopes and evaluation ---- */
+/* The file name of a location of the deck (NULL when it has none), for messages. */
 const char *qp_elab_fname(const elab *E, qp_loc loc);
+/* Records that memory ran out: elaboration stops with QP_ERR_NOMEM. */
 void qp_elab_nomem(elab *E);
+/* "a" or "an" for a word, in messages. */
+const char *qp_elab_article(const char *word);
+/* Evaluates parameter pe of scope s once (its value afterwards in pe->value), detecting cycles
+ * through the chain of parameters being evaluated. Returns 1 on success. */
+int qp_elab_eval_entry(elab *E, const scope *s, pentry *pe);
+/* Evaluates a value token in scope s as quantity q. Returns 1 on success. */
+int qp_elab_eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, double *out);
+/* Adds a definition to a scope, reporting a duplicate (preset: an override, not a deck line). */
 void qp_elab_scope_add(elab *E, scope *s, const char *name, const qp_token *tok, double value,
                        int preset, qp_loc loc);
+/* Frees what a scope owns (not the scope itself). */
 void qp_elab_scope_free(scope *s);
+
+/* ---- elab_models.c ---- */
+/* Evaluates every .model card of the deck into E->mv, reporting unknown and bad keys. */
+void qp_elab_eval_models(elab *E);
+
+/* ---- elab_elements.c: nodes and the elements of each letter ---- */
+/* 1 for the names of ground ("0", "gnd"). */
+int qp_elab_is_ground(const char *s);
+/* prefix + name as a new string (malloc'd; NULL when out of memory). */
+char *qp_elab_join(const char *prefix, const char *name);
+/* "capacitor", "junction", ... for an element letter, in messages. */
+const char *qp_elab_letter_name(char letter);
+/* The node index of node token t inside instance ic (ports mapped, local names prefixed, new
+ * nodes interned) into *out. Returns 1 on success. */
+int qp_elab_map_node(elab *E, const inst_ctx *ic, const qp_token *t, int *out);
+/* Appends a new element of kind for statement es with its flattened name and nodes; NULL after
+ * an error (reported) or when out of memory. */
+qp_element *qp_elab_new_element(elab *E, const qp_elem_stmt *es, const inst_ctx *ic,
+                                qp_elem_kind kind);
+/* Drops the element just added (after an error in its values). */
+void qp_elab_drop_last(elab *E);
+/* Reports and returns 0 unless v > 0 (what: the value's name in the message). */
+int qp_elab_positive(elab *E, const qp_token *t, double v, const char *what, const char *name);
+/* The values of one element of each kind into el; each returns 1 on success and reports its
+ * errors. C, L, R: a positional value or an energy key. */
+int qp_elab_linear(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+/* B: critical current or EJ, capacitance or EC, model, area, normal resistance, Bloch model. */
+int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+/* Q: ES or critical voltage, model. */
+int qp_elab_qps(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+/* K: the coupling factor; its inductors are resolved later (qp_elab_resolve_mutuals). */
+int qp_elab_mutual(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+/* I, V: dc value or a sin/pwl/pulse waveform. */
+int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+
+/* ---- elab_subckt.c: instances ---- */
+/* Elaborates every statement of body inside instance ic (subcircuit instances recursively). */
 void qp_elab_instantiate(elab *E, const qp_body *body, const inst_ctx *ic);
+/* Points every K element at its two inductors, now that all elements exist. */
 void qp_elab_resolve_mutuals(elab *E);
+
+/* ---- elab_directives.c ---- */
+/* One directive: .flux, .ng and .print fill the circuit; analyses are checked and appended. */
+void qp_elab_directive(elab *E, const qp_directive *dv);
+/* The index of top-level parameter name in E->global, negative when there is none. */
+int qp_elab_find_top_param(const elab *E, const char *name);
 
 #endif
