@@ -267,6 +267,7 @@ qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d
 qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov,
                           const qp_circuit *c, qp_results *out, qp_diag *d)
 {
+    memset(out, 0, sizeof *out);
     qp_context *ctx = NULL;
     if (qp_context_create(NULL, &ctx) != QP_OK) {
         return QP_ERR_NOMEM;
