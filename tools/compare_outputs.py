@@ -5,8 +5,9 @@ the code's layout leaves the outputs byte-identical.
     python3 tools/compare_outputs.py record QPSIM DIR   # run every deck, keep the outputs in DIR
     python3 tools/compare_outputs.py compare QPSIM DIR  # run again, report every byte that differs
 
-For each deck under netlists/ and examples/ it keeps: `check` (text and --json), `dual`, and
-`run -o OUT` (stdout, stderr, exit status and every file written into OUT, the PNGs included).
+For each deck under netlists/ and examples/ it keeps: `check` (text and --json), `dual`, `run`
+(without files: transients keep no traces) and `run -o OUT` (stdout, stderr, exit status and
+every file written into OUT, the PNGs included).
 Exit status 0 when everything matches, 1 when something differs."""
 import os
 import pathlib
@@ -34,7 +35,8 @@ def outputs(exe, deck, scratch):
     got = {}
     for name, args in (("check", ["check", str(deck)]),
                        ("check_json", ["check", "--json", str(deck)]),
-                       ("dual", ["dual", str(deck)])):
+                       ("dual", ["dual", str(deck)]),
+                       ("run_plain", ["run", str(deck)])):
         rc, out, err = run([exe] + args, ROOT)
         got[name + ".stdout"] = out
         got[name + ".stderr"] = err
