@@ -88,6 +88,24 @@ static qp_status tran_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, 
     return st;
 }
 
+/* Point 0 of a swept transient (a qp_sweep_first_fn): sizes the frequency reports. */
+static qp_status tran_sweep_first(const qp_runner *R, const qp_circuit *cp, size_t k,
+                                  qp_result *r, const char *where)
+{
+    qp_tran_result tr = {0};
+    qp_status st = tran_point(cp, k, 0, NULL, &tr, R->d, where);
+    if (st == QP_OK) {
+        r->tran.nfreq = tr.nfreq;
+        r->tran.iv = calloc(r->npoints * (tr.nfreq ? tr.nfreq : 1), sizeof *r->tran.iv);
+        st = r->tran.iv ? QP_OK : QP_ERR_NOMEM;
+    }
+    if (st == QP_OK) {
+        memcpy(r->tran.iv, tr.freq, tr.nfreq * sizeof *tr.freq);
+    }
+    qp_tran_free(&tr);
+    return st;
+}
+
 static void tran_spectra_free(qp_tran_spectra *s)
 {
     for (size_t q = 0; s->power && q < s->n; q++) {
@@ -144,36 +162,7 @@ static qp_status run_tran(const qp_runner *R, size_t k, qp_result *r)
         qp_status st = tran_point(c, k, s->keep_traces, s, &r->tran.run, d, "");
         return st == QP_OK ? tran_spectra(c, &r->tran.run, &r->tran.spectra) : st;
     }
-    char val[2][64], where[256];
-    double v[2];
-    size_t n = 0;
-    qp_override *all = qp_sweep_begin(R, r, val, &n);
-    if (!all) {
-        return QP_ERR_NOMEM;
-    }
-    qp_sweep_point_values(R->sweep, 0, v, val, where, sizeof where);
-    qp_circuit *cp = NULL;
-    qp_tran_result tr = {0};
-    qp_status st = QP_OK;
-    st = qp_sweep_elaborate(R, all, n, 0, &cp);
-    if (st == QP_OK) {
-        st = tran_point(cp, k, 0, NULL, &tr, d, where);
-    }
-    if (st == QP_OK) {
-        r->tran.nfreq = tr.nfreq;
-        r->tran.iv = calloc(r->npoints * (tr.nfreq ? tr.nfreq : 1), sizeof *r->tran.iv);
-        st = r->tran.iv ? QP_OK : QP_ERR_NOMEM;
-    }
-    if (st == QP_OK) {
-        memcpy(r->tran.iv, tr.freq, tr.nfreq * sizeof *tr.freq);
-    }
-    qp_tran_free(&tr);
-    qp_circuit_free(cp);
-    if (st == QP_OK) {
-        st = qp_sweep_rest(R, k, r, all, n, tran_sweep_point);
-    }
-    free(all);
-    return st;
+    return qp_sweep_run(R, k, r, tran_sweep_first, tran_sweep_point);
 }
 
 static void result_free(qp_result *r)

@@ -33,9 +33,23 @@ typedef qp_status (*qp_sweep_point_fn)(const qp_circuit *cp, size_t k, qp_result
 void qp_sweep_point_values(const qp_sweep_plan *sp, size_t p, double v[2], char val[2][64],
                            char *where, size_t wlen);
 
-/* The start of a sweep: the result's sweep description, the overrides with one entry per swept
- * parameter pointing at val[] (*nbase: the count before those), and a new progress sequence.
- * NULL when out of memory (the caller frees the overrides). */
+/* Point 0 of a sweep of analysis k on circuit cp: it sizes the result (and may keep what the
+ * nominal report needs in R->res); errors into R->d, `where` names the point. */
+typedef qp_status (*qp_sweep_first_fn)(const qp_runner *R, const qp_circuit *cp, size_t k,
+                                       qp_result *r, const char *where);
+
+/* A sweep of analysis k: the result's sweep description and a new progress sequence, point 0
+ * elaborated and computed by first on the calling thread, then points 1 .. npoints-1 by rest on
+ * the context's workers. Every point is elaborated anew and computed with its worker's cache, so
+ * its numbers do not depend on the thread that computed it: the result equals the serial one bit
+ * for bit. Diagnostics are merged in point order up to the first failing point, as a serial run
+ * would have reported them, with a note naming that point. */
+qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_first_fn first,
+                       qp_sweep_point_fn rest);
+
+/* The pieces of qp_sweep_run, for a sweep computed serially (.matrix): the sweep description,
+ * the overrides with one entry per swept parameter pointing at val[] (*nbase: the count before
+ * those) and a new progress sequence; NULL when out of memory (the caller frees the overrides). */
 qp_override *qp_sweep_begin(const qp_runner *R, qp_result *r, char val[2][64], size_t *nbase);
 
 /* Point p of a sweep elaborated on the calling thread with the overrides `all` (nbase + swept
@@ -43,14 +57,6 @@ qp_override *qp_sweep_begin(const qp_runner *R, qp_result *r, char val[2][64], s
  * naming the point on failure. */
 qp_status qp_sweep_elaborate(const qp_runner *R, const qp_override *all, size_t nbase, size_t p,
                              qp_circuit **cp);
-
-/* After a successful point 0: its progress, then points 1 .. npoints-1 of analysis k by fn on
- * the context's workers. Every point is elaborated anew and computed with its worker's cache, so
- * its numbers do not depend on the thread that computed it: the result equals the serial one
- * bit for bit. Diagnostics are merged in point order up to the first failing point, as a
- * serial run would have reported them. `base` holds the overrides without the swept ones. */
-qp_status qp_sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_override *base,
-                        size_t nbase, qp_sweep_point_fn fn);
 
 /* Progress of the run's current sequence (see qp_settings). */
 void qp_run_progress(const qp_runner *R, size_t done, size_t total);

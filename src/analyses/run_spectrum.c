@@ -80,6 +80,16 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     return QP_OK;
 }
 
+/* Point 0 of a swept spectrum (a qp_sweep_first_fn), with worker 0's cache; the first spectrum's
+ * modes are kept for the report. */
+static qp_status spectrum_sweep_first(const qp_runner *R, const qp_circuit *cp, size_t k,
+                                      qp_result *r, const char *where)
+{
+    qp_results *res = R->res;
+    return spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes,
+                          qp_context_cache(R->ctx, 0), R->d, where);
+}
+
 /* Point p >= 1 of a swept spectrum (a qp_sweep_point_fn). */
 static qp_status spectrum_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
                                       qp_eig_cache *cache, qp_diag *d, const char *where)
@@ -204,24 +214,5 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
         }
         return st;
     }
-    char val[2][64], where[256];
-    double v[2];
-    size_t n = 0;
-    qp_override *all = qp_sweep_begin(R, r, val, &n);
-    if (!all) {
-        return QP_ERR_NOMEM;
-    }
-    qp_sweep_point_values(R->sweep, 0, v, val, where, sizeof where);
-    qp_circuit *cp = NULL;
-    qp_status st = QP_OK;
-    st = qp_sweep_elaborate(R, all, n, 0, &cp);
-    if (st == QP_OK) {
-        st = spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes, cache, d, where);
-    }
-    qp_circuit_free(cp);
-    if (st == QP_OK) {
-        st = qp_sweep_rest(R, k, r, all, n, spectrum_sweep_point);
-    }
-    free(all);
-    return st;
+    return qp_sweep_run(R, k, r, spectrum_sweep_first, spectrum_sweep_point);
 }

@@ -209,8 +209,10 @@ qp_override *qp_sweep_begin(const qp_runner *R, qp_result *r, char val[2][64], s
     return all;
 }
 
-qp_status qp_sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_override *base,
-                        size_t nbase, qp_sweep_point_fn fn)
+/* After a successful point 0: its progress, then points 1 .. npoints-1 of analysis k by fn on
+ * the context's workers. `base` holds the overrides without the swept ones. */
+static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_override *base,
+                            size_t nbase, qp_sweep_point_fn fn)
 {
     size_t n = r->npoints;
     qp_status st = QP_OK;
@@ -244,5 +246,29 @@ qp_status qp_sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_ove
     }
     free(j.pd);
     free(j.st);
+    return st;
+}
+
+qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_first_fn first,
+                       qp_sweep_point_fn rest)
+{
+    char val[2][64], where[256];
+    double v[2];
+    size_t n = 0;
+    qp_override *all = qp_sweep_begin(R, r, val, &n);
+    if (!all) {
+        return QP_ERR_NOMEM;
+    }
+    qp_sweep_point_values(R->sweep, 0, v, val, where, sizeof where);
+    qp_circuit *cp = NULL;
+    qp_status st = qp_sweep_elaborate(R, all, n, 0, &cp);
+    if (st == QP_OK) {
+        st = first(R, cp, k, r, where);
+    }
+    qp_circuit_free(cp);
+    if (st == QP_OK) {
+        st = sweep_rest(R, k, r, all, n, rest);
+    }
+    free(all);
     return st;
 }
