@@ -1,5 +1,5 @@
 /* Quantizer flux gauge: where the external flux of the .flux loops goes (onto inductive
- * branches, as offsets of their cosines and quadratic forms; PHYSICS.md §2.3). */
+ * branches, as offsets of their cosines and quadratic forms; docs/physics.md). */
 #include "circuit/quantize_state.h"
 #include "qpsim/units.h"
 

@@ -1,5 +1,5 @@
 /* Quantizer step 6: compact directions, the unimodular change to mode kinds (frozen, fluxoid,
- * charge, oscillator) and the normal modes of the oscillator block (PHYSICS.md §2.3). */
+ * charge, oscillator) and the normal modes of the oscillator block (docs/physics.md). */
 #include "circuit/quantize_state.h"
 
 #include "solve/lapack.h"
@@ -10,7 +10,7 @@
 
 #define KERNEL_TOL 1e-9    /* relative size of a kernel direction of a quadratic form */
 
-/* Builds V (r x r unimodular) and the mode kinds; see PHYSICS.md §2.3 step 6. */
+/* Builds V (r x r unimodular) and the mode kinds; see docs/physics.md. */
 qp_status qp_quantize_choose_modes(const reduced *red, qp_imat *V, qp_mode_kind *kind)
 {
     size_t r = red->r;
@@ -278,7 +278,7 @@ static qp_status point_transform(qp_modes *m, const double *T, const double *Ti)
     return QP_OK;
 }
 
-/* Normal-mode point transform of the oscillator block (PHYSICS.md §2.3 step 6, last sentence):
+/* Normal-mode point transform of the oscillator block (docs/physics.md, last sentence):
  * Phi_C = T Phi~, P_C = T^-T P~ with T^-1 Ac T^-T = 1 and T^T Lm T diagonal. */
 qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
 {

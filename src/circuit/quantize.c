@@ -1,4 +1,4 @@
-/* Tree/chord quantization (PHYSICS.md §2.3): one code path for node-flux, loop-charge and mixed
+/* Tree/chord quantization (docs/physics.md): one code path for node-flux, loop-charge and mixed
  * JJ + QPS circuits. Steps: branches -> spanning tree -> loop matrix (tree.c) -> flux gauge and
  * offsets (gauge.c) -> Smith reduction to canonical pairs -> kernel elimination (reduce.c) ->
  * compact directions -> modes (modes.c). This file drives them and checks the result. */

@@ -1,4 +1,4 @@
-/* Internal: the quantizer's shared context and steps, one file per job (PHYSICS.md §2.3). */
+/* Internal: the quantizer's shared context and steps, one file per job (docs/physics.md). */
 #ifndef QPSIM_CIRCUIT_QUANTIZE_STATE_H
 #define QPSIM_CIRCUIT_QUANTIZE_STATE_H
 

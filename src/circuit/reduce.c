@@ -1,6 +1,6 @@
 /* Quantizer steps 4-5: every element as a term over tree-branch fluxes and chord charges,
  * canonical pairs from the Smith form, and the elimination of the kernel directions
- * (capacitor-only loops, capacitance-free cut sets; PHYSICS.md §2.3). */
+ * (capacitor-only loops, capacitance-free cut sets; docs/physics.md). */
 #include "circuit/quantize_state.h"
 #include "qpsim/units.h"
 

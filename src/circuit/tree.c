@@ -1,5 +1,5 @@
 /* Quantizer steps 1-3: the circuit's branches, a spanning tree (inductive branches first) and
- * the loop matrix of its chords (PHYSICS.md §2.3). */
+ * the loop matrix of its chords (docs/physics.md). */
 #include "circuit/quantize_state.h"
 
 #include "base/uf.h"

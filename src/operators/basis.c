@@ -40,7 +40,7 @@ double qp_basis_grid_step(size_t N, double zp)
     return N > 1 ? 2.0 * phimax / (double)(N - 1) : 1.0;
 }
 
-/* Sinc-DVR operators on the grid (PHYSICS.md §3): Phi, Phi^2 diagonal; P = -i d/dphi and
+/* Sinc-DVR operators on the grid (docs/physics.md): Phi, Phi^2 diagonal; P = -i d/dphi and
  * P^2 = -d^2/dphi^2 dense with spectral accuracy. */
 static int grid_quad_factor(qp_factor *f, size_t N, double zp, char op)
 {

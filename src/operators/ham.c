@@ -1,4 +1,4 @@
-/* Hamiltonian assembly as sums of Kronecker products of per-mode operators (PHYSICS.md §3); the
+/* Hamiltonian assembly as sums of Kronecker products of per-mode operators (docs/physics.md); the
  * per-mode matrices come from operators/basis.c. */
 #include "operators/ham.h"
 #include "operators/basis.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 /* Writes <m| exp(i s (a + a^dag)) |n> for m, n < N: the displacement D(beta), beta = i s, of the
- * UNTRUNCATED oscillator (docs: PHYSICS.md §3),
+ * UNTRUNCATED oscillator (docs/physics.md),
  *     <m|D|n> = sqrt(n!/m!) beta^(m-n) e^(-s^2/2) L_n^(m-n)(s^2)   (m >= n),
  * and <m|D|n> = <n|D|m> (a + a^dag is real symmetric, so its exponential is complex symmetric).
  * With phi = phi_zpf (a + a^dag), e^(i alpha phi) is this operator at s = alpha phi_zpf, and
