@@ -278,7 +278,7 @@ static qp_status point_transform(qp_modes *m, const double *T, const double *Ti)
     return QP_OK;
 }
 
-/* Normal-mode point transform of the oscillator block (docs/physics.md, last sentence):
+/* Normal-mode point transform of the oscillator block (docs/physics.md, quantization):
  * Phi_C = T Phi~, P_C = T^-T P~ with T^-1 Ac T^-T = 1 and T^T Lm T diagonal. */
 qp_status qp_quantize_normal_modes(qp_modes *m, double *Tfull)
 {
