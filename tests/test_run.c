@@ -48,6 +48,15 @@ static qp_status run_text(const char *text, int threads, int keep_traces, qp_res
     return st;
 }
 
+/* Frees the results and messages of two runs of run_text. */
+static void free_runs(qp_results *a, qp_results *b, char *ma, char *mb)
+{
+    qp_results_free(a);
+    qp_results_free(b);
+    free(ma);
+    free(mb);
+}
+
 typedef struct {
     pthread_mutex_t mu;
     int calls[8];
@@ -130,10 +139,7 @@ static void test_swept_lc(void)
                      memcmp(q->spec.levels, r->spec.levels, 7 * 4 * sizeof(double)) == 0,
                  "levels on 3 workers equal the serial ones bit for bit");
     }
-    qp_results_free(&r1);
-    qp_results_free(&r3);
-    free(m1);
-    free(m3);
+    free_runs(&r1, &r3, m1, m3);
 }
 
 static const char coupled_sweep[] = "* two coupled transmons swept over EJ1, 41^2 states\n"
@@ -174,10 +180,7 @@ static void test_swept_cached(void)
                      memcmp(q->spec.delta, r->spec.delta, 5 * sizeof(double)) == 0,
                  "levels on 3 workers equal the serial ones bit for bit");
     }
-    qp_results_free(&r1);
-    qp_results_free(&r3);
-    free(m1);
-    free(m3);
+    free_runs(&r1, &r3, m1, m3);
 }
 
 static const char bad_sweep[] = "* a sweep whose later points have a negative capacitance\n"
@@ -200,10 +203,7 @@ static void test_failing_point(void)
              "the note names the first failing point: %s", m1 ? m1 : "(none)");
     QP_CHECK(m1 && m3 && strcmp(m1, m3) == 0, "messages on 3 workers equal the serial ones");
     QP_CHECK(r1.n == 0 && r1.r == NULL, "no results after the failure");
-    qp_results_free(&r1);
-    qp_results_free(&r3);
-    free(m1);
-    free(m3);
+    free_runs(&r1, &r3, m1, m3);
 }
 
 static const char rsj[] = "* overdamped RSJ: Ic = 100 uA, R = 1 Ohm, fed 150 uA\n"
@@ -243,10 +243,7 @@ static void test_tran_spectra(void)
                                              sizeof t->run.freq[0]) == 0,
                  "the frequency report is the same bits without traces");
     }
-    qp_results_free(&with);
-    qp_results_free(&without);
-    free(m1);
-    free(m2);
+    free_runs(&with, &without, m1, m2);
 }
 
 int main(void)
