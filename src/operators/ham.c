@@ -2,6 +2,7 @@
  * per-mode matrices come from operators/basis.c. */
 #include "operators/ham.h"
 #include "operators/basis.h"
+#include "operators/kron.h"
 #include "qpsim/units.h"
 
 #include "base/vec.h"
@@ -16,13 +17,19 @@
 
 typedef struct {
     size_t dim, nmodes;
-    size_t *dims, *stride;
+    const size_t *dims, *stride; /* those of the term list */
     double complex *diag; /* diagonal terms accumulated densely */
     size_t *row, *col;    /* off-diagonal triplets */
     double *re, *im;
     size_t n;
     int nomem, too_big;
 } builder;
+
+/* What the term builders below share: the list they append to and an out-of-memory flag. */
+typedef struct {
+    qp_kron *K;
+    int nomem;
+} terms;
 
 size_t qp_ham_mode_dim(qp_mode_kind k, int c)
 {
@@ -140,35 +147,28 @@ qp_status qp_ham_assemble(const qp_modes *m, const int *cut, int grid, qp_sparse
     return qp_ham_assemble_terms(m, m, cut, grid, H, err, errlen);
 }
 
-/* Sizes and strides of the product basis (mode 0 slowest), oscillator lengths zp[i] of `basis`,
- * and the dense diagonal holding the constant. Sets b->too_big when the dimension would pass
- * QP_HAM_MAX_ENTRIES (then no diagonal is allocated). QP_ERR_NOMEM or QP_OK. */
-static qp_status builder_init(builder *b, const qp_modes *basis, const qp_modes *m, const int *cut,
-                              double *zp)
+/* The expansion of a term list into triplets: the dense diagonal starts at the constant. Sets
+ * b->too_big when the dimension would pass QP_HAM_MAX_ENTRIES (then no diagonal is allocated).
+ * QP_ERR_NOMEM or QP_OK. */
+static qp_status builder_init(builder *b, const qp_kron *K)
 {
-    size_t n = m->n;
-    b->dim = 1;
-    for (size_t i = n; i-- > 0;) {
-        b->dims[i] = qp_ham_mode_dim(m->kind[i], cut[i]);
-        b->stride[i] = b->dim;
-        if (b->dims[i] && b->dim > QP_HAM_MAX_ENTRIES / b->dims[i]) {
+    b->nmodes = K->nslot;
+    b->dims = K->dims;
+    b->stride = K->stride;
+    b->dim = K->dim;
+    for (size_t i = 0, d = 1; i < K->nslot; i++) {
+        if (K->dims[i] && d > QP_HAM_MAX_ENTRIES / K->dims[i]) {
             b->too_big = 1;
-            break;
+            return QP_OK;
         }
-        b->dim *= b->dims[i];
-        if (m->kind[i] == QP_MODE_OSC) {
-            zp[i] = qp_ham_osc_zpf(basis, i);
-        }
+        d *= K->dims[i];
     }
-    if (b->too_big) {
-        return QP_OK;
-    }
-    b->diag = calloc(b->dim, sizeof *b->diag);
+    b->diag = calloc(b->dim ? b->dim : 1, sizeof *b->diag);
     if (!b->diag) {
         return QP_ERR_NOMEM;
     }
     for (size_t i = 0; i < b->dim; i++) {
-        b->diag[i] = m->cst;
+        b->diag[i] = K->cst;
     }
     return QP_OK;
 }
@@ -186,7 +186,7 @@ static double coef_scale(const qp_modes *m)
 
 /* The quadratic terms of modes i <= j: (1/2) Lm Phi Phi and Ac P P, off-diagonal pairs counted
  * once with their symmetric partner folded in. f (n factors) is scratch. */
-static void add_pair(builder *b, const qp_modes *m, qp_factor *f, const double *zp, int grid,
+static void add_pair(terms *b, const qp_modes *m, qp_factor *f, const double *zp, int grid,
                      double scale, size_t i, size_t j)
 {
     size_t n = m->n;
@@ -197,15 +197,14 @@ static void add_pair(builder *b, const qp_modes *m, qp_factor *f, const double *
         }
         double coef = form == 0 ? (i == j ? 0.5 * a : a) : (i == j ? a : 2.0 * a);
         set_ident(f, n);
-        int ok = i == j ? qp_basis_quad(&f[i], m->kind[i], b->dims[i], zp[i],
+        const size_t *dims = b->K->dims;
+        int ok = i == j ? qp_basis_quad(&f[i], m->kind[i], dims[i], zp[i],
                                         form == 0 ? 'X' : 'P', grid)
-                        : qp_basis_quad(&f[i], m->kind[i], b->dims[i], zp[i],
+                        : qp_basis_quad(&f[i], m->kind[i], dims[i], zp[i],
                                         form == 0 ? 'x' : 'p', grid) &&
-                              qp_basis_quad(&f[j], m->kind[j], b->dims[j], zp[j],
+                              qp_basis_quad(&f[j], m->kind[j], dims[j], zp[j],
                                             form == 0 ? 'x' : 'p', grid);
-        if (ok) {
-            add_kron(b, f, coef, 0);
-        } else {
+        if (!ok || !qp_kron_add(b->K, f, coef, 0)) {
             b->nomem = 1;
         }
         qp_basis_factor_free(&f[i]);
@@ -214,7 +213,7 @@ static void add_pair(builder *b, const qp_modes *m, qp_factor *f, const double *
 }
 
 /* The linear terms of mode i: lphi Phi and lp P. */
-static void add_linear(builder *b, const qp_modes *m, qp_factor *f, const double *zp, int grid,
+static void add_linear(terms *b, const qp_modes *m, qp_factor *f, const double *zp, int grid,
                        double scale, size_t i)
 {
     for (int form = 0; form < 2; form++) {
@@ -223,9 +222,9 @@ static void add_linear(builder *b, const qp_modes *m, qp_factor *f, const double
             continue;
         }
         set_ident(f, m->n);
-        if (qp_basis_quad(&f[i], m->kind[i], b->dims[i], zp[i], form == 0 ? 'x' : 'p', grid)) {
-            add_kron(b, f, a, 0);
-        } else {
+        if (!qp_basis_quad(&f[i], m->kind[i], b->K->dims[i], zp[i], form == 0 ? 'x' : 'p',
+                           grid) ||
+            !qp_kron_add(b->K, f, a, 0)) {
             b->nomem = 1;
         }
         qp_basis_factor_free(&f[i]);
@@ -233,12 +232,12 @@ static void add_linear(builder *b, const qp_modes *m, qp_factor *f, const double
 }
 
 /* Quadratic and linear terms, mode by mode (the order of the sums is the order of the loops). */
-static void add_polynomial(builder *b, const qp_modes *m, qp_factor *f, const double *zp,
+static void add_polynomial(terms *b, const qp_modes *m, qp_factor *f, const double *zp,
                            int grid)
 {
     size_t n = m->n;
     double scale = coef_scale(m);
-    for (size_t i = 0; i < n && !b->too_big && !b->nomem; i++) {
+    for (size_t i = 0; i < n && !b->nomem; i++) {
         for (size_t j = i; j < n && !b->nomem; j++) {
             add_pair(b, m, f, zp, grid, scale, i, j);
         }
@@ -247,20 +246,19 @@ static void add_polynomial(builder *b, const qp_modes *m, qp_factor *f, const do
 }
 
 /* Cosines: -E/2 (e^{i theta} U + h.c.). */
-static void add_cosines(builder *b, const qp_modes *m, qp_factor *f, const double *zp, int grid)
+static void add_cosines(terms *b, const qp_modes *m, qp_factor *f, const double *zp, int grid)
 {
     size_t n = m->n;
-    for (size_t k = 0; k < m->ncos && !b->too_big && !b->nomem; k++) {
+    for (size_t k = 0; k < m->ncos && !b->nomem; k++) {
         const qp_cos_term *t = &m->cos[k];
         set_ident(f, n);
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++) {
-            ok = qp_basis_exp(&f[i], m->kind[i], b->dims[i], zp[i], t->c[i], t->is_qps, grid);
+            ok = qp_basis_exp(&f[i], m->kind[i], b->K->dims[i], zp[i], t->c[i], t->is_qps,
+                              grid);
         }
-        if (ok) {
-            double ph = t->is_qps ? 2.0 * QP_PI * t->shift : t->shift;
-            add_kron(b, f, -0.5 * t->E * cexp(I * ph), 1);
-        } else {
+        double ph = t->is_qps ? 2.0 * QP_PI * t->shift : t->shift;
+        if (!ok || !qp_kron_add(b->K, f, -0.5 * t->E * cexp(I * ph), 1)) {
             b->nomem = 1;
         }
         for (size_t i = 0; i < n; i++) {
@@ -289,41 +287,78 @@ static qp_status builder_finish(builder *b, qp_sparse *H)
     return qp_sparse_from_triplets(b->dim, b->n, b->row, b->col, b->re, real ? NULL : b->im, H);
 }
 
-qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
-                                int grid, qp_sparse *H, char *err, size_t errlen)
+qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut, int grid,
+                       qp_kron *K)
 {
     size_t n = m->n;
-    builder b = {0};
-    b.nmodes = n;
-    b.dims = calloc(n ? n : 1, sizeof *b.dims);
-    b.stride = calloc(n ? n : 1, sizeof *b.stride);
+    size_t *dims = calloc(n ? n : 1, sizeof *dims);
     qp_factor *f = calloc(n ? n : 1, sizeof *f);
     double *zp = calloc(n ? n : 1, sizeof *zp);
-    qp_status st = QP_OK;
-    if (!b.dims || !b.stride || !f || !zp) {
-        st = QP_ERR_NOMEM;
-        goto done;
+    qp_status st = dims && f && zp ? QP_OK : QP_ERR_NOMEM;
+    for (size_t i = 0; i < n && st == QP_OK; i++) {
+        dims[i] = qp_ham_mode_dim(m->kind[i], cut[i]);
+        if (m->kind[i] == QP_MODE_OSC) {
+            zp[i] = qp_ham_osc_zpf(basis, i);
+        }
     }
-    st = builder_init(&b, basis, m, cut, zp);
-    if (st != QP_OK) {
-        goto done;
+    if (st == QP_OK) {
+        st = qp_kron_init(K, n, dims);
     }
-    add_polynomial(&b, m, f, zp, grid);
-    add_cosines(&b, m, f, zp, grid);
-    if (b.too_big) {
-        snprintf(err, errlen, "the Hamiltonian would exceed %zu stored entries",
-                 QP_HAM_MAX_ENTRIES);
-        st = QP_ERR_NUMERIC;
-        goto done;
+    if (st == QP_OK) {
+        terms b = {K, 0};
+        K->cst = m->cst;
+        add_polynomial(&b, m, f, zp, grid);
+        add_cosines(&b, m, f, zp, grid);
+        st = b.nomem ? QP_ERR_NOMEM : QP_OK;
     }
-    st = b.nomem ? QP_ERR_NOMEM : builder_finish(&b, H);
-done:
-    free(b.dims), free(b.stride), free(b.diag), free(b.row), free(b.col), free(b.re), free(b.im);
     if (f) {
         for (size_t i = 0; i < n; i++) {
             qp_basis_factor_free(&f[i]);
         }
     }
-    free(f), free(zp);
+    free(dims), free(f), free(zp);
+    return st;
+}
+
+qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen)
+{
+    builder b = {0};
+    size_t n = K->nslot;
+    qp_factor *f = calloc(n ? n : 1, sizeof *f);
+    qp_status st = f ? builder_init(&b, K) : QP_ERR_NOMEM;
+    for (size_t k = 0; k < K->nterm && st == QP_OK && !b.too_big && !b.nomem; k++) {
+        const qp_kron_term *t = &K->t[k];
+        for (size_t i = 0; i < n; i++) {
+            memset(&f[i], 0, sizeof f[i]);
+            f[i].ident = 1;
+        }
+        for (size_t j = 0; j < t->nf; j++) {
+            f[t->slot[j]] = t->f[j]; /* borrowed: never freed here */
+        }
+        add_kron(&b, f, t->coef, t->herm);
+    }
+    if (st == QP_OK && b.too_big) {
+        snprintf(err, errlen, "the Hamiltonian would exceed %zu stored entries",
+                 QP_HAM_MAX_ENTRIES);
+        st = QP_ERR_NUMERIC;
+    } else if (st == QP_OK) {
+        st = b.nomem ? QP_ERR_NOMEM : builder_finish(&b, H);
+    }
+    free(b.diag), free(b.row), free(b.col), free(b.re), free(b.im), free(f);
+    return st;
+}
+
+qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
+                                int grid, qp_sparse *H, char *err, size_t errlen)
+{
+    qp_kron K;
+    qp_status st = qp_ham_terms(basis, m, cut, grid, &K);
+    if (st == QP_ERR_NUMERIC) {
+        snprintf(err, errlen, "the Hamiltonian would exceed %zu stored entries",
+                 QP_HAM_MAX_ENTRIES);
+    } else if (st == QP_OK) {
+        st = qp_ham_expand(&K, H, err, errlen);
+    }
+    qp_kron_free(&K);
     return st;
 }

@@ -2,6 +2,7 @@
 #ifndef QPSIM_HAM_H
 #define QPSIM_HAM_H
 
+#include "operators/kron.h"
 #include "qpsim/eig.h"
 #include "qpsim/quantize.h"
 
@@ -31,5 +32,15 @@ qp_status qp_ham_assemble(const qp_modes *m, const int *cut, int grid, qp_sparse
  * lengths): charges, phases and cos/sin of junction phases for matrix elements. */
 qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *terms, const int *cut,
                                 int grid, qp_sparse *H, char *err, size_t errlen);
+
+/* The terms of qp_ham_assemble_terms as a Kronecker term list on the product basis with cutoffs
+ * cut[] (one slot per mode), without expanding them: the matrix-free Hamiltonian. *K is set up
+ * here; release it with qp_kron_free whatever this returns. */
+qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *terms, const int *cut, int grid,
+                       qp_kron *K);
+
+/* Expands a term list into the sparse matrix (both triangles; real when no entry has an
+ * imaginary part). QP_ERR_NUMERIC with a message when it would pass QP_HAM_MAX_ENTRIES. */
+qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,173 @@
+/* Sums of Kronecker products of per-slot factors: the term list and the matrix-free product
+ * (docs/physics.md, "Matrix-free operators"). */
+#include "operators/kron.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+qp_status qp_kron_init(qp_kron *K, size_t nslot, const size_t *dims)
+{
+    memset(K, 0, sizeof *K);
+    K->dims = calloc(nslot ? nslot : 1, sizeof *K->dims);
+    K->stride = calloc(nslot ? nslot : 1, sizeof *K->stride);
+    if (!K->dims || !K->stride) {
+        return QP_ERR_NOMEM;
+    }
+    K->nslot = nslot;
+    K->dim = 1;
+    for (size_t i = nslot; i-- > 0;) {
+        K->dims[i] = dims[i];
+        K->stride[i] = K->dim;
+        if (dims[i] && K->dim > SIZE_MAX / dims[i]) {
+            return QP_ERR_NUMERIC;
+        }
+        K->dim *= dims[i];
+    }
+    return QP_OK;
+}
+
+void qp_kron_free(qp_kron *K)
+{
+    for (size_t k = 0; k < K->nterm; k++) {
+        for (size_t j = 0; j < K->t[k].nf; j++) {
+            qp_basis_factor_free(&K->t[k].f[j]);
+        }
+        free(K->t[k].slot), free(K->t[k].f);
+    }
+    free(K->t), free(K->dims), free(K->stride);
+    memset(K, 0, sizeof *K);
+}
+
+int qp_kron_add(qp_kron *K, qp_factor *f, double complex coef, int herm)
+{
+    size_t nf = 0;
+    for (size_t i = 0; i < K->nslot; i++) {
+        nf += !f[i].ident;
+    }
+    qp_kron_term *t = realloc(K->t, (K->nterm + 1) * sizeof *t);
+    if (!t) {
+        return 0;
+    }
+    K->t = t;
+    qp_kron_term *n = &t[K->nterm];
+    memset(n, 0, sizeof *n);
+    n->slot = malloc((nf ? nf : 1) * sizeof *n->slot);
+    n->f = malloc((nf ? nf : 1) * sizeof *n->f);
+    if (!n->slot || !n->f) {
+        free(n->slot), free(n->f);
+        return 0;
+    }
+    n->coef = coef;
+    n->herm = herm;
+    for (size_t i = 0; i < K->nslot; i++) {
+        if (!f[i].ident) {
+            n->slot[n->nf] = i;
+            n->f[n->nf++] = f[i];
+            memset(&f[i], 0, sizeof f[i]);
+            f[i].ident = 1;
+            f[i].diagonal = 1;
+        }
+    }
+    K->nterm++;
+    return 1;
+}
+
+/* y = (I x f x I) x along slot s, or with f's conjugate transpose when adj is set. The complex
+ * products are written out in real arithmetic (no library call per product). */
+static void apply_factor(const qp_kron *K, size_t s, const qp_factor *f, int adj,
+                         const double complex *x, double complex *y)
+{
+    size_t d = K->dims[s], inner = K->stride[s], outer = K->dim / (d * inner);
+    memset(y, 0, K->dim * sizeof *y);
+    const double *xd = (const double *)x;
+    double *yd = (double *)y;
+    for (size_t o = 0; o < outer; o++) {
+        size_t base = o * d * inner;
+        for (size_t k = 0; k < f->n; k++) {
+            size_t r = adj ? f->col[k] : f->row[k], c = adj ? f->row[k] : f->col[k];
+            double vr = creal(f->v[k]), vi = adj ? -cimag(f->v[k]) : cimag(f->v[k]);
+            const double *xc = xd + 2 * (base + c * inner);
+            double *yr = yd + 2 * (base + r * inner);
+            for (size_t i = 0; i < inner; i++) {
+                double a = xc[2 * i], b = xc[2 * i + 1];
+                yr[2 * i] += vr * a - vi * b;
+                yr[2 * i + 1] += vr * b + vi * a;
+            }
+        }
+    }
+}
+
+/* y += c * x on n complex values, in real arithmetic. */
+static void axpy(size_t n, double complex c, const double complex *x, double complex *y)
+{
+    const double *xd = (const double *)x;
+    double *yd = (double *)y;
+    double cr = creal(c), ci = cimag(c);
+    for (size_t i = 0; i < n; i++) {
+        double a = xd[2 * i], b = xd[2 * i + 1];
+        yd[2 * i] += cr * a - ci * b;
+        yd[2 * i + 1] += cr * b + ci * a;
+    }
+}
+
+/* y += coef * (kron of t's factors, or of their adjoints) x. */
+static void apply_term(const qp_kron *K, const qp_kron_term *t, int adj, const double complex *x,
+                       double complex *y, double complex *work)
+{
+    double complex coef = adj ? conj(t->coef) : t->coef;
+    const double complex *src = x;
+    for (size_t j = 0; j < t->nf; j++) {
+        double complex *dst = work + (j % 2) * K->dim;
+        apply_factor(K, t->slot[j], &t->f[j], adj, src, dst);
+        src = dst;
+    }
+    axpy(K->dim, coef, src, y);
+}
+
+void qp_kron_apply(const qp_kron *K, const double complex *x, double complex *y,
+                   double complex *work)
+{
+    memset(y, 0, K->dim * sizeof *y);
+    if (K->cst != 0.0) {
+        axpy(K->dim, K->cst, x, y);
+    }
+    for (size_t k = 0; k < K->nterm; k++) {
+        apply_term(K, &K->t[k], 0, x, y, work);
+        if (K->t[k].herm) {
+            apply_term(K, &K->t[k], 1, x, y, work);
+        }
+    }
+}
+
+/* ||f||_1: the largest column sum of |f|. */
+static double factor_norm1(const qp_factor *f, size_t d)
+{
+    double *col = calloc(d ? d : 1, sizeof *col), best = 0.0;
+    if (!col) {
+        return INFINITY;
+    }
+    for (size_t k = 0; k < f->n; k++) {
+        col[f->col[k]] += cabs(f->v[k]);
+    }
+    for (size_t j = 0; j < d; j++) {
+        best = fmax(best, col[j]);
+    }
+    free(col);
+    return best;
+}
+
+double qp_kron_norm_bound(const qp_kron *K)
+{
+    double total = cabs(K->cst);
+    for (size_t k = 0; k < K->nterm; k++) {
+        const qp_kron_term *t = &K->t[k];
+        double p = cabs(t->coef) * (t->herm ? 2.0 : 1.0);
+        for (size_t j = 0; j < t->nf; j++) {
+            p *= factor_norm1(&t->f[j], K->dims[t->slot[j]]);
+        }
+        total += p;
+    }
+    return total;
+}
