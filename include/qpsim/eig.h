@@ -79,6 +79,24 @@ typedef struct {
 qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,
                         qp_eig_info *info, char *err, size_t errlen);
 
+/* A Hermitian operator known only by its product (matrix-free): apply(ctx, real, x, y) sets
+ * y = A x, on n interleaved complex values, or on n real values when `real` is set (asked only
+ * when cplx is 0). norm1 is an upper bound on ||A||_1: it sets the scale of the Lanczos shift and
+ * of the residual test, as ||H||_1 does for a stored matrix. */
+typedef struct {
+    size_t n;
+    int cplx;
+    double norm1;
+    void (*apply)(void *ctx, int real, const double *x, double *y);
+    void *ctx;
+} qp_linop;
+
+/* qp_eig_lowest for an operator given by its product: ARPACK Lanczos (AUTO and LANCZOS; DENSE
+ * and SHIFT_INVERT need the matrix and are QP_ERR_USAGE), with the same Rayleigh-Ritz step,
+ * residual test, vector conventions and failure contract. Memory: ncv + nev + 3 vectors. */
+qp_status qp_eig_lowest_op(const qp_linop *A, const qp_eig_opts *o, double *evals, double *vecs,
+                           qp_eig_info *info, char *err, size_t errlen);
+
 /* Builds a qp_sparse from unsorted COO triplets (duplicates summed in input order, explicit zeros
  * kept so the pattern is stable along a sweep). `im` may be NULL (real matrix). Writes *out only
  * on success; the caller frees it with qp_sparse_free. QP_ERR_USAGE on an index >= n. */

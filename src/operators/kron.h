@@ -6,6 +6,7 @@
 
 #include "operators/basis.h"
 #include "qpsim/diag.h"
+#include "qpsim/eig.h"
 
 #include <complex.h>
 #include <stddef.h>
@@ -47,5 +48,17 @@ void qp_kron_apply(const qp_kron *K, const double complex *x, double complex *y,
 
 /* An upper bound on ||K||_1: |cst| + sum over terms of (1 + herm) prod_i ||f_i||_1. */
 double qp_kron_norm_bound(const qp_kron *K);
+
+/* A term list as a qp_linop for qp_eig_lowest_op: the buffers of its products (four complex
+ * vectors: 64 bytes per state) live in the context. The operator is taken as real when its
+ * product with a fixed pseudo-random real vector has no imaginary part above 1e-14 of the
+ * result (the assembled matrix uses the same test on its entries). */
+typedef struct {
+    const qp_kron *K;
+    double complex *x, *y, *work;
+} qp_kron_op;
+
+qp_status qp_kron_linop(const qp_kron *K, qp_kron_op *c, qp_linop *A);
+void qp_kron_op_free(qp_kron_op *c);
 
 #endif

@@ -48,7 +48,7 @@ static void start_vector(double *v, size_t n, int interleaved, int cplx)
 
 /* The operator ARPACK iterates with: H + shift I (mode 1) or (H - sigma I)^-1 (mode 3, fac). */
 typedef struct {
-    const qp_sparse *H;
+    const qp_eig_solver *s;
     double shift;
     qp_eig_factor *fac;
 } op_t;
@@ -58,11 +58,7 @@ static int op_apply(const op_t *op, int cplx, double *x, double *y)
     if (op->fac) {
         return qp_eig_factor_solve(op->fac, x, y);
     }
-    if (cplx) {
-        qp_sparse_spmv_c(op->H, op->shift, x, y);
-    } else {
-        qp_sparse_spmv_r(op->H, op->shift, x, y);
-    }
+    qp_eig_matvec(op->s, op->shift, cplx, x, y);
     return 0;
 }
 
@@ -317,7 +313,7 @@ static qp_status arpack_run(qp_eig_solver *s, const op_t *op, int mode, double s
  * into [||H||_1, 3||H||_1], so tol becomes relative to the scale of H, like the residual test. */
 qp_status qp_eig_lanczos(qp_eig_solver *s, double *V, int *k)
 {
-    op_t op = {s->H, LANCZOS_SHIFT_NORMS * (s->norm1 > 0.0 ? s->norm1 : 1.0), NULL};
+    op_t op = {s, LANCZOS_SHIFT_NORMS * (s->norm1 > 0.0 ? s->norm1 : 1.0), NULL};
     s->info.used = QP_EIG_LANCZOS;
     return arpack_run(s, &op, 1, 0.0, V, k);
 }
@@ -353,11 +349,7 @@ static qp_status estimate_bottom(qp_eig_solver *s, double *theta0, double *res0,
     }
     lp_int steps = m;
     for (lp_int j = 0; j < m; j++) {
-        if (s->cplx) {
-            qp_sparse_spmv_c(s->H, 0.0, v, w);
-        } else {
-            qp_sparse_spmv_r(s->H, 0.0, v, w);
-        }
+        qp_eig_matvec(s, 0.0, s->cplx, v, w);
         if (j > 0) {
             qp_eig_daxpy(len, -beta[j - 1], vp, w);
         }
@@ -466,7 +458,7 @@ qp_status qp_eig_shift_invert(qp_eig_solver *s, double *V, int *k, int *fact_fai
     if (st == QP_OK) {
         *fact_failed = 0;
         s->info.sigma = sigma;
-        op_t op = {s->H, 0.0, &f};
+        op_t op = {s, 0.0, &f};
         st = arpack_run(s, &op, 3, sigma, V, k);
     }
     qp_eig_factor_free(&f);

@@ -146,6 +146,54 @@ static qp_status check_pairs(qp_eig_solver *s, double *V, const double *vals)
     return st;
 }
 
+/* The common body: s holds the matrix or operator, its size and the options. */
+static qp_status lowest(qp_eig_solver *s, double *evals, double *vecs, qp_eig_info *info)
+{
+    const qp_eig_opts *o = s->o;
+    double *V = NULL, *vals = NULL;
+    qp_eig_method method = QP_EIG_AUTO;
+    s->nev = o->nev;
+    s->tol = o->tol;
+    s->maxiter = o->maxiter;
+    qp_status st = check_args(s, evals, vecs, &method);
+    if (st == QP_OK && s->H) {
+        st = qp_eig_check_matrix(s);
+    } else if (st == QP_OK && method != QP_EIG_LANCZOS) {
+        qp_eig_fail(s, "an operator without a matrix is solved only by Lanczos, not %s",
+                    qp_eig_method_name(method));
+        st = QP_ERR_USAGE;
+    }
+    if (st != QP_OK) {
+        goto done;
+    }
+    s->info.used = method;
+    V = qp_eig_alloc_n(qp_eig_mul_sat(2 * s->n, (size_t)s->nev), sizeof *V);
+    vals = qp_eig_alloc_n((size_t)s->nev, sizeof *vals);
+    if (!V || !vals) {
+        qp_eig_fail(s, "out of memory for %d vectors of dimension %zu", s->nev, s->n);
+        st = QP_ERR_NOMEM;
+        goto done;
+    }
+    st = method == QP_EIG_DENSE ? qp_eig_dense_solve(s, vals, V)
+                                : sparse_solve(s, method, vals, V);
+    if (st == QP_OK) {
+        st = check_pairs(s, V, vals);
+    }
+    if (st == QP_OK) {
+        memcpy(evals, vals, (size_t)s->nev * sizeof *evals);
+        if (o->want_vectors) {
+            memcpy(vecs, V, 2 * s->n * (size_t)s->nev * sizeof *vecs);
+        }
+    }
+done:
+    free(V);
+    free(vals);
+    if (info) {
+        *info = s->info;
+    }
+    return st;
+}
+
 qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,
                         qp_eig_info *info, char *err, size_t errlen)
 {
@@ -159,50 +207,44 @@ qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals,
     }
     qp_eig_solver s = {.H = H, .o = o, .err = err, .errlen = errlen};
     s.info.used = o->method;
-    double *V = NULL, *vals = NULL;
-    qp_eig_method method = QP_EIG_AUTO;
-    qp_status st;
     if (!H) {
         qp_eig_fail(&s, "matrix is NULL");
-        st = QP_ERR_USAGE;
-        goto done;
+        if (info) {
+            *info = s.info;
+        }
+        return QP_ERR_USAGE;
     }
     s.n = H->n;
     s.cplx = H->im != NULL;
-    s.nev = o->nev;
-    s.tol = o->tol;
-    s.maxiter = o->maxiter;
-    st = check_args(&s, evals, vecs, &method);
-    if (st == QP_OK) {
-        st = qp_eig_check_matrix(&s);
+    return lowest(&s, evals, vecs, info);
+}
+
+qp_status qp_eig_lowest_op(const qp_linop *A, const qp_eig_opts *o, double *evals, double *vecs,
+                           qp_eig_info *info, char *err, size_t errlen)
+{
+    qp_eig_opts use;
+    if (o) {
+        use = *o;
+    } else {
+        qp_eig_opts_default(&use);
     }
-    if (st != QP_OK) {
-        goto done;
+    if (use.method == QP_EIG_AUTO) {
+        use.method = QP_EIG_LANCZOS;
     }
-    s.info.used = method;
-    V = qp_eig_alloc_n(qp_eig_mul_sat(2 * s.n, (size_t)s.nev), sizeof *V);
-    vals = qp_eig_alloc_n((size_t)s.nev, sizeof *vals);
-    if (!V || !vals) {
-        qp_eig_fail(&s, "out of memory for %d vectors of dimension %zu", s.nev, s.n);
-        st = QP_ERR_NOMEM;
-        goto done;
+    if (err && errlen) {
+        err[0] = '\0';
     }
-    st = method == QP_EIG_DENSE ? qp_eig_dense_solve(&s, vals, V)
-                                : sparse_solve(&s, method, vals, V);
-    if (st == QP_OK) {
-        st = check_pairs(&s, V, vals);
-    }
-    if (st == QP_OK) {
-        memcpy(evals, vals, (size_t)s.nev * sizeof *evals);
-        if (o->want_vectors) {
-            memcpy(vecs, V, 2 * s.n * (size_t)s.nev * sizeof *vecs);
+    qp_eig_solver s = {.A = A, .o = &use, .err = err, .errlen = errlen};
+    s.info.used = use.method;
+    if (!A || !A->apply || !(A->norm1 >= 0.0) || !isfinite(A->norm1)) {
+        qp_eig_fail(&s, "operator is NULL, has no product, or no finite norm bound");
+        if (info) {
+            *info = s.info;
         }
+        return QP_ERR_USAGE;
     }
-done:
-    free(V);
-    free(vals);
-    if (info) {
-        *info = s.info;
-    }
-    return st;
+    s.n = A->n;
+    s.cplx = A->cplx;
+    s.norm1 = A->norm1;
+    return lowest(&s, evals, vecs, info);
 }

@@ -10,7 +10,8 @@
 
 /* Everything one call of qp_eig_lowest needs; lives on its stack (no global state). */
 typedef struct {
-    const qp_sparse *H;
+    const qp_sparse *H;  /* the matrix, or NULL for ... */
+    const qp_linop *A;   /* ... an operator known by its product */
     size_t n;
     int cplx;     /* H has an imaginary part */
     double norm1; /* ||H||_1 = max column sum of |H(i,j)| */
@@ -46,6 +47,10 @@ qp_status qp_eig_check_matrix(qp_eig_solver *s);
  * vectors of 2n doubles (_c). x and y must not overlap. Each y_j is one sequential sum. */
 void qp_sparse_spmv_r(const qp_sparse *H, double shift, const double *x, double *y);
 void qp_sparse_spmv_c(const qp_sparse *H, double shift, const double *x, double *y);
+
+/* y = (H + shift I) x for the solver's matrix or operator, on interleaved complex vectors (cplx
+ * set) or real ones (only for a real H). */
+void qp_eig_matvec(const qp_eig_solver *s, double shift, int cplx, const double *x, double *y);
 
 /* Sequential BLAS-like kernels (fixed order, so results never depend on a library): real
  * vectors of len doubles, complex ones of n interleaved (re, im) values. */

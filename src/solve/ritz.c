@@ -75,7 +75,7 @@ qp_status qp_eig_rayleigh_ritz(qp_eig_solver *s, double *V, int k, double *vals)
         goto done;
     }
     for (size_t j = 0; j < kk; j++) {
-        qp_sparse_spmv_c(s->H, 0.0, V + 2 * n * j, w);
+        qp_eig_matvec(s, 0.0, 1, V + 2 * n * j, w);
         for (size_t i = 0; i < kk; i++) {
             qp_eig_zdot(n, V + 2 * n * i, w, &G[2 * (i + j * kk)], &G[2 * (i + j * kk) + 1]);
         }
@@ -146,7 +146,7 @@ qp_status qp_eig_residuals(qp_eig_solver *s, double *V, const double *vals, int 
     }
     for (int j = 0; j < s->nev; j++) {
         double *v = V + 2 * n * (size_t)j;
-        qp_sparse_spmv_c(s->H, -vals[j], v, w);
+        qp_eig_matvec(s, -vals[j], 1, v, w);
         double r = qp_eig_znrm(n, w) / fmax(1.0, s->norm1);
         if (!(r <= worst)) { /* also catches NaN */
             worst = r;

@@ -252,6 +252,22 @@ void qp_sparse_spmv_c(const qp_sparse *H, double shift, const double *x, double 
 }
 
 /* y = (H + shift I) x for real symmetric H and real vectors. */
+void qp_eig_matvec(const qp_eig_solver *s, double shift, int cplx, const double *x, double *y)
+{
+    if (s->H) {
+        if (cplx) {
+            qp_sparse_spmv_c(s->H, shift, x, y);
+        } else {
+            qp_sparse_spmv_r(s->H, shift, x, y);
+        }
+        return;
+    }
+    s->A->apply(s->A->ctx, !cplx, x, y);
+    if (shift != 0.0) {
+        qp_eig_daxpy(cplx ? 2 * s->n : s->n, shift, x, y);
+    }
+}
+
 void qp_sparse_spmv_r(const qp_sparse *H, double shift, const double *x, double *y)
 {
     for (size_t j = 0; j < H->n; j++) {
