@@ -5,6 +5,18 @@
 #include "qpsim/eig.h"
 #include "qpsim/quantize.h"
 
+typedef enum {
+    QP_SPEC_AUTO,         /* hierarchical when the product basis would be large, else exact */
+    QP_SPEC_EXACT,        /* the full product basis of every mode */
+    QP_SPEC_HIERARCHICAL  /* groups solved alone, then coupled in their kept states */
+} qp_spectrum_method;
+
+const char *qp_spectrum_method_name(qp_spectrum_method m); /* "auto", "exact", "hierarchical" */
+
+/* AUTO takes the hierarchical path when the circuit falls into two or more groups and the exact
+ * product basis at the starting cutoffs would pass this many states. */
+#define QP_SPEC_HIER_FROM 20000
+
 typedef struct {
     int levels;         /* eigenvalues wanted (default 6) */
     double tol;         /* GHz: the wanted levels must change less than this when every cutoff
@@ -15,6 +27,9 @@ typedef struct {
     size_t max_dim;     /* automatic growth stops here (default 4e6) */
     int grid;           /* extended modes on a phase grid instead of oscillator states */
     qp_eig_cache *cache; /* symbolic analyses reused between calls (a sweep); NULL: none */
+    qp_spectrum_method method;
+    const int *groups;  /* hierarchical: group number (0, 1, ...) of every mode; NULL: default
+                           grouping (modes joined by a junction share a group) */
 } qp_spectrum_opts;
 
 void qp_spectrum_opts_default(qp_spectrum_opts *o);
@@ -29,6 +44,13 @@ typedef struct {
     int *cut;         /* cutoff per mode (owned) */
     int steps;        /* solves done */
     qp_eig_info info;
+    /* The hierarchical path (hier set): the group of every mode, the states kept per group, and
+     * the cutoff on summed excitation energies that chose the dim product states. */
+    int hier;
+    size_t ngroups;
+    int *group;       /* nmodes (owned) */
+    int *kept;        /* ngroups (owned) */
+    double ecut;      /* GHz */
 } qp_spectrum;
 
 /* Lowest levels of the modes' Hamiltonian. Groups of modes that no term couples are solved

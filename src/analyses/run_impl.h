@@ -64,6 +64,12 @@ void qp_run_progress(const qp_runner *R, size_t done, size_t total);
 /* The spectrum options of analysis an (.spectrum, .matrix, .wavefunction) with cache. */
 void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o);
 
+/* The groups= of a .spectrum as the group of each of m's modes (group[] has room for m->n), or
+ * QP_ERR_USAGE with a positioned error when it does not name every mode once; QP_OK and group
+ * untouched without groups=. */
+qp_status qp_run_spectrum_groups(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
+                                 int *group, qp_diag *d);
+
 /* .spectrum, single or swept, with its dispersions. */
 qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r);
 

@@ -20,6 +20,38 @@ void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectru
     o->cut_osc = an->nho;
     o->grid = an->grid;
     o->cache = cache;
+    o->method = (qp_spectrum_method)an->method;
+}
+
+/* The groups= of a .spectrum for modes m into group[] (m->n of them), or 0 with a positioned
+ * error when it does not name every mode of the circuit exactly once. QP_OK also without it. */
+qp_status qp_run_spectrum_groups(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
+                                 int *group, qp_diag *d)
+{
+    if (an->ngmodes == 0) {
+        return QP_OK;
+    }
+    int bad = an->ngmodes != (int)m->n;
+    for (size_t i = 0; i < m->n && !bad; i++) {
+        bad = i >= QP_MAX_GROUP_MODES || an->group[i] < 0;
+        group[i] = bad ? 0 : an->group[i];
+    }
+    for (int g = 0; !bad && g < QP_MAX_GROUP_MODES; g++) { /* groups numbered without a gap */
+        int used = 0, later = 0;
+        for (size_t i = 0; i < m->n; i++) {
+            used |= group[i] == g;
+            later |= group[i] > g;
+        }
+        bad = !used && later;
+    }
+    if (bad) {
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->group_loc), an->group_loc.line,
+                    an->group_loc.col,
+                    "groups of .spectrum must name each of the circuit's %zu modes (m1 to m%zu, "
+                    "as `qpsim check` lists them) exactly once", m->n, m->n);
+        return QP_ERR_USAGE;
+    }
+    return QP_OK;
 }
 
 /* Spectrum of one circuit for its analysis number k; fills point p of r. */
@@ -37,7 +69,16 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     qp_run_spectrum_opts(an, cache, &o);
     qp_spectrum s;
     char err[512] = "";
+    int *group = calloc(m->n ? m->n : 1, sizeof *group);
+    st = group ? qp_run_spectrum_groups(c, an, m, group, d) : QP_ERR_NOMEM;
+    if (st != QP_OK) {
+        free(group);
+        qp_modes_free(m);
+        return st;
+    }
+    o.groups = an->ngmodes ? group : NULL;
     st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+    free(group);
     if (st != QP_OK) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     "%s%s%s", where, where[0] ? ": " : "", err[0] ? err : qp_status_str(st));
@@ -133,7 +174,15 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
         o.tol = fmin(o.tol, 1e-11);
         qp_spectrum s;
         char err[512] = "";
-        st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+        int *group = calloc(m->n ? m->n : 1, sizeof *group);
+        st = group ? qp_run_spectrum_groups(c, an, m, group, d) : QP_ERR_NOMEM;
+        o.groups = an->ngmodes ? group : NULL;
+        if (st == QP_OK) {
+            st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+        } else {
+            memset(&s, 0, sizeof s);
+        }
+        free(group);
         if (st == QP_OK && s.nlev >= nlev) {
             memcpy(E, s.E, (size_t)nlev * sizeof *E);
         } else if (st == QP_OK) {

@@ -17,6 +17,7 @@ static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes 
     memset(S, 0, sizeof *S);
     qp_spectrum_opts o;
     qp_run_spectrum_opts(an, NULL, &o);
+    o.method = QP_SPEC_EXACT; /* the states live on the product basis */
     *tol = o.tol;
     qp_status st = qp_quantize(c, m, d);
     if (st != QP_OK) {

@@ -1,5 +1,6 @@
 /* Spectrum with automatic cutoffs: solve, grow every cutoff, compare, until converged. */
 #include "qpsim/spectrum.h"
+#include "analyses/spectrum_impl.h"
 #include "operators/ham.h"
 
 #include <math.h>
@@ -21,10 +22,17 @@ void qp_spectrum_opts_default(qp_spectrum_opts *o)
     o->max_dim = 4000000;
 }
 
+const char *qp_spectrum_method_name(qp_spectrum_method m)
+{
+    return m == QP_SPEC_EXACT ? "exact" : m == QP_SPEC_HIERARCHICAL ? "hierarchical" : "auto";
+}
+
 void qp_spectrum_clear(qp_spectrum *s)
 {
     free(s->E);
     free(s->cut);
+    free(s->group);
+    free(s->kept);
     memset(s, 0, sizeof *s);
 }
 
@@ -324,9 +332,8 @@ static size_t mode_groups(const qp_modes *m, int *comp)
     return ng;
 }
 
-/* The modes of group g as a circuit of their own; the constant and the cosine terms that touch no
- * mode go with group `first`. */
-static qp_modes *sub_modes(const qp_modes *m, const int *comp, int g, int first, size_t *idx)
+qp_modes *qp_spectrum_sub_modes(const qp_modes *m, const int *comp, int g, int with_free,
+                                size_t *idx)
 {
     size_t n = m->n, k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -339,15 +346,15 @@ static qp_modes *sub_modes(const qp_modes *m, const int *comp, int g, int first,
         return NULL;
     }
     s->n = k;
-    s->kind = calloc(k, sizeof *s->kind);
-    s->Lm = calloc(k * k, sizeof *s->Lm), s->Ac = calloc(k * k, sizeof *s->Ac);
-    s->lphi = calloc(k, sizeof *s->lphi), s->lp = calloc(k, sizeof *s->lp);
+    s->kind = calloc(k ? k : 1, sizeof *s->kind);
+    s->Lm = calloc(k ? k * k : 1, sizeof *s->Lm), s->Ac = calloc(k ? k * k : 1, sizeof *s->Ac);
+    s->lphi = calloc(k ? k : 1, sizeof *s->lphi), s->lp = calloc(k ? k : 1, sizeof *s->lp);
     s->cos = calloc(m->ncos ? m->ncos : 1, sizeof *s->cos);
     if (!s->kind || !s->Lm || !s->Ac || !s->lphi || !s->lp || !s->cos) {
         qp_modes_free(s);
         return NULL;
     }
-    s->cst = g == first ? m->cst : 0.0;
+    s->cst = with_free ? m->cst : 0.0;
     for (size_t a = 0; a < k; a++) {
         s->kind[a] = m->kind[idx[a]];
         s->lphi[a] = m->lphi[idx[a]];
@@ -358,12 +365,12 @@ static qp_modes *sub_modes(const qp_modes *m, const int *comp, int g, int first,
         }
     }
     for (size_t t = 0; t < m->ncos; t++) {
-        int touches = 0, mine = 0;
+        int touches = 0, outside = 0;
         for (size_t i = 0; i < n; i++) {
             touches |= m->cos[t].c[i] != 0.0;
-            mine |= m->cos[t].c[i] != 0.0 && comp[i] == g;
+            outside |= m->cos[t].c[i] != 0.0 && comp[i] != g;
         }
-        if (!mine && (touches || g != first)) {
+        if (outside || (!touches && !with_free)) {
             continue;
         }
         qp_cos_term ct = m->cos[t];
@@ -386,8 +393,59 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Whether AUTO takes the hierarchical path: two or more groups, and a group of coupled modes
+ * whose exact product basis at the starting cutoffs passes QP_SPEC_HIER_FROM states. */
+static int want_hier(const qp_modes *m, const qp_spectrum_opts *o, size_t ngroups)
+{
+    int *comp = calloc(m->n ? m->n : 1, sizeof *comp), *cut = calloc(m->n ? m->n : 1, sizeof *cut);
+    int big = 0;
+    if (comp && cut && ngroups >= 2) {
+        mode_groups(m, comp);
+        start_cutoffs(m, o, cut);
+        for (size_t g = 0; g < m->n && !big; g++) {
+            size_t d = 1;
+            for (size_t i = 0; i < m->n; i++) {
+                size_t di = comp[i] == (int)g ? qp_ham_mode_dim(m->kind[i], cut[i]) : 1;
+                d = di && d > SIZE_MAX / di ? SIZE_MAX : d * di;
+            }
+            big = d > QP_SPEC_HIER_FROM;
+        }
+    }
+    free(comp), free(cut);
+    return big;
+}
+
 qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
                               char *err, size_t errlen)
+{
+    if (o->method == QP_SPEC_EXACT || m->n < 2) {
+        return qp_spectrum_exact(m, o, out, err, errlen);
+    }
+    int *group = calloc(m->n, sizeof *group);
+    if (!group) {
+        return QP_ERR_NOMEM;
+    }
+    size_t ng = 0;
+    if (o->groups) {
+        for (size_t i = 0; i < m->n; i++) {
+            group[i] = o->groups[i];
+            ng = (size_t)group[i] + 1 > ng ? (size_t)group[i] + 1 : ng;
+        }
+    } else {
+        ng = qp_hier_default_groups(m, group);
+    }
+    qp_status st;
+    if (o->method == QP_SPEC_HIERARCHICAL || want_hier(m, o, ng)) {
+        st = qp_hier_spectrum(m, o, group, ng, out, err, errlen);
+    } else {
+        st = qp_spectrum_exact(m, o, out, err, errlen);
+    }
+    free(group);
+    return st;
+}
+
+qp_status qp_spectrum_exact(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                            char *err, size_t errlen)
 {
     int *comp = calloc(m->n ? m->n : 1, sizeof *comp);
     size_t *idx = calloc(m->n ? m->n : 1, sizeof *idx);
@@ -415,7 +473,7 @@ qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_s
         if (comp[g] != (int)g) {
             continue;
         }
-        qp_modes *s = sub_modes(m, comp, (int)g, first, idx);
+        qp_modes *s = qp_spectrum_sub_modes(m, comp, (int)g, (int)g == first, idx);
         qp_spectrum part;
         if (!s) {
             st = QP_ERR_NOMEM;

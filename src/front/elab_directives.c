@@ -397,20 +397,78 @@ static int elab_ops(elab *E, const qp_directive *dv, qp_analysis *an)
     return 1;
 }
 
-/* .spectrum: levels, tolerance, basis choices and whether to compute dispersions.
+/* groups=1+2/3/4: groups separated by '/', the modes of a group (numbers as `qpsim check` shows
+ * them, m1 or 1) joined by '+'; each mode at most once. Whether every mode of the circuit is
+ * named is checked when the circuit is quantized. */
+static int group_keys(elab *E, const qp_token *t, qp_analysis *an)
+{
+    static const char *const form = "groups of .spectrum must read like 1+2/3/4: groups of mode "
+                                    "numbers separated by '/', the modes of a group joined by '+'";
+    an->group_loc = t->loc;
+    for (int i = 0; i < QP_MAX_GROUP_MODES; i++) {
+        an->group[i] = -1;
+    }
+    if (t->kind != QP_TOK_WORD) {
+        ERR(E, t->loc, "%s", form);
+        return 0;
+    }
+    int g = 0;
+    for (const char *p = t->text; *p;) {
+        if (*p == 'm' || *p == 'M') {
+            p++;
+        }
+        char *end = NULL;
+        long k = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : 0;
+        if (!end || k < 1 || k > QP_MAX_GROUP_MODES || (*end && *end != '+' && *end != '/') ||
+            (*end && !end[1])) {
+            ERR(E, t->loc, "%s (modes 1 to %d)", form, QP_MAX_GROUP_MODES);
+            return 0;
+        }
+        if (an->group[k - 1] >= 0) {
+            ERR(E, t->loc, "groups of .spectrum names mode %ld twice", k);
+            return 0;
+        }
+        an->group[k - 1] = (signed char)g;
+        an->ngmodes++;
+        g += *end == '/';
+        p = *end ? end + 1 : end;
+    }
+    return 1;
+}
+
+/* method=auto|exact|hierarchical and groups= of .spectrum. */
+static int method_keys(elab *E, const qp_directive *dv, qp_analysis *an)
+{
+    const qp_token *tm = dir_kv(dv, "method"), *tg = dir_kv(dv, "groups");
+    if (tm && tm->kind == QP_TOK_WORD && (qp_ieq(tm->text, "auto") || qp_ieq(tm->text, "exact") ||
+                                          qp_ieq(tm->text, "hierarchical"))) {
+        an->method = qp_ieq(tm->text, "exact") ? 1 : qp_ieq(tm->text, "hierarchical") ? 2 : 0;
+    } else if (tm) {
+        ERR(E, tm->loc, "method of .spectrum must be 'auto' (the default), 'exact' (the full "
+            "product basis) or 'hierarchical' (groups of modes solved alone, then coupled)");
+        return 0;
+    }
+    if (tg && an->method == 1) {
+        ERR(E, tg->loc, "groups of .spectrum are for method=hierarchical, not method=exact");
+        return 0;
+    }
+    return !tg || group_keys(E, tg, an);
+}
+
+/* .spectrum: levels, tolerance, basis choices, method and whether to compute dispersions.
  * an arrives with its location and no element. */
 static void dir_spectrum(elab *E, const qp_directive *dv, qp_analysis an)
 {
-    static const char *const keys[] = {"levels", "tol",   "ncut",      "mcut",
-                                       "nho",    "basis", "dispersion"};
+    static const char *const keys[] = {"levels", "tol",        "ncut",   "mcut",  "nho",
+                                       "basis",  "dispersion", "method", "groups"};
     an.kind = QP_AN_SPECTRUM;
     an.levels = 6;
     an.dispersion = -1;
-    if (!dir_keys(E, dv, keys, 7) ||
+    if (!dir_keys(E, dv, keys, 9) ||
         !nargs_ok(E, dv, 0, 0,
                   ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid] "
-                  "[dispersion=yes|no]") ||
-        !basis_keys(E, dv, &an)) {
+                  "[dispersion=yes|no] [method=auto|exact|hierarchical] [groups=1+2/3]") ||
+        !basis_keys(E, dv, &an) || !method_keys(E, dv, &an)) {
         return;
     }
     const qp_token *td = dir_kv(dv, "dispersion");

@@ -1,0 +1,31 @@
+/* Internal: what the exact spectrum (spectrum.c) and the hierarchical one (hier.c) share. */
+#ifndef QPSIM_ANALYSES_SPECTRUM_IMPL_H
+#define QPSIM_ANALYSES_SPECTRUM_IMPL_H
+
+#include "qpsim/spectrum.h"
+
+/* The modes i with group[i] == g as a circuit of their own (their indices into idx[], which has
+ * room for m->n): their quadratic and linear terms, and the cosine terms that touch them and no
+ * other group. With `with_free` also the constant and the cosine terms that touch no mode. NULL
+ * when out of memory; free with qp_modes_free. */
+qp_modes *qp_spectrum_sub_modes(const qp_modes *m, const int *group, int g, int with_free,
+                                size_t *idx);
+
+/* The exact spectrum of m on its full product basis (the convergence loop of spectrum.c),
+ * whatever o->method says. */
+qp_status qp_spectrum_exact(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                            char *err, size_t errlen);
+
+/* Lowest levels by hierarchical diagonalization (docs/physics.md): group[i] in [0, ngroups) for
+ * every mode. Each group is solved alone at converged cutoffs, its lowest states are kept, and
+ * the coupling terms are solved on the product of kept states whose summed excitation energies
+ * lie below a cutoff, which grows until the levels change by less than o->tol. */
+qp_status qp_hier_spectrum(const qp_modes *m, const qp_spectrum_opts *o, const int *group,
+                           size_t ngroups, qp_spectrum *out, char *err, size_t errlen);
+
+/* The default grouping: modes joined by a cosine term share a group (a junction that couples
+ * two modes strongly), others stand alone. Returns the number of groups; group[i] receives
+ * numbers in order of first appearance. */
+size_t qp_hier_default_groups(const qp_modes *m, int *group);
+
+#endif
