@@ -151,7 +151,7 @@ static const char coupled_sweep[] = "* two coupled transmons swept over EJ1, 41^
                                     "CC 1 2 2fF\n"
                                     ".ng 1 0.25\n"
                                     ".ng 2 0.1\n"
-                                    ".spectrum levels=4 ncut=20\n"
+                                    ".spectrum levels=4 ncut=20 method=exact\n"
                                     ".sweep ej1 5 7 5\n";
 
 /* A sweep too large for the dense solver, so that every worker factorizes with its own cache of

@@ -15,7 +15,7 @@ const char *qp_spectrum_method_name(qp_spectrum_method m); /* "auto", "exact", "
 
 /* AUTO takes the hierarchical path when the circuit falls into two or more groups and the exact
  * product basis at the starting cutoffs would pass this many states. */
-#define QP_SPEC_HIER_FROM 20000
+#define QP_SPEC_HIER_FROM 1000
 
 typedef struct {
     int levels;         /* eigenvalues wanted (default 6) */

@@ -639,6 +639,12 @@ static qp_status solve_at(hier *h, const prodset *P, double *E, int *nlev, qp_ei
     size_t room = H.im ? 2 : 1; /* ARPACK: nev <= n - 1 (real), n - 2 (complex) */
     if ((size_t)want + room > H.n) {
         eo.method = QP_EIG_DENSE;
+    } else if (H.n > eo.dense_max) {
+        /* Lanczos, not shift-invert: the kept states span only Ecut, so the spectrum is narrow
+         * and Lanczos converges in few restarts, while the dressed couplings make the matrix
+         * dense enough that a sparse factor fills in (chain of six transmons: 1.1 s against
+         * 5.4 s, 106 MB against 330 MB; docs/performance.md). */
+        eo.method = QP_EIG_LANCZOS;
     }
     eo.nev = (size_t)want < H.n ? want : (int)H.n;
     *nlev = eo.nev;

@@ -393,55 +393,26 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Whether AUTO takes the hierarchical path: two or more groups, and a group of coupled modes
- * whose exact product basis at the starting cutoffs passes QP_SPEC_HIER_FROM states. */
-static int want_hier(const qp_modes *m, const qp_spectrum_opts *o, size_t ngroups)
+size_t qp_spectrum_largest_start(const qp_modes *m, const qp_spectrum_opts *o)
 {
     int *comp = calloc(m->n ? m->n : 1, sizeof *comp), *cut = calloc(m->n ? m->n : 1, sizeof *cut);
-    int big = 0;
-    if (comp && cut && ngroups >= 2) {
+    size_t largest = 0;
+    if (comp && cut) {
         mode_groups(m, comp);
         start_cutoffs(m, o, cut);
-        for (size_t g = 0; g < m->n && !big; g++) {
+        for (size_t g = 0; g < m->n; g++) {
             size_t d = 1;
             for (size_t i = 0; i < m->n; i++) {
                 size_t di = comp[i] == (int)g ? qp_ham_mode_dim(m->kind[i], cut[i]) : 1;
                 d = di && d > SIZE_MAX / di ? SIZE_MAX : d * di;
             }
-            big = d > QP_SPEC_HIER_FROM;
+            largest = d > largest ? d : largest;
         }
+    } else {
+        largest = SIZE_MAX;
     }
     free(comp), free(cut);
-    return big;
-}
-
-qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
-                              char *err, size_t errlen)
-{
-    if (o->method == QP_SPEC_EXACT || m->n < 2) {
-        return qp_spectrum_exact(m, o, out, err, errlen);
-    }
-    int *group = calloc(m->n, sizeof *group);
-    if (!group) {
-        return QP_ERR_NOMEM;
-    }
-    size_t ng = 0;
-    if (o->groups) {
-        for (size_t i = 0; i < m->n; i++) {
-            group[i] = o->groups[i];
-            ng = (size_t)group[i] + 1 > ng ? (size_t)group[i] + 1 : ng;
-        }
-    } else {
-        ng = qp_hier_default_groups(m, group);
-    }
-    qp_status st;
-    if (o->method == QP_SPEC_HIERARCHICAL || want_hier(m, o, ng)) {
-        st = qp_hier_spectrum(m, o, group, ng, out, err, errlen);
-    } else {
-        st = qp_spectrum_exact(m, o, out, err, errlen);
-    }
-    free(group);
-    return st;
+    return largest;
 }
 
 qp_status qp_spectrum_exact(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,

@@ -16,6 +16,10 @@ qp_modes *qp_spectrum_sub_modes(const qp_modes *m, const int *group, int g, int 
 qp_status qp_spectrum_exact(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
                             char *err, size_t errlen);
 
+/* The largest exact product basis, at the starting cutoffs, of a group of modes that some term
+ * couples (SIZE_MAX when out of memory). */
+size_t qp_spectrum_largest_start(const qp_modes *m, const qp_spectrum_opts *o);
+
 /* Lowest levels by hierarchical diagonalization (docs/physics.md): group[i] in [0, ngroups) for
  * every mode. Each group is solved alone at converged cutoffs, its lowest states are kept, and
  * the coupling terms are solved on the product of kept states whose summed excitation energies

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle for the 0-pi qubit at its protected parameters (hand-run, ~30 s; no deck checks it yet).
+"""Oracle for the 0-pi qubit at its protected parameters (hand-run, ~20 s; no deck checks it yet).
 
 Parameters (the defaults of scqubits' ZeroPi): EJ = 10, ECJ = 20, EL = 0.04, EC = 0.04 GHz, flux f = 0.23
 (flux quanta through the ring), ng = 0.1, no disorder (dEJ = dCJ = 0).
@@ -11,7 +11,8 @@ diagonals 1-3 and 2-0 (EC = e^2/(2 C h)).  With the junction phases a = theta + 
 diagonal-capacitor phases c1 = zeta + theta, c2 = zeta - theta, the Lagrangian separates:
     junctions   -EJ cos a - EJ cos b              = -2 EJ cos(theta) cos(phi)   (flux: phi -> phi - pi f)
     inductors   EL/2 [(zeta - phi)^2 + (zeta + phi)^2] = EL phi^2 + EL zeta^2
-    capacitors  theta: CJ + C, phi: CJ, zeta: C    ->  kinetic 2 ECS n_theta^2 + 2 ECJ p_phi^2 + 2 EC p_zeta^2
+    capacitors  CJ (theta'^2 + phi'^2) + C (theta'^2 + zeta'^2) (times (Phi0/2pi)^2; masses 2(CJ + C), 2 CJ, 2 C)
+                -> kinetic 2 ECS n_theta^2 + 2 ECJ p_phi^2 + 2 EC p_zeta^2
 so, with ECS = (1/EC + 1/ECJ)^-1 (scqubits' ZeroPi.ECS, computed there from its EC and ECJ the same way),
     H = 2 ECS (n_theta - ng)^2 + 2 ECJ p_phi^2 + EL phi^2 - 2 EJ cos(theta) cos(phi - pi f)
         + [2 EC p_zeta^2 + EL zeta^2].
@@ -39,27 +40,28 @@ eigenvalue errors of the discretized problem.  Independent second basis: phi in 
 with length s (x = s (a + a^dag)); cos(phi - pi f) from Gauss-Hermite quadrature of a larger oscillator basis
 (nbig states), not from a truncated matrix function.
 
-Results (this script; 2 cores, another build running; times are wall):
+Results (this script, scqubits 4.3.1; 2 cores with another build running; times are wall, in the output):
   truncation convergence, max |E - E_ref| over the 6 levels, E_ref = DVR (ncut 24, L 40, N 201, h 0.4):
-    phi grid spacing  h = 1.0 / 0.8 / 0.667 / 0.5 / 0.4      -> 4.2e-05 / 5.7e-07 / 8.2e-10 / 1.1e-12 / 0
-    phi range         L = 20 / 25 / 30 / 35 / 50 (h 0.4)     -> 6.4e-05 / 4.1e-08 / 3.6e-12 / 8.5e-13 / 1.0e-12
-    charges        ncut = 10 / 12 / 15 / 18 / 30             -> 2.5e-05 / 1.7e-07 / 2.4e-11 / 1.1e-12 / 1.2e-12
-  oscillator basis for phi, s = 2.5, nbig = M + 300:  M = 150 / 200 / 250 -> 2.6e-12 / 2.4e-12 / 2.2e-12
-  oscillator basis at phi's own zero-point length s = (ECJ/(2 EL))^(1/4) = 3.976 (what an automatic
-    oscillator basis would pick):  M = 200 / 300 / 400 -> 1.6e-07 / 2.6e-10 / 2.3e-12 (M = 400: dim 14800)
-  sign variants (ng -> -ng, f -> -f, both): 9e-13 / 1e-12 / 1e-12 (spectrum unchanged)
-  converged (error <= ~3e-12 GHz, i.e. <= 3e-12 relative), 6 lowest levels of the theta-phi Hamiltonian H (GHz):
+    phi grid spacing  h = 1.0 / 0.8 / 0.667 / 0.5 / 0.333      -> 1.6e-05 / 5.9e-08 / 4.8e-11 / 1.5e-13 / 1.1e-13
+    phi range         L = 20 / 25 / 30 / 35 / 50 (h 0.4)       -> 7.2e-05 / 4.6e-08 / 4.6e-12 / 3.7e-14 / 2.4e-14
+    charges        ncut = 10 / 12 / 15 / 18 / 30                -> 2.5e-05 / 1.7e-07 / 2.3e-11 / 3.3e-14 / 2.0e-14
+  oscillator basis for phi, length s = 2.5, nbig = M + 300: M = 150 / 200 / 250 -> 3.3e-12 / 1.1e-12 / 5.1e-13
+  oscillator basis at phi's own zero-point length s = (ECJ/(2 EL))^(1/4) = 3.976 (the length an automatic
+    oscillator basis picks): M = 200 / 300 / 400 -> 2.0e-07 / 2.6e-10 / 1.4e-12
+  sign variants ng -> -ng (scqubits' (n + ng)^2), f -> -f, both: 2.9e-14 / 1.6e-14 / 3.1e-14 (same spectrum)
+  residual norms of all eigenpairs <= 1e-12; max Rayleigh-quotient residual of the reference 6.5e-13
+  converged (estimated error 5e-13 GHz, i.e. < 1e-12 relative), 6 lowest levels of H without zeta (GHz):
       -3.00186359197  -2.97463877706  -1.88139024101  -1.85835616527  -1.30616515966  -1.02307437939
     + 2 EJ (scqubits ZeroPi convention):
-      16.9981364080  17.0253612229  18.1186097590  18.1416438347  18.6938348403  18.9769256206
-    with the zeta oscillator, E_i + hbar w_zeta (k + 1/2), 6 lowest (qpsim convention for the whole circuit):
-      -2.94529504947 (0,0)  -2.91806023456 (1,0)  -2.83215796448 (0,1)  -2.80492314957 (1,1)
-      -2.71902087949 (0,2)  -2.69178606458 (1,2)
-    (the 6 lowest levels of the full circuit are the ground doublet times the 3 lowest zeta states: the
-    zeta quantum 0.113 GHz is far below the theta-phi gap E2 - E0 = 1.12 GHz; E2 is the 21st level)
-  scqubits 4.3.1 ZeroPi (7-point finite differences for phi, ncut 18, grid [-35, 35]) minus 2 EJ, against
-    the levels above: N = 351 (h 0.2) 4.5e-07, N = 701 (h 0.1) 6.8e-09; their h^6 Richardson extrapolation
-    (64 E(h/2) - E(h))/63 agrees to 3.2e-10: scqubits agrees within its grid error (O(h^6)).
+      16.9981364080   17.0253612229   18.1186097590   18.1416438347   18.6938348403   18.9769256206
+    with the zeta oscillator, E_i + hbar w_zeta (k + 1/2), 6 lowest, (i, k) (qpsim convention for the deck):
+      -2.94529504948 (0,0)  -2.91807023457 (1,0)  -2.83215796449 (0,1)  -2.80493314958 (1,1)
+      -2.71902087950 (0,2)  -2.69179606459 (1,2)
+    (the 6 lowest levels of the whole circuit are the ground doublet times the 3 lowest zeta states: the zeta
+    quantum 0.113 GHz is far below the theta-phi gap E2 - E0 = 1.12 GHz; E2 + w/2 is only the 21st level)
+  scqubits 4.3.1 ZeroPi (7-point finite differences for phi, ncut 18, grid [-35, 35]) minus 2 EJ, against the
+    levels above: N = 351 (h 0.2) 1.1e-06, N = 701 (h 0.1) 1.7e-08 (ratio 65 ~ 2^6); their h^6 Richardson
+    extrapolation (64 E(h/2) - E(h))/63 agrees to 2.0e-10: scqubits agrees within its grid error.
 
 Run: /usr/bin/python3 tests/oracles/zero_pi_protected.py
      (the scqubits cross-check runs when `import scqubits` works, e.g. with PYTHONPATH at a scqubits checkout;

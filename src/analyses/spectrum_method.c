@@ -1,0 +1,48 @@
+/* .spectrum's method: the exact product basis or the hierarchical one (docs/physics.md). */
+#include "analyses/spectrum_impl.h"
+#include "operators/align.h"
+
+#include <stdlib.h>
+
+qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                              char *err, size_t errlen)
+{
+    if (o->method == QP_SPEC_EXACT || m->n < 2) {
+        return qp_spectrum_exact(m, o, out, err, errlen);
+    }
+    /* Junction-aligned oscillator coordinates when normal modes mix the junction phases (not
+     * with groups=, which name the modes as the quantizer made them). */
+    qp_modes *aligned = NULL;
+    if (!o->groups && qp_align_junctions(m, &aligned) != QP_OK) {
+        return QP_ERR_NOMEM;
+    }
+    if (aligned) {
+        m = aligned;
+    }
+    int *group = calloc(m->n, sizeof *group);
+    if (!group) {
+        qp_modes_free(aligned);
+        return QP_ERR_NOMEM;
+    }
+    size_t ng = 0;
+    if (o->groups) {
+        for (size_t i = 0; i < m->n; i++) {
+            group[i] = o->groups[i];
+            ng = (size_t)group[i] + 1 > ng ? (size_t)group[i] + 1 : ng;
+        }
+    } else {
+        ng = qp_hier_default_groups(m, group);
+    }
+    /* AUTO: hierarchical when there are two or more groups and a group of coupled modes would
+     * pass QP_SPEC_HIER_FROM states in the exact product basis at the starting cutoffs. */
+    qp_status st;
+    if (o->method == QP_SPEC_HIERARCHICAL ||
+        (ng >= 2 && qp_spectrum_largest_start(m, o) > QP_SPEC_HIER_FROM)) {
+        st = qp_hier_spectrum(m, o, group, ng, out, err, errlen);
+    } else {
+        st = qp_spectrum_exact(m, o, out, err, errlen);
+    }
+    free(group);
+    qp_modes_free(aligned);
+    return st;
+}

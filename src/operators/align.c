@@ -1,0 +1,302 @@
+/* Junction-aligned coordinates for the extended modes (docs/physics.md, "Basis choice"): a
+ * linear canonical change of the oscillator modes that makes each junction phase one coordinate,
+ * so that every cosine acts on a single mode. */
+#include "operators/align.h"
+#include "solve/lu.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEP_TOL 1e-8  /* a candidate row whose part orthogonal to the chosen ones is below this
+                         fraction of its norm is dependent on them */
+#define MAX_COUPLING 0.2 /* aligned modes coupled more strongly than this (coupling()) would
+                           need many kept states each: keep the normal modes then */
+#define CLEAN_TOL 1e-12 /* entries below this fraction of their array's largest are zero */
+
+/* Whether some junction cosine (is_qps = 0) or phase-slip cosine (1) acts on two or more
+ * oscillator modes. */
+static int mixed_cosine(const qp_modes *m, int is_qps)
+{
+    for (size_t t = 0; t < m->ncos; t++) {
+        if (m->cos[t].is_qps != is_qps) {
+            continue;
+        }
+        int k = 0;
+        for (size_t i = 0; i < m->n; i++) {
+            k += m->kind[i] == QP_MODE_OSC && m->cos[t].c[i] != 0.0;
+        }
+        if (k >= 2) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Adds row r (length k) to the chosen rows when it is independent of them: Q keeps the chosen
+ * rows orthonormalized. Returns 1 when added. */
+static int try_row(size_t k, const double *r, double *T, double *Q, size_t *nrow)
+{
+    double *q = Q + *nrow * k, nr = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        q[j] = r[j];
+        nr += r[j] * r[j];
+    }
+    if (!(nr > 0.0)) {
+        return 0;
+    }
+    for (int pass = 0; pass < 2; pass++) { /* Gram-Schmidt, twice for accuracy */
+        for (size_t a = 0; a < *nrow; a++) {
+            double d = 0.0;
+            for (size_t j = 0; j < k; j++) {
+                d += Q[a * k + j] * q[j];
+            }
+            for (size_t j = 0; j < k; j++) {
+                q[j] -= d * Q[a * k + j];
+            }
+        }
+    }
+    double nq = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        nq += q[j] * q[j];
+    }
+    if (nq <= DEP_TOL * DEP_TOL * nr) {
+        return 0;
+    }
+    for (size_t j = 0; j < k; j++) {
+        q[j] /= sqrt(nq);
+        T[*nrow * k + j] = r[j];
+    }
+    (*nrow)++;
+    return 1;
+}
+
+static void clean(double *a, size_t n)
+{
+    double big = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        big = fmax(big, fabs(a[i]));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fabs(a[i]) <= CLEAN_TOL * big) {
+            a[i] = 0.0;
+        }
+    }
+}
+
+/* out = A B (n x n, row-major), or with A transposed when ta is set, B transposed when tb. */
+static void matmul(size_t n, const double *A, int ta, const double *B, int tb, double *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t l = 0; l < n; l++) {
+                s += (ta ? A[l * n + i] : A[i * n + l]) * (tb ? B[j * n + l] : B[l * n + j]);
+            }
+            out[i * n + j] = s;
+        }
+    }
+}
+
+/* R (n x n): the identity but on the oscillator modes, where its rows are the coefficient rows of
+ * the junction (is_qps = 0) or phase-slip (1) cosines, completed by unit rows; 0 when it cannot
+ * be built. */
+static int build_rows(const qp_modes *m, int is_qps, double *T)
+{
+    size_t n = m->n, k = 0;
+    size_t *osc = malloc(n * sizeof *osc);
+    double *TO = calloc(n * n, sizeof *TO), *Q = calloc(n * n, sizeof *Q);
+    double *r = calloc(n, sizeof *r);
+    int ok = osc && TO && Q && r;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (m->kind[i] == QP_MODE_OSC) {
+            osc[k++] = i;
+        }
+    }
+    size_t nrow = 0;
+    for (size_t t = 0; ok && t < m->ncos && nrow < k; t++) {
+        if (m->cos[t].is_qps != is_qps) {
+            continue;
+        }
+        for (size_t a = 0; a < k; a++) {
+            r[a] = m->cos[t].c[osc[a]];
+        }
+        try_row(k, r, TO, Q, &nrow);
+    }
+    while (ok && nrow < k) { /* complete with the old coordinate most orthogonal to the rows */
+        size_t best = k;
+        double most = -1.0;
+        for (size_t e = 0; e < k; e++) {
+            double res = 1.0; /* |e - its projection|^2 = 1 - sum_a Q[a][e]^2 */
+            for (size_t a = 0; a < nrow; a++) {
+                res -= Q[a * k + e] * Q[a * k + e];
+            }
+            if (res > most) {
+                most = res;
+                best = e;
+            }
+        }
+        memset(r, 0, k * sizeof *r);
+        r[best] = 1.0;
+        if (!try_row(k, r, TO, Q, &nrow)) {
+            ok = 0;
+        }
+    }
+    ok = ok && nrow == k;
+    for (size_t i = 0; ok && i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            T[i * n + j] = i == j ? 1.0 : 0.0;
+        }
+    }
+    for (size_t a = 0; ok && a < k; a++) {
+        for (size_t b = 0; b < k; b++) {
+            T[osc[a] * n + osc[b]] = TO[a * k + b];
+        }
+    }
+    free(osc), free(TO), free(Q), free(r);
+    return ok;
+}
+
+/* Tinv (n x n, row-major) = T^-1 by LU; 0 when T is singular. */
+static int invert(size_t n, const double *T, double *Tinv)
+{
+    double *M = malloc(n * n * sizeof *M), *b = malloc(n * sizeof *b);
+    lp_int *piv = malloc(n * sizeof *piv);
+    int ok = M && b && piv;
+    for (size_t i = 0; ok && i < n; i++) { /* column-major copy */
+        for (size_t j = 0; j < n; j++) {
+            M[j * n + i] = T[i * n + j];
+        }
+    }
+    ok = ok && qp_lu_factor(n, M, piv) == 0;
+    for (size_t j = 0; ok && j < n; j++) {
+        memset(b, 0, n * sizeof *b);
+        b[j] = 1.0;
+        qp_lu_solve(n, M, piv, b);
+        for (size_t i = 0; i < n; i++) {
+            Tinv[i * n + j] = b[i];
+        }
+    }
+    free(M), free(b), free(piv);
+    return ok;
+}
+
+/* The transformed copy: Phi' = T Phi, P' = T^-T P. */
+static qp_modes *transform(const qp_modes *m, const double *T, const double *Ti)
+{
+    size_t n = m->n, nn = m->nnodes;
+    qp_modes *o = calloc(1, sizeof *o);
+    double *tmp = malloc(n * n * sizeof *tmp);
+    if (!o || !tmp) {
+        free(o), free(tmp);
+        return NULL;
+    }
+    *o = *m;
+    o->kind = malloc(n * sizeof *o->kind);
+    o->Lm = malloc(n * n * sizeof *o->Lm), o->Ac = malloc(n * n * sizeof *o->Ac);
+    o->lphi = calloc(n, sizeof *o->lphi), o->lp = calloc(n, sizeof *o->lp);
+    o->cos = calloc(m->ncos ? m->ncos : 1, sizeof *o->cos);
+    o->map = m->map ? calloc(n * nn, sizeof *o->map) : NULL;
+    o->ncos = 0;
+    if (!o->kind || !o->Lm || !o->Ac || !o->lphi || !o->lp || !o->cos || (m->map && !o->map)) {
+        free(tmp);
+        qp_modes_free(o);
+        return NULL;
+    }
+    memcpy(o->kind, m->kind, n * sizeof *o->kind);
+    matmul(n, Ti, 1, m->Lm, 0, tmp); /* Lm' = Ti^T Lm Ti */
+    matmul(n, tmp, 0, Ti, 0, o->Lm);
+    matmul(n, T, 0, m->Ac, 0, tmp); /* Ac' = T Ac T^T */
+    matmul(n, tmp, 0, T, 1, o->Ac);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) { /* exactly symmetric */
+            double a = 0.5 * (o->Lm[i * n + j] + o->Lm[j * n + i]);
+            double b = 0.5 * (o->Ac[i * n + j] + o->Ac[j * n + i]);
+            o->Lm[i * n + j] = o->Lm[j * n + i] = a;
+            o->Ac[i * n + j] = o->Ac[j * n + i] = b;
+        }
+        for (size_t j = 0; j < n; j++) {
+            o->lphi[i] += Ti[j * n + i] * m->lphi[j]; /* Ti^T lphi */
+            o->lp[i] += T[i * n + j] * m->lp[j];      /* T lp */
+        }
+        for (size_t k = 1; o->map && k < nn; k++) {
+            for (size_t j = 0; j < n; j++) {
+                o->map[i * nn + k] += T[i * n + j] * m->map[j * nn + k];
+            }
+        }
+    }
+    clean(o->Lm, n * n), clean(o->Ac, n * n);
+    for (size_t t = 0; t < m->ncos; t++) {
+        qp_cos_term ct = m->cos[t];
+        ct.c = calloc(n, sizeof *ct.c);
+        if (!ct.c) {
+            free(tmp);
+            qp_modes_free(o);
+            return NULL;
+        }
+        for (size_t i = 0; i < n; i++) { /* c . Phi = (Ti^T c) . Phi', c . P = (T c) . P' */
+            for (size_t j = 0; j < n; j++) {
+                ct.c[i] += (ct.is_qps ? T[i * n + j] : Ti[j * n + i]) * m->cos[t].c[j];
+            }
+        }
+        clean(ct.c, n);
+        o->cos[o->ncos++] = ct;
+    }
+    free(tmp);
+    return o;
+}
+
+/* The strongest quadratic coupling between two oscillator modes, relative to their own terms:
+ * max over pairs of |Lm_ij| / sqrt(Lm_ii Lm_jj) + |Ac_ij| / sqrt(Ac_ii Ac_jj). */
+static double coupling(const qp_modes *m)
+{
+    size_t n = m->n;
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i + 1; j < n; j++) {
+            if (m->kind[i] != QP_MODE_OSC || m->kind[j] != QP_MODE_OSC) {
+                continue;
+            }
+            double l = sqrt(fabs(m->Lm[i * n + i] * m->Lm[j * n + j]));
+            double a = sqrt(fabs(m->Ac[i * n + i] * m->Ac[j * n + j]));
+            worst = fmax(worst, (l > 0.0 ? fabs(m->Lm[i * n + j]) / l : 0.0) +
+                                    (a > 0.0 ? fabs(m->Ac[i * n + j]) / a : 0.0));
+        }
+    }
+    return worst;
+}
+
+qp_status qp_align_junctions(const qp_modes *m, qp_modes **out)
+{
+    *out = NULL;
+    int jj = m->n >= 2 && mixed_cosine(m, 0), qps = m->n >= 2 && !jj && mixed_cosine(m, 1);
+    if (!jj && !qps) {
+        return QP_OK;
+    }
+    size_t n = m->n;
+    double *T = malloc(n * n * sizeof *T), *Ti = malloc(n * n * sizeof *Ti);
+    double *R = malloc(n * n * sizeof *R);
+    qp_status st = T && Ti && R ? QP_OK : QP_ERR_NOMEM;
+    int ok = st == QP_OK && build_rows(m, qps, R);
+    if (ok && jj) { /* Phi' = R Phi: the junction phases become coordinates */
+        memcpy(T, R, n * n * sizeof *T);
+        ok = invert(n, T, Ti);
+    } else if (ok) { /* P' = R P, the dual: T = R^-T, Ti = R^T */
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < n; j++) {
+                Ti[i * n + j] = R[j * n + i];
+            }
+        }
+        ok = invert(n, Ti, T);
+    }
+    if (ok) {
+        *out = transform(m, T, Ti);
+        st = *out ? QP_OK : QP_ERR_NOMEM;
+    }
+    if (*out && coupling(*out) > MAX_COUPLING) { /* the cure would be worse than the mixing */
+        qp_modes_free(*out);
+        *out = NULL;
+    }
+    free(T), free(Ti), free(R);
+    return st;
+}

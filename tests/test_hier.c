@@ -1,0 +1,198 @@
+/* Unit tests: hierarchical diagonalization (analyses/hier.c) against two independent numbers:
+ * the exact product-basis spectrum of the same modes (every circuit small enough for both, with
+ * charge, oscillator and fluxoid modes, real and complex), and the converged levels of a chain of
+ * six transmons from tests/oracles/transmon_chain.py (each transmon diagonalized alone at ncut 30
+ * in numpy, couplings in the kept states, Ecut grown to 70 GHz: converged to 2e-12 GHz, and equal
+ * to the exact product basis to 2e-13 GHz for two and three transmons). */
+#include "qpsim/qpsim.h"
+#include "analyses/spectrum_impl.h"
+#include "operators/align.h"
+
+#include "tap.h"
+#include "util.h"
+
+#include <math.h>
+
+#define TOL_RUN 1e-10   /* GHz: .spectrum tol of both paths here */
+#define TOL_AGREE 1e-8  /* GHz: exact vs hierarchical; each stops when a growth step moves the
+                           levels by < TOL_RUN, and the truncation error left is of that order */
+#define RTOL_ORACLE 1e-8 /* relative: the target for the six-transmon chain */
+
+static qp_modes *modes_of(const char *deck)
+{
+    qp_circuit *c = NULL;
+    qp_modes *m = NULL;
+    char *msgs = NULL;
+    qp_diag d = {0};
+    qp_status st = elaborate_text(deck, NULL, NULL, 0, &c, &msgs);
+    if (st == QP_OK) {
+        st = qp_quantize(c, &m, &d);
+    }
+    if (st != QP_OK) {
+        char *e = qp_diag_format(&d);
+        printf("# build failed: %s%s\n", msgs ? msgs : "", e ? e : "");
+        free(e);
+    }
+    free(msgs);
+    qp_diag_clear(&d);
+    qp_circuit_free(c);
+    return m;
+}
+
+/* Exact and hierarchical levels of deck agree; groups NULL: the default grouping. exact_nho > 0
+ * fixes the oscillator cutoffs of the exact side (its own convergence loop on normal modes that
+ * mix two junction phases would take minutes; 40 states hold these levels to 1e-12 GHz). */
+static void agree(const char *name, const char *deck, int levels, const int *groups,
+                  size_t want_groups, int exact_nho)
+{
+    qp_modes *m = modes_of(deck);
+    QP_CHECK(m != NULL, "%s: quantized", name);
+    if (!m) {
+        return;
+    }
+    qp_spectrum_opts o;
+    qp_spectrum_opts_default(&o);
+    o.levels = levels;
+    o.tol = TOL_RUN;
+    qp_spectrum ex, hi;
+    char err[512] = "";
+    o.method = QP_SPEC_EXACT;
+    o.cut_osc = exact_nho;
+    qp_status s1 = qp_spectrum_compute(m, &o, &ex, err, sizeof err);
+    QP_CHECK(s1 == QP_OK, "%s: exact (%s)", name, err);
+    o.method = QP_SPEC_HIERARCHICAL;
+    o.cut_osc = 0;
+    o.groups = groups;
+    qp_status s2 = qp_spectrum_compute(m, &o, &hi, err, sizeof err);
+    QP_CHECK(s2 == QP_OK && hi.hier && hi.ngroups == want_groups,
+             "%s: hierarchical in %zu groups (%s)", name, hi.ngroups, err);
+    if (s1 == QP_OK && s2 == QP_OK) {
+        double dev = ex.nlev == hi.nlev ? 0.0 : INFINITY;
+        for (int k = 0; k < ex.nlev && k < hi.nlev; k++) {
+            dev = fmax(dev, fabs(ex.E[k] - hi.E[k]));
+        }
+        QP_CHECK(dev <= TOL_AGREE,
+                 "%s: hierarchical = exact (max diff %.3g GHz; %zu kept product states, exact "
+                 "dim %zu, E0 = %.10f)", name, dev, hi.dim, ex.dim, ex.E[0]);
+    }
+    if (s1 == QP_OK) {
+        qp_spectrum_clear(&ex);
+    }
+    if (s2 == QP_OK) {
+        qp_spectrum_clear(&hi);
+    }
+    qp_modes_free(m);
+}
+
+static const char *const chain6 =
+    "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=15\nC2 2 0 ec=0.3\nCC2 1 2 2fF\n"
+    "B3 3 0 ej=15\nC3 3 0 ec=0.3\nCC3 2 3 2fF\nB4 4 0 ej=15\nC4 4 0 ec=0.3\nCC4 3 4 2fF\n"
+    "B5 5 0 ej=15\nC5 5 0 ec=0.3\nCC5 4 5 2fF\nB6 6 0 ej=15\nC6 6 0 ec=0.3\nCC6 5 6 2fF\n";
+
+/* The six-transmon chain (8.6e7 product states at ncut 10) by the automatic choice. */
+static void chain_oracle(void)
+{
+    static const double want[6] = {-72.8764222906, -67.4872120248, -67.4321811337,
+                                   -67.3541643066, -67.2726364361, -67.2105162389};
+    qp_modes *m = modes_of(chain6);
+    QP_CHECK(m != NULL, "chain of six: quantized");
+    if (!m) {
+        return;
+    }
+    qp_spectrum_opts o;
+    qp_spectrum_opts_default(&o);
+    qp_spectrum s;
+    char err[512] = "";
+    qp_status st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
+    QP_CHECK(st == QP_OK && s.hier && s.ngroups == 6,
+             "chain of six: the automatic choice is hierarchical, one group per transmon (%s)",
+             err);
+    if (st == QP_OK) {
+        for (int k = 0; k < 6 && k < s.nlev; k++) {
+            QP_CHECK_REL(s.E[k], want[k], RTOL_ORACLE, "chain of six vs oracle");
+        }
+        QP_CHECK(s.delta <= o.tol, "chain of six: last change %.3g GHz within tol; %zu kept "
+                 "states below Ecut %.3g GHz", s.delta, s.dim, s.ecut);
+        qp_spectrum_clear(&s);
+    }
+    qp_modes_free(m);
+}
+
+/* Modes joined by a junction share a default group; capacitive couplings do not join. */
+static void default_groups(void)
+{
+    /* 0-pi ring: two junctions across mixed modes; the zeta mode only by capacitance */
+    qp_modes *m = modes_of("B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\n"
+                           "C1 1 3 ec=1\nC2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n");
+    QP_CHECK(m != NULL && m->n == 3, "0-pi: three modes");
+    if (m && m->n == 3) {
+        int g[3];
+        size_t ng = qp_hier_default_groups(m, g);
+        int cos_modes = 0; /* modes that a cosine touches */
+        for (size_t i = 0; i < 3; i++) {
+            int touched = 0;
+            for (size_t t = 0; t < m->ncos; t++) {
+                touched |= m->cos[t].c[i] != 0.0;
+            }
+            cos_modes += touched;
+        }
+        QP_CHECK(ng == (size_t)(3 - cos_modes + 1),
+                 "0-pi: the %d modes under the junctions form one group, the rest stand alone "
+                 "(%zu groups)", cos_modes, ng);
+    }
+    qp_modes_free(m);
+    m = modes_of(chain6);
+    if (m) {
+        int g[6];
+        QP_CHECK(qp_hier_default_groups(m, g) == 6 && g[0] == 0 && g[5] == 5,
+                 "capacitively coupled transmons: one group each, numbered in order");
+    }
+    qp_modes_free(m);
+}
+
+/* Two rf SQUIDs coupled by a mutual inductance: the normal modes put both junction phases in
+ * both modes; the aligned coordinates give each junction its own mode. */
+static void aligned(void)
+{
+    qp_modes *m = modes_of("L1 a1 0 1nH\nB1 a1 0 ej=40 c=30f\nL2 a2 0 1.2nH\n"
+                           "B2 a2 0 ej=35 c=30f\nK12 L1 L2 0.02\n.flux 0.48 L1 B1\n"
+                           ".flux 0.5 L2 B2\n");
+    qp_modes *a = NULL;
+    QP_CHECK(m && qp_align_junctions(m, &a) == QP_OK && a, "rf SQUIDs: aligned coordinates");
+    if (a) {
+        int single = 1;
+        for (size_t t = 0; t < a->ncos; t++) {
+            single &= (a->cos[t].c[0] != 0.0) + (a->cos[t].c[1] != 0.0) == 1;
+        }
+        QP_CHECK(single && a->ncos == 2, "rf SQUIDs: each junction cosine acts on one mode");
+    }
+    qp_modes_free(a);
+    qp_modes_free(m);
+}
+
+int main(void)
+{
+    agree("two transmons with offsets (complex)",
+          "B1 1 0 ej=6\nC1 1 0 ec=0.5\nB2 2 0 ej=4\nC2 2 0 ec=0.45\nCC 1 2 2fF\n"
+          ".ng 1 0.25\n.ng 2 0.1\n", 8, NULL, 2, 0);
+    agree("three transmons, strong coupling",
+          "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12\nC2 2 0 ec=0.28\nB3 3 0 ej=9\nC3 3 0 ec=0.31\n"
+          "CC1 1 2 8fF\nCC2 2 3 6fF\n.ng 2 0.2\n", 6, NULL, 3, 0);
+    static const int two_one[3] = {0, 0, 1};
+    agree("three transmons, groups 1+2/3",
+          "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12\nC2 2 0 ec=0.28\nB3 3 0 ej=9\nC3 3 0 ec=0.31\n"
+          "CC1 1 2 8fF\nCC2 2 3 6fF\n.ng 2 0.2\n", 6, two_one, 2, 0);
+    agree("rf SQUIDs coupled by a mutual inductance (oscillators)",
+          "L1 a1 0 1nH\nB1 a1 0 ej=40 c=30f\nL2 a2 0 1.2nH\nB2 a2 0 ej=35 c=30f\nK12 L1 L2 0.02\n"
+          ".flux 0.48 L1 B1\n.flux 0.5 L2 B2\n", 6, NULL, 2, 40);
+    agree("fluxonium coupled to a transmon (oscillator and charge)",
+          "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\nB2 2 0 ej=12\nC2 2 0 ec=0.3\n"
+          "CC 1 2 1fF\n.flux 0.4 B1 L1\n", 6, NULL, 2, 0);
+    agree("dual fluxonium coupled to a transmon (oscillator under a phase slip, charge)",
+          "Q1 0 1 es=8.9\nL1 1 2 el=0.506605918\nC1 2 0 ec=2.467401100\n.ng 1 0.3\n"
+          "B3 3 0 ej=12\nC3 3 0 ec=0.3\nCK 2 3 1fF\n", 6, NULL, 2, 0);
+    default_groups();
+    aligned();
+    chain_oracle();
+    return tap_done();
+}
