@@ -34,6 +34,13 @@ typedef struct {
     size_t nmodes;
     int *cut;           /* cutoffs of the last point (owned) */
     qp_eig_method method;
+    /* hierarchical (hier set; of the last point): group of each mode (nmodes), states kept per
+     * group (ngroups), the cutoff on summed excitation energies [GHz]; dim is then the number of
+     * kept product states */
+    int hier;
+    size_t ngroups;
+    int *group, *kept;  /* (owned) */
+    double ecut;
     /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -
      * E_m(ng = 0) on that island, then flux dispersion per .flux loop, eps_m = E_m(f = 1/2) -
      * E_m(f = 0), everything else as given */

@@ -170,6 +170,7 @@ static void result_free(qp_result *r)
     free(r->param), free(r->values), free(r->spec.levels), free(r->spec.delta), free(r->spec.dim);
     free(r->param2), free(r->values2);
     free(r->spec.cut), free(r->spec.disp_node), free(r->spec.disp);
+    free(r->spec.group), free(r->spec.kept);
     qp_bands_free(&r->band.table);
     qp_tran_free(&r->tran.run);
     free(r->tran.iv);

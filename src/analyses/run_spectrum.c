@@ -98,6 +98,13 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         r->spec.cut = s.cut;
         s.cut = NULL;
         r->spec.method = s.info.used;
+        free(r->spec.group), free(r->spec.kept);
+        r->spec.hier = s.hier;
+        r->spec.ngroups = s.ngroups;
+        r->spec.group = s.group;
+        r->spec.kept = s.kept;
+        r->spec.ecut = s.ecut;
+        s.group = s.kept = NULL;
     }
     if (!r->spec.levels || s.nlev != r->spec.nlev) {
         qp_spectrum_clear(&s);

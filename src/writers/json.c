@@ -465,6 +465,30 @@ static void wave_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
     }
 }
 
+/* "hierarchical": {"groups": [[1], [2, 3]], "kept": [...], "ecut_GHz": x, "product_states": n} */
+static void hier_json(jctx *j, cJSON *o, const qp_result *r)
+{
+    cJSON *h = obj(j, o, "hierarchical");
+    cJSON *gs = h ? cJSON_AddArrayToObject(h, "groups") : NULL;
+    j->fail |= h && !gs;
+    for (size_t g = 0; gs && g < r->spec.ngroups; g++) {
+        cJSON *one = cJSON_CreateArray();
+        j->fail |= !one || !cJSON_AddItemToArray(gs, one);
+        for (size_t i = 0; one && i < r->spec.nmodes; i++) {
+            if (r->spec.group[i] == (int)g) {
+                cJSON *x = cJSON_CreateNumber((double)(i + 1));
+                j->fail |= !x || !cJSON_AddItemToArray(one, x);
+            }
+        }
+    }
+    if (h) {
+        cJSON *k = cJSON_CreateIntArray(r->spec.kept, (int)r->spec.ngroups);
+        j->fail |= !k || !cJSON_AddItemToObject(h, "kept", k);
+        num(j, h, "ecut_GHz", r->spec.ecut);
+        num(j, h, "product_states", (double)r->spec.dim[r->npoints - 1]);
+    }
+}
+
 static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result *r,
                         char *const *node_name)
 {
@@ -547,6 +571,10 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         }
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
+    str(j, o, "method", r->spec.hier ? "hierarchical" : "exact");
+    if (r->spec.hier) {
+        hier_json(j, o, r);
+    }
     if (r->kind == QP_AN_MATRIX) {
         matrix_json(j, o, c, r);
     } else if (r->kind == QP_AN_WAVE) {

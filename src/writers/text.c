@@ -449,6 +449,29 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
     }
 }
 
+/* The hierarchy of a hierarchical spectrum: the groups (modes as `check` lists them, or in
+ * junction-aligned coordinates), the states kept in each, and the energy cutoff. */
+static void hier_text(qp_strbuf *b, const qp_result *r)
+{
+    qp_sb_printf(b, "  hierarchical: %zu groups", r->spec.ngroups);
+    for (size_t g = 0; g < r->spec.ngroups; g++) {
+        qp_sb_puts(b, g ? " " : " (");
+        int first = 1;
+        for (size_t i = 0; i < r->spec.nmodes; i++) {
+            if (r->spec.group[i] == (int)g) {
+                qp_sb_printf(b, "%sm%zu", first ? "" : "+", i + 1);
+                first = 0;
+            }
+        }
+    }
+    qp_sb_puts(b, "), kept states");
+    for (size_t g = 0; g < r->spec.ngroups; g++) {
+        qp_sb_printf(b, " %d", r->spec.kept[g]);
+    }
+    qp_sb_printf(b, "; %zu product states with summed excitation energy below %.4g GHz\n",
+                 r->spec.dim[r->npoints - 1], r->spec.ecut);
+}
+
 /* Wavefunctions: the grid and, per level, the norm on the grid by the trapezoidal rule (1 when
  * the range holds the state and the grid resolves it). */
 static void wavefunction_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
@@ -497,13 +520,16 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             for (size_t p = 0; p < r->npoints; p++) {
                 dmax = fmax(dmax, r->spec.delta[p]);
             }
-            qp_sb_printf(&b, ", converged: levels changed by %.2g GHz (tol %.2g) when the basis "
-                         "grew", dmax, r->spec.tol);
+            qp_sb_printf(&b, ", converged: levels changed by %.2g GHz (tol %.2g) when the %s grew",
+                         dmax, r->spec.tol, r->spec.hier ? "kept states" : "basis");
         } else {
             qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
         }
         qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
                      qp_eig_method_name(r->spec.method));
+        if (r->spec.hier) {
+            hier_text(&b, r);
+        }
         if (r->param) {
             qp_sb_printf(&b, "  %-14s", r->param);
             if (r->param2) {
