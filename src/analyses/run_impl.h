@@ -65,7 +65,7 @@ void qp_run_progress(const qp_runner *R, size_t done, size_t total);
 void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o);
 
 /* The groups= of a .spectrum as the group of each of m's modes (group[] has room for m->n), or
- * QP_ERR_USAGE with a positioned error when it does not name every mode once; QP_OK and group
+ * QP_ERR_INPUT with a positioned error when it does not name every mode once; QP_OK and group
  * untouched without groups=. */
 qp_status qp_run_spectrum_groups(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
                                  int *group, qp_diag *d);

@@ -49,7 +49,7 @@ qp_status qp_run_spectrum_groups(const qp_circuit *c, const qp_analysis *an, con
                     an->group_loc.col,
                     "groups of .spectrum must name each of the circuit's %zu modes (m1 to m%zu, "
                     "as `qpsim check` lists them) exactly once", m->n, m->n);
-        return QP_ERR_USAGE;
+        return QP_ERR_INPUT;
     }
     return QP_OK;
 }

@@ -279,6 +279,15 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
      * sum_i delta_i <= tol; otherwise every mode with delta_i > tol / (number of automatic
      * modes) grows and the check repeats. Modes that are already converged stay small, which
      * matters for product bases (0-pi: a charge mode and two oscillators). */
+    size_t d0 = total_dim(m, out->cut);
+    if (d0 > o->max_dim) { /* refused before anything is allocated */
+        snprintf(err, errlen,
+                 "the product basis of %zu coupled modes would have %zu states at %s cutoffs "
+                 "(more than %zu); use .spectrum method=hierarchical, or smaller cutoffs",
+                 m->n, d0, automatic ? "the starting" : "these", o->max_dim);
+        st = QP_ERR_NUMERIC;
+        goto done;
+    }
     st = solve(m, out->cut, o, w.prev, &w.nprev, &out->dim, &out->info, err, errlen);
     out->steps = 1;
     if (st != QP_OK || !automatic) {

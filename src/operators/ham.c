@@ -9,6 +9,7 @@
 
 #include <complex.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,8 +321,39 @@ qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
     return st;
 }
 
+size_t qp_ham_count_entries(const qp_kron *K)
+{
+    size_t total = K->dim;
+    for (size_t k = 0; k < K->nterm; k++) {
+        const qp_kron_term *t = &K->t[k];
+        size_t count = t->herm ? 2 : 1;
+        for (size_t i = 0, j = 0; i < K->nslot; i++) {
+            size_t len = j < t->nf && t->slot[j] == i ? t->f[j++].n : K->dims[i];
+            if (len && count > SIZE_MAX / len) {
+                return SIZE_MAX;
+            }
+            count *= len;
+        }
+        if (total > SIZE_MAX - count) {
+            return SIZE_MAX;
+        }
+        total += count;
+    }
+    return total;
+}
+
 qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen)
 {
+    /* Refused from the count before anything large is allocated: the triplets (4 x 8 bytes
+     * each) and the dense diagonal come first, the compressed matrix after. */
+    size_t entries = qp_ham_count_entries(K);
+    if (entries > QP_HAM_MAX_ENTRIES) {
+        snprintf(err, errlen,
+                 "the Hamiltonian would have %.3g stored entries (%.3g GiB to assemble; more "
+                 "than %zu); use .spectrum method=hierarchical, or smaller cutoffs",
+                 (double)entries, (double)entries * 56.0 / 1073741824.0, QP_HAM_MAX_ENTRIES);
+        return QP_ERR_NUMERIC;
+    }
     builder b = {0};
     size_t n = K->nslot;
     qp_factor *f = calloc(n ? n : 1, sizeof *f);

@@ -39,6 +39,10 @@ qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *terms, co
 qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *terms, const int *cut, int grid,
                        qp_kron *K);
 
+/* The triplets qp_ham_expand would write (the diagonal and every term's products, before
+ * duplicates are summed): an upper bound on the stored entries; SIZE_MAX on overflow. */
+size_t qp_ham_count_entries(const qp_kron *K);
+
 /* Expands a term list into the sparse matrix (both triangles; real when no entry has an
  * imaginary part). QP_ERR_NUMERIC with a message when it would pass QP_HAM_MAX_ENTRIES. */
 qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen);
