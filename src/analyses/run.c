@@ -162,7 +162,7 @@ static qp_status run_tran(const qp_runner *R, size_t k, qp_result *r)
         qp_status st = tran_point(c, k, s->keep_traces, s, &r->tran.run, d, "");
         return st == QP_OK ? tran_spectra(c, &r->tran.run, &r->tran.spectra) : st;
     }
-    return qp_sweep_run(R, k, r, tran_sweep_first, tran_sweep_point);
+    return qp_sweep_run(R, k, r, tran_sweep_first, NULL, tran_sweep_point);
 }
 
 static void result_free(qp_result *r)
@@ -170,7 +170,7 @@ static void result_free(qp_result *r)
     free(r->param), free(r->values), free(r->spec.levels), free(r->spec.delta), free(r->spec.dim);
     free(r->param2), free(r->values2);
     free(r->spec.cut), free(r->spec.disp_node), free(r->spec.disp);
-    free(r->spec.group), free(r->spec.kept);
+    free(r->spec.group), free(r->spec.kept), free(r->spec.sweep_cut);
     qp_bands_free(&r->band.table);
     qp_tran_free(&r->tran.run);
     free(r->tran.iv);

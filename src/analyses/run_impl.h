@@ -45,7 +45,10 @@ typedef qp_status (*qp_sweep_first_fn)(const qp_runner *R, const qp_circuit *cp,
  * for bit. Diagnostics are merged in point order up to the first failing point, as a serial run
  * would have reported them, with a note naming that point. */
 qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_first_fn first,
-                       qp_sweep_point_fn rest);
+                       qp_sweep_first_fn last, qp_sweep_point_fn rest);
+/* `last`, or NULL, computes the last point on the calling thread after point 0 and before the
+ * workers start (a swept spectrum verifies the basis its interior reuses); its failure is not
+ * the sweep's: its messages are dropped and `rest` computes that point again in turn. */
 
 /* The pieces of qp_sweep_run, for a sweep computed serially (.matrix): the sweep description,
  * the overrides with one entry per swept parameter pointing at val[] (*nbase: the count before

@@ -67,6 +67,10 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     }
     qp_spectrum_opts o;
     qp_run_spectrum_opts(an, cache, &o);
+    int interior = r->spec.sweep_cut && p > 0 && p + 1 < r->npoints && m->n == r->spec.nmodes;
+    if (interior) { /* the basis verified at both ends */
+        o.fixed_cut = r->spec.sweep_cut;
+    }
     qp_spectrum s;
     char err[512] = "";
     int *group = calloc(m->n ? m->n : 1, sizeof *group);
@@ -117,7 +121,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         return QP_ERR_NOMEM;
     }
     memcpy(r->spec.levels + p * (size_t)s.nlev, s.E, (size_t)s.nlev * sizeof *s.E);
-    r->spec.delta[p] = s.delta;
+    r->spec.delta[p] = interior ? fmax(r->spec.delta[0], r->spec.delta[r->npoints - 1]) : s.delta;
     r->spec.dim[p] = s.dim;
     qp_spectrum_clear(&s);
     if (keep && !*keep) {
@@ -138,10 +142,43 @@ static qp_status spectrum_sweep_first(const qp_runner *R, const qp_circuit *cp, 
                           qp_context_cache(R->ctx, 0), R->d, where);
 }
 
-/* Point p >= 1 of a swept spectrum (a qp_sweep_point_fn). */
+/* The last point of a swept spectrum, converged on the calling thread before the workers start
+ * (a qp_sweep_first_fn): with point 0 it verifies the basis that the interior points reuse, the
+ * larger of the two ends' cutoffs mode by mode (exact spectra with automatic cutoffs, three
+ * points or more; a hierarchical spectrum converges every point). */
+static qp_status spectrum_sweep_last(const qp_runner *R, const qp_circuit *cp, size_t k,
+                                     qp_result *r, const char *where)
+{
+    size_t last = r->npoints - 1, n = r->spec.nmodes;
+    int *first = r->spec.cut ? malloc((n ? n : 1) * sizeof *first) : NULL;
+    if (r->spec.cut && !first) {
+        return QP_ERR_NOMEM;
+    }
+    if (first) {
+        memcpy(first, r->spec.cut, n * sizeof *first);
+    }
+    int hier0 = r->spec.hier;
+    qp_status st = spectrum_point(cp, k, r, last, NULL, qp_context_cache(R->ctx, 0), R->d, where);
+    if (st == QP_OK && first && r->spec.checked && !hier0 && !r->spec.hier && r->npoints > 2 &&
+        r->spec.nmodes == n) {
+        for (size_t i = 0; i < n; i++) {
+            first[i] = r->spec.cut[i] > first[i] ? r->spec.cut[i] : first[i];
+        }
+        r->spec.sweep_cut = first;
+        first = NULL;
+    }
+    free(first);
+    return st;
+}
+
+/* Point p >= 1 of a swept spectrum (a qp_sweep_point_fn); the last one is already done when the
+ * interior reuses the ends' basis. */
 static qp_status spectrum_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
                                       qp_eig_cache *cache, qp_diag *d, const char *where)
 {
+    if (p + 1 == r->npoints && r->spec.sweep_cut) {
+        return QP_OK;
+    }
     return spectrum_point(cp, k, r, p, NULL, cache, d, where);
 }
 
@@ -270,5 +307,5 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
         }
         return st;
     }
-    return qp_sweep_run(R, k, r, spectrum_sweep_first, spectrum_sweep_point);
+    return qp_sweep_run(R, k, r, spectrum_sweep_first, spectrum_sweep_last, spectrum_sweep_point);
 }

@@ -52,6 +52,9 @@ static size_t total_dim(const qp_modes *m, const int *cut)
 /* Whether mode i's cutoff is chosen automatically. */
 static int is_auto(const qp_modes *m, const qp_spectrum_opts *o, size_t i)
 {
+    if (o->fixed_cut) {
+        return 0;
+    }
     switch (m->kind[i]) {
     case QP_MODE_CHARGE:
         return !o->cut_charge;
@@ -108,6 +111,10 @@ static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts
 /* Starting cutoffs: the fixed ones of o, else START_*; returns whether any is automatic. */
 static int start_cutoffs(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
 {
+    if (o->fixed_cut) {
+        memcpy(cut, o->fixed_cut, m->n * sizeof *cut);
+        return 0;
+    }
     int automatic = 0;
     for (size_t i = 0; i < m->n; i++) {
         switch (m->kind[i]) {

@@ -250,7 +250,7 @@ static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp
 }
 
 qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_first_fn first,
-                       qp_sweep_point_fn rest)
+                       qp_sweep_first_fn last, qp_sweep_point_fn rest)
 {
     char val[2][64], where[256];
     double v[2];
@@ -266,6 +266,22 @@ qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_firs
         st = first(R, cp, k, r, where);
     }
     qp_circuit_free(cp);
+    cp = NULL;
+    size_t pl = r->npoints - 1;
+    if (st == QP_OK && last && pl > 0) {
+        /* The last point too, before the workers start. Its messages are kept aside: when it
+         * fails, the sweep goes on without what it would have told, and the workers report the
+         * first failing point in order, as without it. */
+        qp_diag aside = {0};
+        qp_runner R2 = *R;
+        R2.d = &aside;
+        qp_sweep_point_values(R->sweep, pl, v, val, where, sizeof where);
+        if (qp_sweep_elaborate(&R2, all, n, pl, &cp) == QP_OK) {
+            last(&R2, cp, k, r, where);
+        }
+        qp_circuit_free(cp);
+        qp_diag_clear(&aside);
+    }
     if (st == QP_OK) {
         st = sweep_rest(R, k, r, all, n, rest);
     }

@@ -5,7 +5,6 @@
 #include "operators/kron.h"
 #include "qpsim/units.h"
 
-#include "base/vec.h"
 
 #include <complex.h>
 #include <math.h>
@@ -22,7 +21,7 @@ typedef struct {
     double complex *diag; /* diagonal terms accumulated densely */
     size_t *row, *col;    /* off-diagonal triplets */
     double *re, *im;
-    size_t n;
+    size_t n, cap;
     int nomem, too_big;
 } builder;
 
@@ -55,12 +54,27 @@ double qp_ham_grid_step(size_t N, double zp)
     return qp_basis_grid_step(N, zp);
 }
 
+/* Room for cap triplets in each array (the count is known before the expansion starts). */
+static int reserve(builder *b, size_t cap)
+{
+    size_t *r = realloc(b->row, cap * sizeof *r);
+    b->row = r ? r : b->row;
+    size_t *c = realloc(b->col, cap * sizeof *c);
+    b->col = c ? c : b->col;
+    double *x = realloc(b->re, cap * sizeof *x);
+    b->re = x ? x : b->re;
+    double *y = realloc(b->im, cap * sizeof *y);
+    b->im = y ? y : b->im;
+    if (!r || !c || !x || !y) {
+        return 0;
+    }
+    b->cap = cap;
+    return 1;
+}
+
 static void push_triplet(builder *b, size_t r, size_t c, double re, double im)
 {
-    if (!qp_vec_grow((void **)&b->row, b->n, sizeof *b->row) ||
-        !qp_vec_grow((void **)&b->col, b->n, sizeof *b->col) ||
-        !qp_vec_grow((void **)&b->re, b->n, sizeof *b->re) ||
-        !qp_vec_grow((void **)&b->im, b->n, sizeof *b->im)) {
+    if (b->n == b->cap && !reserve(b, b->cap ? 2 * b->cap : 64)) {
         b->nomem = 1;
         return;
     }
@@ -285,7 +299,21 @@ static qp_status builder_finish(builder *b, qp_sparse *H)
         maxim = fmax(maxim, fabs(b->im[i]));
     }
     int real = maxim <= 1e-14 * fmax(maxre, 1e-300);
-    return qp_sparse_from_triplets(b->dim, b->n, b->row, b->col, b->re, real ? NULL : b->im, H);
+    qp_status st =
+        qp_sparse_from_triplets(b->dim, b->n, b->row, b->col, b->re, real ? NULL : b->im, H);
+    if (st == QP_OK && H->im) { /* terms whose imaginary parts cancel once summed (a cosine with
+                                 * a flux in the oscillator basis): the real solvers */
+        maxre = maxim = 0.0;
+        for (size_t k = 0; k < H->nnz; k++) {
+            maxre = fmax(maxre, fabs(H->re[k]));
+            maxim = fmax(maxim, fabs(H->im[k]));
+        }
+        if (maxim <= 1e-14 * fmax(maxre, 1e-300)) {
+            free(H->im);
+            H->im = NULL;
+        }
+    }
+    return st;
 }
 
 qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut, int grid,
@@ -358,6 +386,9 @@ qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen
     size_t n = K->nslot;
     qp_factor *f = calloc(n ? n : 1, sizeof *f);
     qp_status st = f ? builder_init(&b, K) : QP_ERR_NOMEM;
+    if (st == QP_OK && !b.too_big && !reserve(&b, entries ? entries : 1)) {
+        st = QP_ERR_NOMEM;
+    }
     for (size_t k = 0; k < K->nterm && st == QP_OK && !b.too_big && !b.nomem; k++) {
         const qp_kron_term *t = &K->t[k];
         for (size_t i = 0; i < n; i++) {
