@@ -39,6 +39,10 @@ typedef struct {
      * kept product states */
     int hier;
     size_t ngroups;
+    /* swept exact spectra: the cutoffs of every interior point, the larger of the two ends'
+     * converged ones (the basis is verified at both ends and reused between them); NULL when
+     * every point converged its own (hierarchical, or fewer than three points) (owned) */
+    int *sweep_cut;
     int *group, *kept;  /* (owned) */
     double ecut;
     /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -

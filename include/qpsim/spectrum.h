@@ -17,6 +17,11 @@ const char *qp_spectrum_method_name(qp_spectrum_method m); /* "auto", "exact", "
  * product basis at the starting cutoffs would pass this many states. */
 #define QP_SPEC_HIER_FROM 1000
 
+/* The exact path solves matrix-free (Lanczos on the Kronecker terms, docs/physics.md) when the
+ * assembled Hamiltonian would have more stored entries than this (about 1 GiB to assemble, and
+ * a sparse factor several times that). */
+#define QP_SPEC_MATFREE_FROM ((size_t)20000000)
+
 typedef struct {
     int levels;         /* eigenvalues wanted (default 6) */
     double tol;         /* GHz: the wanted levels must change less than this when every cutoff
@@ -30,6 +35,10 @@ typedef struct {
     qp_spectrum_method method;
     const int *groups;  /* hierarchical: group number (0, 1, ...) of every mode; NULL: default
                            grouping (modes joined by a junction share a group) */
+    const int *fixed_cut; /* exact path: a fixed cutoff for every mode (a sweep reusing the basis
+                             verified at its ends), overriding cut_*; NULL: none */
+    size_t matfree_from;  /* exact path: solve matrix-free above this many stored entries
+                             (0: QP_SPEC_MATFREE_FROM) */
 } qp_spectrum_opts;
 
 void qp_spectrum_opts_default(qp_spectrum_opts *o);
