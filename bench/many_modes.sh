@@ -1,0 +1,94 @@
+#!/bin/sh
+# Many-mode benchmark (issue 12): qpsim against its peers measured in the same run, as ratios.
+#   sh bench/many_modes.sh [build-dir]                 (default build)
+#   SCQUBITS=/path/to/scqubits sh bench/many_modes.sh  (adds the scqubits rows: a source checkout
+#                                                      whose folder holds the package scqubits/)
+# Needs Debian's time and python3-scipy (bench/eigsh_chain.py). Each row is the fastest of REPEAT
+# runs (default 3) of the whole process (/usr/bin/time), peak RSS the largest. The peers' times are
+# their own: eigsh_chain.py builds and solves the matrix (no import time); scqubits_peer.py times
+# only the sweep or eigensolve (no import time), which favours the peer.
+set -eu
+cd "$(dirname "$0")/.."
+B=${1:-build}
+Q=$B/src/qpsim
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+REPEAT=${REPEAT:-3}
+[ -x /usr/bin/time ] || { echo "bench/many_modes.sh: install Debian's 'time' package" >&2; exit 2; }
+
+chain() { # chain NAME N: N transmons in a row, neighbours coupled by 2 fF, automatic cutoffs
+  : > "$T/$1.cir"
+  i=1
+  while [ "$i" -le "$2" ]; do
+    printf 'B%s %s 0 ej=15\nC%s %s 0 ec=0.3\n' "$i" "$i" "$i" "$i" >> "$T/$1.cir"
+    [ "$i" -gt 1 ] && printf 'CC%s %s %s 2fF\n' "$i" "$((i - 1))" "$i" >> "$T/$1.cir"
+    i=$((i + 1))
+  done
+  printf '.spectrum levels=6\n' >> "$T/$1.cir"
+}
+
+best() { # best CMD...: fastest wall seconds and largest RSS (MiB) of REPEAT runs -> "wall rss"
+  w='' r=0 i=0
+  while [ "$i" -lt "$REPEAT" ]; do
+    /usr/bin/time -f '%e %M' -o "$T/t" "$@" > "$T/out" 2>&1 || { echo "failed: $*" >&2; tail -3 "$T/out" >&2; }
+    read -r wi ri < "$T/t"
+    if [ -z "$w" ] || awk "BEGIN{exit !($wi < $w)}"; then w=$wi; fi
+    ri=$((ri / 1024)); [ "$ri" -gt "$r" ] && r=$ri
+    i=$((i + 1))
+  done
+  echo "$w $r"
+}
+
+peer_time() { # peer_time CMD...: the smallest "wall X s" / "total=Xs" a peer prints over REPEAT runs
+  i=0 w=''
+  while [ "$i" -lt "$REPEAT" ]; do
+    "$@" > "$T/peer" 2>&1 || { echo "peer failed: $*" >&2; tail -3 "$T/peer" >&2; return 0; }
+    x=$(grep -v '^#' "$T/peer" | grep -o 'total=[0-9.]*s\|wall [0-9.]* s\|esys [0-9.]* s' | tail -1 | tr -dc '0-9.')
+    if [ -z "$w" ] || awk "BEGIN{exit !($x < $w)}"; then w=$x; fi
+    i=$((i + 1))
+  done
+  echo "$w"
+}
+
+row() { printf '| %-44s | %8s s | %6s MiB | %s |\n' "$1" "$2" "$3" "$4"; }
+
+echo "| case | qpsim wall | peak RSS | peer, ratio, check |"
+echo "|---|---|---|---|"
+chain chain4 4; chain chain5 5; chain chain6 6
+set -- $(best "$Q" run "$T/chain4.cir"); q=$1 r=$2
+p=$(peer_time $PY bench/eigsh_chain.py 4 10)
+row "chain of 4 transmons, automatic" "$q" "$r" "scipy eigsh at ncut 10: $p s, qpsim/peer $(awk "BEGIN{printf \"%.3f\", $q / $p}")"
+for n in 5 6; do
+  set -- $(best "$Q" run "$T/chain$n.cir"); q=$1 r=$2
+  "$Q" run --json "$T/chain$n.cir" > "$T/c.json"
+  check=$($PY - "$T/c.json" "$n" <<'PY'
+import json, sys
+want = {5: [-60.7168913009, -55.3192794357, -55.2434605004, -55.1450844743, -55.0613656336, -55.0264727429],
+        6: [-72.8764222906, -67.4872120248, -67.4321811337, -67.3541643066, -67.2726364361, -67.2105162389]}
+a = json.load(open(sys.argv[1]))['analyses'][0]
+n = int(sys.argv[2])
+dev = max(abs(x - y) / abs(y) for x, y in zip(a['levels'], want[n]))
+print('%s, %d kept product states; max rel. dev. from tests/oracles/transmon_chain.py %.1e'
+      % (a['method'], a['dim'], dev))
+PY
+)
+  row "chain of $n transmons, automatic" "$q" "$r" "$check"
+done
+set -- $(best "$Q" run examples/mutual_inductance.cir); row "examples/mutual_inductance.cir" "$1" "$2" "target < 2 s"
+set -- $(best "$Q" run bench/fluxonium_sweep401.cir); q=$1 r=$2
+if [ -n "${SCQUBITS:-}" ]; then
+  p=$(PYTHONPATH=$SCQUBITS peer_time $PY bench/scqubits_peer.py fluxonium-sweep --cutoff 76)
+  row "fluxonium, 401-point flux sweep" "$q" "$r" "scqubits Fluxonium sweep at equal accuracy: $p s, qpsim/peer $(awk "BEGIN{printf \"%.3f\", $q / $p}")"
+else
+  row "fluxonium, 401-point flux sweep" "$q" "$r" "(SCQUBITS unset: no peer)"
+fi
+sed 's/basis=grid/basis=grid dispersion=no/' netlists/zero_pi.cir > "$T/zp.cir"
+set -- $(best "$Q" run "$T/zp.cir"); row "netlists/zero_pi.cir (reduced, no dispersions)" "$1" "$2" "scqubits: bench/scqubits_peer.py zeropi-reduced"
+slow=0 worst=''
+for f in netlists/*.cir examples/*.cir examples/*/*.cir; do
+  /usr/bin/time -f '%e' -o "$T/t" "$Q" run "$f" > /dev/null 2>&1 || true
+  w=$(cat "$T/t" | tail -1)
+  if awk "BEGIN{exit !($w > $slow)}"; then slow=$w worst=$f; fi
+done
+row "slowest bundled deck ($worst)" "$slow" "-" "target < 10 s"
