@@ -680,9 +680,17 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
                      o->max_dim, last);
             break;
         }
-        if (st == QP_OK && P.n > (size_t)L) {
+        int whole = st == QP_OK; /* every state of every group kept: nothing left to grow */
+        for (size_t g = 0; whole && g < h->ngroups; g++) {
+            whole = P.kmax[g] == h->G[g].D;
+        }
+        if (st == QP_OK && (P.n > (size_t)L || whole)) {
             st = solve_at(h, &P, E, &nlev, &out->info);
             out->steps++;
+            if (st == QP_OK && whole) { /* the exact product basis: converged by construction */
+                last = nprev == nlev ? last : 0.0;
+                break;
+            }
             if (st == QP_OK && nprev == nlev) {
                 last = 0.0;
                 for (int k = 0; k < nlev; k++) {
