@@ -14,6 +14,7 @@ one deck must be compared.
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,6 +66,10 @@ def main():
     compared = 0
     with tempfile.TemporaryDirectory() as tmp:
         for path in decks:
+            # includes resolve beside the deck: its folder's other files go beside the copies
+            for other in glob.glob(os.path.join(os.path.dirname(path), "*")):
+                if os.path.isfile(other) and not other.endswith(".cir"):
+                    shutil.copy(other, tmp)
             name = os.path.relpath(path, os.path.dirname(os.path.dirname(path)))
             text = open(path, encoding="utf-8").read()
             res = {}
@@ -73,16 +78,7 @@ def main():
                 p = os.path.join(tmp, method + "_" + os.path.basename(path))
                 with open(p, "w", encoding="utf-8") as f:
                     f.write(variant(text, method))
-                # includes resolve beside the deck: keep the folder
-                if ".include" in text.lower():
-                    p2 = os.path.join(os.path.dirname(path), ".methods_" + method + "_" +
-                                      os.path.basename(path))
-                    with open(p2, "w", encoding="utf-8") as f:
-                        f.write(variant(text, method))
-                    res[method], why = run(exe, p2)
-                    os.unlink(p2)
-                else:
-                    res[method], why = run(exe, p)
+                res[method], why = run(exe, p)
                 if res[method] is None:
                     why = "%s: %s" % (method, why)
                     break

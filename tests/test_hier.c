@@ -54,7 +54,7 @@ static void agree(const char *name, const char *deck, int levels, const int *gro
     qp_spectrum_opts_default(&o);
     o.levels = levels;
     o.tol = TOL_RUN;
-    qp_spectrum ex, hi;
+    qp_spectrum ex = {0}, hi = {0};
     char err[512] = "";
     o.method = QP_SPEC_EXACT;
     o.cut_osc = exact_nho;

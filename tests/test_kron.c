@@ -1,6 +1,7 @@
-/* Unit tests: the matrix-free Hamiltonian (operators/kron.c). Two independent routes to the same
- * operator: the Kronecker terms applied factor by factor without storing the product, against the
- * assembled sparse matrix's own product (tests compute it here from the CSC arrays); and the
+/* Unit tests: the matrix-free Hamiltonian (operators/kron.c). The same term list two ways:
+ * applied factor by factor without storing the product, against the expanded sparse matrix's own
+ * product (computed here from the CSC arrays; the terms themselves are checked against closed
+ * forms in test_ham.c); and the
  * lowest levels of the operator by matrix-free Lanczos (qp_eig_lowest_op) against dense LAPACK
  * on the assembled matrix. Circuits cover every basis: charge (coupled transmons with offsets:
  * complex), oscillator (fluxonium at a flux: a complex displacement), the phase grid, fluxoid
@@ -36,6 +37,10 @@ static const deck_case cases[] = {
      "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux 0.5\n", {80, 0, 0, 0}, 1},
     {"phase-slip junction and loop inductor",
      "Q1 0 1 es=8.9\nL1 1 2 el=0.5\nC1 2 0 ec=2.5\n.ng 1 0.3\n", {30, 0, 0, 0}, 0},
+    {"0-pi ring: cosines over three modes (three factors per term)",
+     "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\nC1 1 3 ec=1\n"
+     "C2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n",
+     {3, 8, 6, 0}, 0},
     {"rf SQUIDs coupled by a mutual inductance",
      "L1 a1 0 1nH\nB1 a1 0 ej=40 c=30f\nL2 a2 0 1.2nH\nB2 a2 0 ej=35 c=30f\nK12 L1 L2 0.02\n"
      ".flux 0.48 L1 B1\n.flux 0.5 L2 B2\n",
@@ -161,5 +166,22 @@ int main(void)
     char err[128] = "";
     QP_CHECK(qp_eig_lowest_op(&A, NULL, E, NULL, NULL, err, sizeof err) == QP_ERR_USAGE,
              "an operator without a product is a usage error (%s)", err);
+    /* ... and the methods that need the matrix are refused for one that has a product */
+    qp_kron K;
+    size_t dims[1] = {8};
+    qp_kron_op op;
+    qp_linop B;
+    if (qp_kron_init(&K, 1, dims) == QP_OK && qp_kron_linop(&K, &op, &B) == QP_OK) {
+        qp_eig_opts eo;
+        qp_eig_opts_default(&eo);
+        eo.method = QP_EIG_DENSE;
+        QP_CHECK(qp_eig_lowest_op(&B, &eo, E, NULL, NULL, err, sizeof err) == QP_ERR_USAGE,
+                 "dense on an operator without a matrix is refused (%s)", err);
+        eo.method = QP_EIG_SHIFT_INVERT;
+        QP_CHECK(qp_eig_lowest_op(&B, &eo, E, NULL, NULL, err, sizeof err) == QP_ERR_USAGE,
+                 "shift-invert on an operator without a matrix is refused (%s)", err);
+        qp_kron_op_free(&op);
+    }
+    qp_kron_free(&K);
     return tap_done();
 }

@@ -246,24 +246,27 @@ static void test_tran_spectra(void)
     free_runs(&with, &without, m1, m2);
 }
 
-/* A swept exact spectrum converges its two ends and reuses the larger of their bases inside:
- * every interior point equals the same point converged on its own (an unswept run at that
- * flux), within the sum of the two tolerances. */
+/* A swept exact spectrum converges its two ends and starts the interior from the larger of
+ * their bases: every interior point equals the same point converged on its own (an unswept run
+ * at that flux), within the sum of the two tolerances. The circuit has two uncoupled parts (a
+ * fluxonium and a transmon), each with its own starting cutoffs. */
 static void test_sweep_reuses_basis(void)
 {
     static const char sweep[] = ".param f=0\nB1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n"
-                                ".flux {f}\n.spectrum levels=4 dispersion=no\n.sweep f 0 0.5 6\n";
+                                ".flux {f} B1 L1\nB2 2 0 ej=12\nC2 2 0 ec=0.3\n"
+                                ".spectrum levels=4 dispersion=no\n.sweep f 0 0.5 6\n";
     qp_results r;
     char *m = NULL;
     qp_status st = run_text(sweep, 2, 1, &r, &m);
     QP_CHECK(st == QP_OK && r.r[0].spec.sweep_cut != NULL,
-             "fluxonium sweep: the interior reuses the basis of the ends (%s)", m ? m : "");
+             "fluxonium and transmon sweep: the interior starts from the ends' basis (%s)", m ? m : "");
     free(m);
     for (size_t p = 1; st == QP_OK && p + 1 < 6; p++) {
         char deck[256];
         snprintf(deck, sizeof deck,
-                 "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux %.17g\n"
-                 ".spectrum levels=4 dispersion=no\n", 0.1 * (double)p);
+                 "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux %.17g B1 L1\n"
+                 "B2 2 0 ej=12\nC2 2 0 ec=0.3\n.spectrum levels=4 dispersion=no\n",
+                 0.1 * (double)p);
         qp_results one;
         char *m1 = NULL;
         qp_status s1 = run_text(deck, 1, 1, &one, &m1);

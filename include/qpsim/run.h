@@ -39,10 +39,12 @@ typedef struct {
      * kept product states */
     int hier;
     size_t ngroups;
-    /* swept exact spectra: the cutoffs of every interior point, the larger of the two ends'
-     * converged ones (the basis is verified at both ends and reused between them); NULL when
-     * every point converged its own (hierarchical, or fewer than three points) (owned) */
+    /* 1-D swept exact spectra: the cutoffs of every point but the first, middle and last, which
+     * converge theirs: the largest of those three, mode by mode (those points' delta is NaN: not
+     * measured there); NULL when every point converges its own (hierarchical, aligned, 2-D, fewer
+     * than three points) (owned) */
     int *sweep_cut;
+    int aligned;        /* cut and group refer to junction-aligned coordinates (docs/physics.md) */
     int *group, *kept;  /* (owned) */
     double ecut;
     /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -

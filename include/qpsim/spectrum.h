@@ -35,8 +35,10 @@ typedef struct {
     qp_spectrum_method method;
     const int *groups;  /* hierarchical: group number (0, 1, ...) of every mode; NULL: default
                            grouping (modes joined by a junction share a group) */
-    const int *fixed_cut; /* exact path: a fixed cutoff for every mode (a sweep reusing the basis
-                             verified at its ends), overriding cut_*; NULL: none */
+    const int *start_cut; /* exact path: the starting cutoff of every automatic mode; growth and
+                             the convergence check proceed from there; NULL: START_* */
+    int start_fixed;      /* with start_cut: those are the cutoffs, fixed, not checked (a sweep
+                             reusing the basis converged at its checkpoints) */
     size_t matfree_from;  /* exact path: solve matrix-free above this many stored entries
                              (0: QP_SPEC_MATFREE_FROM) */
 } qp_spectrum_opts;
@@ -60,6 +62,8 @@ typedef struct {
     int *group;       /* nmodes (owned) */
     int *kept;        /* ngroups (owned) */
     double ecut;      /* GHz */
+    int aligned;      /* solved in junction-aligned oscillator coordinates: cut and group refer
+                         to those, not to the quantizer's modes */
 } qp_spectrum;
 
 /* Lowest levels of the modes' Hamiltonian. Groups of modes that no term couples are solved

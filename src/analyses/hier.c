@@ -6,6 +6,7 @@
 #include "operators/ham.h"
 #include "operators/kron.h"
 
+#include "base/mem.h"
 #include "base/vec.h"
 
 #include <complex.h>
@@ -131,6 +132,7 @@ static qp_status group_solve(hier *h, group_t *g, size_t L)
     o.tol = h->o->tol * GROUP_TOL;
     o.method = QP_SPEC_EXACT;
     o.groups = NULL;
+    o.start_cut = NULL;
     qp_spectrum s;
     qp_status st = qp_spectrum_exact(g->sub, &o, &s, h->err, h->errlen);
     if (st != QP_OK) {
@@ -147,6 +149,13 @@ static qp_status group_solve(hier *h, group_t *g, size_t L)
     }
     g->D = H.n;
     g->L = L < H.n ? L : H.n;
+    if ((double)g->D * (double)g->L * 16.0 > (double)qp_mem_budget()) {
+        snprintf(h->err, h->errlen,
+                 "hierarchical: %zu states of a group of %zu would need %.3g GiB", g->L, g->D,
+                 (double)g->D * (double)g->L * 16.0 / 1073741824.0);
+        qp_sparse_free(&H);
+        return QP_ERR_NUMERIC;
+    }
     free(g->e), free(g->V);
     g->e = malloc(g->L * sizeof *g->e);
     g->V = malloc(g->D * g->L * sizeof *g->V);
@@ -177,7 +186,7 @@ static qp_status group_factor_apply(const hier *h, const group_t *g, const qp_kr
 {
     size_t *dims = malloc(g->nm * sizeof *dims), *slot = malloc(g->nm * sizeof *slot);
     qp_factor *f = malloc(g->nm * sizeof *f);
-    qp_kron K;
+    qp_kron K = {0};
     qp_status st = dims && slot && f ? QP_OK : QP_ERR_NOMEM;
     for (size_t a = 0; a < g->nm && st == QP_OK; a++) {
         dims[a] = h->K.dims[g->mode[a]];
@@ -372,7 +381,7 @@ static void enumerate(const hier *h, prodset *P, uint16_t *k, size_t g, double b
         return;
     }
     const group_t *G = &h->G[g];
-    for (size_t a = 0; a < G->L && G->e[a] - G->e[0] <= budget && a <= UINT16_MAX; a++) {
+    for (size_t a = 0; a < G->L && G->e[a] - G->e[0] <= budget; a++) { /* L <= UINT16_MAX */
         k[g] = (uint16_t)a;
         enumerate(h, P, k, g + 1, budget - (G->e[a] - G->e[0]), fill, limit);
     }
@@ -495,8 +504,24 @@ static void cross_row(const hier *h, const prodset *P, const cross_t *x, size_t 
 }
 
 /* H on the kept states: the groups' energies on the diagonal, the dressed couplings off it. */
-static qp_status assemble(const hier *h, const prodset *P, qp_sparse *H)
+static qp_status assemble(const hier *h, const prodset *P, qp_sparse *H, char *err,
+                          size_t errlen)
 {
+    double per_row = 1.0; /* an upper bound on the triplets: every coupling, every column */
+    for (size_t k = 0; k < h->nx; k++) {
+        double c = 2.0;
+        for (size_t j = 0; j < h->X[k].ng; j++) {
+            c *= (double)P->kmax[h->X[k].g[j]];
+        }
+        per_row += c;
+    }
+    if ((double)P->n * per_row > (double)QP_HAM_MAX_ENTRIES) {
+        snprintf(err, errlen,
+                 "hierarchical: the coupled problem on %zu kept states would have up to %.3g "
+                 "entries (more than %zu); give fewer groups (groups=) or a larger tol", P->n,
+                 (double)P->n * per_row, QP_HAM_MAX_ENTRIES);
+        return QP_ERR_NUMERIC;
+    }
     trip T = {0};
     uint16_t *col = malloc(P->ng * sizeof *col);
     if (!col) {
@@ -536,6 +561,12 @@ static qp_status enough_states(hier *h, double ecut, int *changed)
     for (size_t g = 0; g < h->ngroups && st == QP_OK; g++) {
         group_t *G = &h->G[g];
         while (st == QP_OK && G->L < G->D && G->e[G->L - 1] - G->e[0] <= ecut) {
+            if (2 * G->L > UINT16_MAX) {
+                snprintf(h->err, h->errlen,
+                         "hierarchical: group %zu would need more than %d states below %.4g GHz",
+                         g + 1, UINT16_MAX, ecut);
+                return QP_ERR_NUMERIC;
+            }
             st = group_solve(h, G, 2 * G->L);
             *changed = 1;
         }
@@ -554,7 +585,7 @@ static double first_ecut(const hier *h, int levels)
         }
     }
     /* the levels-th smallest sum: grow a budget until enough product states lie below it */
-    double lo = 0.0, hi = isfinite(gap) ? gap : 1.0;
+    double hi = isfinite(gap) ? gap : 1.0;
     for (int it = 0; it < 200; it++) {
         prodset P;
         qp_status st = prodset_build(h, hi, (size_t)levels, &P);
@@ -563,10 +594,8 @@ static double first_ecut(const hier *h, int levels)
         if (st != QP_OK || n >= (size_t)levels) {
             break;
         }
-        lo = hi;
         hi *= 2.0;
     }
-    (void)lo;
     return fmax(ECUT_FIRST * hi, isfinite(gap) ? gap : 1.0);
 }
 
@@ -629,7 +658,7 @@ static qp_status describe(const hier *h, const int *group, const prodset *P, dou
 static qp_status solve_at(hier *h, const prodset *P, double *E, int *nlev, qp_eig_info *info)
 {
     qp_sparse H = {0};
-    qp_status st = assemble(h, P, &H);
+    qp_status st = assemble(h, P, &H, h->err, h->errlen);
     if (st != QP_OK) {
         return st;
     }
@@ -661,6 +690,7 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
     double *prev = calloc((size_t)L, sizeof *prev), *E = calloc((size_t)L, sizeof *E);
     int nprev = 0, nlev = 0, changed = 1;
     double ecut = first_ecut(h, L), last = INFINITY;
+    size_t nkept = 0; /* product states of the last solve */
     prodset P = {0};
     qp_status st = prev && E ? QP_OK : QP_ERR_NOMEM;
     while (st == QP_OK) {
@@ -672,19 +702,29 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
         prodset_free(&P);
         if (st == QP_OK) {
             st = prodset_build(h, ecut, o->max_dim, &P);
+            if (st == QP_ERR_NUMERIC) {
+                snprintf(h->err, h->errlen,
+                         "hierarchical: the levels did not converge to %g GHz: the product "
+                         "states below %.4g GHz number more than %zu; last change %.3g GHz",
+                         o->tol, ecut, o->max_dim, last);
+            }
         }
-        if (st == QP_ERR_NUMERIC) {
-            snprintf(h->err, h->errlen,
-                     "hierarchical: the levels did not converge to %g GHz: the product states "
-                     "below %.4g GHz number more than %zu; last change %.3g GHz", o->tol, ecut,
-                     o->max_dim, last);
+        if (st != QP_OK) {
             break;
         }
-        int whole = st == QP_OK; /* every state of every group kept: nothing left to grow */
+        int whole = 1; /* every state of every group kept: nothing left to grow */
         for (size_t g = 0; whole && g < h->ngroups; g++) {
             whole = P.kmax[g] == h->G[g].D;
         }
-        if (st == QP_OK && (P.n > (size_t)L || whole)) {
+        if (P.n == nkept) { /* Ecut grew past no new sum: nothing new to solve or compare */
+            if (whole) {
+                break; /* the last solve had them all */
+            }
+            ecut *= ECUT_GROWTH;
+            continue;
+        }
+        nkept = P.n;
+        if (P.n > (size_t)L || whole) {
             st = solve_at(h, &P, E, &nlev, &out->info);
             out->steps++;
             if (st == QP_OK && whole) { /* the exact product basis: converged by construction */

@@ -44,11 +44,18 @@ typedef qp_status (*qp_sweep_first_fn)(const qp_runner *R, const qp_circuit *cp,
  * its numbers do not depend on the thread that computed it: the result equals the serial one bit
  * for bit. Diagnostics are merged in point order up to the first failing point, as a serial run
  * would have reported them, with a note naming that point. */
+/* A checkpoint p of a sweep, computed on the calling thread before the workers start; `final`
+ * is set for the last one. */
+typedef qp_status (*qp_sweep_check_fn)(const qp_runner *R, const qp_circuit *cp, size_t k,
+                                       qp_result *r, size_t p, int final, const char *where);
+
 qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_first_fn first,
-                       qp_sweep_first_fn last, qp_sweep_point_fn rest);
-/* `last`, or NULL, computes the last point on the calling thread after point 0 and before the
- * workers start (a swept spectrum verifies the basis its interior reuses); its failure is not
- * the sweep's: its messages are dropped and `rest` computes that point again in turn. */
+                       qp_sweep_check_fn check, qp_sweep_point_fn rest);
+/* `check`, or NULL, computes the checkpoints of a 1-D sweep of three points or more, the middle
+ * point and then the last, on the calling thread after point 0 and before the workers start (a
+ * swept spectrum converges its basis there and reuses it between); a failing checkpoint is not
+ * the sweep's failure: its messages are dropped, the later checkpoints skipped, and `rest`
+ * computes that point again in turn. */
 
 /* The pieces of qp_sweep_run, for a sweep computed serially (.matrix): the sweep description,
  * the overrides with one entry per swept parameter pointing at val[] (*nbase: the count before

@@ -54,10 +54,17 @@ qp_status qp_run_spectrum_groups(const qp_circuit *c, const qp_analysis *an, con
     return QP_OK;
 }
 
-/* Spectrum of one circuit for its analysis number k; fills point p of r. */
+/* The converged cutoffs of one point, when they can be reused (ok: exact, automatic, in the
+ * quantizer's coordinates, the same modes). */
+typedef struct {
+    int ok;
+    int *cut; /* nmodes */
+} point_cut;
+
+/* Spectrum of one circuit for its analysis number k; fills point p of r (and *info, if given). */
 static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, size_t p,
                                 qp_modes **keep, qp_eig_cache *cache, qp_diag *d,
-                                const char *where)
+                                const char *where, point_cut *info)
 {
     const qp_analysis *an = &c->analyses[k];
     qp_modes *m = NULL;
@@ -67,9 +74,10 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     }
     qp_spectrum_opts o;
     qp_run_spectrum_opts(an, cache, &o);
-    int interior = r->spec.sweep_cut && p > 0 && p + 1 < r->npoints && m->n == r->spec.nmodes;
-    if (interior) { /* the basis verified at both ends */
-        o.fixed_cut = r->spec.sweep_cut;
+    int reuse = r->spec.sweep_cut && p > 0 && p + 1 < r->npoints && m->n == r->spec.nmodes;
+    if (reuse) { /* the basis converged at the checkpoints, fixed */
+        o.start_cut = r->spec.sweep_cut;
+        o.start_fixed = 1;
     }
     qp_spectrum s;
     char err[512] = "";
@@ -108,6 +116,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         r->spec.group = s.group;
         r->spec.kept = s.kept;
         r->spec.ecut = s.ecut;
+        r->spec.aligned = s.aligned;
         s.group = s.kept = NULL;
     }
     if (!r->spec.levels || s.nlev != r->spec.nlev) {
@@ -121,7 +130,13 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         return QP_ERR_NOMEM;
     }
     memcpy(r->spec.levels + p * (size_t)s.nlev, s.E, (size_t)s.nlev * sizeof *s.E);
-    r->spec.delta[p] = interior ? fmax(r->spec.delta[0], r->spec.delta[r->npoints - 1]) : s.delta;
+    r->spec.delta[p] = reuse ? NAN : s.delta; /* not measured at a reused point */
+    if (info) {
+        info->ok = s.checked && !s.hier && !s.aligned && s.nmodes == r->spec.nmodes;
+        for (size_t i = 0; info->ok && i < s.nmodes; i++) {
+            info->cut[i] = s.cut ? s.cut[i] : r->spec.cut[i];
+        }
+    }
     r->spec.dim[p] = s.dim;
     qp_spectrum_clear(&s);
     if (keep && !*keep) {
@@ -139,47 +154,55 @@ static qp_status spectrum_sweep_first(const qp_runner *R, const qp_circuit *cp, 
 {
     qp_results *res = R->res;
     return spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes,
-                          qp_context_cache(R->ctx, 0), R->d, where);
+                          qp_context_cache(R->ctx, 0), R->d, where, NULL);
 }
 
-/* The last point of a swept spectrum, converged on the calling thread before the workers start
- * (a qp_sweep_first_fn): with point 0 it verifies the basis that the interior points reuse, the
- * larger of the two ends' cutoffs mode by mode (exact spectra with automatic cutoffs, three
- * points or more; a hierarchical spectrum converges every point). */
-static qp_status spectrum_sweep_last(const qp_runner *R, const qp_circuit *cp, size_t k,
-                                     qp_result *r, const char *where)
+/* A checkpoint of a swept spectrum (a qp_sweep_check_fn): the middle point, then the last,
+ * converged on the calling thread before the workers start. With point 0 they give the basis the
+ * other points reuse, fixed: the larger of the three converged cutoffs, mode by mode (exact
+ * spectra in the quantizer's coordinates with automatic cutoffs; hierarchical or aligned spectra
+ * converge every point). Any other outcome clears the reuse. */
+static qp_status spectrum_sweep_check(const qp_runner *R, const qp_circuit *cp, size_t k,
+                                      qp_result *r, size_t p, int final, const char *where)
 {
-    size_t last = r->npoints - 1, n = r->spec.nmodes;
-    int *first = r->spec.cut ? malloc((n ? n : 1) * sizeof *first) : NULL;
-    if (r->spec.cut && !first) {
-        return QP_ERR_NOMEM;
-    }
-    if (first) {
-        memcpy(first, r->spec.cut, n * sizeof *first);
-    }
-    int hier0 = r->spec.hier;
-    qp_status st = spectrum_point(cp, k, r, last, NULL, qp_context_cache(R->ctx, 0), R->d, where);
-    if (st == QP_OK && first && r->spec.checked && !hier0 && !r->spec.hier && r->npoints > 2 &&
-        r->spec.nmodes == n) {
-        for (size_t i = 0; i < n; i++) {
-            first[i] = r->spec.cut[i] > first[i] ? r->spec.cut[i] : first[i];
+    size_t n = r->spec.nmodes;
+    int usable = r->spec.cut && r->spec.checked && !r->spec.hier && !r->spec.aligned;
+    int *cut = usable ? malloc((n ? n : 1) * sizeof *cut) : NULL;
+    point_cut pc = {0, cut};
+    qp_status st = usable && !cut ? QP_ERR_NOMEM : QP_OK;
+    if (st == QP_OK && usable) {
+        int *base = final ? r->spec.sweep_cut : r->spec.cut; /* what p's cutoffs join */
+        int *acc = final ? NULL : malloc((n ? n : 1) * sizeof *acc);
+        if (!final && acc) {
+            memcpy(acc, base, n * sizeof *acc);
         }
-        r->spec.sweep_cut = first;
-        first = NULL;
+        st = spectrum_point(cp, k, r, p, NULL, qp_context_cache(R->ctx, 0), R->d, where, &pc);
+        acc = final ? r->spec.sweep_cut : acc;
+        for (size_t i = 0; st == QP_OK && pc.ok && acc && i < n; i++) {
+            acc[i] = cut[i] > acc[i] ? cut[i] : acc[i];
+        }
+        if (!final) {
+            r->spec.sweep_cut = acc; /* set after the middle point: only later points read it */
+        }
     }
-    free(first);
+    if (st != QP_OK || !usable || !pc.ok || !r->spec.sweep_cut) {
+        free(r->spec.sweep_cut);
+        r->spec.sweep_cut = NULL;
+        st = st != QP_OK ? st : QP_ERR_NUMERIC; /* stop the checkpoints */
+    }
+    free(cut);
     return st;
 }
 
-/* Point p >= 1 of a swept spectrum (a qp_sweep_point_fn); the last one is already done when the
- * interior reuses the ends' basis. */
+/* Point p >= 1 of a swept spectrum (a qp_sweep_point_fn); the checkpoints are already done
+ * when the others reuse their basis. */
 static qp_status spectrum_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
                                       qp_eig_cache *cache, qp_diag *d, const char *where)
 {
-    if (p + 1 == r->npoints && r->spec.sweep_cut) {
+    if (r->spec.sweep_cut && (p + 1 == r->npoints || p == (r->npoints - 1) / 2)) {
         return QP_OK;
     }
-    return spectrum_point(cp, k, r, p, NULL, cache, d, where);
+    return spectrum_point(cp, k, r, p, NULL, cache, d, where, NULL);
 }
 
 /* Levels of c with one offset (offset index `io`) or one loop flux (loop index `il`) replaced by
@@ -290,7 +313,8 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
         return QP_ERR_NOMEM;
     }
     if (!R->sweep) {
-        qp_status st = spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "");
+        qp_status st =
+            spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "", NULL);
         const qp_analysis *an = &c->analyses[k];
         int want = an->dispersion > 0 ||
                    (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM);
@@ -307,5 +331,5 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
         }
         return st;
     }
-    return qp_sweep_run(R, k, r, spectrum_sweep_first, spectrum_sweep_last, spectrum_sweep_point);
+    return qp_sweep_run(R, k, r, spectrum_sweep_first, spectrum_sweep_check, spectrum_sweep_point);
 }

@@ -55,7 +55,7 @@ static size_t total_dim(const qp_modes *m, const int *cut)
 /* Whether mode i's cutoff is chosen automatically. */
 static int is_auto(const qp_modes *m, const qp_spectrum_opts *o, size_t i)
 {
-    if (o->fixed_cut) {
+    if (o->start_cut && o->start_fixed) {
         return 0;
     }
     switch (m->kind[i]) {
@@ -90,15 +90,16 @@ static int grow(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
     return grew;
 }
 
-/* Bytes per state of a matrix-free Lanczos solve: the operator's four complex work vectors, the
- * ARPACK basis (ncv = 20 complex vectors at most), its workspace and the returned vectors. */
-#define MATFREE_BYTES_PER_STATE (64 + 16 * 20 + 16 * 3 + 16 * 6)
+/* Bytes per state of a matrix-free Lanczos solve besides the ARPACK basis: the operator's four
+ * complex work vectors and ARPACK's three workspace vectors. */
+#define MATFREE_BYTES_PER_STATE (64 + 16 * 3)
 
 /* Lowest levels of the term list K without storing its matrix (Lanczos on the product). */
 static qp_status solve_matrix_free(const qp_kron *K, qp_eig_opts *eo, double *E,
                                    qp_eig_info *info, char *err, size_t errlen)
 {
-    double need = (double)K->dim * (MATFREE_BYTES_PER_STATE + 16.0 * eo->nev);
+    double ncv = fmax(20.0, 2.0 * eo->nev + 1.0); /* eig.c's basis size */
+    double need = (double)K->dim * (MATFREE_BYTES_PER_STATE + 16.0 * (ncv + 2.0 * eo->nev));
     if (need > (double)qp_mem_budget()) {
         snprintf(err, errlen,
                  "the product basis of %zu states needs %.3g GiB even without storing the "
@@ -160,8 +161,8 @@ static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts
 /* Starting cutoffs: the fixed ones of o, else START_*; returns whether any is automatic. */
 static int start_cutoffs(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
 {
-    if (o->fixed_cut) {
-        memcpy(cut, o->fixed_cut, m->n * sizeof *cut);
+    if (o->start_cut && o->start_fixed) {
+        memcpy(cut, o->start_cut, m->n * sizeof *cut);
         return 0;
     }
     int automatic = 0;
@@ -181,6 +182,11 @@ static int start_cutoffs(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
             break;
         default:
             cut[i] = 0;
+        }
+    }
+    for (size_t i = 0; o->start_cut && i < m->n; i++) {
+        if (is_auto(m, o, i) && o->start_cut[i] > cut[i]) {
+            cut[i] = o->start_cut[i];
         }
     }
     return automatic;
@@ -336,11 +342,11 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
      * modes) grows and the check repeats. Modes that are already converged stay small, which
      * matters for product bases (0-pi: a charge mode and two oscillators). */
     size_t d0 = total_dim(m, out->cut);
-    if (d0 > o->max_dim) { /* refused before anything is allocated */
+    if (automatic && d0 > o->max_dim) { /* refused before anything is allocated */
         snprintf(err, errlen,
                  "the product basis of %zu coupled modes would have %zu states at %s cutoffs "
                  "(more than %zu); use .spectrum method=hierarchical, or smaller cutoffs",
-                 m->n, d0, automatic ? "the starting" : "these", o->max_dim);
+                 m->n, d0, "the starting", o->max_dim);
         st = QP_ERR_NUMERIC;
         goto done;
     }
@@ -515,7 +521,14 @@ qp_status qp_spectrum_exact(const qp_modes *m, const qp_spectrum_opts *o, qp_spe
             st = QP_ERR_NOMEM;
             break;
         }
-        st = spectrum_coupled(s, o, &part, err, errlen);
+        qp_spectrum_opts po = *o; /* the part's own starting cutoffs */
+        int *sc = o->start_cut ? malloc(s->n * sizeof *sc) : NULL;
+        for (size_t a = 0; sc && a < s->n; a++) {
+            sc[a] = o->start_cut[idx[a]];
+        }
+        po.start_cut = sc;
+        st = o->start_cut && !sc ? QP_ERR_NOMEM : spectrum_coupled(s, &po, &part, err, errlen);
+        free(sc);
         if (st == QP_OK) {
             for (size_t a = 0; a < s->n; a++) {
                 out->cut[idx[a]] = part.cut[a];

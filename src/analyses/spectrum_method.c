@@ -7,7 +7,7 @@
 qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
                               char *err, size_t errlen)
 {
-    if (o->method == QP_SPEC_EXACT || o->fixed_cut || m->n < 2) {
+    if (o->method == QP_SPEC_EXACT || o->start_cut || m->n < 2) {
         return qp_spectrum_exact(m, o, out, err, errlen);
     }
     /* Junction-aligned oscillator coordinates when normal modes mix the junction phases (not
@@ -43,6 +43,9 @@ qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_s
         st = qp_spectrum_exact(m, o, out, err, errlen);
     }
     free(group);
+    if (st == QP_OK) {
+        out->aligned = aligned != NULL;
+    }
     qp_modes_free(aligned);
     return st;
 }

@@ -250,7 +250,7 @@ static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp
 }
 
 qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_first_fn first,
-                       qp_sweep_first_fn last, qp_sweep_point_fn rest)
+                       qp_sweep_check_fn check, qp_sweep_point_fn rest)
 {
     char val[2][64], where[256];
     double v[2];
@@ -267,20 +267,26 @@ qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_firs
     }
     qp_circuit_free(cp);
     cp = NULL;
-    size_t pl = r->npoints - 1;
-    if (st == QP_OK && last && pl > 0) {
-        /* The last point too, before the workers start. Its messages are kept aside: when it
-         * fails, the sweep goes on without what it would have told, and the workers report the
-         * first failing point in order, as without it. */
+    /* Checkpoints of a 1-D sweep of three points or more, before the workers start: the middle
+     * point, then the last. Their messages are kept aside: when one fails, the sweep goes on
+     * without what it would have told, and the workers report the first failing point in
+     * order, as without it. */
+    size_t pl = r->npoints - 1, pts[2] = {pl / 2, pl};
+    for (int c = 0; st == QP_OK && check && R->sweep->n == 1 && pl >= 2 && c < 2; c++) {
         qp_diag aside = {0};
         qp_runner R2 = *R;
         R2.d = &aside;
-        qp_sweep_point_values(R->sweep, pl, v, val, where, sizeof where);
-        if (qp_sweep_elaborate(&R2, all, n, pl, &cp) == QP_OK) {
-            last(&R2, cp, k, r, where);
+        qp_sweep_point_values(R->sweep, pts[c], v, val, where, sizeof where);
+        cp = NULL;
+        qp_status sc = qp_sweep_elaborate(&R2, all, n, pts[c], &cp);
+        if (sc == QP_OK) {
+            sc = check(&R2, cp, k, r, pts[c], c == 1, where);
         }
         qp_circuit_free(cp);
         qp_diag_clear(&aside);
+        if (sc != QP_OK) {
+            break;
+        }
     }
     if (st == QP_OK) {
         st = sweep_rest(R, k, r, all, n, rest);

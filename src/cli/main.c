@@ -9,7 +9,9 @@
 #if QP_HAVE_OPENMP
 #include <omp.h>
 #endif
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,8 +438,10 @@ int main(int argc, char **argv)
     /* Sweeps allocate and free the same few megabytes at every point: keep them in the heap
      * instead of mapping and unmapping them each time (a 401-point fluxonium sweep spent a fifth
      * of its time in page faults). */
+#ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 #if QP_HAVE_OPENBLAS
     /* Our BLAS calls are small (dense blocks, triangular solves): threads only add spinning
      * (measured: 13x slower with the other core busy) and would make rounding depend on the

@@ -319,6 +319,7 @@ static qp_status builder_finish(builder *b, qp_sparse *H)
 qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut, int grid,
                        qp_kron *K)
 {
+    memset(K, 0, sizeof *K); /* safe to free whatever happens below */
     size_t n = m->n;
     size_t *dims = calloc(n ? n : 1, sizeof *dims);
     qp_factor *f = calloc(n ? n : 1, sizeof *f);

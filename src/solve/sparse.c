@@ -251,7 +251,6 @@ void qp_sparse_spmv_c(const qp_sparse *H, double shift, const double *x, double 
     }
 }
 
-/* y = (H + shift I) x for real symmetric H and real vectors. */
 void qp_eig_matvec(const qp_eig_solver *s, double shift, int cplx, const double *x, double *y)
 {
     if (s->H) {
@@ -268,6 +267,7 @@ void qp_eig_matvec(const qp_eig_solver *s, double shift, int cplx, const double 
     }
 }
 
+/* y = (H + shift I) x for real symmetric H and real vectors. */
 void qp_sparse_spmv_r(const qp_sparse *H, double shift, const double *x, double *y)
 {
     for (size_t j = 0; j < H->n; j++) {

@@ -568,10 +568,14 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
                 dmax = fmax(dmax, r->spec.delta[p]);
             }
             num(j, cv, "delta_GHz", dmax);
+            cJSON *ru = cJSON_AddBoolToObject(cv, "reused_basis", r->spec.sweep_cut != NULL);
+            j->fail |= ru == NULL;
         }
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
     str(j, o, "method", r->spec.hier ? "hierarchical" : "exact");
+    cJSON *al = cJSON_AddBoolToObject(o, "aligned", r->spec.aligned);
+    j->fail |= al == NULL;
     if (r->spec.hier) {
         hier_json(j, o, r);
     }

@@ -522,6 +522,10 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             }
             qp_sb_printf(&b, ", converged: levels changed by %.2g GHz (tol %.2g) when the %s grew",
                          dmax, r->spec.tol, r->spec.hier ? "kept states" : "basis");
+            if (r->spec.sweep_cut) {
+                qp_sb_puts(&b, " at the first, middle and last points (the others reuse their "
+                               "largest basis)");
+            }
         } else {
             qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
         }
@@ -529,6 +533,10 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                      qp_eig_method_name(r->spec.method));
         if (r->spec.hier) {
             hier_text(&b, r);
+        }
+        if (r->spec.aligned) {
+            qp_sb_puts(&b, "  oscillator modes in junction-aligned coordinates (each junction "
+                           "phase one mode): cutoffs and groups refer to those\n");
         }
         if (r->param) {
             qp_sb_printf(&b, "  %-14s", r->param);
