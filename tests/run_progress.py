@@ -2,6 +2,7 @@
 """Progress bar (TAP): with stderr on a terminal (a pseudo-terminal here) `qpsim run` draws a
 bar with the time left during a sweep and during a transient, and erases it at the end; stdout
 is the same as without a terminal. With --json, or with stderr on a pipe, no bar is drawn.
+A single large spectrum writes a status line (what it solves, a memory estimate) the same way.
 Arguments: qpsim, a swept deck, a transient deck."""
 import os
 import pty
@@ -55,6 +56,26 @@ def main():
         rc, out, tty = run_tty([exe, "run", "--json", deck])
         tests.append(("%s: no bar with --json" % name, rc == 0 and BAR not in tty,
                       "terminal got %r" % tty[:200]))
+    # A single large spectrum says what it is solving (size and memory estimate) on a terminal,
+    # and erases the line at the end: three transmons in the exact product basis at ncut 14
+    # (24389 states, above the 20000 from which solves are announced).
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".cir", delete=False) as f:
+        f.write("B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12\nC2 2 0 ec=0.28\nB3 3 0 ej=9\n"
+                "C3 3 0 ec=0.31\nCC1 1 2 2fF\nCC2 2 3 2fF\n"
+                ".spectrum levels=4 ncut=14 method=exact dispersion=no\n")
+        big = f.name
+    rc, out, tty = run_tty([exe, "run", big])
+    plain = subprocess.run([exe, "run", big], capture_output=True, timeout=600)
+    os.unlink(big)
+    tests.append(("large spectrum: status line on a terminal",
+                  rc == 0 and b"spectrum: solving 24389 states" in tty and b"GiB" in tty,
+                  "exit %d, terminal got %r" % (rc, tty[:200])))
+    tests.append(("large spectrum: status erased at the end", tty.endswith(b"\r"),
+                  "terminal ends with %r" % tty[-40:]))
+    tests.append(("large spectrum: no status on a pipe",
+                  plain.returncode == 0 and b"solving" not in plain.stderr and out == plain.stdout,
+                  "stderr %r" % plain.stderr[:200]))
     tap = taplib.Tap(len(tests))
     for label, ok, why in tests:
         tap.result(label, [] if ok else [why])

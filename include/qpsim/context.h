@@ -18,6 +18,11 @@ typedef struct {
      * and done == total ends one such sequence. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    /* What a long computation is doing, or NULL (default): a one-line status before each large
+     * solve of an unswept spectrum (its size and memory estimate; the hierarchical path's Ecut
+     * and kept states), from the computing thread; an empty line ends the sequence. */
+    void (*status)(void *ctx, const char *line);
+    void *status_ctx;
     void (*thread_init)(void); /* called first in every thread the context starts (e.g.
                                 * per-thread OpenMP settings; the calling thread is not one of
                                 * them), or NULL */

@@ -22,6 +22,9 @@ const char *qp_spectrum_method_name(qp_spectrum_method m); /* "auto", "exact", "
  * a sparse factor several times that). */
 #define QP_SPEC_MATFREE_FROM ((size_t)20000000)
 
+/* Solves of at least this many states are announced through opts.status. */
+#define QP_SPEC_STATUS_FROM 20000
+
 typedef struct {
     int levels;         /* eigenvalues wanted (default 6) */
     double tol;         /* GHz: the wanted levels must change less than this when every cutoff
@@ -41,6 +44,9 @@ typedef struct {
                              reusing the basis converged at its checkpoints) */
     size_t matfree_from;  /* exact path: solve matrix-free above this many stored entries
                              (0: QP_SPEC_MATFREE_FROM) */
+    void (*status)(void *ctx, const char *line); /* a line before each solve of
+                             QP_SPEC_STATUS_FROM states or more, "" at the end; or NULL */
+    void *status_ctx;
 } qp_spectrum_opts;
 
 void qp_spectrum_opts_default(qp_spectrum_opts *o);

@@ -16,15 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ECUT_GROWTH 1.3  /* Ecut grows by this factor between checks */
-#define ECUT_FIRST 2.0   /* the first Ecut: this many times the spread of the uncoupled levels */
-#define GROUP_TOL 0.1    /* group levels are converged to this fraction of o->tol */
-#define FIRST_STATES 8   /* states computed per group at first (doubled when Ecut needs more) */
+#define ECUT_GROWTH 1.3 /* Ecut grows by this factor between checks */
+#define ECUT_FIRST 2.0  /* the first Ecut: this many times the spread of the uncoupled levels */
+#define GROUP_TOL 0.1   /* group levels are converged to this fraction of o->tol */
+#define FIRST_STATES 8  /* states computed per group at first (doubled when Ecut needs more) */
 
 /* One group: its own Hamiltonian, cutoffs and lowest L states. */
 typedef struct {
     qp_modes *sub;
-    size_t *mode;      /* its modes' indices in m (nm of them) */
+    size_t *mode; /* its modes' indices in m (nm of them) */
     size_t nm;
     int *cut;          /* converged cutoffs of its modes */
     size_t D;          /* bare product dimension */
@@ -39,8 +39,8 @@ typedef struct {
     double complex coef;
     int herm;
     size_t ng;
-    size_t *g;             /* the groups it touches, ascending */
-    double complex **F;    /* F[k]: L x L column-major of group g[k] */
+    size_t *g;          /* the groups it touches, ascending */
+    double complex **F; /* F[k]: L x L column-major of group g[k] */
 } cross_t;
 
 typedef struct {
@@ -48,10 +48,10 @@ typedef struct {
     const qp_spectrum_opts *o;
     size_t ngroups;
     group_t *G;
-    qp_kron K;      /* every term of m on the groups' cutoffs, one slot per mode */
+    qp_kron K; /* every term of m on the groups' cutoffs, one slot per mode */
     cross_t *X;
     size_t nx;
-    double cst;     /* the constant and the terms that touch no mode */
+    double cst; /* the constant and the terms that touch no mode */
     char *err;
     size_t errlen;
 } hier;
@@ -133,6 +133,7 @@ static qp_status group_solve(hier *h, group_t *g, size_t L)
     o.method = QP_SPEC_EXACT;
     o.groups = NULL;
     o.start_cut = NULL;
+    o.status = NULL; /* the hierarchy speaks for its groups */
     qp_spectrum s;
     qp_status st = qp_spectrum_exact(g->sub, &o, &s, h->err, h->errlen);
     if (st != QP_OK) {
@@ -216,8 +217,7 @@ static qp_status group_factor_apply(const hier *h, const group_t *g, const qp_kr
 }
 
 /* F = V^H A V (L x L) for the group's part A of term t. */
-static qp_status dress(const hier *h, const group_t *g, const qp_kron_term *t,
-                       double complex *F)
+static qp_status dress(const hier *h, const group_t *g, const qp_kron_term *t, double complex *F)
 {
     double complex *w = malloc(3 * g->D * sizeof *w);
     if (!w) {
@@ -330,10 +330,10 @@ static qp_status build_cross(hier *h, const int *group)
 /* Product states k[0..ngroups) with sum_g (e_g[k_g] - e_g[0]) <= ecut, and a hash of them. */
 typedef struct {
     size_t ng, n;
-    uint16_t *tup;  /* n x ng */
-    size_t *slot;   /* open addressing: state index + 1, 0 empty */
+    uint16_t *tup; /* n x ng */
+    size_t *slot;  /* open addressing: state index + 1, 0 empty */
     size_t mask;
-    size_t *kmax;   /* per group: states below ecut */
+    size_t *kmax; /* per group: states below ecut */
 } prodset;
 
 static void prodset_free(prodset *P)
@@ -504,8 +504,7 @@ static void cross_row(const hier *h, const prodset *P, const cross_t *x, size_t 
 }
 
 /* H on the kept states: the groups' energies on the diagonal, the dressed couplings off it. */
-static qp_status assemble(const hier *h, const prodset *P, qp_sparse *H, char *err,
-                          size_t errlen)
+static qp_status assemble(const hier *h, const prodset *P, qp_sparse *H, char *err, size_t errlen)
 {
     double per_row = 1.0; /* an upper bound on the triplets: every coupling, every column */
     for (size_t k = 0; k < h->nx; k++) {
@@ -518,8 +517,8 @@ static qp_status assemble(const hier *h, const prodset *P, qp_sparse *H, char *e
     if ((double)P->n * per_row > (double)QP_HAM_MAX_ENTRIES) {
         snprintf(err, errlen,
                  "hierarchical: the coupled problem on %zu kept states would have up to %.3g "
-                 "entries (more than %zu); give fewer groups (groups=) or a larger tol", P->n,
-                 (double)P->n * per_row, QP_HAM_MAX_ENTRIES);
+                 "entries (more than %zu); give fewer groups (groups=) or a larger tol",
+                 P->n, (double)P->n * per_row, QP_HAM_MAX_ENTRIES);
         return QP_ERR_NUMERIC;
     }
     trip T = {0};
@@ -725,6 +724,13 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
         }
         nkept = P.n;
         if (P.n > (size_t)L || whole) {
+            if (o->status && P.n >= QP_SPEC_STATUS_FROM / 10) {
+                char line[160];
+                snprintf(line, sizeof line,
+                         "hierarchical: %zu product states below %.4g GHz, last change %.2g GHz",
+                         P.n, ecut, last);
+                o->status(o->status_ctx, line);
+            }
             st = solve_at(h, &P, E, &nlev, &out->info);
             out->steps++;
             if (st == QP_OK && whole) { /* the exact product basis: converged by construction */

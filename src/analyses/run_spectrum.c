@@ -64,7 +64,7 @@ typedef struct {
 /* Spectrum of one circuit for its analysis number k; fills point p of r (and *info, if given). */
 static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, size_t p,
                                 qp_modes **keep, qp_eig_cache *cache, qp_diag *d,
-                                const char *where, point_cut *info)
+                                const char *where, point_cut *info, const qp_settings *set)
 {
     const qp_analysis *an = &c->analyses[k];
     qp_modes *m = NULL;
@@ -74,6 +74,10 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     }
     qp_spectrum_opts o;
     qp_run_spectrum_opts(an, cache, &o);
+    if (set) { /* an unswept spectrum may say what it is doing */
+        o.status = set->status;
+        o.status_ctx = set->status_ctx;
+    }
     int reuse = r->spec.sweep_cut && p > 0 && p + 1 < r->npoints && m->n == r->spec.nmodes;
     if (reuse) { /* the basis converged at the checkpoints, fixed */
         o.start_cut = r->spec.sweep_cut;
@@ -154,7 +158,7 @@ static qp_status spectrum_sweep_first(const qp_runner *R, const qp_circuit *cp, 
 {
     qp_results *res = R->res;
     return spectrum_point(cp, k, r, 0, res->modes ? NULL : &res->modes,
-                          qp_context_cache(R->ctx, 0), R->d, where, NULL);
+                          qp_context_cache(R->ctx, 0), R->d, where, NULL, NULL);
 }
 
 /* A checkpoint of a swept spectrum (a qp_sweep_check_fn): the middle point, then the last,
@@ -176,7 +180,7 @@ static qp_status spectrum_sweep_check(const qp_runner *R, const qp_circuit *cp, 
         if (!final && acc) {
             memcpy(acc, base, n * sizeof *acc);
         }
-        st = spectrum_point(cp, k, r, p, NULL, qp_context_cache(R->ctx, 0), R->d, where, &pc);
+        st = spectrum_point(cp, k, r, p, NULL, qp_context_cache(R->ctx, 0), R->d, where, &pc, NULL);
         acc = final ? r->spec.sweep_cut : acc;
         for (size_t i = 0; st == QP_OK && pc.ok && acc && i < n; i++) {
             acc[i] = cut[i] > acc[i] ? cut[i] : acc[i];
@@ -202,7 +206,7 @@ static qp_status spectrum_sweep_point(const qp_circuit *cp, size_t k, qp_result 
     if (r->spec.sweep_cut && (p + 1 == r->npoints || p == (r->npoints - 1) / 2)) {
         return QP_OK;
     }
-    return spectrum_point(cp, k, r, p, NULL, cache, d, where, NULL);
+    return spectrum_point(cp, k, r, p, NULL, cache, d, where, NULL, NULL);
 }
 
 /* Levels of c with one offset (offset index `io`) or one loop flux (loop index `il`) replaced by
@@ -314,7 +318,8 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
     }
     if (!R->sweep) {
         qp_status st =
-            spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "", NULL);
+            spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "", NULL,
+                           qp_context_settings(R->ctx));
         const qp_analysis *an = &c->analyses[k];
         int want = an->dispersion > 0 ||
                    (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM);

@@ -143,7 +143,17 @@ static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts
     *nlev = eo.nev;
     *dim = K.dim;
     size_t from = o->matfree_from ? o->matfree_from : QP_SPEC_MATFREE_FROM;
-    if (qp_ham_count_entries(&K) > from && (size_t)eo.nev + 2 <= K.dim) {
+    size_t entries = qp_ham_count_entries(&K);
+    int matfree = entries > from && (size_t)eo.nev + 2 <= K.dim;
+    if (o->status && K.dim >= QP_SPEC_STATUS_FROM) {
+        char line[160];
+        double gib = matfree ? (double)K.dim * (MATFREE_BYTES_PER_STATE + 16.0 * 45.0)
+                             : (double)entries * 56.0;
+        snprintf(line, sizeof line, "spectrum: solving %zu states (%s), about %.2g GiB", K.dim,
+                 matfree ? "matrix-free" : "stored matrix", gib / 1073741824.0);
+        o->status(o->status_ctx, line);
+    }
+    if (matfree) {
         st = solve_matrix_free(&K, &eo, E, info, err, errlen);
         qp_kron_free(&K);
         return st;

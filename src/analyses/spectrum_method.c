@@ -4,8 +4,8 @@
 
 #include <stdlib.h>
 
-qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
-                              char *err, size_t errlen)
+static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out, char *err,
+                         size_t errlen)
 {
     if (o->method == QP_SPEC_EXACT || o->start_cut || m->n < 2) {
         return qp_spectrum_exact(m, o, out, err, errlen);
@@ -47,5 +47,15 @@ qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_s
         out->aligned = aligned != NULL;
     }
     qp_modes_free(aligned);
+    return st;
+}
+
+qp_status qp_spectrum_compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                              char *err, size_t errlen)
+{
+    qp_status st = compute(m, o, out, err, errlen);
+    if (o->status) { /* the status sequence ends with the spectrum */
+        o->status(o->status_ctx, "");
+    }
     return st;
 }

@@ -320,6 +320,20 @@ static void progress_bar(void *ctx, size_t done, size_t total)
     ps->shown = 1;
 }
 
+/* What a long spectrum is doing, on stderr (a terminal only): one line, rewritten in place,
+ * erased by the empty line that ends the sequence. */
+static void status_line(void *ctx, const char *line)
+{
+    progress_state *ps = ctx;
+    if (line[0]) {
+        fprintf(stderr, "\r%-79.79s", line);
+        ps->shown = 1;
+    } else if (ps->shown) {
+        fprintf(stderr, "\r%80s\r", "");
+        ps->shown = 0;
+    }
+}
+
 /* Every sweep worker thread: OpenMP settings are per thread in libgomp, so CHOLMOD's regions are
  * made inactive there too (see main()). */
 static void worker_init(void)
@@ -343,6 +357,8 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
     set.thread_init = worker_init;
     if (!a->json && isatty(STDERR_FILENO)) {
         set.progress = progress_bar;
+        set.status = status_line;
+        set.status_ctx = &ps;
     }
     set.keep_traces = a->outdir != NULL; /* only -o writes traces */
     qp_context *ctx = NULL;

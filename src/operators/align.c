@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEP_TOL 1e-8  /* a candidate row whose part orthogonal to the chosen ones is below this
-                         fraction of its norm is dependent on them */
-#define MAX_COUPLING 0.2 /* aligned modes coupled more strongly than this (coupling()) would
-                           need many kept states each: keep the normal modes then */
+#define DEP_TOL                                                                                    \
+    1e-8 /* a candidate row whose part orthogonal to the chosen ones is below this                 \
+            fraction of its norm is dependent on them */
+#define MAX_COUPLING                                                                               \
+    0.2                 /* aligned modes coupled more strongly than this (coupling()) would        \
+                          need many kept states each: keep the normal modes then */
 #define CLEAN_TOL 1e-12 /* entries below this fraction of their array's largest are zero */
 
 /* Whether some junction cosine (is_qps = 0) or phase-slip cosine (1) acts on two or more

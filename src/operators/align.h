@@ -10,8 +10,8 @@
  * phases (completed by old coordinates): each such cosine then acts on one mode, the couplings
  * move into the quadratic forms, and the product basis stays sparse. The dual, when no junction
  * but a phase-slip cosine mixes oscillator modes: P' = R P with the phase-slip rows. Charge and
- * fluxoid modes are left alone. *out is NULL (and QP_OK) when nothing needs aligning or T would be singular;
- * free it with qp_modes_free. QP_ERR_NOMEM. */
+ * fluxoid modes are left alone. *out is NULL (and QP_OK) when nothing needs aligning or T would be
+ * singular; free it with qp_modes_free. QP_ERR_NOMEM. */
 qp_status qp_align_junctions(const qp_modes *m, qp_modes **out);
 
 #endif
