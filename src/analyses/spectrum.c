@@ -121,8 +121,8 @@ static qp_status solve_matrix_free(const qp_kron *K, qp_eig_opts *eo, double *E,
 
 /* One assembly and solve at the given cutoffs; E receives min(levels, dim) values. The matrix
  * is stored when its entries stay below o->matfree_from (CHOLMOD's factor then fits too);
- * above, the solve is matrix-free (measured on four transmons at ncut 10, 194481 states: 26.5 s
- * and 85 MB against 13.7 s and 171 MB stored, so only where storing would not fit). */
+ * above, the solve is matrix-free (measured on four transmons at ncut 10, 194481 states: 21 s
+ * and 85 MB against 15 s and 171 MB stored, so only where storing would not fit). */
 static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts *o,
                        double *E, int *nlev, size_t *dim, qp_eig_info *info, char *err,
                        size_t errlen)

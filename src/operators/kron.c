@@ -172,10 +172,81 @@ double qp_kron_norm_bound(const qp_kron *K)
     return total;
 }
 
+/* y = (I x f x I) x on real vectors (f has real values). */
+static void apply_factor_real(const qp_kron *K, size_t s, const qp_factor *f, const double *x,
+                              double *y)
+{
+    size_t d = K->dims[s], inner = K->stride[s], outer = K->dim / (d * inner);
+    memset(y, 0, K->dim * sizeof *y);
+    for (size_t o = 0; o < outer; o++) {
+        size_t base = o * d * inner;
+        for (size_t k = 0; k < f->n; k++) {
+            double v = creal(f->v[k]);
+            const double *xc = x + base + f->col[k] * inner;
+            double *yr = y + base + f->row[k] * inner;
+            for (size_t i = 0; i < inner; i++) {
+                yr[i] += v * xc[i];
+            }
+        }
+    }
+}
+
+/* Whether every coefficient and factor of K is real: then K maps real vectors to real ones
+ * term by term (and each term equals its adjoint's transpose). */
+static int all_real(const qp_kron *K)
+{
+    int real = cimag(K->cst) == 0.0;
+    for (size_t k = 0; real && k < K->nterm; k++) {
+        real = cimag(K->t[k].coef) == 0.0;
+        for (size_t j = 0; real && j < K->t[k].nf; j++) {
+            for (size_t e = 0; real && e < K->t[k].f[j].n; e++) {
+                real = cimag(K->t[k].f[j].v[e]) == 0.0;
+            }
+        }
+    }
+    return real;
+}
+
+/* y = K x for an all-real K on real vectors; work holds 2 K->dim doubles. Adjoint terms use
+ * the transposed factors (real: the conjugate is the value itself). */
+static void apply_real(const qp_kron *K, const double *x, double *y, double *work)
+{
+    size_t n = K->dim;
+    memset(y, 0, n * sizeof *y);
+    double c0 = creal(K->cst);
+    for (size_t i = 0; c0 != 0.0 && i < n; i++) {
+        y[i] += c0 * x[i];
+    }
+    for (size_t k = 0; k < K->nterm; k++) {
+        const qp_kron_term *t = &K->t[k];
+        for (int adj = 0; adj <= t->herm; adj++) {
+            const double *src = x;
+            for (size_t j = 0; j < t->nf; j++) {
+                double *dst = work + (j % 2) * n;
+                qp_factor ft = t->f[j];
+                if (adj) { /* the transpose: rows and columns swapped */
+                    ft.row = t->f[j].col;
+                    ft.col = t->f[j].row;
+                }
+                apply_factor_real(K, t->slot[j], &ft, src, dst);
+                src = dst;
+            }
+            double c = creal(t->coef);
+            for (size_t i = 0; i < n; i++) {
+                y[i] += c * src[i];
+            }
+        }
+    }
+}
+
 static void linop_apply(void *ctx, int real, const double *x, double *y)
 {
     qp_kron_op *c = ctx;
     size_t n = c->K->dim;
+    if (real && c->real_terms) {
+        apply_real(c->K, x, y, (double *)c->work);
+        return;
+    }
     if (!real) {
         qp_kron_apply(c->K, (const double complex *)x, (double complex *)y, c->work);
         return;
@@ -223,6 +294,7 @@ qp_status qp_kron_linop(const qp_kron *K, qp_kron_op *c, qp_linop *A)
     }
     A->n = n;
     A->cplx = im > 1e-14 * fmax(re, 1e-300);
+    c->real_terms = all_real(K);
     A->norm1 = qp_kron_norm_bound(K);
     A->apply = linop_apply;
     A->ctx = c;

@@ -56,6 +56,7 @@ double qp_kron_norm_bound(const qp_kron *K);
 typedef struct {
     const qp_kron *K;
     double complex *x, *y, *work;
+    int real_terms; /* every coefficient and factor real: real vectors take real arithmetic */
 } qp_kron_op;
 
 qp_status qp_kron_linop(const qp_kron *K, qp_kron_op *c, qp_linop *A);
