@@ -296,6 +296,10 @@ qp_status qp_kron_linop(const qp_kron *K, qp_kron_op *c, qp_linop *A)
     A->cplx = im > 1e-14 * fmax(re, 1e-300);
     c->real_terms = all_real(K);
     A->norm1 = qp_kron_norm_bound(K);
+    if (!isfinite(A->norm1)) { /* a factor's norm could not be computed: out of memory */
+        qp_kron_op_free(c);
+        return QP_ERR_NOMEM;
+    }
     A->apply = linop_apply;
     A->ctx = c;
     return QP_OK;
