@@ -353,10 +353,15 @@ static qp_status spectrum_coupled(const qp_modes *m, const qp_spectrum_opts *o, 
      * matters for product bases (0-pi: a charge mode and two oscillators). */
     size_t d0 = total_dim(m, out->cut);
     if (automatic && d0 > o->max_dim) { /* refused before anything is allocated */
+        double states = 1.0; /* the count itself, which may not fit a size_t */
+        for (size_t i = 0; i < m->n; i++) {
+            states *= (double)qp_ham_mode_dim(m->kind[i], out->cut[i]);
+        }
         snprintf(err, errlen,
-                 "the product basis of %zu coupled modes would have %zu states at %s cutoffs "
-                 "(more than %zu); use .spectrum method=hierarchical, or smaller cutoffs",
-                 m->n, d0, "the starting", o->max_dim);
+                 "the product basis of %zu coupled modes would have %.15g states at the "
+                 "starting cutoffs (more than %zu); use .spectrum method=hierarchical with "
+                 "groups= that split them, or smaller cutoffs",
+                 m->n, states, o->max_dim);
         st = QP_ERR_NUMERIC;
         goto done;
     }
