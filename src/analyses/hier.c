@@ -285,6 +285,11 @@ static qp_status build_cross(hier *h, const int *group)
     cross_free(h);
     if (st == QP_OK) {
         st = qp_ham_terms(m, m, cut, h->o->grid, &h->K);
+        if (st == QP_ERR_NUMERIC) { /* the modes' product overflows a size_t */
+            snprintf(h->err, h->errlen,
+                     "hierarchical: the product of the %zu modes' bases is too large to index "
+                     "(more than 2^64 states); fewer or smaller modes", m->n);
+        }
     }
     h->X = st == QP_OK ? calloc(h->K.nterm ? h->K.nterm : 1, sizeof *h->X) : NULL;
     st = st == QP_OK && !h->X ? QP_ERR_NOMEM : st;
