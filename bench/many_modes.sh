@@ -83,8 +83,8 @@ if [ -n "${SCQUBITS:-}" ]; then
 else
   row "fluxonium, 401-point flux sweep" "$q" "$r" "(SCQUBITS unset: no peer)"
 fi
-sed 's/basis=grid/basis=grid dispersion=no/' netlists/zero_pi.cir > "$T/zp.cir"
-set -- $(best "$Q" run "$T/zp.cir"); row "netlists/zero_pi.cir (reduced, no dispersions)" "$1" "$2" "scqubits: bench/scqubits_peer.py zeropi-reduced"
+sed 's/basis=grid/basis=grid dispersion=no/' bench/zero_pi_reduced.cir > "$T/zp.cir"
+set -- $(best "$Q" run "$T/zp.cir"); row "bench/zero_pi_reduced.cir (reduced, no dispersions)" "$1" "$2" "scqubits: bench/scqubits_peer.py zeropi-reduced"
 slow=0 worst=''
 for f in netlists/*.cir examples/*.cir examples/*/*.cir; do
   /usr/bin/time -f '%e' -o "$T/t" "$Q" run "$f" > /dev/null 2>&1 || true

@@ -18,7 +18,7 @@ Each subcommand prints one result line (wall time and levels; lines starting wit
                     over 401 flux values 0..1 (the .sweep f 0 1 401 of examples/fluxonium_flux_sweep.cir),
                     evals_count=6, at the smallest oscillator cutoff whose 6 levels are within 1e-8 GHz of a
                     cutoff-400 reference at flux 0.5 and at flux 0 (scanned first; --cutoff skips the scan).
-  zeropi-reduced    scqubits.ZeroPi with the parameters of netlists/zero_pi.cir at the deck's truncation (ncut
+  zeropi-reduced    scqubits.ZeroPi with the parameters of bench/zero_pi_reduced.cir at the deck's truncation (ncut
                     and a 40-point phi grid over qpsim's range) and on finer grids; esys and eigenvals timed for
                     6 levels; levels turned into the deck's (zeta oscillator added, scqubits' +2 EJ removed) and
                     compared with the deck's `* check:` levels.
@@ -170,13 +170,13 @@ def with_zeta(E, w, k=K):
 
 
 def zeropi_reduced(scq, args):
-    # netlists/zero_pi.cir: ring 1 -B1- 2 -L1- 3 -B2- 0 -L2- 1, junctions ej=EJ ec=ECJ, inductors el=EL,
+    # bench/zero_pi_reduced.cir: ring 1 -B1- 2 -L1- 3 -B2- 0 -L2- 1, junctions ej=EJ ec=ECJ, inductors el=EL,
     # capacitors ec=EC across the diagonals 1-3 and 2-0, .flux F around the ring, .ng 2 NG.  The element
     # values are the coefficients of scqubits' symmetric form (tests/oracles/zero_pi_protected.py derives it):
     # 2 ECS (n - ng)^2 + 2 ECJ p^2 + EL phi^2 - 2 EJ cos(theta) cos(phi - pi F), ECS = (1/EC + 1/ECJ)^-1 as
     # ZeroPi computes it from EC and ECJ, plus the decoupled zeta oscillator sqrt(8 EC EL) (k + 1/2), which
     # ZeroPi leaves out; ZeroPi adds the constant 2 EJ.  So deck levels = sorted(E_ZeroPi - 2 EJ + w (k + 1/2)).
-    el, dirs, checks, _ = read_deck('netlists/zero_pi.cir')
+    el, dirs, checks, _ = read_deck('bench/zero_pi_reduced.cir')
     assert el['B1']['ej'] == el['B2']['ej'] and el['B1']['ec'] == el['B2']['ec']
     assert el['L1']['el'] == el['L2']['el'] and el['C1']['ec'] == el['C2']['ec']
     EJ, ECJ, EL, EC = el['B1']['ej'], el['B1']['ec'], el['L1']['el'], el['C1']['ec']

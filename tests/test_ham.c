@@ -261,14 +261,18 @@ static void test_coupled(void)
 /* Fluxonium EJ = 8.9, EC = 2.5, EL = 0.5 at f = 0.33, the flux on the junction:
  * H = 4 EC n^2 + EL/2 phi^2 - EJ cos(phi + theta), theta = +-2 pi f (the loop's orientation;
  * the sign of sin theta below also follows the mode's orientation, the sign of its coefficient).
- * In the Fock basis of the oscillator, phi = s (a + a^dag) with s = (2 EC/EL)^(1/4), and
- * <0|e^{i s (a + a^dag)}|0> = e^{-s^2/2}, <1|..|0> = i s e^{-s^2/2}, <2|..|0> = -s^2/sqrt2 e^{-s^2/2}:
- *   H(0,0) = sqrt(8 EC EL)/2 - EJ e^{-s^2/2} cos theta,
- *   H(1,0) = EJ s e^{-s^2/2} sin theta,       H(2,0) = EJ s^2/sqrt2 e^{-s^2/2} cos theta. */
+ * The oscillator basis has length s = sqrt(z zw) (docs/physics.md, "Basis choice"): z = (2 EC/EL)^(1/4)
+ * the bare spread, zw = (2 EC/(EL + EJ))^(1/4) the spread in the junction's well; phi = s (a + a^dag),
+ * n = i (a^dag - a)/(2 s), and <0|e^{i s (a + a^dag)}|0> = e^{-s^2/2}, <1|..|0> = i s e^{-s^2/2},
+ * <2|..|0> = -s^2/sqrt2 e^{-s^2/2}:
+ *   H(0,0) = EC/s^2 + EL s^2/2 - EJ e^{-s^2/2} cos theta,
+ *   H(1,0) = EJ s e^{-s^2/2} sin theta,
+ *   H(2,0) = sqrt2 (EL s^2/2 - EC/s^2) + EJ s^2/sqrt2 e^{-s^2/2} cos theta. */
 static void test_fluxonium_phase(void)
 {
     const double EJ = 8.9, EC = 2.5, EL = 0.5, f = 0.33;
-    const double s = pow(2.0 * EC / EL, 0.25), g = exp(-s * s / 2.0), w = sqrt(8.0 * EC * EL);
+    const double s = sqrt(pow(2.0 * EC / EL, 0.25) * pow(2.0 * EC / (EL + EJ), 0.25));
+    const double g = exp(-s * s / 2.0), c = cos(2.0 * PI * f);
     const int N = 30;
     sys S;
     size_t n = 0;
@@ -281,12 +285,15 @@ static void test_fluxonium_phase(void)
     double sgn = (theta < 0.0) != (ok && S.m->cos[0].c[0] < 0.0) ? -1.0 : 1.0;
     double complex *A = ok ? assemble_dense(&S, &N, 0, &n) : NULL;
     if (A) {
-        QP_CHECK_REL(creal(AT(A, n, 0, 0)), w / 2.0 - EJ * g * cos(2.0 * PI * f), TOL_ROUND,
-                     "fluxonium H(0,0) = hbar w/2 - EJ e^{-s^2/2} cos 2 pi f");
+        QP_CHECK_REL(creal(AT(A, n, 0, 0)), EC / (s * s) + EL * s * s / 2.0 - EJ * g * c,
+                     TOL_ROUND, "fluxonium H(0,0) = EC/s^2 + EL s^2/2 - EJ e^{-s^2/2} cos 2 pi f");
         QP_CHECK_REL(creal(AT(A, n, 1, 0)), sgn * EJ * s * g * sin(2.0 * PI * f), TOL_ROUND,
                      "fluxonium H(1,0) = EJ s e^{-s^2/2} sin theta");
-        QP_CHECK_REL(creal(AT(A, n, 2, 0)), EJ * s * s / sqrt(2.0) * g * cos(2.0 * PI * f),
-                     TOL_ROUND, "fluxonium H(2,0) = EJ s^2/sqrt2 e^{-s^2/2} cos 2 pi f");
+        QP_CHECK_REL(creal(AT(A, n, 2, 0)),
+                     sqrt(2.0) * (EL * s * s / 2.0 - EC / (s * s)) +
+                         EJ * s * s / sqrt(2.0) * g * c,
+                     TOL_ROUND,
+                     "fluxonium H(2,0) = sqrt2 (EL s^2/2 - EC/s^2) + EJ s^2/sqrt2 e^{-s^2/2} cos 2 pi f");
     } else {
         QP_CHECK(0, "fluxonium: assembled");
     }

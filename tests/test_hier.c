@@ -17,6 +17,7 @@
 #define TOL_AGREE 1e-8  /* GHz: exact vs hierarchical; each stops when a growth step moves the
                            levels by < TOL_RUN, and the truncation error left is of that order */
 #define RTOL_ORACLE 1e-8 /* relative: the target for the six-transmon chain */
+#define TOL_ALGEBRA 1e-12 /* relative: closed forms of a coordinate change, rounding only */
 
 static qp_modes *modes_of(const char *deck)
 {
@@ -132,9 +133,10 @@ static void default_groups(void)
             }
             cos_modes += touched;
         }
-        QP_CHECK(ng == (size_t)(3 - cos_modes + 1),
-                 "0-pi: the %d modes under the junctions form one group, the rest stand alone "
-                 "(%zu groups)", cos_modes, ng);
+        QP_CHECK(cos_modes == 2 && ng == 2,
+                 "0-pi: the %d modes under the junctions (theta, phi; zeta's rounding-level "
+                 "coefficients are cleaned) form one group, zeta stands alone (%zu groups)",
+                 cos_modes, ng);
     }
     qp_modes_free(m);
     m = modes_of(chain6);
@@ -143,6 +145,43 @@ static void default_groups(void)
         QP_CHECK(qp_hier_default_groups(m, g) == 6 && g[0] == 0 && g[5] == 5,
                  "capacitively coupled transmons: one group each, numbered in order");
     }
+    qp_modes_free(m);
+}
+
+/* The protected 0-pi ring (EJ = 10, ECJ = 20, EL = EC = 0.04 GHz): the quantizer's charge mode is
+ * kinetically coupled to the phi oscillator at 0.999 of their own terms. The shear leaves the
+ * symmetric form (tests/oracles/zero_pi_protected.py): a charge mode with kinetic term
+ * 2 ECS n^2, ECS = (1/EC + 1/ECJ)^-1, no kinetic coupling, and the two junction cosines
+ * cos(theta +- k phi') with equal |k| on the oscillator. */
+static void sheared(void)
+{
+    qp_modes *m = modes_of("B1 1 2 ej=10 ec=20\nL1 2 3 el=0.04\nB2 3 0 ej=10 ec=20\n"
+                           "L2 0 1 el=0.04\nC1 1 3 ec=0.04\nC2 2 0 ec=0.04\n"
+                           ".flux 0.23 B1 L1 B2 L2\n.ng 2 0.1\n");
+    qp_modes *s = NULL;
+    QP_CHECK(m && m->n == 3 && qp_align_shear(m, &s) == QP_OK && s,
+             "protected 0-pi: the charge mode is sheared off the oscillators");
+    if (s) {
+        size_t c = 3, n = 3;
+        for (size_t i = 0; i < n; i++) {
+            c = s->kind[i] == QP_MODE_CHARGE ? i : c;
+        }
+        double off = 0.0, k[2] = {0.0, 0.0};
+        for (size_t i = 0; i < n && c < n; i++) {
+            off = i == c ? off : fmax(off, fabs(s->Ac[c * n + i]));
+        }
+        for (size_t t = 0; t < s->ncos && t < 2 && c < n; t++) {
+            for (size_t i = 0; i < n; i++) {
+                k[t] = i == c ? k[t] : k[t] + fabs(s->cos[t].c[i]);
+            }
+        }
+        QP_CHECK(c < n && off == 0.0, "protected 0-pi: no kinetic coupling left (%.3g)", off);
+        QP_CHECK_REL(c < n ? s->Ac[c * n + c] : 0.0, 2.0 / (1.0 / 0.04 + 1.0 / 20.0), TOL_ALGEBRA,
+                     "protected 0-pi: charge mode 2 ECS n^2 (Schur complement)");
+        QP_CHECK(s->ncos == 2 && k[0] > 1.0 && fabs(k[0] - k[1]) <= TOL_ALGEBRA * k[0],
+                 "protected 0-pi: cos(theta +- k phi') with |k| equal (%.15g, %.15g)", k[0], k[1]);
+    }
+    qp_modes_free(s);
     qp_modes_free(m);
 }
 
@@ -253,8 +292,18 @@ int main(void)
     agree("dual fluxonium coupled to a transmon (oscillator under a phase slip, charge)",
           "Q1 0 1 es=8.9\nL1 1 2 el=0.506605918\nC1 2 0 ec=2.467401100\n.ng 1 0.3\n"
           "B3 3 0 ej=12\nC3 3 0 ec=0.3\nCK 2 3 1fF\n", 6, NULL, 2, 0);
+    /* groups= on the quantizer's modes of a 0-pi ring (m3 is zeta): rounding-level coefficients
+     * once tied zeta to a cosine, which sub-mode extraction then dropped (0.56 GHz off) */
+    static const int zero_pi_groups[3] = {0, 0, 1};
+    agree("0-pi, groups 1+2/3",
+          "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\n"
+          "C1 1 3 ec=1\nC2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n", 6, zero_pi_groups, 2, 0);
+    agree("0-pi, sheared (theta off phi) and hierarchical",
+          "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\n"
+          "C1 1 3 ec=1\nC2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n", 6, NULL, 2, 0);
     default_groups();
     aligned();
+    sheared();
     matrix_free();
     whole_product();
     chain_oracle();

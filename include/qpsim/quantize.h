@@ -40,6 +40,11 @@ typedef struct qp_modes {
  * Errors (singular circuits, non-independent flux loops, ...) go to d with their places. */
 qp_status qp_quantize(const qp_circuit *c, qp_modes **out, qp_diag *d);
 void qp_modes_free(qp_modes *m);
+/* Sets to zero what is rounding from the mode transforms: off-diagonal Lm/Ac entries below 1e-12
+ * of sqrt(|X_ii X_jj|), and oscillator coefficients of a cosine whose share of its argument
+ * (coefficient times the mode's zero-point spread) is below 1e-12 of the largest. qp_quantize
+ * and every change of coordinates call it, so tests "is this zero" mean "is there a coupling". */
+void qp_modes_clean(qp_modes *m);
 const char *qp_mode_kind_name(qp_mode_kind k); /* "charge", "fluxoid", "oscillator", "frozen" */
 
 #endif

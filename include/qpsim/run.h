@@ -44,7 +44,8 @@ typedef struct {
      * measured there); NULL when every point converges its own (hierarchical, aligned, 2-D, fewer
      * than three points) (owned) */
     int *sweep_cut;
-    int aligned;        /* cut and group refer to junction-aligned coordinates (docs/physics.md) */
+    int aligned;        /* QP_COORD_* bits: cut and group refer to changed coordinates
+                           (docs/physics.md, "Basis choice") */
     int *group, *kept;  /* (owned) */
     double ecut;
     /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -

@@ -68,9 +68,13 @@ typedef struct {
     int *group;       /* nmodes (owned) */
     int *kept;        /* ngroups (owned) */
     double ecut;      /* GHz */
-    int aligned;      /* solved in junction-aligned oscillator coordinates: cut and group refer
-                         to those, not to the quantizer's modes */
+    int aligned;      /* QP_COORD_* bits: solved in changed coordinates (junction-aligned
+                         oscillators, charge modes sheared off oscillators); cut and group
+                         refer to those, not to the quantizer's modes */
 } qp_spectrum;
+
+#define QP_COORD_ALIGNED 1 /* oscillator modes changed so that each junction phase is one mode */
+#define QP_COORD_SHEARED 2 /* charge modes sheared off strongly coupled oscillators */
 
 /* Lowest levels of the modes' Hamiltonian. Groups of modes that no term couples are solved
  * separately and their levels summed. With automatic cutoffs, grows every cutoff until the

@@ -12,16 +12,24 @@ static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectr
     }
     /* Junction-aligned oscillator coordinates when normal modes mix the junction phases (not
      * with groups=, which name the modes as the quantizer made them). */
-    qp_modes *aligned = NULL;
+    qp_modes *aligned = NULL, *sheared = NULL;
     if (!o->groups && qp_align_junctions(m, &aligned) != QP_OK) {
         return QP_ERR_NOMEM;
     }
     if (aligned) {
         m = aligned;
     }
+    /* Charge modes sheared off oscillators they are strongly coupled to (0-pi's theta, phi). */
+    if (!o->groups && qp_align_shear(m, &sheared) != QP_OK) {
+        qp_modes_free(aligned);
+        return QP_ERR_NOMEM;
+    }
+    if (sheared) {
+        m = sheared;
+    }
     int *group = calloc(m->n, sizeof *group);
     if (!group) {
-        qp_modes_free(aligned);
+        qp_modes_free(aligned), qp_modes_free(sheared);
         return QP_ERR_NOMEM;
     }
     size_t ng = 0;
@@ -44,9 +52,9 @@ static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectr
     }
     free(group);
     if (st == QP_OK) {
-        out->aligned = aligned != NULL;
+        out->aligned = (aligned ? QP_COORD_ALIGNED : 0) | (sheared ? QP_COORD_SHEARED : 0);
     }
-    qp_modes_free(aligned);
+    qp_modes_free(aligned), qp_modes_free(sheared);
     return st;
 }
 

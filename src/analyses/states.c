@@ -248,17 +248,18 @@ void qp_states_wave_free(qp_wavefunctions *w)
  * Phi_i / s (s = 1: the mode's own variable; otherwise the phase of the one node it is s times)
  * and the factor sqrt|s| that keeps the norm. Charge basis: e^{i n phi}/sqrt(2 pi) over one period;
  * fluxoid basis: e^{-2 pi i m q} on q in [-1/2, 1/2] (Phi = 2 pi m acts as i d/dq); oscillator
- * states: Hermite functions of Phi / (sqrt2 zp) (Phi = zp (a + a^dag)); phase grid: the sinc
+ * states: Hermite functions of Phi / (sqrt2 zp) (Phi = zp (a + a^dag), zp the basis length of
+ * qp_ham_basis_zpf); phase grid: the sinc
  * functions of the grid points (band-limited interpolation). The range of an extended mode
- * covers the classical turning point of the highest wanted level of the oscillator plus three
- * oscillator lengths around the minimum of its quadratic potential, -lphi_i / Lm_ii (which an
+ * covers the classical turning point of the highest wanted level of the bare oscillator plus
+ * three of its lengths around the minimum of its quadratic potential, -lphi_i / Lm_ii (which an
  * external flux moves away from 0), or the whole grid. */
 static void basis_table(const qp_modes *m, size_t i, int cut, int grid, int nlev, double s,
                         size_t P, double *x, double complex *B)
 {
     size_t d = qp_ham_mode_dim(m->kind[i], cut);
     double as = fabs(s), amp = sqrt(as), lo, hi;
-    double zp = m->kind[i] == QP_MODE_OSC ? qp_ham_osc_zpf(m, i) : 1.0;
+    double zp = m->kind[i] == QP_MODE_OSC ? qp_ham_basis_zpf(m, i) : 1.0;
     double h = grid ? qp_ham_grid_step(d, zp) : 0.0, c = 0.5 * (double)(d - 1);
     double l = sqrt(2.0) * zp;
     if (m->kind[i] == QP_MODE_CHARGE) {
@@ -269,7 +270,7 @@ static void basis_table(const qp_modes *m, size_t i, int cut, int grid, int nlev
         lo = -c * h, hi = c * h;
     } else {
         double Lii = m->Lm[i * m->n + i], u0 = Lii > 0.0 ? -m->lphi[i] / Lii : 0.0;
-        double R = l * (sqrt(2.0 * nlev + 1.0) + 3.0);
+        double R = sqrt(2.0) * qp_ham_osc_zpf(m, i) * (sqrt(2.0 * nlev + 1.0) + 3.0);
         lo = u0 - R, hi = u0 + R;
     }
     for (size_t p = 0; p < P; p++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define CHECK_TOL 1e-8     /* consistency checks of the mode transform */
+#define ROUND_TOL 1e-12    /* couplings below this fraction of their natural scale are rounding */
 
 const char *qp_mode_kind_name(qp_mode_kind k)
 {
@@ -50,6 +51,48 @@ static void check_structure(const qp_modes *m, qp_status *st)
                 *st = QP_ERR_NUMERIC; /* lattice modes need integer coefficients */
             }
             m->cos[k].c[i] = nearbyint(c);
+        }
+    }
+}
+
+/* The zero-point spread of mode i's phase in a cosine argument: (Ac/(2 Lm))^(1/4) for an
+ * oscillator (its P spread, (Lm/(8 Ac))^(1/4), for a phase-slip argument), 1 on a lattice. */
+static double cos_scale(const qp_modes *m, size_t i, int is_qps)
+{
+    size_t n = m->n;
+    double l = fabs(m->Lm[i * n + i]), a = fabs(m->Ac[i * n + i]);
+    if (m->kind[i] != QP_MODE_OSC || l == 0.0 || a == 0.0) {
+        return 1.0;
+    }
+    return is_qps ? pow(l / (8.0 * a), 0.25) : pow(a / (2.0 * l), 0.25);
+}
+
+void qp_modes_clean(qp_modes *m)
+{
+    size_t n = m->n;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            double *q[2] = {&m->Lm[i * n + j], &m->Ac[i * n + j]};
+            const double *dq[2] = {m->Lm, m->Ac};
+            for (int k = 0; k < 2 && i != j; k++) {
+                double s = sqrt(fabs(dq[k][i * n + i] * dq[k][j * n + j]));
+                if (fabs(*q[k]) <= ROUND_TOL * s) {
+                    *q[k] = 0.0;
+                }
+            }
+        }
+    }
+    for (size_t t = 0; t < m->ncos; t++) {
+        qp_cos_term *ct = &m->cos[t];
+        double big = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            big = fmax(big, fabs(ct->c[i]) * cos_scale(m, i, ct->is_qps));
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (m->kind[i] == QP_MODE_OSC &&
+                fabs(ct->c[i]) * cos_scale(m, i, ct->is_qps) <= ROUND_TOL * big) {
+                ct->c[i] = 0.0;
+            }
         }
     }
 }
@@ -183,6 +226,9 @@ qp_status qp_quantize(const qp_circuit *c, qp_modes **out, qp_diag *d)
     }
     if (st == QP_OK) {
         st = mode_map(&q, &red, Vd, Tn, m);
+    }
+    if (st == QP_OK) {
+        qp_modes_clean(m);
     }
     if (st == QP_ERR_NUMERIC && d->errors == errors0) {
         qp_diag_add(d, QP_SEV_ERROR, NULL, 0, 0,

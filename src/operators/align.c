@@ -14,7 +14,10 @@
 #define MAX_COUPLING                                                                               \
     0.2                 /* aligned modes coupled more strongly than this (coupling()) would        \
                           need many kept states each: keep the normal modes then */
-#define CLEAN_TOL 1e-12 /* entries below this fraction of their array's largest are zero */
+
+#define SHEAR_FROM                                                                                 \
+    0.5 /* a lattice mode coupled to an oscillator more strongly than this (relative to their     \
+           own terms) is sheared */
 
 /* Whether some junction cosine (is_qps = 0) or phase-slip cosine (1) acts on two or more
  * oscillator modes. */
@@ -71,19 +74,6 @@ static int try_row(size_t k, const double *r, double *T, double *Q, size_t *nrow
     }
     (*nrow)++;
     return 1;
-}
-
-static void clean(double *a, size_t n)
-{
-    double big = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        big = fmax(big, fabs(a[i]));
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (fabs(a[i]) <= CLEAN_TOL * big) {
-            a[i] = 0.0;
-        }
-    }
 }
 
 /* out = A B (n x n, row-major), or with A transposed when ta is set, B transposed when tb. */
@@ -227,7 +217,6 @@ static qp_modes *transform(const qp_modes *m, const double *T, const double *Ti)
             }
         }
     }
-    clean(o->Lm, n * n), clean(o->Ac, n * n);
     for (size_t t = 0; t < m->ncos; t++) {
         qp_cos_term ct = m->cos[t];
         ct.c = calloc(n, sizeof *ct.c);
@@ -241,9 +230,9 @@ static qp_modes *transform(const qp_modes *m, const double *T, const double *Ti)
                 ct.c[i] += (ct.is_qps ? T[i * n + j] : Ti[j * n + i]) * m->cos[t].c[j];
             }
         }
-        clean(ct.c, n);
         o->cos[o->ncos++] = ct;
     }
+    qp_modes_clean(o);
     free(tmp);
     return o;
 }
@@ -300,5 +289,103 @@ qp_status qp_align_junctions(const qp_modes *m, qp_modes **out)
         *out = NULL;
     }
     free(T), free(Ti), free(R);
+    return st;
+}
+
+/* The strongest coupling of a lattice mode of kind `lat` to an oscillator in X (Ac for charge
+ * modes, Lm for fluxoid modes), relative to their own terms. */
+static double lattice_coupling(const qp_modes *m, qp_mode_kind lat, const double *X)
+{
+    size_t n = m->n;
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            double s = sqrt(fabs(X[i * n + i] * X[j * n + j]));
+            if (m->kind[i] == lat && m->kind[j] == QP_MODE_OSC && s > 0.0) {
+                worst = fmax(worst, fabs(X[i * n + j]) / s);
+            }
+        }
+    }
+    return worst;
+}
+
+/* T for the shear of the lattice modes of kind `lat` off the oscillators: S = Xxx^-1 Xxl (k x nl
+ * over the oscillators x and lattice modes l). Charge: Phi_l' = Phi_l - S^T Phi_x. Fluxoid:
+ * Phi_x' = Phi_x + S Phi_l. 0 when Xxx is singular. */
+static int shear_rows(const qp_modes *m, qp_mode_kind lat, const double *X, double *T)
+{
+    size_t n = m->n, k = 0;
+    size_t *osc = malloc(n * sizeof *osc);
+    double *A = malloc(n * n * sizeof *A), *b = malloc(n * sizeof *b);
+    lp_int *piv = malloc(n * sizeof *piv);
+    int ok = osc && A && b && piv;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (m->kind[i] == QP_MODE_OSC) {
+            osc[k++] = i;
+        }
+    }
+    for (size_t a = 0; ok && a < k; a++) { /* Xxx column-major (it is symmetric) */
+        for (size_t c = 0; c < k; c++) {
+            A[c * k + a] = X[osc[a] * n + osc[c]];
+        }
+    }
+    ok = ok && k > 0 && qp_lu_factor(k, A, piv) == 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            T[i * n + j] = i == j ? 1.0 : 0.0;
+        }
+    }
+    for (size_t l = 0; ok && l < n; l++) {
+        if (m->kind[l] != lat) {
+            continue;
+        }
+        for (size_t a = 0; a < k; a++) {
+            b[a] = X[osc[a] * n + l];
+        }
+        qp_lu_solve(k, A, piv, b); /* column l of S */
+        for (size_t a = 0; a < k; a++) {
+            if (lat == QP_MODE_CHARGE) {
+                T[l * n + osc[a]] = -b[a];
+            } else {
+                T[osc[a] * n + l] = b[a];
+            }
+        }
+    }
+    free(osc), free(A), free(b), free(piv);
+    return ok;
+}
+
+qp_status qp_align_shear(const qp_modes *m, qp_modes **out)
+{
+    *out = NULL;
+    qp_mode_kind lat[2] = {QP_MODE_CHARGE, QP_MODE_FLUXOID};
+    size_t n = m->n;
+    double *T = malloc(n * n * sizeof *T), *Ti = malloc(n * n * sizeof *Ti);
+    qp_status st = T && Ti ? QP_OK : QP_ERR_NOMEM;
+    const qp_modes *cur = m;
+    for (int s = 0; s < 2 && st == QP_OK; s++) {
+        const double *X = lat[s] == QP_MODE_CHARGE ? cur->Ac : cur->Lm;
+        if (lattice_coupling(cur, lat[s], X) <= SHEAR_FROM || !shear_rows(cur, lat[s], X, T) ||
+            !invert(n, T, Ti)) {
+            continue;
+        }
+        qp_modes *next = transform(cur, T, Ti);
+        if (!next) {
+            st = QP_ERR_NOMEM;
+            break;
+        }
+        if (cur != m) {
+            qp_modes_free((qp_modes *)cur);
+        }
+        cur = next;
+    }
+    if (cur != m) {
+        if (st == QP_OK) {
+            *out = (qp_modes *)cur;
+        } else {
+            qp_modes_free((qp_modes *)cur);
+        }
+    }
+    free(T), free(Ti);
     return st;
 }

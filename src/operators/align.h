@@ -14,4 +14,14 @@
  * singular; free it with qp_modes_free. QP_ERR_NOMEM. */
 qp_status qp_align_junctions(const qp_modes *m, qp_modes **out);
 
+/* When a charge mode's kinetic term couples it to an oscillator by more than half of their own
+ * terms (|Ac_cx| > 0.5 sqrt(Ac_cc Ac_xx), the 0-pi qubit's theta and phi), *out receives the same
+ * Hamiltonian with the charge modes sheared off the oscillators: P_x' = P_x + S P_c with
+ * S = Ac_xx^-1 Ac_xc, Phi_c' = Phi_c - S^T Phi_x. The kinetic term becomes block diagonal (the
+ * charge block is the Schur complement), the charge lattice is kept (Phi_c' is as periodic as
+ * Phi_c), and the coupling moves into the cosines, which gain real coefficients S c_c on the
+ * oscillators. Fluxoid modes coupled through Lm get the dual shear. *out is NULL (and QP_OK) when
+ * nothing is coupled that strongly; free it with qp_modes_free. QP_ERR_NOMEM. */
+qp_status qp_align_shear(const qp_modes *m, qp_modes **out);
+
 #endif

@@ -48,6 +48,22 @@ double qp_ham_osc_zpf(const qp_modes *m, size_t i)
     return pow(m->Ac[i * m->n + i] / (2.0 * m->Lm[i * m->n + i]), 0.25);
 }
 
+double qp_ham_basis_zpf(const qp_modes *m, size_t i)
+{
+    size_t n = m->n;
+    double zp = qp_ham_osc_zpf(m, i);
+    double A = m->Ac[i * n + i], L = m->Lm[i * n + i];
+    for (size_t t = 0; t < m->ncos; t++) {
+        double c = m->cos[t].c[i], E = fabs(m->cos[t].E);
+        if (m->cos[t].is_qps) {
+            A += 0.5 * E * 4.0 * QP_PI * QP_PI * c * c;
+        } else {
+            L += E * c * c;
+        }
+    }
+    return sqrt(zp * pow(A / (2.0 * L), 0.25));
+}
+
 /* The grid lives with the other per-mode bases; kept here under its old name for the analyses. */
 double qp_ham_grid_step(size_t N, double zp)
 {
@@ -328,7 +344,7 @@ qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
     for (size_t i = 0; i < n && st == QP_OK; i++) {
         dims[i] = qp_ham_mode_dim(m->kind[i], cut[i]);
         if (m->kind[i] == QP_MODE_OSC) {
-            zp[i] = qp_ham_osc_zpf(basis, i);
+            zp[i] = qp_ham_basis_zpf(basis, i);
         }
     }
     if (st == QP_OK) {

@@ -16,6 +16,13 @@ double qp_ham_grid_step(size_t N, double zp);
 
 /* Zero-point phase of an oscillator mode: phi_zpf = (Ac/(2 Lm))^(1/4). */
 double qp_ham_osc_zpf(const qp_modes *m, size_t i);
+/* The length of oscillator mode i's basis (oscillator states or phase grid alike): its own
+ * zero-point spread zp = (Ac/(2 Lm))^(1/4) when no cosine acts on it; otherwise the geometric
+ * mean of zp and the spread zw in a well of the cosines, zw = (A/(2 L))^(1/4) with the cosines'
+ * curvature added (L = Lm + sum E c^2 for junction terms, A = Ac + sum 2 pi^2 E c^2 for
+ * phase-slip terms). The basis then reaches the range the quadratic envelope allows and resolves
+ * the wells at once (docs/physics.md, "Basis choice"). */
+double qp_ham_basis_zpf(const qp_modes *m, size_t i);
 
 #define QP_HAM_MAX_ENTRIES ((size_t)300000000) /* refuse larger assemblies */
 

@@ -574,8 +574,9 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
     str(j, o, "method", r->spec.hier ? "hierarchical" : "exact");
-    cJSON *al = cJSON_AddBoolToObject(o, "aligned", r->spec.aligned);
-    j->fail |= al == NULL;
+    cJSON *al = cJSON_AddBoolToObject(o, "aligned", (r->spec.aligned & QP_COORD_ALIGNED) != 0);
+    cJSON *sh = cJSON_AddBoolToObject(o, "sheared", (r->spec.aligned & QP_COORD_SHEARED) != 0);
+    j->fail |= al == NULL || sh == NULL;
     if (r->spec.hier) {
         hier_json(j, o, r);
     }

@@ -534,9 +534,13 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         if (r->spec.hier) {
             hier_text(&b, r);
         }
-        if (r->spec.aligned) {
+        if (r->spec.aligned & QP_COORD_ALIGNED) {
             qp_sb_puts(&b, "  oscillator modes in junction-aligned coordinates (each junction "
                            "phase one mode): cutoffs and groups refer to those\n");
+        }
+        if (r->spec.aligned & QP_COORD_SHEARED) {
+            qp_sb_puts(&b, "  charge modes sheared off the oscillators they are strongly coupled to "
+                           "(no kinetic coupling left): cutoffs and groups refer to those\n");
         }
         if (r->param) {
             qp_sb_printf(&b, "  %-14s", r->param);

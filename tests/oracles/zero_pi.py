@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle for netlists/zero_pi.cir (hand-run; the deck is checked by the test suite; takes ~1.5 min).
+"""Oracle for bench/zero_pi_reduced.cir (hand-run; the deck is checked by the test suite; takes ~1.5 min).
 
 0-pi circuit: ring 1 -B1- 2 -L1- 3 -B2- 0 -L2- 1 (two junctions EJ with capacitance EC_J, two inductors EL),
 big capacitors EC across the diagonals 1-3 and 2-0.  Parameters of the deck: EJ = 1, ECJ = 0.5, EL = 2,
