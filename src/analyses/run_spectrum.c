@@ -1,9 +1,12 @@
 /* .spectrum: quantize, solve with convergence control, the dispersions, repeat along a sweep. */
+#include "analyses/context_impl.h"
 #include "analyses/run_impl.h"
 
 #include "qpsim/units.h"
 
+#include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,32 +274,81 @@ static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int
     return st;
 }
 
+/* The extra spectra of the dispersions, item i = 2 k + h: offset or loop k at value h / 2. */
+typedef struct {
+    const qp_circuit *c;
+    const qp_analysis *an;
+    qp_context *ctx;
+    int nl;
+    size_t items;
+    double *E;      /* items x nl */
+    qp_status *st;  /* items */
+    qp_diag *pd;    /* items: each item's messages, merged in item order */
+    pthread_mutex_t mu;
+    size_t next;
+} disp_job;
+
+static void disp_worker(void *arg, int w)
+{
+    disp_job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        size_t i = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (i >= j->items) {
+            return;
+        }
+        size_t k = i / 2;
+        int io = k < j->c->noffsets ? (int)k : -1;
+        int il = io < 0 ? (int)(k - j->c->noffsets) : -1;
+        j->st[i] = levels_modified(j->c, j->an, io, il, 0.5 * (double)(i % 2),
+                                   j->E + i * (size_t)j->nl, j->nl, qp_context_cache(j->ctx, w),
+                                   &j->pd[i]);
+    }
+}
+
 /* Charge dispersion per island with an offset, eps_m = E_m(ng = 1/2) - E_m(ng = 0), and its dual,
- * the flux dispersion per flux loop, eps_m = E_m(f = 1/2) - E_m(f = 0). */
+ * the flux dispersion per flux loop, eps_m = E_m(f = 1/2) - E_m(f = 0). The extra spectra are
+ * independent: they run on the context's workers (each is deterministic, so the numbers do not
+ * depend on the thread count), and their messages are merged in order. */
 static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_result *r,
-                             qp_eig_cache *cache, qp_diag *d)
+                             qp_context *ctx, qp_diag *d)
 {
     int nl = r->spec.nlev;
     size_t n = c->noffsets + c->nloops;
+    disp_job j = {.c = c, .an = an, .ctx = ctx, .nl = nl, .items = 2 * n};
     r->spec.disp_node = malloc(n * sizeof *r->spec.disp_node);
     r->spec.disp = malloc(n * (size_t)nl * sizeof *r->spec.disp);
-    double *E0 = malloc((size_t)nl * sizeof *E0);
-    qp_status st = r->spec.disp_node && r->spec.disp && E0 ? QP_OK : QP_ERR_NOMEM;
-    for (size_t k = 0; k < n && st == QP_OK; k++) {
-        int io = k < c->noffsets ? (int)k : -1, il = io < 0 ? (int)(k - c->noffsets) : -1;
-        double *eps = r->spec.disp + k * (size_t)nl;
-        st = levels_modified(c, an, io, il, 0.0, E0, nl, cache, d);
-        if (st == QP_OK) {
-            st = levels_modified(c, an, io, il, 0.5, eps, nl, cache, d);
+    j.E = malloc(j.items * (size_t)nl * sizeof *j.E);
+    j.st = calloc(j.items, sizeof *j.st);
+    j.pd = calloc(j.items, sizeof *j.pd);
+    qp_status st = r->spec.disp_node && r->spec.disp && j.E && j.st && j.pd ? QP_OK : QP_ERR_NOMEM;
+    if (st == QP_OK) {
+        pthread_mutex_init(&j.mu, NULL);
+        qp_context_run(ctx, disp_worker, &j, j.items < (size_t)INT_MAX ? (int)j.items : INT_MAX);
+        pthread_mutex_destroy(&j.mu);
+    }
+    for (size_t i = 0; st == QP_OK && i < j.items; i++) { /* up to the first failure */
+        for (size_t e = 0; e < j.pd[i].count; e++) {
+            const qp_diag_entry *x = &j.pd[i].items[e];
+            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
         }
-        for (int i = 0; i < nl && st == QP_OK; i++) {
-            eps[i] -= E0[i];
+        st = j.st[i];
+    }
+    for (size_t k = 0; st == QP_OK && k < n; k++) {
+        int io = k < c->noffsets ? (int)k : -1, il = io < 0 ? (int)(k - c->noffsets) : -1;
+        for (int m = 0; m < nl; m++) {
+            r->spec.disp[k * (size_t)nl + (size_t)m] =
+                j.E[(2 * k + 1) * (size_t)nl + (size_t)m] - j.E[2 * k * (size_t)nl + (size_t)m];
         }
         /* islands: node index >= 1; loops: -(loop number) */
         r->spec.disp_node[k] = io >= 0 ? c->offsets[io].node : -(il + 1);
         r->spec.ndisp = k + 1;
     }
-    free(E0);
+    for (size_t i = 0; j.pd && i < j.items; i++) {
+        qp_diag_clear(&j.pd[i]);
+    }
+    free(j.E), free(j.st), free(j.pd);
     return st;
 }
 
@@ -324,7 +376,7 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
         int want = an->dispersion > 0 ||
                    (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM);
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
-            st = dispersions(c, &c->analyses[k], r, cache, d);
+            st = dispersions(c, &c->analyses[k], r, R->ctx, d);
         }
         if (st == QP_OK && !res->cut) {
             res->dim = r->spec.dim[0];

@@ -539,8 +539,8 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                            "phase one mode): cutoffs and groups refer to those\n");
         }
         if (r->spec.aligned & QP_COORD_SHEARED) {
-            qp_sb_puts(&b, "  charge modes sheared off the oscillators they are strongly coupled to "
-                           "(no kinetic coupling left): cutoffs and groups refer to those\n");
+            qp_sb_puts(&b, "  charge (or fluxoid) modes sheared off the oscillators they are strongly "
+                           "coupled to: cutoffs and groups refer to those coordinates\n");
         }
         if (r->param) {
             qp_sb_printf(&b, "  %-14s", r->param);
