@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Sweeps on several threads (TAP): `qpsim run --json --threads N` must print exactly the JSON of
-`--threads 1` (issue 6: results identical to a serial run), for every swept deck given, and a
-failing sweep point must give the same diagnostics and exit status either way."""
+"""Sweeps and dispersions on several threads (TAP): `qpsim run --json --threads N` must print
+exactly the JSON of `--threads 1` (issue 6: results identical to a serial run), for every deck
+given (swept decks, and decks whose dispersion spectra run on the workers), and a failing sweep
+point must give the same diagnostics and exit status either way."""
 import os
 import subprocess
 import sys
