@@ -17,7 +17,8 @@ typedef struct {
 } qp_sparse;
 
 typedef enum {
-    QP_EIG_AUTO,         /* dense up to dense_max, else shift-invert, else Lanczos */
+    QP_EIG_AUTO,         /* dense up to 300, or up to dense_max when a tenth or more of the
+                            entries is stored; else shift-invert, else Lanczos */
     QP_EIG_DENSE,        /* LAPACK dsyevr / zheevr on the full matrix */
     QP_EIG_LANCZOS,      /* ARPACK dsaupd "SA" / znaupd "SR" on H itself */
     QP_EIG_SHIFT_INVERT  /* ARPACK mode 3 on (H - sigma I)^-1, factorized by CHOLMOD */
@@ -37,7 +38,8 @@ typedef struct {
     int want_vectors; /* also return eigenvectors */
     double tol;       /* relative tolerance for ARPACK (default 1e-12; 0 = machine precision) */
     int maxiter;      /* ARPACK restarts (default 10000) */
-    size_t dense_max; /* AUTO uses dense LAPACK up to this dimension (default 1500) */
+    size_t dense_max; /* AUTO uses dense LAPACK up to this dimension (default 1500) when the
+                         matrix is a tenth full or more, and always up to 300 */
     qp_eig_method method;
     /* Additions to the basic interface: */
     int ncv;          /* ARPACK basis size; 0 = max(2 nev + 1, 20) clipped to n; else
