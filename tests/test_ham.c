@@ -138,29 +138,51 @@ static void test_hermitian(void)
 
 /* LC oscillator (10 nH, 100 fF) in its Fock basis: H is diagonal with E_n = hbar w (n + 1/2),
  * w = 1/sqrt(LC); in GHz hbar w / h = 1/(2 pi sqrt(LC)) / 1e9. */
+/* An LC oscillator is diagonal in its oscillator basis, hbar w (n + 1/2). An offset charge on
+ * its island (lp on the mode) or a flux through the loop placed on the inductor (lphi) only
+ * move the minimum; the basis is centred there (qp_ham_basis_geom), so the matrix stays exactly
+ * diagonal: an uncentred basis would carry lp P or lphi Phi as off-diagonal entries. The flux
+ * through two inductors adds the energy of the circulating current, (1/2) EL1 EL2/(EL1 + EL2)
+ * (2 pi f)^2 with EL = (Phi0/2pi)^2/(L h), to every level. */
 static void test_lc(void)
 {
+    static const char *const deck[3] = {"L1 1 0 10nH\nC1 1 0 100fF\n",
+                                        "L1 1 0 10nH\nC1 1 0 100fF\n.ng 1 0.3\n",
+                                        "C1 1 0 100fF\nL1 1 0 20nH\nL2 1 0 20nH\n.flux 0.3\n"};
+    static const char *const what[3] = {"LC", "LC with an offset charge",
+                                        "LC (two inductors) with a flux through them"};
     const double L = 10e-9, C = 100e-15, f = 1.0 / (2.0 * PI * sqrt(L * C)) / 1e9;
     const int N = 20;
-    sys S;
-    size_t n = 0;
-    double complex *A = build("L1 1 0 10nH\nC1 1 0 100fF\n", &S) && S.m->n == 1 &&
-                                S.m->kind[0] == QP_MODE_OSC
-                            ? assemble_dense(&S, &N, 0, &n)
-                            : NULL;
-    QP_CHECK(A && n == (size_t)N, "LC: one oscillator mode, dimension %zu = the cutoff %d", n, N);
-    double worst = 0.0, off = 0.0;
-    for (size_t i = 0; A && i < n; i++) {
-        double want = f * ((double)i + 0.5);
-        worst = fmax(worst, cabs(AT(A, n, i, i) - want) / want);
-        for (size_t j = 0; j < n; j++) {
-            off = fmax(off, i == j ? 0.0 : cabs(AT(A, n, i, j)));
+    const double EL20 = pow(QP_PHI0 / (2.0 * PI), 2.0) / (20e-9 * QP_H) / 1e9; /* 20 nH, GHz */
+    const double circ = 0.5 * (EL20 / 2.0) * pow(2.0 * PI * 0.3, 2.0);
+    for (int v = 0; v < 3; v++) {
+        sys S;
+        size_t n = 0;
+        double complex *A = build(deck[v], &S) && S.m->n == 1 && S.m->kind[0] == QP_MODE_OSC
+                                ? assemble_dense(&S, &N, 0, &n)
+                                : NULL;
+        QP_CHECK(A && n == (size_t)N, "%s: one oscillator mode, dimension %zu = the cutoff %d",
+                 what[v], n, N);
+        if (v > 0 && A) {
+            QP_CHECK(S.m->lp[0] != 0.0 || S.m->lphi[0] != 0.0,
+                     "%s: the quantizer left a linear term (lp %.3g, lphi %.3g)", what[v],
+                     S.m->lp[0], S.m->lphi[0]);
         }
+        double worst = 0.0, off = 0.0;
+        for (size_t i = 0; A && i < n; i++) {
+            double want = f * ((double)i + 0.5) + (v == 2 ? circ : 0.0);
+            worst = fmax(worst, cabs(AT(A, n, i, i) - want) / want);
+            for (size_t j = 0; j < n; j++) {
+                off = fmax(off, i == j ? 0.0 : cabs(AT(A, n, i, j)));
+            }
+        }
+        QP_CHECK(A && worst <= TOL_UNIT, "%s: diagonal = %.10f (n + 1/2) + %.10f GHz to %.3g",
+                 what[v], f, v == 2 ? circ : 0.0, worst);
+        QP_CHECK(A && off <= TOL_ROUND * f * N, "%s: off-diagonal entries vanish (max %.3g GHz)",
+                 what[v], off);
+        free(A);
+        sys_free(&S);
     }
-    QP_CHECK(A && worst <= TOL_UNIT, "LC: diagonal = %.10f (n + 1/2) GHz to %.3g", f, worst);
-    QP_CHECK(A && off <= TOL_ROUND * f * N, "LC: off-diagonal entries vanish (max %.3g GHz)", off);
-    free(A);
-    sys_free(&S);
 }
 
 /* Transmon EJ = 15, EC = 0.3 at ng = 0.25 in the charge basis n = -c .. c: diagonal

@@ -248,8 +248,8 @@ void qp_states_wave_free(qp_wavefunctions *w)
  * Phi_i / s (s = 1: the mode's own variable; otherwise the phase of the one node it is s times)
  * and the factor sqrt|s| that keeps the norm. Charge basis: e^{i n phi}/sqrt(2 pi) over one period;
  * fluxoid basis: e^{-2 pi i m q} on q in [-1/2, 1/2] (Phi = 2 pi m acts as i d/dq); oscillator
- * states: Hermite functions of Phi / (sqrt2 zp) (Phi = zp (a + a^dag), zp the basis length of
- * qp_ham_basis_zpf); phase grid: the sinc
+ * states: e^{i p0 Phi} times Hermite functions of (Phi - x0) / (sqrt2 zp) (Phi = x0 + zp (a + a^dag),
+ * P = p0 + ..., placed as qp_ham_basis_geom says); phase grid: e^{i p0 Phi} times the sinc
  * functions of the grid points (band-limited interpolation). The range of an extended mode
  * covers the classical turning point of the highest wanted level of the bare oscillator plus
  * three of its lengths around the minimum of its quadratic potential, -lphi_i / Lm_ii (which an
@@ -259,19 +259,21 @@ static void basis_table(const qp_modes *m, size_t i, int cut, int grid, int nlev
 {
     size_t d = qp_ham_mode_dim(m->kind[i], cut);
     double as = fabs(s), amp = sqrt(as), lo, hi;
-    double zp = m->kind[i] == QP_MODE_OSC ? qp_ham_basis_zpf(m, i) : 1.0;
-    double h = grid ? qp_ham_grid_step(d, zp) : 0.0, c = 0.5 * (double)(d - 1);
-    double l = sqrt(2.0) * zp;
+    qp_osc_geom g = {1.0, 0.0, 0.0};
+    if (m->kind[i] == QP_MODE_OSC) {
+        qp_ham_basis_geom(m, i, &g);
+    }
+    double h = grid ? qp_ham_grid_step(d, g.zp) : 0.0, c = 0.5 * (double)(d - 1);
+    double l = sqrt(2.0) * g.zp;
     if (m->kind[i] == QP_MODE_CHARGE) {
         lo = -QP_PI, hi = QP_PI;
     } else if (m->kind[i] == QP_MODE_FLUXOID) {
         lo = -0.5, hi = 0.5;
     } else if (grid) {
-        lo = -c * h, hi = c * h;
+        lo = g.x0 - c * h, hi = g.x0 + c * h;
     } else {
-        double Lii = m->Lm[i * m->n + i], u0 = Lii > 0.0 ? -m->lphi[i] / Lii : 0.0;
         double R = sqrt(2.0) * qp_ham_osc_zpf(m, i) * (sqrt(2.0 * nlev + 1.0) + 3.0);
-        lo = u0 - R, hi = u0 + R;
+        lo = g.x0 - R, hi = g.x0 + R;
     }
     for (size_t p = 0; p < P; p++) {
         /* the node's phase ascending: x = u / s over [lo, hi] of u */
@@ -286,15 +288,18 @@ static void basis_table(const qp_modes *m, size_t i, int cut, int grid, int nlev
                                                             : cexp(I * n * u) / sqrt(2.0 * QP_PI));
             }
         } else if (grid) {
+            double complex ph = cexp(I * g.p0 * u);
             for (size_t k = 0; k < d; k++) {
-                double v = (u - ((double)k - c) * h) / h;
-                b[k] = amp * (fabs(v) < 1e-12 ? 1.0 : sin(QP_PI * v) / (QP_PI * v)) / sqrt(h);
+                double v = (u - g.x0 - ((double)k - c) * h) / h;
+                b[k] = amp * ph * (fabs(v) < 1e-12 ? 1.0 : sin(QP_PI * v) / (QP_PI * v)) / sqrt(h);
             }
         } else {
-            double xi = u / l, h0 = amp * pow(QP_PI, -0.25) / sqrt(l) * exp(-0.5 * xi * xi);
+            double complex ph = cexp(I * g.p0 * u);
+            double xi = (u - g.x0) / l;
+            double h0 = amp * pow(QP_PI, -0.25) / sqrt(l) * exp(-0.5 * xi * xi);
             double h1 = 0.0;
             for (size_t k = 0; k < d; k++) { /* normalized Hermite functions, stable recurrence */
-                b[k] = h0;
+                b[k] = ph * h0;
                 double h2 = sqrt(2.0 / (double)(k + 1)) * xi * h0 -
                             sqrt((double)k / (double)(k + 1)) * h1;
                 h1 = h0;

@@ -42,29 +42,31 @@ double qp_basis_grid_step(size_t N, double zp)
 
 /* Sinc-DVR operators on the grid (docs/physics.md): Phi, Phi^2 diagonal; P = -i d/dphi and
  * P^2 = -d^2/dphi^2 dense with spectral accuracy. */
-static int grid_quad_factor(qp_factor *f, size_t N, double zp, char op)
+static int grid_quad_factor(qp_factor *f, size_t N, const qp_osc_geom *g, char op)
 {
     int diag = op == 'x' || op == 'X';
     if (!factor_alloc(f, diag ? N : N * N)) {
         return 0;
     }
-    double h = qp_basis_grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    double h = qp_basis_grid_step(N, g->zp), c = 0.5 * (double)(N - 1), p0 = g->p0;
     f->diagonal = diag;
     for (size_t i = 0; i < N; i++) {
-        double x = ((double)i - c) * h;
+        double x = g->x0 + ((double)i - c) * h;
         if (op == 'x' || op == 'X') {
             put(f, i, i, op == 'x' ? x : x * x);
             continue;
         }
-        for (size_t j = 0; j < N; j++) {
+        for (size_t j = 0; j < N; j++) { /* P = p0 + D, P^2 = p0^2 + 2 p0 D + D^2 */
             double dij = (double)i - (double)j, sgn = ((i + j) % 2) ? -1.0 : 1.0;
+            double complex D = i == j ? 0.0 : -I * sgn / (dij * h);
             if (op == 'p') {
-                if (i != j) {
-                    put(f, i, j, -I * sgn / (dij * h));
+                if (i != j || p0 != 0.0) {
+                    put(f, i, j, (i == j ? p0 : 0.0) + D);
                 }
             } else {
-                put(f, i, j,
-                    i == j ? QP_PI * QP_PI / (3.0 * h * h) : 2.0 * sgn / (dij * dij * h * h));
+                double D2 =
+                    i == j ? QP_PI * QP_PI / (3.0 * h * h) : 2.0 * sgn / (dij * dij * h * h);
+                put(f, i, j, (i == j ? p0 * p0 : 0.0) + 2.0 * p0 * D + D2);
             }
         }
     }
@@ -73,38 +75,43 @@ static int grid_quad_factor(qp_factor *f, size_t N, double zp, char op)
 
 /* exp(i k Phi) (diagonal) or the translation exp(2 pi i k P) psi(phi) = psi(phi + 2 pi k) on the
  * grid, by band-limited (sinc) interpolation. */
-static int grid_exp_factor(qp_factor *f, size_t N, double zp, double k, int is_qps)
+static int grid_exp_factor(qp_factor *f, size_t N, const qp_osc_geom *g, double k, int is_qps)
 {
     if (!factor_alloc(f, is_qps ? N * N : N)) {
         return 0;
     }
-    double h = qp_basis_grid_step(N, zp), c = 0.5 * (double)(N - 1);
+    double h = qp_basis_grid_step(N, g->zp), c = 0.5 * (double)(N - 1);
+    double complex ph = cexp(2.0 * QP_PI * I * k * g->p0); /* e^{2 pi i k p0} of P = p0 + D */
     f->diagonal = !is_qps;
     for (size_t i = 0; i < N; i++) {
         if (!is_qps) {
-            put(f, i, i, cexp(I * k * ((double)i - c) * h));
+            put(f, i, i, cexp(I * k * (g->x0 + ((double)i - c) * h)));
             continue;
         }
         for (size_t j = 0; j < N; j++) {
             double x = (double)i - (double)j + 2.0 * QP_PI * k / h;
             double v = fabs(x) < 1e-12 ? 1.0 : sin(QP_PI * x) / (QP_PI * x);
             if (fabs(v) > 1e-300) {
-                put(f, i, j, v);
+                put(f, i, j, ph * v);
             }
         }
     }
     return 1;
 }
 
-/* Operator `op` of mode kind k with basis size d: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2. */
-int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, double zp, char op, int grid)
+/* Operator `op` of mode kind k with basis size d: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2.
+ * Oscillator: Phi = x0 + zp X and P = p0 + Y with X = a + a^dag, Y = i (a^dag - a)/(2 zp), so
+ * Phi^2 = x0^2 + 2 x0 zp X + zp^2 X^2 and P^2 = p0^2 + 2 p0 Y + Y^2. */
+int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, const qp_osc_geom *g, char op,
+                  int grid)
 {
     if (grid && k == QP_MODE_OSC) {
-        return grid_quad_factor(f, d, zp, op);
+        return grid_quad_factor(f, d, g, op);
     }
-    if (!factor_alloc(f, 3 * d)) {
+    if (!factor_alloc(f, 5 * d)) {
         return 0;
     }
+    double zp = g ? g->zp : 1.0, x0 = g ? g->x0 : 0.0, p0 = g ? g->p0 : 0.0;
     long c = (long)(d / 2);
     f->diagonal = k != QP_MODE_OSC;
     for (size_t i = 0; i < d; i++) {
@@ -114,24 +121,38 @@ int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, double zp, char op, in
             put(f, i, i, op == 'p' ? n : n * n);
         } else if (k == QP_MODE_FLUXOID) { /* Phi = 2 pi m */
             put(f, i, i, op == 'x' ? 2.0 * QP_PI * n : 4.0 * QP_PI * QP_PI * n * n);
-        } else if (op == 'x') { /* Phi = zp (a + a^dag) */
+        } else if (op == 'x') { /* Phi = x0 + zp (a + a^dag) */
+            if (x0 != 0.0) {
+                put(f, i, i, x0);
+            }
             if (i + 1 < d) {
                 put(f, i + 1, i, zp * s1);
                 put(f, i, i + 1, zp * s1);
             }
-        } else if (op == 'X') { /* exact (a + a^dag)^2 */
-            put(f, i, i, zp * zp * (2.0 * (double)i + 1.0));
+        } else if (op == 'X') { /* x0^2 + 2 x0 zp (a + a^dag) + exact zp^2 (a + a^dag)^2 */
+            put(f, i, i, x0 * x0 + zp * zp * (2.0 * (double)i + 1.0));
+            if (i + 1 < d && x0 != 0.0) {
+                put(f, i + 1, i, 2.0 * x0 * zp * s1);
+                put(f, i, i + 1, 2.0 * x0 * zp * s1);
+            }
             if (i + 2 < d) {
                 put(f, i + 2, i, zp * zp * s2);
                 put(f, i, i + 2, zp * zp * s2);
             }
-        } else if (op == 'p') { /* P = i/(2 zp) (a^dag - a) */
+        } else if (op == 'p') { /* P = p0 + i/(2 zp) (a^dag - a) */
+            if (p0 != 0.0) {
+                put(f, i, i, p0);
+            }
             if (i + 1 < d) {
                 put(f, i + 1, i, I * s1 / (2.0 * zp));
                 put(f, i, i + 1, -I * s1 / (2.0 * zp));
             }
-        } else { /* exact P^2 = (2n + 1 - a^2 - a^dag^2)/(4 zp^2) */
-            put(f, i, i, (2.0 * (double)i + 1.0) / (4.0 * zp * zp));
+        } else { /* p0^2 + 2 p0 Y + exact Y^2 = (2n + 1 - a^2 - a^dag^2)/(4 zp^2) */
+            put(f, i, i, p0 * p0 + (2.0 * (double)i + 1.0) / (4.0 * zp * zp));
+            if (i + 1 < d && p0 != 0.0) {
+                put(f, i + 1, i, 2.0 * p0 * I * s1 / (2.0 * zp));
+                put(f, i, i + 1, -2.0 * p0 * I * s1 / (2.0 * zp));
+            }
             if (i + 2 < d) {
                 put(f, i + 2, i, -s2 / (4.0 * zp * zp));
                 put(f, i, i + 2, -s2 / (4.0 * zp * zp));
@@ -141,12 +162,13 @@ int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, double zp, char op, in
     return 1;
 }
 
-/* exp(i k Phi) (junction) or exp(2 pi i k P) (phase slip) on one mode. */
-int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, double zp, double k, int is_qps,
-                 int grid)
+/* exp(i k Phi) (junction) or exp(2 pi i k P) (phase slip) on one mode; on an oscillator the
+ * centres give the phases e^{i k x0} and e^{2 pi i k p0}. */
+int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, const qp_osc_geom *g, double k,
+                 int is_qps, int grid)
 {
     if (grid && kind == QP_MODE_OSC && k != 0.0) {
-        return grid_exp_factor(f, d, zp, k, is_qps);
+        return grid_exp_factor(f, d, g, k, is_qps);
     }
     if (kind == QP_MODE_FROZEN || (kind != QP_MODE_OSC && k == 0.0) ||
         (kind == QP_MODE_OSC && k == 0.0)) {
@@ -183,7 +205,8 @@ int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, double zp, double k,
     }
     /* e^{i k Phi} = e^{i k zp (a + a^dag)}; e^{2 pi i k P} = e^{s (a^dag - a)} with
      * s = -pi k/zp, whose elements are i^(n-m) <m|e^{i s (a + a^dag)}|n>. */
-    double s = is_qps ? -QP_PI * k / zp : k * zp;
+    double zp = g->zp, s = is_qps ? -QP_PI * k / zp : k * zp;
+    double complex ph = cexp(I * (is_qps ? 2.0 * QP_PI * k * g->p0 : k * g->x0));
     if (qp_ho_exp_i_x(d, s, X) != QP_OK) {
         free(X);
         return 0;
@@ -195,6 +218,7 @@ int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, double zp, double k,
             if (is_qps) {
                 v *= ipow[((col + 4 * d) - row) % 4];
             }
+            v *= ph;
             if (cabs(v) > 1e-300) {
                 put(f, row, col, v);
             }

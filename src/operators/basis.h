@@ -22,20 +22,28 @@ typedef struct {
 /* Frees the arrays of *f and zeroes it. */
 void qp_basis_factor_free(qp_factor *f);
 
+/* Where an oscillator mode's basis sits: length zp (Phi = x0 + zp (a + a^dag)), centre x0 of the
+ * phase and centre p0 of the momentum (P = p0 + i (a^dag - a)/(2 zp)); the phase grid is centred
+ * on x0 the same way. Ignored on charge and fluxoid modes. */
+typedef struct {
+    double zp, x0, p0;
+} qp_osc_geom;
+
 /* Spacing h of the phase grid of an extended mode with N points and oscillator length zp: the
  * points are phi_j = (j - (N-1)/2) h (1 for N <= 1). */
 double qp_basis_grid_step(size_t N, double zp);
 
 /* Fills *f (zeroed or freed before) with operator `op` of a mode of kind k in a basis of d
- * states: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2. Oscillator modes use Fock states with
- * oscillator length zp, or with `grid` set a phase grid of d points (sinc-DVR). Charge and
- * fluxoid modes are diagonal. 0 when out of memory (then *f may hold partial arrays: free it). */
-int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, double zp, char op, int grid);
+ * states: 'x' = Phi, 'X' = Phi^2, 'p' = P, 'P' = P^2. Oscillator modes use Fock states placed as
+ * *g says, or with `grid` set a phase grid of d points (sinc-DVR). Charge and fluxoid modes are
+ * diagonal. 0 when out of memory (then *f may hold partial arrays: free it). */
+int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, const qp_osc_geom *g, char op,
+                  int grid);
 
 /* Fills *f with exp(i k Phi) (is_qps = 0, a junction) or exp(2 pi i k P) (is_qps = 1, a phase
  * slip) on one mode; the identity (ident set, no arrays) when the operator is trivially 1 there.
  * Same basis conventions and failure contract as qp_basis_quad. */
-int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, double zp, double k, int is_qps,
-                 int grid);
+int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, const qp_osc_geom *g, double k,
+                 int is_qps, int grid);
 
 #endif

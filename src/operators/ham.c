@@ -64,6 +64,15 @@ double qp_ham_basis_zpf(const qp_modes *m, size_t i)
     return sqrt(zp * pow(A / (2.0 * L), 0.25));
 }
 
+void qp_ham_basis_geom(const qp_modes *m, size_t i, qp_osc_geom *g)
+{
+    size_t n = m->n;
+    double L = m->Lm[i * n + i], A = m->Ac[i * n + i];
+    g->zp = qp_ham_basis_zpf(m, i);
+    g->x0 = L > 0.0 ? -m->lphi[i] / L : 0.0;
+    g->p0 = A > 0.0 ? -0.5 * m->lp[i] / A : 0.0;
+}
+
 /* The grid lives with the other per-mode bases; kept here under its old name for the analyses. */
 double qp_ham_grid_step(size_t N, double zp)
 {
@@ -217,7 +226,7 @@ static double coef_scale(const qp_modes *m)
 
 /* The quadratic terms of modes i <= j: (1/2) Lm Phi Phi and Ac P P, off-diagonal pairs counted
  * once with their symmetric partner folded in. f (n factors) is scratch. */
-static void add_pair(terms *b, const qp_modes *m, qp_factor *f, const double *zp, int grid,
+static void add_pair(terms *b, const qp_modes *m, qp_factor *f, const qp_osc_geom *geo, int grid,
                      double scale, size_t i, size_t j)
 {
     size_t n = m->n;
@@ -229,11 +238,11 @@ static void add_pair(terms *b, const qp_modes *m, qp_factor *f, const double *zp
         double coef = form == 0 ? (i == j ? 0.5 * a : a) : (i == j ? a : 2.0 * a);
         set_ident(f, n);
         const size_t *dims = b->K->dims;
-        int ok = i == j ? qp_basis_quad(&f[i], m->kind[i], dims[i], zp[i],
+        int ok = i == j ? qp_basis_quad(&f[i], m->kind[i], dims[i], &geo[i],
                                         form == 0 ? 'X' : 'P', grid)
-                        : qp_basis_quad(&f[i], m->kind[i], dims[i], zp[i],
+                        : qp_basis_quad(&f[i], m->kind[i], dims[i], &geo[i],
                                         form == 0 ? 'x' : 'p', grid) &&
-                              qp_basis_quad(&f[j], m->kind[j], dims[j], zp[j],
+                              qp_basis_quad(&f[j], m->kind[j], dims[j], &geo[j],
                                             form == 0 ? 'x' : 'p', grid);
         if (!ok || !qp_kron_add(b->K, f, coef, 0)) {
             b->nomem = 1;
@@ -244,7 +253,7 @@ static void add_pair(terms *b, const qp_modes *m, qp_factor *f, const double *zp
 }
 
 /* The linear terms of mode i: lphi Phi and lp P. */
-static void add_linear(terms *b, const qp_modes *m, qp_factor *f, const double *zp, int grid,
+static void add_linear(terms *b, const qp_modes *m, qp_factor *f, const qp_osc_geom *geo, int grid,
                        double scale, size_t i)
 {
     for (int form = 0; form < 2; form++) {
@@ -253,7 +262,7 @@ static void add_linear(terms *b, const qp_modes *m, qp_factor *f, const double *
             continue;
         }
         set_ident(f, m->n);
-        if (!qp_basis_quad(&f[i], m->kind[i], b->K->dims[i], zp[i], form == 0 ? 'x' : 'p',
+        if (!qp_basis_quad(&f[i], m->kind[i], b->K->dims[i], &geo[i], form == 0 ? 'x' : 'p',
                            grid) ||
             !qp_kron_add(b->K, f, a, 0)) {
             b->nomem = 1;
@@ -263,21 +272,21 @@ static void add_linear(terms *b, const qp_modes *m, qp_factor *f, const double *
 }
 
 /* Quadratic and linear terms, mode by mode (the order of the sums is the order of the loops). */
-static void add_polynomial(terms *b, const qp_modes *m, qp_factor *f, const double *zp,
+static void add_polynomial(terms *b, const qp_modes *m, qp_factor *f, const qp_osc_geom *geo,
                            int grid)
 {
     size_t n = m->n;
     double scale = coef_scale(m);
     for (size_t i = 0; i < n && !b->nomem; i++) {
         for (size_t j = i; j < n && !b->nomem; j++) {
-            add_pair(b, m, f, zp, grid, scale, i, j);
+            add_pair(b, m, f, geo, grid, scale, i, j);
         }
-        add_linear(b, m, f, zp, grid, scale, i);
+        add_linear(b, m, f, geo, grid, scale, i);
     }
 }
 
 /* Cosines: -E/2 (e^{i theta} U + h.c.). */
-static void add_cosines(terms *b, const qp_modes *m, qp_factor *f, const double *zp, int grid)
+static void add_cosines(terms *b, const qp_modes *m, qp_factor *f, const qp_osc_geom *geo, int grid)
 {
     size_t n = m->n;
     for (size_t k = 0; k < m->ncos && !b->nomem; k++) {
@@ -285,7 +294,7 @@ static void add_cosines(terms *b, const qp_modes *m, qp_factor *f, const double 
         set_ident(f, n);
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++) {
-            ok = qp_basis_exp(&f[i], m->kind[i], b->K->dims[i], zp[i], t->c[i], t->is_qps,
+            ok = qp_basis_exp(&f[i], m->kind[i], b->K->dims[i], &geo[i], t->c[i], t->is_qps,
                               grid);
         }
         double ph = t->is_qps ? 2.0 * QP_PI * t->shift : t->shift;
@@ -339,12 +348,12 @@ qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
     size_t n = m->n;
     size_t *dims = calloc(n ? n : 1, sizeof *dims);
     qp_factor *f = calloc(n ? n : 1, sizeof *f);
-    double *zp = calloc(n ? n : 1, sizeof *zp);
-    qp_status st = dims && f && zp ? QP_OK : QP_ERR_NOMEM;
+    qp_osc_geom *geo = calloc(n ? n : 1, sizeof *geo);
+    qp_status st = dims && f && geo ? QP_OK : QP_ERR_NOMEM;
     for (size_t i = 0; i < n && st == QP_OK; i++) {
         dims[i] = qp_ham_mode_dim(m->kind[i], cut[i]);
         if (m->kind[i] == QP_MODE_OSC) {
-            zp[i] = qp_ham_basis_zpf(basis, i);
+            qp_ham_basis_geom(basis, i, &geo[i]);
         }
     }
     if (st == QP_OK) {
@@ -353,8 +362,8 @@ qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
     if (st == QP_OK) {
         terms b = {K, 0};
         K->cst = m->cst;
-        add_polynomial(&b, m, f, zp, grid);
-        add_cosines(&b, m, f, zp, grid);
+        add_polynomial(&b, m, f, geo, grid);
+        add_cosines(&b, m, f, geo, grid);
         st = b.nomem ? QP_ERR_NOMEM : QP_OK;
     }
     if (f) {
@@ -362,7 +371,7 @@ qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
             qp_basis_factor_free(&f[i]);
         }
     }
-    free(dims), free(f), free(zp);
+    free(dims), free(f), free(geo);
     return st;
 }
 

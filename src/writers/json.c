@@ -555,7 +555,9 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         }
     }
     num(j, o, "dim", (double)r->spec.dim[r->npoints - 1]);
-    cJSON *cu = cJSON_CreateIntArray(r->spec.cut, (int)r->spec.nmodes);
+    /* a sweep that reuses its basis: the cutoffs of the points between the checkpoints */
+    cJSON *cu = cJSON_CreateIntArray(r->spec.sweep_cut ? r->spec.sweep_cut : r->spec.cut,
+                                     (int)r->spec.nmodes);
     j->fail |= !cu || !cJSON_AddItemToObject(o, "cutoffs", cu);
     cJSON *cv = obj(j, o, "convergence");
     if (cv) {
