@@ -209,7 +209,20 @@ static qp_status solve(const qp_sparse *h, qp_eig_method method, int nev, double
 static const qp_eig_method all_methods[4] = {QP_EIG_DENSE, QP_EIG_LANCZOS, QP_EIG_SHIFT_INVERT,
                                              QP_EIG_AUTO};
 
-/* Every method (the dense one only when `dense`) against `want`, with vectors checked. */
+/* The full matrix of m, column-major interleaved complex (duplicates summed), for
+ * qp_eig_lowest_dense. */
+static double *coo_dense(const coo *m)
+{
+    double *D = calloc(2 * m->n * m->n, sizeof *D);
+    for (size_t k = 0; D && k < m->k; k++) {
+        D[2 * (m->c[k] * m->n + m->r[k])] += m->re[k];
+        D[2 * (m->c[k] * m->n + m->r[k]) + 1] += m->cplx ? m->im[k] : 0.0;
+    }
+    return D;
+}
+
+/* Every method (the dense one only when `dense`, then also on the matrix stored dense) against
+ * `want`, with vectors checked. */
 static void compare_methods(const char *name, const coo *m, int nev, const double *want,
                             double rtol, int dense)
 {
@@ -236,6 +249,26 @@ static void compare_methods(const char *name, const coo *m, int nev, const doubl
         }
         snprintf(label, sizeof label, "%s/%s", name, mn);
         check_pairs(label, m, ev, v, nev);
+    }
+    double *D = dense ? coo_dense(m) : NULL;
+    if (D) {
+        qp_eig_opts o;
+        qp_eig_opts_default(&o);
+        o.nev = nev;
+        o.want_vectors = 1;
+        qp_eig_info info;
+        qp_status st = qp_eig_lowest_dense(D, m->n, m->cplx, &o, ev, v, &info, err, sizeof err);
+        QP_CHECK(st == QP_OK && info.used == QP_EIG_DENSE, "%s/stored dense: status %d %s",
+                 name, st, err);
+        for (int i = 0; i < nev && st == QP_OK; i++) {
+            snprintf(label, sizeof label, "%s/stored dense: E%d", name, i);
+            QP_CHECK_REL(ev[i], want[i], rtol, label);
+        }
+        if (st == QP_OK) {
+            snprintf(label, sizeof label, "%s/stored dense", name);
+            check_pairs(label, m, ev, v, nev);
+        }
+        free(D);
     }
     qp_sparse_free(&h);
     free(ev);
@@ -587,6 +620,33 @@ static void test_impurity(void)
     coo_free(&m);
 }
 
+/* A dense matrix that is not Hermitian or not finite, or a sparse method asked of it, is a usage
+ * error with a message, and evals are left untouched. */
+static void test_dense_failures(void)
+{
+    double D[8] = {1.0, 0.0, 0.5, 0.0, 0.7, 0.0, 2.0, 0.0}; /* 2 x 2, H(1,0) = 0.5, H(0,1) = 0.7 */
+    double ev[1] = {42.0};
+    char err[256];
+    qp_eig_opts o;
+    qp_eig_opts_default(&o);
+    qp_status st = qp_eig_lowest_dense(D, 2, 0, &o, ev, NULL, NULL, err, sizeof err);
+    QP_CHECK(st == QP_ERR_USAGE && strstr(err, "not Hermitian") && ev[0] == 42.0,
+             "stored dense: a non-Hermitian matrix is refused (%s)", err);
+    D[4] = 0.5;
+    D[6] = NAN;
+    st = qp_eig_lowest_dense(D, 2, 0, &o, ev, NULL, NULL, err, sizeof err);
+    QP_CHECK(st == QP_ERR_USAGE && strstr(err, "not finite") && ev[0] == 42.0,
+             "stored dense: a NaN is refused (%s)", err);
+    D[6] = 2.0;
+    o.method = QP_EIG_LANCZOS;
+    st = qp_eig_lowest_dense(D, 2, 0, &o, ev, NULL, NULL, err, sizeof err);
+    QP_CHECK(st == QP_ERR_USAGE && ev[0] == 42.0, "stored dense: Lanczos is refused (%s)", err);
+    o.method = QP_EIG_AUTO;
+    st = qp_eig_lowest_dense(D, 2, 0, &o, ev, NULL, NULL, err, sizeof err);
+    QP_CHECK(st == QP_OK && fabs(ev[0] - (1.5 - sqrt(0.5))) <= 1e-14,
+             "stored dense: [[1, .5], [.5, 2]] lowest = 3/2 - sqrt(1/2) (%.17g)", ev[0]);
+}
+
 static void test_failures(void)
 {
     qp_status got;
@@ -750,6 +810,7 @@ int main(void)
     test_grid2d();
     test_cache();
     test_impurity();
+    test_dense_failures();
     test_failures();
     test_usage();
     test_determinism();

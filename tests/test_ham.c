@@ -348,8 +348,56 @@ static void test_too_big(void)
     sys_free(&S);
 }
 
+/* The dense expansion (small bases) holds the same matrix as the sparse one, entry by entry, on a
+ * complex two-mode case (a fluxonium under flux capacitively coupled to a transmon with an
+ * offset: n P couplings are imaginary) and says it is complex; on a real one (two transmons
+ * without offsets) it says real. */
+static void test_dense_expansion(void)
+{
+    static const char *const deck[2] = {
+        "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\nB2 2 0 ej=12\nC2 2 0 ec=0.3\n"
+        "CC 1 2 1fF\n.flux 0.4 B1 L1\n.ng 2 0.2\n",
+        "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12\nC2 2 0 ec=0.3\nCC 1 2 1fF\n"};
+    for (int v = 0; v < 2; v++) {
+        sys S;
+        int ok = build(deck[v], &S) && S.m->n == 2;
+        int cut[2] = {0, 0};
+        for (size_t i = 0; ok && i < 2; i++) {
+            cut[i] = S.m->kind[i] == QP_MODE_OSC ? 12 : 4;
+        }
+        qp_kron K = {0};
+        qp_sparse H = {0};
+        char err[256] = "";
+        ok = ok && qp_ham_terms(S.m, S.m, cut, 0, &K) == QP_OK;
+        double *D = ok ? malloc(2 * K.dim * K.dim * sizeof *D) : NULL;
+        int cplx = -1;
+        ok = ok && D && qp_ham_expand_dense(&K, D, &cplx) == QP_OK &&
+             qp_ham_expand(&K, &H, err, sizeof err) == QP_OK;
+        double dev = 0.0, big = 0.0;
+        size_t n = ok ? K.dim : 0;
+        double complex *A = ok ? calloc(n * n, sizeof *A) : NULL;
+        for (size_t j = 0; A && j < n; j++) {
+            for (size_t k = H.colptr[j]; k < H.colptr[j + 1]; k++) {
+                A[j * n + H.rowind[k]] = H.re[k] + I * (H.im ? H.im[k] : 0.0);
+            }
+        }
+        for (size_t p = 0; A && p < n * n; p++) {
+            dev = fmax(dev, cabs(A[p] - (D[2 * p] + I * D[2 * p + 1])));
+            big = fmax(big, cabs(A[p]));
+        }
+        QP_CHECK(A && dev <= TOL_HERM * big && cplx == (H.im != NULL) && cplx == (v == 0),
+                 "dense expansion = sparse expansion (%s, dim %zu): max diff %.3g of %.3g",
+                 v == 0 ? "complex" : "real", n, dev, big);
+        free(A), free(D);
+        qp_sparse_free(&H);
+        qp_kron_free(&K);
+        sys_free(&S);
+    }
+}
+
 int main(void)
 {
+    test_dense_expansion();
     test_hermitian();
     test_lc();
     test_transmon();

@@ -437,6 +437,83 @@ qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen
     return st;
 }
 
+/* D += coef kron(factors of t) (+ h.c.), the last slot fastest. */
+static void dense_term(const qp_kron *K, const qp_kron_term *t, size_t *idx, double *D)
+{
+    size_t n = K->dim, nf = t->nf, count = 1;
+    for (size_t j = 0; j < nf; j++) {
+        count *= t->f[j].n;
+    }
+    size_t rest = n; /* the identity slots: every r = c over them */
+    for (size_t j = 0; j < nf; j++) {
+        rest /= K->dims[t->slot[j]];
+    }
+    for (size_t j = 0; j < nf; j++) {
+        idx[j] = 0;
+    }
+    for (size_t q = 0; q < count; q++) {
+        size_t r0 = 0, c0 = 0;
+        double complex v = t->coef;
+        for (size_t j = 0; j < nf; j++) {
+            const qp_factor *f = &t->f[j];
+            r0 += f->row[idx[j]] * K->stride[t->slot[j]];
+            c0 += f->col[idx[j]] * K->stride[t->slot[j]];
+            v *= f->v[idx[j]];
+        }
+        for (size_t e = 0; e < rest; e++) { /* e enumerates the identity slots' index */
+            size_t off = 0, left = e;
+            for (size_t i = K->nslot; i-- > 0;) {
+                int used = 0;
+                for (size_t j = 0; j < nf && !used; j++) {
+                    used = t->slot[j] == i;
+                }
+                if (!used) {
+                    off += (left % K->dims[i]) * K->stride[i];
+                    left /= K->dims[i];
+                }
+            }
+            size_t r = r0 + off, c = c0 + off;
+            D[2 * (c * n + r)] += creal(v), D[2 * (c * n + r) + 1] += cimag(v);
+            if (t->herm) {
+                D[2 * (r * n + c)] += creal(v), D[2 * (r * n + c) + 1] -= cimag(v);
+            }
+        }
+        for (size_t j = nf; j-- > 0;) { /* odometer over the factors' entries */
+            if (++idx[j] < t->f[j].n) {
+                break;
+            }
+            idx[j] = 0;
+        }
+    }
+}
+
+qp_status qp_ham_expand_dense(const qp_kron *K, double *D, int *cplx)
+{
+    size_t n = K->dim;
+    memset(D, 0, 2 * n * n * sizeof *D);
+    size_t *ix = malloc((K->nslot ? K->nslot : 1) * sizeof *ix); /* nf <= nslot */
+    if (!ix) {
+        return QP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        D[2 * (i * n + i)] += creal(K->cst), D[2 * (i * n + i) + 1] += cimag(K->cst);
+    }
+    for (size_t k = 0; k < K->nterm; k++) {
+        dense_term(K, &K->t[k], ix, D);
+    }
+    free(ix);
+    double maxre = 0.0, maxim = 0.0;
+    for (size_t p = 0; p < n * n; p++) {
+        maxre = fmax(maxre, fabs(D[2 * p]));
+        maxim = fmax(maxim, fabs(D[2 * p + 1]));
+    }
+    *cplx = !(maxim <= 1e-14 * fmax(maxre, 1e-300));
+    for (size_t p = 0; !*cplx && p < n * n; p++) {
+        D[2 * p + 1] = 0.0;
+    }
+    return QP_OK;
+}
+
 qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
                                 int grid, qp_sparse *H, char *err, size_t errlen)
 {

@@ -61,4 +61,10 @@ size_t qp_ham_count_entries(const qp_kron *K);
  * imaginary part). QP_ERR_NUMERIC with a message when it would pass QP_HAM_MAX_ENTRIES. */
 qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen);
 
+/* The matrix of K stored dense for a small basis: D (2 K->dim^2 doubles, caller's) receives it
+ * column-major as interleaved (re, im) pairs, each entry the sum of the terms in K's order;
+ * *cplx is 0 when every imaginary part is below 1e-14 of the largest real one (then they are set
+ * to zero, as qp_ham_expand drops them). QP_ERR_NOMEM. */
+qp_status qp_ham_expand_dense(const qp_kron *K, double *D, int *cplx);
+
 #endif

@@ -2,6 +2,7 @@
 #include "solve/eig_impl.h"
 #include "solve/lapack.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
  * the full matrix. Vectors into V (n x nev, interleaved complex). */
 qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
 {
-    const qp_sparse *H = s->H;
+    const qp_sparse *H = s->H; /* or s->D */
     lp_int n = (lp_int)s->n, il = 1, iu = s->nev, m = 0, info = 0, query = -1;
     lp_int lwork, liwork, lrwork, iwq = 0;
     double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0;
@@ -26,7 +27,13 @@ qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
         goto done;
     }
     memset(a, 0, nn * w * sizeof *a);
-    for (size_t j = 0; j < s->n; j++) {
+    for (size_t p = 0; s->D && p < nn; p++) {
+        a[w * p] = s->D[2 * p];
+        if (s->cplx) {
+            a[2 * p + 1] = s->D[2 * p + 1];
+        }
+    }
+    for (size_t j = 0; !s->D && j < s->n; j++) {
         for (size_t k = H->colptr[j]; k < H->colptr[j + 1]; k++) {
             size_t p = H->rowind[k] + j * s->n;
             if (s->cplx) {
@@ -92,4 +99,45 @@ done:
     free(rwork);
     free(iwork);
     return st;
+}
+
+qp_status qp_eig_check_dense(qp_eig_solver *s)
+{
+    size_t n = s->n;
+    const double *D = s->D;
+    double norm1 = 0.0, gersh = INFINITY;
+    for (size_t j = 0; j < n; j++) {
+        double sum = 0.0, diag = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double a = D[2 * (j * n + i)], b = s->cplx ? D[2 * (j * n + i) + 1] : 0.0;
+            if (!isfinite(a) || !isfinite(b)) {
+                qp_eig_fail(s, "matrix: H(%zu,%zu) is not finite", i, j);
+                return QP_ERR_USAGE;
+            }
+            if (i == j) {
+                diag = a;
+            } else {
+                sum += s->cplx ? hypot(a, b) : fabs(a);
+            }
+        }
+        norm1 = fmax(norm1, sum + fabs(diag));
+        gersh = fmin(gersh, diag - sum);
+    }
+    double htol = QP_EIG_HERMITIAN_RTOL * norm1;
+    for (size_t j = 0; j < n; j++) {
+        for (size_t i = j; i < n; i++) { /* H(i,j) against conj(H(j,i)) */
+            double a = D[2 * (j * n + i)], b = s->cplx ? D[2 * (j * n + i) + 1] : 0.0;
+            double pa = D[2 * (i * n + j)], pb = s->cplx ? D[2 * (i * n + j) + 1] : 0.0;
+            if (fabs(a - pa) + fabs(b + pb) > htol) {
+                qp_eig_fail(s,
+                            "matrix is not Hermitian: H(%zu,%zu) = %g%+gi but conj(H(%zu,%zu)) = "
+                            "%g%+gi",
+                            i, j, a, b, j, i, pa, -pb + 0.0);
+                return QP_ERR_USAGE;
+            }
+        }
+    }
+    s->norm1 = norm1;
+    s->gersh = n > 0 ? gersh : 0.0;
+    return QP_OK;
 }

@@ -78,8 +78,8 @@ static qp_status check_args(qp_eig_solver *s, const double *evals, const double 
     if (*method == QP_EIG_AUTO) {
         /* A sparse matrix of 560 states (0-pi at scqubits' truncation, 8 % stored): shift-invert
          * 5 ms, the dense reduction 20 ms; a dense one (dressed couplings) favours LAPACK. */
-        int dense = n <= o->dense_max &&
-                    (n <= DENSE_ALWAYS || !s->H || s->H->nnz >= n * n / DENSE_FILL);
+        int dense = s->D || (n <= o->dense_max && (n <= DENSE_ALWAYS || !s->H ||
+                                                     s->H->nnz >= n * n / DENSE_FILL));
         *method = dense ? QP_EIG_DENSE : QP_EIG_SHIFT_INVERT;
     }
     if (*method == QP_EIG_DENSE) {
@@ -162,7 +162,13 @@ static qp_status lowest(qp_eig_solver *s, double *evals, double *vecs, qp_eig_in
     s->tol = o->tol;
     s->maxiter = o->maxiter;
     qp_status st = check_args(s, evals, vecs, &method);
-    if (st == QP_OK && s->H) {
+    if (st == QP_OK && s->D && method != QP_EIG_DENSE) {
+        qp_eig_fail(s, "a dense matrix is solved only by the dense method, not %s",
+                    qp_eig_method_name(method));
+        st = QP_ERR_USAGE;
+    } else if (st == QP_OK && s->D) {
+        st = qp_eig_check_dense(s);
+    } else if (st == QP_OK && s->H) {
         st = qp_eig_check_matrix(s);
     } else if (st == QP_OK && method != QP_EIG_LANCZOS) {
         qp_eig_fail(s, "an operator without a matrix is solved only by Lanczos, not %s",
@@ -252,5 +258,31 @@ qp_status qp_eig_lowest_op(const qp_linop *A, const qp_eig_opts *o, double *eval
     s.n = A->n;
     s.cplx = A->cplx;
     s.norm1 = A->norm1;
+    return lowest(&s, evals, vecs, info);
+}
+
+qp_status qp_eig_lowest_dense(const double *D, size_t n, int cplx, const qp_eig_opts *o,
+                              double *evals, double *vecs, qp_eig_info *info, char *err,
+                              size_t errlen)
+{
+    qp_eig_opts defaults;
+    if (!o) {
+        qp_eig_opts_default(&defaults);
+        o = &defaults;
+    }
+    if (err && errlen) {
+        err[0] = '\0';
+    }
+    qp_eig_solver s = {.D = D, .o = o, .err = err, .errlen = errlen};
+    s.info.used = o->method;
+    if (!D) {
+        qp_eig_fail(&s, "matrix is NULL");
+        if (info) {
+            *info = s.info;
+        }
+        return QP_ERR_USAGE;
+    }
+    s.n = n;
+    s.cplx = cplx != 0;
     return lowest(&s, evals, vecs, info);
 }

@@ -8,10 +8,13 @@
 
 #include <stddef.h>
 
+#define QP_EIG_HERMITIAN_RTOL 1e-12 /* allowed |H(i,j) - conj(H(j,i))|, relative to ||H||_1 */
+
 /* Everything one call of qp_eig_lowest needs; lives on its stack (no global state). */
 typedef struct {
     const qp_sparse *H;  /* the matrix, or NULL for ... */
-    const qp_linop *A;   /* ... an operator known by its product */
+    const qp_linop *A;   /* ... an operator known by its product, or ... */
+    const double *D;     /* ... a dense column-major matrix, interleaved complex */
     size_t n;
     int cplx;     /* H has an imaginary part */
     double norm1; /* ||H||_1 = max column sum of |H(i,j)| */
@@ -42,6 +45,9 @@ size_t qp_eig_mul_sat(size_t a, size_t b);
 /* Structure, finiteness and Hermiticity of s->H; fills s->norm1 and s->gersh. QP_ERR_USAGE with
  * a message (0-based indices) when H is malformed. */
 qp_status qp_eig_check_matrix(qp_eig_solver *s);
+
+/* The same checks on the dense s->D (dense.c). */
+qp_status qp_eig_check_dense(qp_eig_solver *s);
 
 /* y = (H + shift I) x: real symmetric H on real vectors (_r), or any H on interleaved complex
  * vectors of 2n doubles (_c). x and y must not overlap. Each y_j is one sequential sum. */

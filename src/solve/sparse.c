@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HERMITIAN_RTOL 1e-12 /* allowed |H(i,j) - conj(H(j,i))|, relative to ||H||_1 */
 
 /* ---------------------------------------------------------------- messages and allocation */
 
@@ -192,7 +191,7 @@ qp_status qp_eig_check_matrix(qp_eig_solver *s)
         norm1 = fmax(norm1, sum + fabs(diag));
         gersh = fmin(gersh, diag - sum);
     }
-    double htol = HERMITIAN_RTOL * norm1;
+    double htol = QP_EIG_HERMITIAN_RTOL * norm1;
     for (size_t j = 0; j < n; j++) {
         for (size_t k = H->colptr[j]; k < H->colptr[j + 1]; k++) {
             size_t i = H->rowind[k];
@@ -253,6 +252,28 @@ void qp_sparse_spmv_c(const qp_sparse *H, double shift, const double *x, double 
 
 void qp_eig_matvec(const qp_eig_solver *s, double shift, int cplx, const double *x, double *y)
 {
+    if (s->D) { /* (Hx)_j = sum_i conj(H(i,j)) x_i, down column j as for the sparse matrix */
+        size_t n = s->n;
+        for (size_t j = 0; j < n; j++) {
+            const double *col = s->D + 2 * j * n;
+            if (cplx) {
+                double yr = shift * x[2 * j], yi = shift * x[2 * j + 1];
+                for (size_t i = 0; i < n; i++) {
+                    double a = col[2 * i], b = s->cplx ? col[2 * i + 1] : 0.0;
+                    yr += a * x[2 * i] + b * x[2 * i + 1];
+                    yi += a * x[2 * i + 1] - b * x[2 * i];
+                }
+                y[2 * j] = yr, y[2 * j + 1] = yi;
+            } else {
+                double acc = shift * x[j];
+                for (size_t i = 0; i < n; i++) {
+                    acc += col[2 * i] * x[i];
+                }
+                y[j] = acc;
+            }
+        }
+        return;
+    }
     if (s->H) {
         if (cplx) {
             qp_sparse_spmv_c(s->H, shift, x, y);
