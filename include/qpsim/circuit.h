@@ -68,8 +68,34 @@ typedef enum {
     QP_AN_BANDS,
     QP_AN_TRAN,
     QP_AN_MATRIX, /* .matrix: matrix elements of operators between levels */
-    QP_AN_WAVE    /* .wavefunction: wavefunctions on a grid of the mode variables */
+    QP_AN_WAVE,   /* .wavefunction: wavefunctions on a grid of the mode variables */
+    QP_AN_COHERENCE /* .coherence: T1 and Tphi of one transition, per noise channel */
 } qp_analysis_kind;
+
+/* The noise channels of .coherence (docs/physics.md, "Coherence"). */
+typedef enum {
+    QP_CH_T1_CAPACITIVE,
+    QP_CH_T1_INDUCTIVE,
+    QP_CH_T1_QUASIPARTICLE,
+    QP_CH_T1_RESISTOR,
+    QP_CH_TPHI_FLUX,
+    QP_CH_TPHI_NG,
+    QP_CH_TPHI_CC,
+    QP_CH_TPHI_ES,
+    QP_CH_COUNT
+} qp_channel;
+
+/* .coherence settings; a Q or x_qp of 0 means the default (frequency-dependent) form. */
+typedef struct {
+    int from, to;       /* the transition's levels */
+    double temp;        /* K; 0: the deck's .temp, else 15 mK */
+    unsigned channels;  /* 1 << qp_channel of the channels asked; 0: every one that applies */
+    double qcap, qind;  /* quality factors (0: scqubits 4.3's frequency-dependent forms) */
+    double xqp, delta;  /* quasiparticle density, gap [eV] */
+    double aflux, ang, acc, aes; /* 1/f amplitudes: Phi0, 2e, GHz, GHz */
+    double omega_low;   /* rad/s */
+    double t_exp;       /* s */
+} qp_coh_params;
 
 /* An operator of .matrix: n(NODE), phi(JJ), q(QPS), cos(JJ|QPS), sin(JJ|QPS). */
 typedef enum { QP_OP_CHARGE, QP_OP_PHASE, QP_OP_QCHARGE, QP_OP_COS, QP_OP_SIN } qp_op_kind;
@@ -103,6 +129,7 @@ typedef struct {
     double rtol;       /* tran: local error tolerance (0 = default) */
     qp_operator *ops;  /* matrix: the operators (owned) */
     size_t nops;
+    qp_coh_params coh; /* coherence */
 } qp_analysis;
 
 typedef struct {
@@ -129,6 +156,7 @@ typedef struct qp_circuit {
     size_t nparams;
     char **prints;          /* .print: trace columns to write, e.g. "V(1)", "P(B1)" (owned) */
     size_t nprints;
+    double temp;            /* .temp [K], or 0 when the deck has none */
 } qp_circuit;
 
 /* A --set NAME=VALUE override: value text in the netlist's value syntax. */

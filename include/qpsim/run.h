@@ -4,6 +4,7 @@
 #define QPSIM_RUN_H
 
 #include "qpsim/bands.h"
+#include "qpsim/coherence.h"
 #include "qpsim/context.h"
 #include "qpsim/states.h"
 #include "qpsim/circuit.h"
@@ -78,6 +79,17 @@ typedef struct {
     qp_tran_spectra spectra; /* (owned) */
 } qp_tran_out;
 
+/* .coherence: per point the transition frequency, the rate of every channel and the totals;
+ * present: 1 << qp_channel of the channels computed (at every point). */
+typedef struct {
+    int from, to;
+    double temp;        /* [K] */
+    unsigned present;
+    double *f;          /* npoints, GHz (owned) */
+    double *rate;       /* npoints x QP_CH_COUNT, 1/s, 0 = no effect (owned) */
+    double *t1, *t2;    /* npoints, s, INFINITY when the rates are 0 (owned) */
+} qp_coherence_out;
+
 /* One computed analysis: its kind, where it came from, the sweep axes, and the variant of its
  * kind: spec for QP_AN_SPECTRUM, QP_AN_MATRIX and QP_AN_WAVE, band for QP_AN_BANDS, tran for
  * QP_AN_TRAN; the other variants stay zero. */
@@ -94,6 +106,7 @@ typedef struct {
     qp_spectrum_out spec;
     qp_bands_out band;
     qp_tran_out tran;
+    qp_coherence_out coh;
 } qp_result;
 
 typedef struct {

@@ -33,6 +33,10 @@ void qp_states_free(qp_states *s);
 qp_status qp_states_operator_terms(const qp_circuit *c, const qp_modes *m, const qp_operator *op,
                                    qp_modes **terms, char *err, size_t errlen);
 
+/* An empty set of operator terms on the modes of m (same kinds; every coefficient 0, no cosine),
+ * to fill and pass to qp_states_matrix_elements; free with qp_modes_free. NULL: out of memory. */
+qp_modes *qp_states_terms_new(const qp_modes *m);
+
 /* The unit of an operator's matrix elements: "2e" (charges), "rad" (phases), "1" (cos, sin). */
 const char *qp_states_operator_unit(qp_op_kind k);
 

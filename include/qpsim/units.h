@@ -34,6 +34,7 @@ typedef enum {
     QP_QTY_TIME,        /* s */
     QP_QTY_FREQUENCY,   /* Hz */
     QP_QTY_ENERGY,      /* bare = GHz; THz GHz MHz kHz Hz eV meV ueV neV; result in GHz */
+    QP_QTY_TEMPERATURE, /* K */
     QP_QTY_ANY          /* a key qpsim accepts but does not use: any unit letters */
 } qp_quantity;
 

@@ -176,6 +176,7 @@ static void result_free(qp_result *r)
     free(r->tran.iv);
     tran_spectra_free(&r->tran.spectra);
     free(r->spec.mre), free(r->spec.mim);
+    free(r->coh.f), free(r->coh.rate), free(r->coh.t1), free(r->coh.t2);
     qp_states_wave_free(&r->spec.wave);
 }
 
@@ -238,7 +239,8 @@ qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d
         } else if (an->kind == QP_AN_TRAN) {
             r.computed = 1;
             st = run_tran(&R, k, &r);
-        } else if (an->kind == QP_AN_MATRIX || an->kind == QP_AN_WAVE) {
+        } else if (an->kind == QP_AN_MATRIX || an->kind == QP_AN_WAVE ||
+                   an->kind == QP_AN_COHERENCE) {
             r.computed = 1;
             st = qp_run_states(&R, k, &r);
         }

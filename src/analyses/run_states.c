@@ -56,6 +56,49 @@ static qp_status matrix_at(const qp_circuit *c, const qp_analysis *an, const qp_
     return st;
 }
 
+/* .coherence at point p of r (npoints set): sizes r->coh at p = 0, then the times of the
+ * transition; channels left out are a warning at the directive (the first point only). */
+static qp_status coherence_at(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
+                              const int *cut, const qp_states *S, qp_result *r, size_t p,
+                              char *err, size_t errlen, qp_diag *d)
+{
+    qp_coherence_out *o = &r->coh;
+    if (p == 0) {
+        o->from = an->coh.from, o->to = an->coh.to;
+        o->f = calloc(r->npoints, sizeof *o->f);
+        o->rate = calloc(r->npoints * QP_CH_COUNT, sizeof *o->rate);
+        o->t1 = calloc(r->npoints, sizeof *o->t1);
+        o->t2 = calloc(r->npoints, sizeof *o->t2);
+        if (!o->f || !o->rate || !o->t1 || !o->t2) {
+            return QP_ERR_NOMEM;
+        }
+    }
+    qp_coherence x;
+    char note[512];
+    qp_states Sx = *S; /* the unswept path has moved the levels into r */
+    Sx.E = Sx.E ? Sx.E : r->spec.levels + p * (size_t)S->nlev;
+    qp_status st = qp_coherence_compute(c, m, cut, an->grid, &Sx, &an->coh, &x, note,
+                                        sizeof note, err, errlen, d);
+    if (st != QP_OK) {
+        return st;
+    }
+    if (p == 0 && note[0]) {
+        qp_diag_add(d, QP_SEV_WARNING, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    ".coherence leaves out: %s", note);
+    }
+    if (p > 0 && x.present != o->present) {
+        qp_errf(err, errlen, "the channels that apply changed along the sweep");
+        return QP_ERR_NUMERIC;
+    }
+    o->present = x.present;
+    o->temp = x.temp;
+    o->f[p] = x.f;
+    o->t1[p] = x.t1;
+    o->t2[p] = x.t2;
+    memcpy(o->rate + p * QP_CH_COUNT, x.rate, sizeof x.rate);
+    return QP_OK;
+}
+
 /* Reports a failed .matrix / .wavefunction computation at `at`; the status for the caller. */
 static qp_status states_error(const qp_circuit *c, qp_loc at, const char *what,
                               const char *where, qp_status st, const char *err, qp_diag *d)
@@ -68,8 +111,8 @@ static qp_status states_error(const qp_circuit *c, qp_loc at, const char *what,
     return st == QP_ERR_INPUT ? QP_ERR_INPUT : QP_ERR_NUMERIC;
 }
 
-/* .matrix under a .sweep: the deck elaborated again at every point (serially), the levels and
- * the matrix elements of every point. */
+/* .matrix or .coherence under a .sweep: the deck elaborated again at every point (serially), the
+ * levels and the matrix elements or times of every point. */
 static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
 {
     const qp_circuit *c = R->job->c;
@@ -110,8 +153,8 @@ static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
             r->spec.levels = calloc(r->npoints * L, sizeof *r->spec.levels);
             r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);
             r->spec.dim = calloc(r->npoints, sizeof *r->spec.dim);
-            r->spec.mre = calloc(r->npoints * per, sizeof *r->spec.mre);
-            r->spec.mim = calloc(r->npoints * per, sizeof *r->spec.mim);
+            r->spec.mre = calloc(r->npoints * per + 1, sizeof *r->spec.mre);
+            r->spec.mim = calloc(r->npoints * per + 1, sizeof *r->spec.mim);
             if (!r->spec.levels || !r->spec.delta || !r->spec.dim || !r->spec.mre || !r->spec.mim) {
                 st = QP_ERR_NOMEM;
             }
@@ -124,8 +167,10 @@ static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
             memcpy(r->spec.levels + p * L, S.E, L * sizeof *S.E);
             r->spec.delta[p] = s.delta;
             r->spec.dim[p] = S.dim;
-            st = matrix_at(cp, ap, m, s.cut, &S, r->spec.mre + p * per, r->spec.mim + p * per,
-                           &at, err, sizeof err);
+            st = ap->kind == QP_AN_COHERENCE
+                     ? coherence_at(cp, ap, m, s.cut, &S, r, p, err, sizeof err, d)
+                     : matrix_at(cp, ap, m, s.cut, &S, r->spec.mre + p * per,
+                                 r->spec.mim + p * per, &at, err, sizeof err);
         }
         if (st == QP_OK && p + 1 == r->npoints) { /* cutoffs of the last point */
             free(r->spec.cut);
@@ -134,7 +179,8 @@ static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
         }
         if (st != QP_OK && m) { /* (quantization reports its own errors) */
             /* the place in the nominal deck (the point's circuit has the same lines) */
-            st = states_error(c, at, ".matrix", where, st, err, d);
+            st = states_error(c, at, ap->kind == QP_AN_COHERENCE ? ".coherence" : ".matrix",
+                              where, st, err, d);
         }
         qp_states_free(&S);
         qp_spectrum_clear(&s);
@@ -158,8 +204,10 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
     qp_diag *d = R->d;
     const qp_analysis *an = &c->analyses[k];
     const char *file = qp_circuit_file(c, an->loc);
-    const char *what = an->kind == QP_AN_MATRIX ? ".matrix" : ".wavefunction";
-    if (R->sweep && an->kind == QP_AN_MATRIX) {
+    const char *what = an->kind == QP_AN_MATRIX      ? ".matrix"
+                       : an->kind == QP_AN_COHERENCE ? ".coherence"
+                                                     : ".wavefunction";
+    if (R->sweep && (an->kind == QP_AN_MATRIX || an->kind == QP_AN_COHERENCE)) {
         return run_matrix_sweep(R, k, r);
     }
     if (R->sweep) {
@@ -204,6 +252,8 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
             st = matrix_at(c, an, m, r->spec.cut, &S, r->spec.mre, r->spec.mim, &at, err,
                            sizeof err);
         }
+    } else if (st == QP_OK && an->kind == QP_AN_COHERENCE) {
+        st = coherence_at(c, an, m, r->spec.cut, &S, r, 0, err, sizeof err, d);
     } else if (st == QP_OK) {
         st = qp_states_wave_compute(m, r->spec.cut, an->grid, &S, an->points, &r->spec.wave, err,
                                     sizeof err);

@@ -61,8 +61,7 @@ qp_status qp_states_compute(const qp_modes *m, const int *cut, int grid, int nle
     return st;
 }
 
-/* An empty set of terms on the modes of m (same kinds). */
-static qp_modes *terms_new(const qp_modes *m)
+qp_modes *qp_states_terms_new(const qp_modes *m)
 {
     size_t n = m->n ? m->n : 1;
     qp_modes *t = calloc(1, sizeof *t);
@@ -98,7 +97,7 @@ qp_status qp_states_operator_terms(const qp_circuit *c, const qp_modes *m, const
                                    qp_modes **terms, char *err, size_t errlen)
 {
     *terms = NULL;
-    qp_modes *t = terms_new(m);
+    qp_modes *t = qp_states_terms_new(m);
     if (!t) {
         return QP_ERR_NOMEM;
     }

@@ -58,8 +58,8 @@ void qp_circuit_free(qp_circuit *c)
 
 const char *qp_analysis_directive(qp_analysis_kind k)
 {
-    static const char *const n[] = {".spectrum", ".sweep", ".bands", ".tran", ".matrix",
-                                    ".wavefunction"};
+    static const char *const n[] = {".spectrum", ".sweep",        ".bands",    ".tran",
+                                    ".matrix",   ".wavefunction", ".coherence"};
     return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
 }
 

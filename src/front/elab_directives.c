@@ -9,6 +9,7 @@
 #include "base/vec.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +529,118 @@ static void dir_wavefunction(elab *E, const qp_directive *dv, qp_analysis an)
     add_analysis(E, an);
 }
 
+static const char *const channel_names[QP_CH_COUNT] = {
+    "t1_capacitive",      "t1_inductive",      "t1_quasiparticle_tunneling", "t1_resistor",
+    "tphi_1_over_f_flux", "tphi_1_over_f_ng", "tphi_1_over_f_cc",          "tphi_1_over_f_es"};
+
+/* channels=NAME,NAME,...: the first name is the key's value, the others follow as ", NAME"
+ * arguments (the lexer splits at commas). */
+static int coherence_channels(elab *E, const qp_directive *dv, qp_analysis *an)
+{
+    const qp_token *tc = dir_kv(dv, "channels");
+    size_t i = 0;
+    for (const qp_token *t = tc; t; t = i + 1 < dv->nargs ? dv->args[i + 1] : NULL, i += 2) {
+        if (t != tc && dv->args[i]->kind != QP_TOK_COMMA) {
+            break;
+        }
+        int ch = -1;
+        for (int k = 0; t->kind == QP_TOK_WORD && k < QP_CH_COUNT; k++) {
+            ch = qp_ieq(t->text, channel_names[k]) ? k : ch;
+        }
+        if (ch < 0) {
+            ERR(E, t->loc, "unknown noise channel '%s' (t1_capacitive, t1_inductive, "
+                "t1_quasiparticle_tunneling, t1_resistor, tphi_1_over_f_flux, tphi_1_over_f_ng, "
+                "tphi_1_over_f_cc, tphi_1_over_f_es)", t->text);
+            return 0;
+        }
+        an->coh.channels |= 1u << ch;
+        if (t == tc) {
+            i = (size_t)-2; /* the first ", NAME" pair starts at args[0] */
+        }
+    }
+    if (dv->nargs > 0 && (!tc || i < dv->nargs)) {
+        const qp_token *t = dv->args[tc ? i : 0];
+        ERR(E, t->loc, "unexpected '%s' in .coherence (KEY=VALUE settings only; channels are "
+            "separated by commas)", t->text);
+        return 0;
+    }
+    return 1;
+}
+
+/* .coherence [from=1] [to=0] [temp=T] [channels=...] [noise keys] [basis keys]. */
+static void dir_coherence(elab *E, const qp_directive *dv, qp_analysis an)
+{
+    static const char *const keys[] = {"from", "to",  "temp",  "channels",  "qcap",  "qind",
+                                       "xqp",  "delta", "aflux", "ang",     "acc",   "aes",
+                                       "omega_low", "t_exp", "tol", "ncut", "mcut", "nho",
+                                       "basis"};
+    static const struct {
+        const char *key;
+        qp_quantity q;
+        size_t off;
+    } num[] = {
+        {"temp", QP_QTY_TEMPERATURE, offsetof(qp_coh_params, temp)},
+        {"qcap", QP_QTY_NONE, offsetof(qp_coh_params, qcap)},
+        {"qind", QP_QTY_NONE, offsetof(qp_coh_params, qind)},
+        {"xqp", QP_QTY_NONE, offsetof(qp_coh_params, xqp)},
+        {"delta", QP_QTY_ENERGY, offsetof(qp_coh_params, delta)},
+        {"aflux", QP_QTY_NONE, offsetof(qp_coh_params, aflux)},
+        {"ang", QP_QTY_NONE, offsetof(qp_coh_params, ang)},
+        {"acc", QP_QTY_ENERGY, offsetof(qp_coh_params, acc)},
+        {"aes", QP_QTY_ENERGY, offsetof(qp_coh_params, aes)},
+        {"omega_low", QP_QTY_NONE, offsetof(qp_coh_params, omega_low)},
+        {"t_exp", QP_QTY_TIME, offsetof(qp_coh_params, t_exp)},
+    };
+    an.kind = QP_AN_COHERENCE;
+    an.coh = (qp_coh_params){.from = 1, .to = 0, .xqp = 3e-6, .delta = 3.4e-4 * QP_QE / QP_H / 1e9,
+                             .aflux = 1e-6, .ang = 1e-4, .acc = 1e-7, .aes = 1e-7,
+                             .omega_low = 2.0 * QP_PI, .t_exp = 10e-6};
+    const qp_token *tf = dir_kv(dv, "from"), *tt = dir_kv(dv, "to");
+    if (!dir_keys(E, dv, keys, sizeof keys / sizeof *keys) || !basis_keys(E, dv, &an) ||
+        (tf && !eval_int(E, tf, 0, QP_STATES_MAX_LEVELS - 1, "from", &an.coh.from)) ||
+        (tt && !eval_int(E, tt, 0, QP_STATES_MAX_LEVELS - 1, "to", &an.coh.to)) ||
+        !coherence_channels(E, dv, &an)) {
+        return;
+    }
+    if (an.coh.from == an.coh.to) {
+        ERR(E, (tf ? tf : tt ? tt : dv->word)->loc, ".coherence needs two different levels "
+            "(from=%d, to=%d)", an.coh.from, an.coh.to);
+        return;
+    }
+    for (size_t k = 0; k < sizeof num / sizeof *num; k++) {
+        const qp_token *t = dir_kv(dv, num[k].key);
+        double *v = (double *)((char *)&an.coh + num[k].off);
+        if (t && !qp_elab_eval_tok(E, &E->global, t, num[k].q, v)) {
+            return;
+        }
+        if (t && !(*v > 0.0 && isfinite(*v))) {
+            ERR(E, t->loc, "%s of .coherence must be positive", num[k].key);
+            return;
+        }
+    }
+    an.levels = (an.coh.from > an.coh.to ? an.coh.from : an.coh.to) + 1;
+    add_analysis(E, an);
+}
+
+/* .temp T: the deck's temperature [K] (JoSIM's directive), for .coherence. */
+static void dir_temp(elab *E, const qp_directive *dv)
+{
+    double t = 0.0;
+    if (!dir_keys(E, dv, NULL, 0) || !nargs_ok(E, dv, 1, 1, ".temp T (kelvin)") ||
+        !qp_elab_eval_tok(E, &E->global, dv->args[0], QP_QTY_TEMPERATURE, &t)) {
+        return;
+    }
+    if (!(t > 0.0 && isfinite(t))) {
+        ERR(E, dv->args[0]->loc, ".temp must be a positive temperature in kelvin (got %g)", t);
+        return;
+    }
+    if (E->c->temp > 0.0) {
+        ERR(E, dv->loc, ".temp appears twice");
+        return;
+    }
+    E->c->temp = t;
+}
+
 /* .sweep NAME START STOP POINTS over a top-level .param.
  * an arrives with its location and no element. */
 static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
@@ -671,6 +784,10 @@ void qp_elab_directive(elab *E, const qp_directive *dv)
         dir_matrix(E, dv, an);
     } else if (qp_ieq(w, ".wavefunction")) {
         dir_wavefunction(E, dv, an);
+    } else if (qp_ieq(w, ".coherence")) {
+        dir_coherence(E, dv, an);
+    } else if (qp_ieq(w, ".temp")) {
+        dir_temp(E, dv);
     } else if (qp_ieq(w, ".sweep")) {
         dir_sweep(E, dv, an);
     } else if (qp_ieq(w, ".bands")) {

@@ -650,14 +650,15 @@ static void parse_stmts(parser *p, int file)
             }
         } else if (qp_ieq(w, ".flux") || qp_ieq(w, ".ng") || qp_ieq(w, ".spectrum") ||
                    qp_ieq(w, ".sweep") || qp_ieq(w, ".bands") || qp_ieq(w, ".tran") ||
-                   qp_ieq(w, ".wavefunction")) {
+                   qp_ieq(w, ".wavefunction") || qp_ieq(w, ".coherence") || qp_ieq(w, ".temp")) {
             parse_directive(p, st);
         } else if (qp_ieq(w, ".print") || qp_ieq(w, ".matrix")) {
             parse_raw(p, st, qp_ieq(w, ".matrix"));
         } else {
             ERR(p, t0->loc,
                 "unknown directive '%s' (expected .param .model .subckt .ends .include .title "
-                ".flux .ng .spectrum .sweep .bands .tran .print .matrix .wavefunction .end)",
+                ".flux .ng .spectrum .sweep .bands .tran .print .matrix .wavefunction "
+                ".coherence .temp .end)",
                 w);
         }
     }

@@ -120,7 +120,7 @@ static const struct {
 } unit_table[] = {
     {"F", QP_QTY_CAPACITANCE}, {"H", QP_QTY_INDUCTANCE}, {"A", QP_QTY_CURRENT},
     {"V", QP_QTY_VOLTAGE},     {"Ohm", QP_QTY_RESISTANCE}, {"Ohms", QP_QTY_RESISTANCE},
-    {"s", QP_QTY_TIME},        {"Hz", QP_QTY_FREQUENCY},
+    {"s", QP_QTY_TIME},        {"Hz", QP_QTY_FREQUENCY}, {"K", QP_QTY_TEMPERATURE},
 };
 
 static const struct {
@@ -275,6 +275,8 @@ const char *qp_quantity_name(qp_quantity q)
         return "frequency";
     case QP_QTY_ENERGY:
         return "energy";
+    case QP_QTY_TEMPERATURE:
+        return "temperature";
     case QP_QTY_ANY:
         return "value";
     }
@@ -300,6 +302,8 @@ const char *qp_quantity_unit(qp_quantity q)
         return "Hz";
     case QP_QTY_ENERGY:
         return "GHz";
+    case QP_QTY_TEMPERATURE:
+        return "K";
     default:
         return "";
     }

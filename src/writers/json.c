@@ -166,6 +166,10 @@ static void analysis_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_analy
         num(j, o, "tstop_s", an->tstop);
         num(j, o, "tstart_s", an->tstart);
         break;
+    case QP_AN_COHERENCE:
+        num(j, o, "from", an->coh.from);
+        num(j, o, "to", an->coh.to);
+        break;
     case QP_AN_MATRIX: {
         cJSON *ops = arr(j, o, "operators");
         for (size_t i = 0; ops && i < an->nops; i++) {
@@ -489,6 +493,78 @@ static void hier_json(jctx *j, cJSON *o, const qp_result *r)
     }
 }
 
+/* A time [s] (null when infinite) or a list of them over the sweep. */
+static cJSON *time_value(const double *t, size_t stride, size_t np, int swept)
+{
+    if (!swept) {
+        return isfinite(t[0]) ? cJSON_CreateNumber(t[0]) : cJSON_CreateNull();
+    }
+    cJSON *a = cJSON_CreateArray();
+    for (size_t p = 0; a && p < np; p++) {
+        double v = t[p * stride];
+        cJSON *x = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+        if (!x || !cJSON_AddItemToArray(a, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static void add_value(jctx *j, cJSON *o, const char *k, cJSON *v)
+{
+    j->fail |= !v || !cJSON_AddItemToObject(o, k, v);
+}
+
+/* .coherence: from, to, f_GHz, temp_K, channels [{name, time_s, rate_per_s}], t1_s, t2_s; under
+ * a sweep each number is a list over the points; an infinite time is null with rate 0. */
+static void coherence_json(jctx *j, cJSON *o, const qp_result *r)
+{
+    const qp_coherence_out *h = &r->coh;
+    size_t np = r->npoints;
+    int sw = r->param != NULL;
+    num(j, o, "from", h->from);
+    num(j, o, "to", h->to);
+    num(j, o, "temp_K", h->temp);
+    if (sw) {
+        add_value(j, o, "f_GHz", cJSON_CreateDoubleArray(h->f, (int)np));
+    } else {
+        num(j, o, "f_GHz", h->f[0]);
+    }
+    cJSON *chs = arr(j, o, "channels");
+    double *t = malloc((np ? np : 1) * sizeof *t);
+    j->fail |= t == NULL;
+    for (int ch = 0; chs && t && ch < QP_CH_COUNT; ch++) {
+        if (!(h->present >> ch & 1u)) {
+            continue;
+        }
+        cJSON *x = cJSON_CreateObject();
+        push(j, chs, x);
+        if (j->fail) {
+            break;
+        }
+        str(j, x, "name", qp_channel_name((qp_channel)ch));
+        for (size_t p = 0; p < np; p++) {
+            double rate = h->rate[p * QP_CH_COUNT + (size_t)ch];
+            t[p] = rate > 0.0 ? 1.0 / rate : INFINITY;
+        }
+        add_value(j, x, "time_s", time_value(t, 1, np, sw));
+        if (sw) {
+            cJSON *rt = cJSON_CreateArray();
+            for (size_t p = 0; rt && p < np; p++) {
+                push(j, rt, cJSON_CreateNumber(h->rate[p * QP_CH_COUNT + (size_t)ch]));
+            }
+            add_value(j, x, "rate_per_s", rt);
+        } else {
+            num(j, x, "rate_per_s", h->rate[ch]);
+        }
+    }
+    free(t);
+    add_value(j, o, "t1_s", time_value(h->t1, 1, np, sw));
+    add_value(j, o, "t2_s", time_value(h->t2, 1, np, sw));
+}
+
 static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result *r,
                         char *const *node_name)
 {
@@ -586,6 +662,8 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         matrix_json(j, o, c, r);
     } else if (r->kind == QP_AN_WAVE) {
         wave_json(j, o, c, r);
+    } else if (r->kind == QP_AN_COHERENCE) {
+        coherence_json(j, o, r);
     }
 }
 

@@ -161,6 +161,9 @@ static void analysis_text(qp_strbuf *b, const qp_circuit *c, const qp_analysis *
     case QP_AN_WAVE:
         qp_sb_printf(b, "levels=%d points=%d", a->levels, a->points);
         break;
+    case QP_AN_COHERENCE:
+        qp_sb_printf(b, "from=%d to=%d", a->coh.from, a->coh.to);
+        break;
     }
     qp_sb_printf(b, "   (%s:%d)\n", c->files[a->loc.file], a->loc.line);
 }
@@ -411,6 +414,63 @@ static void matrix_sweep_text(qp_strbuf *b, const qp_circuit *c, const qp_result
 }
 
 /* Matrix elements as one table per operator: re + i im of <i|O|j>, rows i, columns j. */
+/* A time in readable units, or "inf" (no effect: a sweet spot, a selection rule). */
+static void time_text(char *buf, size_t len, double t)
+{
+    if (isfinite(t)) {
+        qp_report_si(buf, len, t, "s");
+    } else {
+        snprintf(buf, len, "inf");
+    }
+}
+
+/* .coherence: one table of channel times (unswept), or one row per sweep point. */
+static void coherence_text(qp_strbuf *b, const qp_result *r)
+{
+    const qp_coherence_out *h = &r->coh;
+    char x[40];
+    qp_sb_printf(b, "  coherence of the transition %d -> %d at %.4g mK (times; rates add up)\n",
+                 h->from, h->to, h->temp * 1e3);
+    if (!r->param) {
+        qp_sb_puts(b, "    channel                         time            rate [1/s]\n");
+        for (int ch = 0; ch < QP_CH_COUNT; ch++) {
+            if (h->present >> ch & 1u) {
+                double rate = h->rate[ch];
+                time_text(x, sizeof x, rate > 0.0 ? 1.0 / rate : INFINITY);
+                qp_sb_printf(b, "    %-30s  %-14s  %.6g\n", qp_channel_name((qp_channel)ch), x,
+                             rate);
+            }
+        }
+        time_text(x, sizeof x, h->t1[0]);
+        qp_sb_printf(b, "  T1 = %s", x);
+        time_text(x, sizeof x, h->t2[0]);
+        qp_sb_printf(b, "   T2 = %s\n", x);
+        return;
+    }
+    qp_sb_printf(b, "  %-14s  %-14s  %-12s  %-12s", r->param, "f [GHz]", "T1", "T2");
+    for (int ch = 0; ch < QP_CH_COUNT; ch++) {
+        if (h->present >> ch & 1u) {
+            qp_sb_printf(b, "  %-26s", qp_channel_name((qp_channel)ch));
+        }
+    }
+    qp_sb_putc(b, '\n');
+    for (size_t p = 0; p < r->npoints; p++) {
+        qp_sb_printf(b, "  %-14.9g  %-14.10f", r->values[p], fabs(h->f[p]));
+        time_text(x, sizeof x, h->t1[p]);
+        qp_sb_printf(b, "  %-12s", x);
+        time_text(x, sizeof x, h->t2[p]);
+        qp_sb_printf(b, "  %-12s", x);
+        for (int ch = 0; ch < QP_CH_COUNT; ch++) {
+            if (h->present >> ch & 1u) {
+                double rate = h->rate[p * QP_CH_COUNT + (size_t)ch];
+                time_text(x, sizeof x, rate > 0.0 ? 1.0 / rate : INFINITY);
+                qp_sb_printf(b, "  %-26s", x);
+            }
+        }
+        qp_sb_putc(b, '\n');
+    }
+}
+
 static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
 {
     if (r->param) {
@@ -511,9 +571,10 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             continue;
         }
         qp_sb_printf(&b, "\n%s (%s:%d), GHz",
-                     r->kind == QP_AN_MATRIX ? "matrix elements: levels"
-                     : r->kind == QP_AN_WAVE ? "wavefunctions: levels"
-                                             : "spectrum",
+                     r->kind == QP_AN_MATRIX      ? "matrix elements: levels"
+                     : r->kind == QP_AN_WAVE      ? "wavefunctions: levels"
+                     : r->kind == QP_AN_COHERENCE ? "coherence: levels"
+                                                  : "spectrum",
                      file, r->loc.line);
         if (r->spec.checked) {
             double dmax = 0.0;
@@ -564,6 +625,8 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             }
             if (r->kind == QP_AN_MATRIX) {
                 matrix_text(&b, c, r);
+            } else if (r->kind == QP_AN_COHERENCE) {
+                coherence_text(&b, r);
             }
             continue;
         }
@@ -597,6 +660,8 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             matrix_text(&b, c, r);
         } else if (r->kind == QP_AN_WAVE) {
             wavefunction_text(&b, c, r);
+        } else if (r->kind == QP_AN_COHERENCE) {
+            coherence_text(&b, r);
         }
     }
     return qp_sb_take(&b);
