@@ -28,6 +28,7 @@ PUBLIC = {
     "diag": "base", "lexer": "front", "netlist": "front", "circuit": "front", "units": "front",
     "quantize": "circuit", "dual": "circuit", "eig": "solve", "spectrum": "analyses",
     "states": "analyses", "bands": "analyses", "tran": "analyses", "run": "analyses",
+    "coherence": "analyses",
     "context": "analyses", "report": "writers", "qpsim": "cli",
 }
 MAX_FILE_LINES = 1000

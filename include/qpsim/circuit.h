@@ -85,6 +85,9 @@ typedef enum {
     QP_CH_COUNT
 } qp_channel;
 
+/* The channel's name as .coherence writes it ("t1_capacitive", ...), "?" out of range. */
+const char *qp_channel_name(qp_channel ch);
+
 /* .coherence settings; a Q or x_qp of 0 means the default (frequency-dependent) form. */
 typedef struct {
     int from, to;       /* the transition's levels */

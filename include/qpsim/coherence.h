@@ -17,9 +17,6 @@ typedef struct {
     double t1, t2;            /* [s]; INFINITY when the summed rates are 0 */
 } qp_coherence;
 
-/* The channel's name as .coherence writes it ("t1_capacitive", ...). */
-const char *qp_channel_name(qp_channel ch);
-
 /* The times of the transition p->from -> p->to of circuit c, whose modes m (quantized from c)
  * carry the states S (at least max(from, to) + 1 levels) on the basis cut/grid. Flux and offset
  * derivatives come from c quantized at shifted values. `note` receives why a channel that was

@@ -17,15 +17,6 @@
 #define STRUCT_RTOL 1e-9    /* quadratic forms and cosine rows of the shifted circuits */
 #define COEF_ZERO 1e-12
 
-static const char *const names[QP_CH_COUNT] = {
-    "t1_capacitive",      "t1_inductive",      "t1_quasiparticle_tunneling", "t1_resistor",
-    "tphi_1_over_f_flux", "tphi_1_over_f_ng", "tphi_1_over_f_cc",          "tphi_1_over_f_es"};
-
-const char *qp_channel_name(qp_channel ch)
-{
-    return (unsigned)ch < QP_CH_COUNT ? names[ch] : "?";
-}
-
 /* K0(x) = int_0^inf exp(-x cosh t) dt, x > 0: the trapezoidal rule converges geometrically for
  * this analytic, doubly decaying integrand (step 1/16: relative error below 1e-15 for x in
  * [1e-6, 700]; checked against scipy's k0 in tests). */
@@ -524,7 +515,7 @@ qp_status qp_coherence_compute(const qp_circuit *c, const qp_modes *m, const int
     for (int ch = 0; st == QP_OK && ch < QP_CH_COUNT; ch++) {
         if ((p->channels >> ch & ~out->present >> ch & 1u) && !note[0]) {
             snprintf(err, errlen, "channel %s does not apply to this circuit (it has no %s)",
-                     names[ch],
+                     qp_channel_name((qp_channel)ch),
                      ch == QP_CH_T1_CAPACITIVE    ? "capacitor"
                      : ch == QP_CH_T1_INDUCTIVE   ? "inductor"
                      : ch == QP_CH_T1_RESISTOR    ? "resistor"

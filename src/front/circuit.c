@@ -63,6 +63,14 @@ const char *qp_analysis_directive(qp_analysis_kind k)
     return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
 }
 
+const char *qp_channel_name(qp_channel ch)
+{
+    static const char *const n[QP_CH_COUNT] = {
+        "t1_capacitive",      "t1_inductive",     "t1_quasiparticle_tunneling", "t1_resistor",
+        "tphi_1_over_f_flux", "tphi_1_over_f_ng", "tphi_1_over_f_cc",           "tphi_1_over_f_es"};
+    return (unsigned)ch < QP_CH_COUNT ? n[ch] : "?";
+}
+
 const char *qp_elem_kind_name(qp_elem_kind k)
 {
     static const char *const names[] = {"capacitor", "inductor", "Josephson junction",

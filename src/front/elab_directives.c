@@ -529,23 +529,19 @@ static void dir_wavefunction(elab *E, const qp_directive *dv, qp_analysis an)
     add_analysis(E, an);
 }
 
-static const char *const channel_names[QP_CH_COUNT] = {
-    "t1_capacitive",      "t1_inductive",      "t1_quasiparticle_tunneling", "t1_resistor",
-    "tphi_1_over_f_flux", "tphi_1_over_f_ng", "tphi_1_over_f_cc",          "tphi_1_over_f_es"};
-
 /* channels=NAME,NAME,...: the first name is the key's value, the others follow as ", NAME"
- * arguments (the lexer splits at commas). */
+ * arguments (the tokens are kept raw); nothing else may stand outside KEY=VALUE. */
 static int coherence_channels(elab *E, const qp_directive *dv, qp_analysis *an)
 {
     const qp_token *tc = dir_kv(dv, "channels");
-    size_t i = 0;
-    for (const qp_token *t = tc; t; t = i + 1 < dv->nargs ? dv->args[i + 1] : NULL, i += 2) {
-        if (t != tc && dv->args[i]->kind != QP_TOK_COMMA) {
+    for (size_t i = 0; tc && i <= dv->nargs; i += 2) {
+        const qp_token *t = i == 0 ? tc : dv->args[i - 1];
+        if (i > 0 && (dv->args[i - 2]->kind != QP_TOK_COMMA)) {
             break;
         }
         int ch = -1;
         for (int k = 0; t->kind == QP_TOK_WORD && k < QP_CH_COUNT; k++) {
-            ch = qp_ieq(t->text, channel_names[k]) ? k : ch;
+            ch = qp_ieq(t->text, qp_channel_name((qp_channel)k)) ? k : ch;
         }
         if (ch < 0) {
             ERR(E, t->loc, "unknown noise channel '%s' (t1_capacitive, t1_inductive, "
@@ -554,14 +550,22 @@ static int coherence_channels(elab *E, const qp_directive *dv, qp_analysis *an)
             return 0;
         }
         an->coh.channels |= 1u << ch;
-        if (t == tc) {
-            i = (size_t)-2; /* the first ", NAME" pair starts at args[0] */
+        if (i == dv->nargs) {
+            return 1; /* every argument was a ", NAME" pair */
+        }
+        if (i + 2 > dv->nargs) {
+            break;
         }
     }
-    if (dv->nargs > 0 && (!tc || i < dv->nargs)) {
-        const qp_token *t = dv->args[tc ? i : 0];
-        ERR(E, t->loc, "unexpected '%s' in .coherence (KEY=VALUE settings only; channels are "
-            "separated by commas)", t->text);
+    if (dv->nargs > 0) {
+        size_t bad = 0;
+        while (tc && bad + 1 < dv->nargs && dv->args[bad]->kind == QP_TOK_COMMA &&
+               dv->args[bad + 1]->kind == QP_TOK_WORD) {
+            bad += 2;
+        }
+        ERR(E, dv->args[bad]->loc, "unexpected '%s' in .coherence (KEY=VALUE settings; the "
+            "channels of channels= are separated by commas without spaces around them)",
+            dv->args[bad]->text);
         return 0;
     }
     return 1;

@@ -470,9 +470,9 @@ static void parse_directive(parser *p, const qp_stmt *st)
     push_directive(p, &dv);
 }
 
-/* .print and .matrix: their tokens are kept as they are (V(1), I(L1), JoSIM's "phase B1",
- * n(1), cos(B1)); elaboration reads them. With `kv` set, KEY=VALUE triples go to the key list
- * (.matrix levels=4). */
+/* .print, .matrix and .coherence: their tokens are kept as they are (V(1), I(L1), JoSIM's
+ * "phase B1", n(1), cos(B1), the commas of channels=a,b); elaboration reads them. With `kv` set,
+ * KEY=VALUE triples go to the key list (.matrix levels=4). */
 static void parse_raw(parser *p, const qp_stmt *st, int kv)
 {
     if (!top_level(p, st)) {
@@ -650,10 +650,10 @@ static void parse_stmts(parser *p, int file)
             }
         } else if (qp_ieq(w, ".flux") || qp_ieq(w, ".ng") || qp_ieq(w, ".spectrum") ||
                    qp_ieq(w, ".sweep") || qp_ieq(w, ".bands") || qp_ieq(w, ".tran") ||
-                   qp_ieq(w, ".wavefunction") || qp_ieq(w, ".coherence") || qp_ieq(w, ".temp")) {
+                   qp_ieq(w, ".wavefunction") || qp_ieq(w, ".temp")) {
             parse_directive(p, st);
-        } else if (qp_ieq(w, ".print") || qp_ieq(w, ".matrix")) {
-            parse_raw(p, st, qp_ieq(w, ".matrix"));
+        } else if (qp_ieq(w, ".print") || qp_ieq(w, ".matrix") || qp_ieq(w, ".coherence")) {
+            parse_raw(p, st, !qp_ieq(w, ".print")); /* .coherence: channels=a,b keeps its commas */
         } else {
             ERR(p, t0->loc,
                 "unknown directive '%s' (expected .param .model .subckt .ends .include .title "

@@ -223,7 +223,10 @@ qp_num_status qp_units_parse(const char *s, size_t len, qp_quantity q, double *o
         st = parse_energy(u, ulen, v, &v);
     } else {
         double scale = 1.0;
-        size_t sl = qp_units_suffix(u, ulen, &scale);
+        /* a temperature's lone K is kelvin, not kilo (1K = 1 kelvin; 15mK = 0.015 kelvin) */
+        size_t sl = q == QP_QTY_TEMPERATURE && ulen == 1 && (u[0] == 'K' || u[0] == 'k')
+                        ? 0
+                        : qp_units_suffix(u, ulen, &scale);
         const char *unit = u + sl;
         size_t unitlen = ulen - sl;
         v *= scale;
