@@ -22,6 +22,8 @@ Each subcommand prints one result line (wall time and levels; lines starting wit
                     and a 40-point phi grid over qpsim's range) and on finer grids; esys and eigenvals timed for
                     6 levels; levels turned into the deck's (zeta oscillator added, scqubits' +2 EJ removed) and
                     compared with the deck's `* check:` levels.
+  fluxonium-coherence  scqubits.Fluxonium over 201 fluxes: get_spectrum_vs_paramvals with eigenstates, then
+                    every channel of examples/coherence/fluxonium_flux_sweep.cir and t1/t2_effective per point.
   zeropi-protected  scqubits.ZeroPi at EJ=10, ECJ=20, EL=0.04, EC=0.04, flux=0.23, ng=0.1 (its defaults),
                     ncut and the phi grid increased until the 6 lowest levels change by less than --tol
                     (1e-8 GHz); each truncation's levels, time and error against tests/oracles/zero_pi_protected.py.
@@ -163,6 +165,40 @@ def fluxonium_sweep(scq, args):
              fmt(E[-1])))
 
 
+def fluxonium_coherence(scq, args):
+    # examples/coherence/fluxonium_flux_sweep.cir over 201 fluxes 0..1 (the bench's deck): every channel
+    # qpsim reports for it, the way plot_coherence_vs_paramvals computes them: one spectrum sweep with
+    # eigenvectors, then each channel's time at every point from that esys; T1 and T2 summed from those
+    # times as t1_effective/t2_effective do. Timed: the sweep and the channels, not the import.
+    EJ, EC, EL, cutoff = 8.9, 2.5, 0.5, args.cutoff or 110
+    flux = np.linspace(0.0, 1.0, 201)
+    chans = ['t1_capacitive', 't1_inductive', 't1_quasiparticle_tunneling', 'tphi_1_over_f_flux',
+             'tphi_1_over_f_cc']
+    scq.settings.T1_DEFAULT_WARNING = False
+    q = scq.Fluxonium(EJ=EJ, EC=EC, EL=EL, flux=0.0, cutoff=cutoff)
+
+    def run():
+        spec = q.get_spectrum_vs_paramvals('flux', flux, evals_count=2, get_eigenstates=True, num_cpus=1)
+        out = {c: [] for c in chans + ['t1_effective', 't2_effective']}
+        for k, f in enumerate(flux):
+            q.flux = f
+            esys = (spec.energy_table[k], spec.state_table[k])
+            for c in chans:
+                out[c].append(getattr(q, c)(esys=esys))
+            g1 = sum(1.0 / out[c][-1] for c in chans[:3])   # as t1/t2_effective sum them, without
+            gp = sum(1.0 / out[c][-1] for c in chans[3:])   # computing every channel a second time
+            out['t1_effective'].append(1.0 / g1)
+            out['t2_effective'].append(1.0 / (gp + 0.5 * g1))
+        return out
+
+    dt, out = best_of(args.repeat, run)
+    k25 = int(np.argmin(np.abs(flux - 0.25)))
+    print('fluxonium-coherence scqubits %s: Fluxonium EJ=%g EC=%g EL=%g cutoff %d, flux 0..1 in %d points, '
+          'channels %s + t1/t2_effective, BLAS %s: wall %.3f s; at flux %.3f (ns): %s'
+          % (scq.__version__, EJ, EC, EL, cutoff, len(flux), ','.join(chans), blas_threads(), dt, flux[k25],
+             ' '.join('%s=%.10g' % (c, out[c][k25]) for c in chans)))
+
+
 # ---------------------------------------------------------------------------------------------------------
 def with_zeta(E, w, k=K):
     """k lowest E_i + w (m + 1/2), the zeta oscillator added to the theta-phi levels"""
@@ -238,7 +274,8 @@ def zeropi_protected(scq, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('what', choices=['fluxonium-sweep', 'zeropi-reduced', 'zeropi-protected'])
+    ap.add_argument('what', choices=['fluxonium-sweep', 'zeropi-reduced', 'zeropi-protected',
+                                     'fluxonium-coherence'])
     ap.add_argument('--cutoff', type=int, help='fluxonium-sweep: oscillator cutoff (default: scan for --tol)')
     ap.add_argument('--tol', type=float, default=1e-8, help='convergence tolerance, GHz (default 1e-8)')
     ap.add_argument('--repeat', type=int, default=1, help='time each step N times, keep the fastest')
@@ -250,7 +287,7 @@ def main():
     if args.stencil:
         scq.settings.STENCIL = args.stencil
     fn = {'fluxonium-sweep': fluxonium_sweep, 'zeropi-reduced': zeropi_reduced,
-          'zeropi-protected': zeropi_protected}[args.what]
+          'zeropi-protected': zeropi_protected, 'fluxonium-coherence': fluxonium_coherence}[args.what]
     if args.threads:
         import threadpoolctl
         with threadpoolctl.threadpool_limits(args.threads):
