@@ -41,6 +41,7 @@ typedef struct {
     double area;    /* B: area factor applied to model values */
     int bloch;      /* B: .tran uses its lowest Bloch band instead of RCSJ (bloch=1) */
     double vc;      /* Q: critical voltage [V] = 2 pi ES/2e */
+    double noise;   /* .coherence per element (0: the directive's): C qcap=, L qind=, B xqp= */
     int lk[2];      /* K: element indices of the two coupled inductors */
     qp_wave wave;   /* I, V */
     char *model;    /* B, Q: model name or NULL (owned) */

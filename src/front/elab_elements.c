@@ -247,16 +247,36 @@ static int extra_args(elab *E, const qp_elem_stmt *es, size_t used)
     return 0;
 }
 
+/* The .coherence override of one element (qcap= on C, qind= on L, xqp= on B): a positive
+ * number into el->noise. */
+static int noise_key(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, const char *key,
+                     qp_element *el)
+{
+    const qp_token *t = key ? get_kv(es, key) : NULL;
+    double v = 0.0;
+    if (!t) {
+        return 1;
+    }
+    if (!qp_elab_eval_tok(E, ic->sc, t, QP_QTY_NONE, &v) ||
+        !qp_elab_positive(E, t, v, key, es->name->text)) {
+        return 0;
+    }
+    el->noise = v;
+    return 1;
+}
+
 /* C, L, R: a positional value or an energy key. */
 int qp_elab_linear(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
 {
-    static const char *const ckeys[] = {"ec"};
-    static const char *const lkeys[] = {"el"};
+    static const char *const ckeys[] = {"ec", "qcap"};
+    static const char *const lkeys[] = {"el", "qind"};
     const char *ekey = es->letter == 'C' ? "ec" : es->letter == 'L' ? "el" : NULL;
+    const char *nkey = es->letter == 'C' ? "qcap" : es->letter == 'L' ? "qind" : NULL;
     qp_quantity q = es->letter == 'C'   ? QP_QTY_CAPACITANCE
                     : es->letter == 'L' ? QP_QTY_INDUCTANCE
                                         : QP_QTY_RESISTANCE;
-    if (!check_keys(E, es, es->letter == 'C' ? ckeys : lkeys, ekey ? 1 : 0)) {
+    if (!check_keys(E, es, es->letter == 'C' ? ckeys : lkeys, ekey ? 2 : 0) ||
+        !noise_key(E, es, ic, nkey, el)) {
         return 0;
     }
     const qp_token *ev = ekey ? get_kv(es, ekey) : NULL;
@@ -319,8 +339,10 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
 
 int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
 {
-    static const char *const keys[] = {"ic", "icrit", "ej", "c", "cap", "ec", "area", "rn", "bloch"};
-    if (!check_keys(E, es, keys, sizeof keys / sizeof keys[0])) {
+    static const char *const keys[] = {"ic",   "icrit", "ej",    "c",  "cap",
+                                       "ec",   "area",  "rn",    "bloch", "xqp"};
+    if (!check_keys(E, es, keys, sizeof keys / sizeof keys[0]) ||
+        !noise_key(E, es, ic, "xqp", el)) {
         return 0;
     }
     const model_val *mv = find_model(E, es, 0);
