@@ -2,7 +2,8 @@
 """Files under -o DIR (TAP): `qpsim run DECK -o DIR` must write qpsim.json (parseable, same
 analyses as --json), one CSV per computed analysis with a header and one row per point, and, when
 qpsim was built with PLplot (first argument "plots"), a PNG picture per spectrum (level diagram),
-swept spectrum, band set, transient, I-V curve, matrix-element table and wavefunction set."""
+swept spectrum, band set, transient, I-V curve, matrix-element table, wavefunction set and swept
+coherence (T1, T2 and the channels against the parameter)."""
 import csv
 import json
 import os
@@ -24,6 +25,8 @@ EXPECT = {  # deck -> [(csv name, png name or None, rows)]
     "matrix_flux_sweep.cir": [("analysis1_matrix_sweep.csv", "analysis1_matrix.png", 160)],
     "matrix_elements.cir": [("analysis1_matrix.csv", "analysis1_matrix.png", 48),
                             ("analysis2_wavefunction.csv", "analysis2_wavefunction.png", 401)],
+    "fluxonium_flux_sweep.cir": [("analysis1_coherence_sweep.csv", "analysis1_coherence.png", 11)],
+    "fluxonium.cir": [("analysis1_coherence.csv", None, 1)],
 }
 
 

@@ -201,6 +201,40 @@ static void csv_spectrum(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
     }
 }
 
+/* .coherence: one row per point: the swept value, f, T1, T2 and every channel's time [s]
+ * ("inf" where the channel has no effect). */
+static void csv_coherence(qp_strbuf *b, const qp_result *r)
+{
+    const qp_coherence_out *h = &r->coh;
+    if (r->param) {
+        qp_sb_printf(b, "%s,", r->param);
+    }
+    qp_sb_puts(b, "f_GHz,T1_s,T2_s");
+    for (int ch = 0; ch < QP_CH_COUNT; ch++) {
+        if (h->present >> ch & 1u) {
+            qp_sb_printf(b, ",%s_s", qp_channel_name((qp_channel)ch));
+        }
+    }
+    qp_sb_putc(b, '\n');
+    for (size_t p = 0; p < r->npoints; p++) {
+        if (r->param) {
+            qp_sb_printf(b, "%.17g,", r->values[p]);
+        }
+        qp_sb_printf(b, "%.17g", fabs(h->f[p]));
+        const double t[2] = {h->t1[p], h->t2[p]};
+        for (int k = 0; k < 2; k++) {
+            qp_sb_printf(b, isfinite(t[k]) ? ",%.17g" : ",inf", t[k]);
+        }
+        for (int ch = 0; ch < QP_CH_COUNT; ch++) {
+            double rate = h->rate[p * QP_CH_COUNT + (size_t)ch];
+            if (h->present >> ch & 1u) {
+                qp_sb_printf(b, rate > 0.0 ? ",%.17g" : ",inf", rate > 0.0 ? 1.0 / rate : 0.0);
+            }
+        }
+        qp_sb_putc(b, '\n');
+    }
+}
+
 char *qp_report_csv(const qp_circuit *c, const qp_result *r)
 {
     if (!r->computed) {
@@ -219,6 +253,9 @@ char *qp_report_csv(const qp_circuit *c, const qp_result *r)
         break;
     case QP_AN_BANDS:
         csv_bands(&b, c, r);
+        break;
+    case QP_AN_COHERENCE:
+        csv_coherence(&b, r);
         break;
     default:
         csv_spectrum(&b, c, r);

@@ -621,6 +621,55 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
     return 0;
 }
 
+/* Swept .coherence: log10 of T1, T2 and every channel's time against the parameter, named in a
+ * key at the top left in their colours; times more than 8 decades above the shortest are drawn
+ * at that top. */
+static int plot_coherence(const char *dir, const char *name, const qp_result *r)
+{
+    const qp_coherence_out *h = &r->coh;
+    size_t n = r->npoints;
+    double *y = malloc(n * sizeof *y), lo = INFINITY, xlo = INFINITY, xhi = -INFINITY;
+    if (!y || start(dir, name, 1) != 0) {
+        free(y);
+        return -1;
+    }
+    range(r->values, n, 1, &xlo, &xhi);
+    for (size_t p = 0; p < n; p++) {
+        lo = fmin(lo, log10(h->t2[p]));
+        for (int ch = 0; ch < QP_CH_COUNT; ch++) {
+            double rate = h->rate[p * QP_CH_COUNT + (size_t)ch];
+            lo = rate > 0.0 ? fmin(lo, -log10(rate)) : lo;
+        }
+    }
+    lo = isfinite(lo) ? floor(lo) : -6.0;
+    double hi = lo + 8.0;
+    char title[160];
+    snprintf(title, sizeof title, "coherence of %d -> %d at %.3g mK", h->from, h->to,
+             h->temp * 1e3);
+    frame(xlo, xhi, lo, hi, r->param, "log10(time / s)", title);
+    int shown = 0;
+    for (int k = -2; k < QP_CH_COUNT; k++) { /* T1, T2, then the channels */
+        if (k >= 0 && !(h->present >> k & 1u)) {
+            continue;
+        }
+        for (size_t p = 0; p < n; p++) {
+            double t = k == -2 ? h->t1[p]
+                     : k == -1 ? h->t2[p]
+                               : 1.0 / h->rate[p * QP_CH_COUNT + (size_t)k];
+            y[p] = isfinite(t) && t > 0.0 ? fmin(log10(t), hi) : hi;
+        }
+        line(r->values, y, n, k + 2);
+        plschr(0.0, 0.7);
+        plcol0(2 + (k + 2) % NCOLORS);
+        plptex(xlo + 0.02 * (xhi - xlo), hi - 0.35 * (double)(++shown), 1.0, 0.0, 0.0,
+               k == -2 ? "T1" : k == -1 ? "T2" : qp_channel_name((qp_channel)k));
+        plschr(0.0, 1.1);
+    }
+    free(y);
+    plend();
+    return 0;
+}
+
 int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
 {
     int rc = 0;
@@ -647,6 +696,9 @@ int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
         } else if (r->kind == QP_AN_SPECTRUM && r->param && r->npoints > 1) {
             snprintf(name, sizeof name, "analysis%zu_sweep.png", i + 1);
             rc |= plot_sweep(dir, name, r);
+        } else if (r->kind == QP_AN_COHERENCE && r->param && r->npoints > 1) {
+            snprintf(name, sizeof name, "analysis%zu_coherence.png", i + 1);
+            rc |= plot_coherence(dir, name, r);
         } else if (r->kind == QP_AN_BANDS) {
             snprintf(name, sizeof name, "analysis%zu_bands.png", i + 1);
             rc |= plot_bands(dir, name, c, r);
