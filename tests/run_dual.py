@@ -4,7 +4,11 @@ with well-formed `file:line:col: error:` messages (non-planar circuits, mutual i
 bridges, sources without a spectrum...) or writes a dual deck D. When the deck asks for a
 spectrum, the deck, its dual D and the dual of the dual must have the same levels: SPEC §4, a
 check that needs no reference numbers. Tolerance: 2e-7 GHz + 1e-8 |E| (levels of each deck are
-converged to 1e-8 GHz by default; oscillator bases converge more slowly than lattice ones)."""
+converged to 1e-8 GHz by default; oscillator bases converge more slowly than lattice ones).
+A deck with an unswept .coherence and its dual must give the same times channel by channel, the
+channels mapped (capacitive <-> inductive, ng <-> flux, cc <-> es; rtol 1e-5): the dual carries
+the quality factors, so the capacitive/inductive pair is compared when the deck gives them as
+numbers (the default frequency-dependent forms of the two differ)."""
 import json
 import os
 import re
@@ -26,6 +30,43 @@ def levels(exe, path):
     if spectra and "sweep" in spectra[0]:
         return None, "swept"  # the dual carries no .sweep (parameters are evaluated away)
     return (spectra[0]["levels"] if spectra else []), ""
+
+
+DUAL_CHANNEL = {"t1_capacitive": "t1_inductive", "t1_inductive": "t1_capacitive",
+                "tphi_1_over_f_ng": "tphi_1_over_f_flux", "tphi_1_over_f_flux": "tphi_1_over_f_ng",
+                "tphi_1_over_f_cc": "tphi_1_over_f_es", "tphi_1_over_f_es": "tphi_1_over_f_cc",
+                "t1_resistor": "t1_resistor"}
+
+
+def times(exe, path):
+    r = subprocess.run([exe, "run", "--json", path], capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        return None
+    coh = [a for a in json.loads(r.stdout)["analyses"] if a["type"] == "coherence"]
+    if not coh or isinstance(coh[0]["f_GHz"], list):
+        return {}
+    return {c["name"]: c["time_s"] for c in coh[0]["channels"]}
+
+
+def coherence_problems(exe, path, dual_path):
+    text = open(path).read()
+    t0, t1 = times(exe, path), times(exe, dual_path)
+    if not t0:
+        return []
+    if t1 is None:
+        return ["the dual's .coherence fails"]
+    explicit_q = re.search(r"\bq(cap|ind)=", text) is not None
+    out = []
+    for name, t in t0.items():
+        other = DUAL_CHANNEL.get(name)
+        if other is None or (name in ("t1_capacitive", "t1_inductive") and not explicit_q):
+            continue
+        u = t1.get(other)
+        same = (t is None and u is None) or (t is not None and u is not None
+                                              and abs(t - u) <= 1e-5 * abs(t))
+        if not same:
+            out.append("coherence: %s %s but the dual's %s %s" % (name, t, other, u))
+    return out
 
 
 def close(a, b):
@@ -76,6 +117,8 @@ def main():
                 problems.append("levels differ:\ndeck %s\ndual %s" % (e0, e1))
             if r2.returncode == 0 and (e2 is None or not close(e0, e2)):
                 problems.append("dual of the dual differs: %s" % (e2 if e2 is not None else err2))
+        if re.search(r"^\s*\.coherence\b", open(path).read(), re.I | re.M):
+            problems += coherence_problems(exe, path, d1)
         tap.result(label, problems, note=" (%d levels)" % len(e0 or []))
     return tap.exit_code()
 

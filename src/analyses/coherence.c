@@ -137,11 +137,38 @@ static int node_phases(const qp_modes *m, double *R)
     return ok;
 }
 
-/* The branch voltage operator V = a.Ac.P (GHz) of a branch whose phase is a.Phi; 0 when it
- * needs the charge of a fluxoid-basis mode (not single-valued). */
+/* The branch voltage operator V = (a.dH/dP)/2 (GHz) of a branch whose phase is a.Phi, from
+ * dPhi/dt = 2 pi dH/dP: a.Ac.P from the kinetic term and, for every phase-slip term
+ * -ES cos(2 pi (d.P + s)), pi ES (a.d) sin(2 pi (d.P + s)) (constants dropped: only elements
+ * between different levels are used). 0 when it needs the charge of a fluxoid-basis mode (not
+ * single-valued) or out of memory. */
 static int voltage_terms(const qp_modes *m, const double *a, qp_modes *t)
 {
     size_t n = m->n;
+    t->cos = calloc(m->ncos ? m->ncos : 1, sizeof *t->cos);
+    if (!t->cos) {
+        return 0;
+    }
+    for (size_t q = 0; q < m->ncos; q++) {
+        const qp_cos_term *ct = &m->cos[q];
+        double ad = 0.0;
+        for (size_t i = 0; ct->is_qps && i < n; i++) {
+            ad += a[i] * ct->c[i];
+        }
+        if (!ct->is_qps || fabs(ad) <= COEF_ZERO) {
+            continue;
+        }
+        double *cc = malloc((n ? n : 1) * sizeof *cc);
+        if (!cc) {
+            return 0;
+        }
+        memcpy(cc, ct->c, n * sizeof *cc);
+        qp_cos_term s = *ct; /* -E' cos(2 pi (d.P + s - 1/4)) = -E' sin(...) */
+        s.c = cc;
+        s.E = -QP_PI * ct->E * ad;
+        s.shift = ct->shift - 0.25;
+        t->cos[t->ncos++] = s;
+    }
     for (size_t i = 0; i < n; i++) {
         double v = 0.0;
         for (size_t k = 0; k < n; k++) {

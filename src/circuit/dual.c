@@ -70,13 +70,19 @@ static void element_line(qp_strbuf *b, const qp_circuit *c, const edge *e, int f
         return;
     }
     switch (el->kind) {
-    case QP_EL_C:
-        qp_sb_printf(b, " %.16g   ; L* = R_Q^2 C of %s (C = %.6g F)\n", rq2 * el->value, el->name,
-                     el->value);
+    case QP_EL_C: /* its dielectric loss becomes the dual inductor's loss, same Q */
+        qp_sb_printf(b, " %.16g", rq2 * el->value);
+        if (el->noise > 0.0) {
+            qp_sb_printf(b, " qind=%.16g", el->noise);
+        }
+        qp_sb_printf(b, "   ; L* = R_Q^2 C of %s (C = %.6g F)\n", el->name, el->value);
         break;
     case QP_EL_L:
-        qp_sb_printf(b, " %.16g   ; C* = L/R_Q^2 of %s (L = %.6g H)\n", el->value / rq2, el->name,
-                     el->value);
+        qp_sb_printf(b, " %.16g", el->value / rq2);
+        if (el->noise > 0.0) {
+            qp_sb_printf(b, " qcap=%.16g", el->noise);
+        }
+        qp_sb_printf(b, "   ; C* = L/R_Q^2 of %s (L = %.6g H)\n", el->name, el->value);
         break;
     case QP_EL_B:
         qp_sb_printf(b, " es=%.16g   ; ES = EJ of %s\n", qp_element_ej(el), el->name);
@@ -355,6 +361,50 @@ static qp_status write_fluxes(qp_strbuf *b, const dual *x)
     return QP_OK;
 }
 
+/* .coherence in the dual: capacitive <-> inductive (quality factors swapped), offset charge <->
+ * flux (amplitudes swapped: f and ng map one to one), critical current <-> phase-slip energy;
+ * quasiparticle tunneling and resistors keep their names (a junction's sin(phi/2) has no dual
+ * operator in qpsim: that channel is not carried). */
+static void write_coherence(qp_strbuf *b, const qp_analysis *an)
+{
+    static const int swap[QP_CH_COUNT] = {
+        [QP_CH_T1_CAPACITIVE] = QP_CH_T1_INDUCTIVE, [QP_CH_T1_INDUCTIVE] = QP_CH_T1_CAPACITIVE,
+        [QP_CH_T1_QUASIPARTICLE] = -1,              [QP_CH_T1_RESISTOR] = QP_CH_T1_RESISTOR,
+        [QP_CH_TPHI_FLUX] = QP_CH_TPHI_NG,          [QP_CH_TPHI_NG] = QP_CH_TPHI_FLUX,
+        [QP_CH_TPHI_CC] = QP_CH_TPHI_ES,            [QP_CH_TPHI_ES] = QP_CH_TPHI_CC};
+    const qp_coh_params *p = &an->coh;
+    qp_sb_printf(b, ".coherence from=%d to=%d", p->from, p->to);
+    if (p->temp > 0.0) {
+        qp_sb_printf(b, " temp=%.16g", p->temp);
+    }
+    int first = 1;
+    for (int ch = 0; ch < QP_CH_COUNT; ch++) {
+        if ((p->channels >> ch & 1u) && swap[ch] >= 0) {
+            qp_sb_printf(b, "%s%s", first ? " channels=" : ",", qp_channel_name(swap[ch]));
+            first = 0;
+        }
+    }
+    if (p->qcap > 0.0) {
+        qp_sb_printf(b, " qind=%.16g", p->qcap);
+    }
+    if (p->qind > 0.0) {
+        qp_sb_printf(b, " qcap=%.16g", p->qind);
+    }
+    qp_sb_printf(b, " aflux=%.16g ang=%.16g acc=%.16g aes=%.16g omega_low=%.16g t_exp=%.16g",
+                 p->ang, p->aflux, p->aes, p->acc, p->omega_low, p->t_exp);
+    if (an->ncut) {
+        qp_sb_printf(b, " mcut=%d", an->ncut);
+    }
+    if (an->mcut) {
+        qp_sb_printf(b, " ncut=%d", an->mcut);
+    }
+    if (an->nho) {
+        qp_sb_printf(b, " nho=%d", an->nho);
+    }
+    qp_sb_puts(b, an->grid ? " basis=grid" : "");
+    qp_sb_puts(b, "   ; capacitive <-> inductive, ng <-> flux, cc <-> es\n");
+}
+
 /* The meshes' offsets (from the .flux loops) and the analyses the dual carries over. */
 static void write_offsets_analyses(qp_strbuf *b, const dual *x)
 {
@@ -365,8 +415,15 @@ static void write_offsets_analyses(qp_strbuf *b, const dual *x)
                          x->ngf[f]);
         }
     }
+    if (c->temp > 0.0) {
+        qp_sb_printf(b, ".temp %.16g\n", c->temp);
+    }
     for (size_t a = 0; a < c->nanalyses; a++) {
         const qp_analysis *an = &c->analyses[a];
+        if (an->kind == QP_AN_COHERENCE) {
+            write_coherence(b, an);
+            continue;
+        }
         if (an->kind != QP_AN_SPECTRUM) {
             qp_sb_printf(b, "* %s (line %d) is not carried over to the dual\n",
                          qp_analysis_directive(an->kind), an->loc.line);
