@@ -131,6 +131,7 @@ typedef struct {
     int element;       /* bands: element index */
     double tstep, tstop, tstart;
     double rtol;       /* tran: local error tolerance (0 = default) */
+    unsigned long long seed; /* tran: the random stream of the thermal noise (.temp; seed=N) */
     qp_operator *ops;  /* matrix: the operators (owned) */
     size_t nops;
     qp_coh_params coh; /* coherence */

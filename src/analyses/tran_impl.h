@@ -27,6 +27,7 @@ typedef struct {
     int *bloch;       /* per element: the Bloch-band model is used */
     int *absorbed;    /* per element: a capacitor absorbed into a Bloch junction's band */
     int *alg;         /* per unknown: not differentiated (its column of A is zero) */
+    long long noise_k; /* the thermal-noise interval of the step being taken (set by the run) */
 } qp_tran_sys;
 
 /* Output samples: nt rows of (time, ncol signals), room for cap rows (the run allocates data). */
@@ -46,6 +47,10 @@ void qp_tran_sys_free(qp_tran_sys *S);
 /* f = -g(t, x) (n values) and, when J is not NULL, J = df/dx (n x n, column-major). */
 void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
                     double *f, double *J);
+
+/* The thermal noise current of element k (resistance R) in the step's noise interval
+ * S->noise_k: 0 without .temp. */
+double qp_tran_noise_current(const qp_tran_sys *S, const qp_analysis *an, size_t k, double R);
 
 /* The first corner after t of any source (or of the switch-on over the first TSTEP);
  * INFINITY when none. */

@@ -187,6 +187,38 @@ __attribute__((noinline)) static double cos_apart(double x)
     return cos(x);
 }
 
+/* splitmix64: a counter-based stream, so the noise of element k in interval i does not depend on
+ * the order of evaluation (steps rejected, threads, sweep points). */
+static unsigned long long mix(unsigned long long z)
+{
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* A standard normal number for (seed, element k, interval i) by Box-Muller. */
+static double normal_at(unsigned long long seed, size_t k, long long i)
+{
+    unsigned long long h = mix(mix(mix(seed) ^ (unsigned long long)k) ^ (unsigned long long)i);
+    double u1 = ((double)(mix(h) >> 11) + 0.5) * 0x1.0p-53; /* in (0, 1) */
+    double u2 = (double)(mix(h ^ 0x5851F42D4C957F2DULL) >> 11) * 0x1.0p-53;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * QP_PI * u2);
+}
+
+/* Johnson-Nyquist current of a resistance R at the deck's .temp: one-sided density 4kT/R, held
+ * constant over each noise interval [kD, (k+1)D), D = TSTEP, with variance 2kT/(R D): the white
+ * noise averaged over the interval, so the integrator sees a piecewise-constant source (weak
+ * order 1, docs/physics.md "Thermal noise"); the steps land on the interval ends. */
+double qp_tran_noise_current(const qp_tran_sys *S, const qp_analysis *an, size_t k, double R)
+{
+    if (!(S->c->temp > 0.0) || !(R > 0.0)) {
+        return 0.0;
+    }
+    double D = an->tstep;
+    return sqrt(2.0 * QP_KB * S->c->temp / (R * D)) * normal_at(an->seed, k, S->noise_k);
+}
+
 void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
                     double *f, double *J)
 {
@@ -205,7 +237,7 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
         case QP_EL_K:
             continue;
         case QP_EL_R:
-            cur = v / e->value;
+            cur = v / e->value + qp_tran_noise_current(S, an, k, e->value);
             jadd(J, n, ia, ia, -1.0 / e->value), jadd(J, n, ia, ib, 1.0 / e->value);
             jadd(J, n, ib, ia, 1.0 / e->value), jadd(J, n, ib, ib, -1.0 / e->value);
             break;
@@ -230,7 +262,7 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
                 f[j] = -(v - vb);
                 jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0), jadd(J, n, j, j, dv);
                 if (e->rn > 0.0) {
-                    cur = v / e->rn;
+                    cur = v / e->rn + qp_tran_noise_current(S, an, k, e->rn);
                     jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
                     jadd(J, n, ib, ia, 1.0 / e->rn), jadd(J, n, ib, ib, -1.0 / e->rn);
                 }
@@ -242,7 +274,7 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
                 jadd(J, n, ia, j, -g), jadd(J, n, ib, j, g);
             }
             if (e->rn > 0.0) {
-                cur += v / e->rn;
+                cur += v / e->rn + qp_tran_noise_current(S, an, k, e->rn);
                 jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
                 jadd(J, n, ib, ia, 1.0 / e->rn), jadd(J, n, ib, ib, -1.0 / e->rn);
             }
@@ -577,6 +609,9 @@ void qp_tran_signal_values(const qp_tran_sys *S, const double *x, double *row)
 double qp_tran_next_break(const qp_circuit *c, const qp_analysis *an, double t)
 {
     double b = t < an->tstep * (1.0 - 1e-12) ? an->tstep : INFINITY; /* end of the switch-on */
+    if (c->temp > 0.0) { /* the next step of the thermal noise */
+        b = fmin(b, (floor(t / an->tstep + 1e-9) + 1.0) * an->tstep);
+    }
     for (size_t k = 0; k < c->nelem; k++) {
         const qp_element *e = &c->elem[k];
         if (e->kind == QP_EL_V || e->kind == QP_EL_I) {

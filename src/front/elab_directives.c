@@ -721,12 +721,20 @@ static void dir_bands(elab *E, const qp_directive *dv, qp_analysis an)
  * an arrives with its location and no element. */
 static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
 {
-    static const char *const keys[] = {"rtol"};
+    static const char *const keys[] = {"rtol", "seed"};
     an.kind = QP_AN_TRAN;
-    if (!dir_keys(E, dv, keys, 1) ||
-        !nargs_ok(E, dv, 2, 3, ".tran TSTEP TSTOP [TSTART] [rtol=R]")) {
+    if (!dir_keys(E, dv, keys, 2) ||
+        !nargs_ok(E, dv, 2, 3, ".tran TSTEP TSTOP [TSTART] [rtol=R] [seed=N]")) {
         return;
     }
+    const qp_token *ts = dir_kv(dv, "seed");
+    double sd = 1.0;
+    if (ts && (!qp_elab_eval_tok(E, &E->global, ts, QP_QTY_NONE, &sd) || sd != floor(sd) ||
+               sd < 0.0 || sd > 9007199254740992.0)) {
+        ERR(E, ts->loc, "seed of .tran must be a whole number from 0 to 2^53");
+        return;
+    }
+    an.seed = (unsigned long long)sd;
     const qp_token *tr = dir_kv(dv, "rtol");
     if (tr) {
         if (!qp_elab_eval_tok(E, &E->global, tr, QP_QTY_NONE, &an.rtol)) {

@@ -337,6 +337,10 @@ static void sweep_json(jctx *j, cJSON *o, const qp_result *r)
 
 static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r)
 {
+    if (c->temp > 0.0) { /* thermal noise: its temperature and random stream */
+        num(j, o, "temp_K", c->temp);
+        num(j, o, "seed", (double)c->analyses[r->analysis].seed);
+    }
     if (r->param) {
         sweep_json(j, o, r);
         /* frequencies of the first point; the I-V rows per element */

@@ -373,6 +373,11 @@ static void tran_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, con
     qp_sb_printf(b, "\ntran (%s:%d): %zu samples, %zu steps (%zu rejected), rtol %.1e; frequencies "
                  "over the second half\n", file, r->loc.line, t->samples, t->steps, t->rejected,
                  t->rtol);
+    if (c->temp > 0.0) {
+        qp_sb_printf(b, "  thermal noise at %.6g K (seed %llu): Johnson-Nyquist currents of every R "
+                     "and junction rn=, constant over each TSTEP\n", c->temp,
+                     c->analyses[r->analysis].seed);
+    }
     for (size_t e = 0; e < t->nfreq; e++) {
         freq_text(b, c, &t->freq[e]);
     }
