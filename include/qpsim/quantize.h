@@ -22,6 +22,16 @@ typedef struct {
     int elem;      /* circuit element index */
 } qp_cos_term;
 
+/* The branch variable of an inductor (its phase c.Phi + const, rad) or of a capacitor or a
+ * junction's capacitance (its charge c.P + const, units of 2e) on the modes, for the noise
+ * channels of .coherence; only branches the modes determine linearly (none in an eliminated
+ * direction). */
+typedef struct {
+    int elem;   /* circuit element index */
+    int charge; /* 0: a phase row (inductor), 1: a charge row (capacitance) */
+    double *c;  /* one coefficient per mode (owned) */
+} qp_branch_row;
+
 /* H = const + (1/2) Phi^T Lm Phi + lphi . Phi + P^T Ac P + lp . P + sum of cosine terms,
  * with [Phi_i, P_j] = i delta_ij (Phi in radians, P in units of 2e). Energies in GHz. */
 typedef struct qp_modes {
@@ -34,6 +44,8 @@ typedef struct qp_modes {
     size_t nnodes;  /* circuit nodes including ground */
     double *map;    /* n x nnodes: mode i's flux = sum_k map[i][k] phi_k (column 0 unused) */
     size_t eliminated_loops, eliminated_cuts; /* capacitor-only loops, capacitance-free cut sets */
+    qp_branch_row *branch; /* the rows of inductors and capacitances (owned) */
+    size_t nbranch;
 } qp_modes;
 
 /* Quantizes the C, L, K, B and Q elements of c (resistors are ignored; sources are refused).

@@ -225,8 +225,32 @@ typedef struct {
     size_t notelen, errlen;
 } job;
 
-/* T1 through branch el: the voltage operator's element turned into the branch charge
- * (capacitive: n = V/(4 EC)) or the branch phase (|phi_ij| = 2 |V_ij| / |E_i - E_j|). */
+/* The quantizer's row of element el's branch (a charge row for capacitances, a phase row for
+ * inductors) written as an operator in t, when it is single-valued on the modes (no charge of a
+ * fluxoid-basis mode, no phase of a charge-basis mode); 0 otherwise. */
+static int direct_terms(const qp_modes *m, int el, int charge, qp_modes *t)
+{
+    for (size_t k = 0; k < m->nbranch; k++) {
+        const qp_branch_row *b = &m->branch[k];
+        if (b->elem != el || b->charge != charge) {
+            continue;
+        }
+        for (size_t i = 0; i < m->n; i++) {
+            double v = fabs(b->c[i]) > COEF_ZERO ? b->c[i] : 0.0;
+            qp_mode_kind bad = charge ? QP_MODE_FLUXOID : QP_MODE_CHARGE;
+            if (v != 0.0 && (m->kind[i] == bad || m->kind[i] == QP_MODE_FROZEN)) {
+                return 0;
+            }
+            (charge ? t->lp : t->lphi)[i] = v;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* T1 through branch el: its charge (capacitive) or phase (inductive, resistor) from the
+ * quantizer's branch row when that is single-valued; otherwise from the voltage operator V,
+ * with n = V/(4 EC) and, between levels, |phi_ij| = 2 |V_ij| / |E_i - E_j|. */
 static qp_status branch_t1(const job *J, const ctx *x, int el, const double *R, int have_R,
                            qp_channel ch, double *rate, int *done)
 {
@@ -235,8 +259,10 @@ static qp_status branch_t1(const job *J, const ctx *x, int el, const double *R, 
     double *a = malloc((n ? n : 1) * sizeof *a);
     qp_modes *t = qp_states_terms_new(J->m);
     qp_status st = a && t ? QP_OK : QP_ERR_NOMEM;
-    if (st == QP_OK && (!branch_phase(J->c, J->m, el, R, have_R, a) ||
-                        !voltage_terms(J->m, a, t))) {
+    int charge = ch == QP_CH_T1_CAPACITIVE;
+    int direct = st == QP_OK && ch != QP_CH_T1_RESISTOR && direct_terms(J->m, el, charge, t);
+    if (st == QP_OK && !direct && (!branch_phase(J->c, J->m, el, R, have_R, a) ||
+                                   !voltage_terms(J->m, a, t))) {
         add_note(J->note, J->notelen, "%s: the branch is not resolved by the modes", e->name);
         st = QP_ERR_INPUT; /* left out, not an error */
     }
@@ -246,13 +272,15 @@ static qp_status branch_t1(const job *J, const ctx *x, int el, const double *R, 
                      J->errlen);
     }
     if (st == QP_OK) {
-        double phi2 = 4.0 * v2 / (x->f * x->f); /* |<i|phi_b|j>|^2 */
+        /* |<i|phi_b|j>|^2 and |<i|n_b|j>|^2 */
+        double phi2 = direct ? v2 : 4.0 * v2 / (x->f * x->f);
+        double C = e->kind == QP_EL_B ? e->cap : e->value;
+        double EC = QP_QE * QP_QE / (2.0 * C * QP_H) / 1e9;
+        double n2 = direct ? v2 : v2 / (16.0 * EC * EC);
         *done = 1;
         if (ch == QP_CH_T1_CAPACITIVE) {
-            double C = e->kind == QP_EL_B ? e->cap : e->value;
-            double EC = QP_QE * QP_QE / (2.0 * C * QP_H) / 1e9;
             double q = e->kind == QP_EL_C && e->noise > 0.0 ? e->noise : x->p->qcap;
-            *rate += v2 / (16.0 * EC * EC) * loss_total(x, EC, q, 'c');
+            *rate += n2 * loss_total(x, EC, q, 'c');
         } else if (ch == QP_CH_T1_INDUCTIVE) {
             double EL = QP_PHI0 * QP_PHI0 / (4.0 * QP_PI * QP_PI * e->value * QP_H) / 1e9;
             *rate += phi2 * loss_total(x, EL, e->noise > 0.0 ? e->noise : x->p->qind, 'l');

@@ -154,6 +154,11 @@ qp_status qp_quantize_transform(reduced *red, const double *Vd, const double *Vi
         qp_quantize_matmul(t->is_qps ? Vd : Vit, t->c, tmp, r, r, 1);
         memcpy(t->c, tmp, r * sizeof *tmp);
     }
+    for (size_t k = 0; k < red->nbranch; k++) { /* charge rows as phase-slip rows, phases as junctions */
+        qp_branch_row *b = &red->branch[k];
+        qp_quantize_matmul(b->charge ? Vd : Vit, b->c, tmp, r, r, 1);
+        memcpy(b->c, tmp, r * sizeof *tmp);
+    }
     free(tmp), free(Vit), free(Vt);
     return QP_OK;
 }
@@ -273,6 +278,11 @@ static qp_status point_transform(qp_modes *m, const double *T, const double *Ti)
         qp_cos_term *t = &m->cos[k];
         qp_quantize_matmul(t->is_qps ? Ti : Tt, t->c, v, n, n, 1);
         memcpy(t->c, v, n * sizeof *v);
+    }
+    for (size_t k = 0; k < m->nbranch; k++) {
+        qp_branch_row *b = &m->branch[k];
+        qp_quantize_matmul(b->charge ? Ti : Tt, b->c, v, n, n, 1);
+        memcpy(b->c, v, n * sizeof *v);
     }
     free(tmp), free(Tt), free(Tit), free(v);
     return QP_OK;

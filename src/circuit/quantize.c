@@ -107,6 +107,10 @@ void qp_modes_free(qp_modes *m)
         free(m->cos[k].c);
     }
     free(m->cos);
+    for (size_t k = 0; k < m->nbranch; k++) {
+        free(m->branch[k].c);
+    }
+    free(m->branch);
     free(m);
 }
 
@@ -158,6 +162,10 @@ static void free_steps(qctx *q, reduced *red)
         free(red->cos[k].c);
     }
     free(red->cos);
+    for (size_t k = 0; k < red->nbranch; k++) {
+        free(red->branch[k].c);
+    }
+    free(red->branch);
     qp_imat_free(&red->Rinv);
 }
 
@@ -217,6 +225,8 @@ qp_status qp_quantize(const qp_circuit *c, qp_modes **out, qp_diag *d)
         m->cst = red.cst;
         m->cos = red.cos, m->ncos = red.ncos;
         red.cos = NULL, red.ncos = 0;
+        m->branch = red.branch, m->nbranch = red.nbranch;
+        red.branch = NULL, red.nbranch = 0;
         m->eliminated_loops = red.elim_loops;
         m->eliminated_cuts = red.elim_cuts;
         check_structure(m, &st);

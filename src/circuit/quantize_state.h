@@ -46,6 +46,8 @@ typedef struct {
     double *Lm, *lphi, *Ac, *lp, cst;
     qp_cos_term *cos;
     size_t ncos;
+    qp_branch_row *branch; /* inductor and capacitance rows (qp_modes.branch) */
+    size_t nbranch;
     qp_imat Rinv; /* Phi' = Rinv Phi over I-tree branch fluxes */
     size_t elim_loops, elim_cuts;
 } reduced;

@@ -487,6 +487,25 @@ static qp_status add_cosine(qctx *q, const work *w, const term *t, size_t r, red
     return QP_OK;
 }
 
+/* The row of inductor or capacitance t over the r pairs, kept when it has no component in an
+ * eliminated direction (qp_branch_row). */
+static qp_status add_branch_row(const work *w, const term *t, size_t r, reduced *out)
+{
+    size_t n = t->kind == 'C' ? w->nK : w->nI;
+    for (size_t i = r; i < n; i++) {
+        if (t->vec[i] != 0.0) {
+            return QP_OK;
+        }
+    }
+    qp_branch_row br = {t->elem, t->kind == 'C', qp_quantize_dnew(r ? r : 1)};
+    if (!br.c || !QP_PUSH(out->branch, out->nbranch, br)) {
+        free(br.c);
+        return QP_ERR_NOMEM;
+    }
+    memcpy(br.c, t->vec, r * sizeof *br.c);
+    return QP_OK;
+}
+
 /* The two quadratic forms and the cosine terms, in the order of the terms. */
 static qp_status collect_forms(qctx *q, work *w, size_t r, reduced *out)
 {
@@ -495,8 +514,10 @@ static qp_status collect_forms(qctx *q, work *w, size_t r, reduced *out)
         const term *t = &w->terms[k];
         if (t->kind == 'L') {
             add_inductor(w, t);
+            st = add_branch_row(w, t, r, out);
         } else if (t->kind == 'C') {
             add_capacitor(w, t);
+            st = add_branch_row(w, t, r, out);
         } else if (t->E != 0.0) {
             st = add_cosine(q, w, t, r, out);
         }

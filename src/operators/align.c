@@ -190,7 +190,10 @@ static qp_modes *transform(const qp_modes *m, const double *T, const double *Ti)
     o->cos = calloc(m->ncos ? m->ncos : 1, sizeof *o->cos);
     o->map = m->map ? calloc(n * nn, sizeof *o->map) : NULL;
     o->ncos = 0;
-    if (!o->kind || !o->Lm || !o->Ac || !o->lphi || !o->lp || !o->cos || (m->map && !o->map)) {
+    o->branch = calloc(m->nbranch ? m->nbranch : 1, sizeof *o->branch);
+    o->nbranch = 0;
+    if (!o->kind || !o->Lm || !o->Ac || !o->lphi || !o->lp || !o->cos || (m->map && !o->map) ||
+        !o->branch) {
         free(tmp);
         qp_modes_free(o);
         return NULL;
@@ -231,6 +234,21 @@ static qp_modes *transform(const qp_modes *m, const double *T, const double *Ti)
             }
         }
         o->cos[o->ncos++] = ct;
+    }
+    for (size_t k = 0; k < m->nbranch; k++) { /* as the cosines: charges T c, phases Ti^T c */
+        qp_branch_row br = m->branch[k];
+        br.c = calloc(n, sizeof *br.c);
+        if (!br.c) {
+            free(tmp);
+            qp_modes_free(o);
+            return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < n; j++) {
+                br.c[i] += (br.charge ? T[i * n + j] : Ti[j * n + i]) * m->branch[k].c[j];
+            }
+        }
+        o->branch[o->nbranch++] = br;
     }
     qp_modes_clean(o);
     free(tmp);
