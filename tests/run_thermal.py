@@ -10,7 +10,12 @@ it by quadrature and by a Bessel series (agreeing to 2e-9) and checks it against
 Euler-Maruyama run. Each case runs SEEDS decks of 2000/omega_c averaged time (TSTEP =
 0.01/omega_c; the scheme's time-step bias is below 1e-4 relative there, measured in the oracle)
 and passes when the mean over the seeds lies within 3 standard errors (the spread of the seeds)
-of the formula. Also: the same deck and seed give the same numbers twice (reproducible)."""
+of the formula. Also: the same deck and seed give the same numbers twice (reproducible); and the
+noise amplitude and the time discretization on an RC circuit (R = 1 kOhm, C = 1 pF, tau = 1 ns,
+1 K): with the noise constant over steps D the sampled voltage is an exact AR(1) process whose
+stationary variance is (kT/C) tanh(D/2tau)/(D/2tau) (equipartition kT/C as D -> 0): at D = tau/2
+that is 2 % below kT/C (over 4e5 tau), at D = tau/20 2e-4 (over 4e4 tau); each within 3
+standard errors (batch means)."""
 import json
 import math
 import os
@@ -48,6 +53,29 @@ def dual(x, seed):
             ".tran %s %s seed=%d\n" % (RQ * x * 1e-6, RQ * RQ, T, TSTEP, TSTOP, seed))
 
 
+def rc_variance(exe, tmp, step, stop):
+    """<V^2>/(kT/C) of the RC node and its standard error (50 batches)."""
+    out = os.path.join(tmp, "rc_%s" % step)
+    path = os.path.join(tmp, "rc.cir")
+    with open(path, "w") as f:
+        f.write("R1 1 0 1k\nC1 1 0 1p\n.temp 1K\n.tran %s %s seed=2\n.print V(1)\n"
+                % (step, stop))
+    r = subprocess.run([exe, "run", path, "-o", out], capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        return None
+    with open(os.path.join(out, "analysis1_tran.csv")) as f:
+        next(f)
+        v = [float(line.split(",")[1]) for line in f]
+    v = v[len(v) // 100:]  # the start from V = 0 relaxes within a few tau
+    kt_c = 1.380649e-23 * 1.0 / 1e-12
+    nb = 50
+    size = len(v) // nb
+    bm = [sum(x * x for x in v[b * size:(b + 1) * size]) / size / kt_c for b in range(nb)]
+    mean = sum(bm) / nb
+    se = math.sqrt(sum((m - mean) ** 2 for m in bm) / (nb - 1) / nb)
+    return mean, se
+
+
 def check(tap, label, values, want):
     n = len(values)
     mean = sum(values) / n
@@ -63,7 +91,7 @@ def check(tap, label, values, want):
 def main():
     exe = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp()
-    tap = taplib.Tap(5)
+    tap = taplib.Tap(7)
     for x in (0.8, 1.0, 1.2):
         vals = [run(exe, junction(x, s), tmp, "j.cir") for s in range(1, SEEDS + 1)]
         if any(v is None or v[0] is None for v in vals):
@@ -77,6 +105,17 @@ def main():
     else:
         check(tap, "its dual (phase slip + R*, kT/ES = 0.1, V = 1.2 R_Q Ic): mean I",
               [v[1] for v in vals], V_FORMULA[1.2] / RQ)
+    for step, stop, d in (("0.5n", "400u", 0.5), ("0.05n", "40u", 0.05)):
+        got = rc_variance(exe, tmp, step, stop)
+        want = math.tanh(d / 2) / (d / 2)
+        if got is None:
+            tap.fail("RC at D = %g tau: the run failed" % d)
+            continue
+        mean, se = got
+        tap.result("RC at D = %g tau: <V^2> C/kT = tanh(D/2tau)/(D/2tau)" % d,
+                   [] if abs(mean - want) <= 3 * se else
+                   ["%.5f vs %.5f (%.2f SE)" % (mean, want, (mean - want) / se)],
+                   note=": %.5f +- %.5f vs %.5f" % (mean, se, want))
     a, b = run(exe, junction(1.2, 5), tmp, "r1.cir"), run(exe, junction(1.2, 5), tmp, "r2.cir")
     tap.result("same deck and seed twice: identical mean V", [] if a == b and a is not None
                else ["%s vs %s" % (a, b)])
