@@ -16,6 +16,10 @@
                                difference of the mode coefficients is exact up to rounding */
 #define STRUCT_RTOL 1e-9    /* quadratic forms and cosine rows of the shifted circuits */
 #define COEF_ZERO 1e-12
+#define ROUNDING 1e-12      /* an element or a difference of diagonal elements below this fraction
+                               of the operator's largest element between the levels is rounding:
+                               a symmetry zero (sweet spot, selection rule), so the time is
+                               infinite, not 1e20 s */
 
 /* K0(x) = int_0^inf exp(-x cosh t) dt, x > 0: the trapezoidal rule converges geometrically for
  * this analytic, doubly decaying integrand (step 1/16). It enters the inductive and
@@ -88,7 +92,8 @@ static double resistor_total(const ctx *x, double R)
     return phi0 * phi0 * 2.0 * w / (QP_HBAR * R) / tanh(0.5 * fabs(therm(x, x->f)));
 }
 
-/* <a|O|b> (complex) for the operator `terms`, and the diagonal difference <a|O|a> - <b|O|b>. */
+/* |<a|O|b>|^2 for the operator `terms`, and the diagonal difference <a|O|a> - <b|O|b>; values
+at rounding level against the operator's largest element between the levels are 0. */
 static qp_status element(const qp_modes *m, const int *cut, int grid, const qp_modes *t,
                          const qp_states *S, int a, int b, double *abs2, double *ddiag, char *err,
                          size_t errlen)
@@ -98,9 +103,15 @@ static qp_status element(const qp_modes *m, const int *cut, int grid, const qp_m
     qp_status st = re && im ? qp_states_matrix_elements(m, cut, grid, t, S, re, im, err, errlen)
                             : QP_ERR_NOMEM;
     if (st == QP_OK) {
+        double big = 0.0;
+        for (size_t k = 0; k < L * L; k++) {
+            big = fmax(big, hypot(re[k], im[k]));
+        }
         size_t ab = (size_t)a * L + (size_t)b;
         *abs2 = re[ab] * re[ab] + im[ab] * im[ab];
         *ddiag = re[(size_t)a * L + (size_t)a] - re[(size_t)b * L + (size_t)b];
+        *abs2 = sqrt(*abs2) <= ROUNDING * big ? 0.0 : *abs2;
+        *ddiag = fabs(*ddiag) <= ROUNDING * big ? 0.0 : *ddiag;
     }
     free(re), free(im);
     return st;
