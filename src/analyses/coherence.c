@@ -385,8 +385,12 @@ static qp_modes *shifted(const qp_circuit *c, int io, int il, double by, qp_diag
     qp_flux_loop *loops = malloc((c->nloops ? c->nloops : 1) * sizeof *loops);
     qp_modes *m = NULL;
     if (off && loops) {
-        memcpy(off, c->offsets, c->noffsets * sizeof *off);
-        memcpy(loops, c->loops, c->nloops * sizeof *loops); /* shallow: branches shared */
+        if (c->noffsets) { /* (memcpy from a NULL array is undefined even for 0 bytes) */
+            memcpy(off, c->offsets, c->noffsets * sizeof *off);
+        }
+        if (c->nloops) { /* shallow: branch lists shared */
+            memcpy(loops, c->loops, c->nloops * sizeof *loops);
+        }
         if (io >= 0) {
             off[io].ng += by;
         } else {
@@ -395,9 +399,17 @@ static qp_modes *shifted(const qp_circuit *c, int io, int il, double by, qp_diag
         qp_circuit cc = *c;
         cc.offsets = off;
         cc.loops = loops;
-        if (qp_quantize(&cc, &m, d) != QP_OK) {
+        qp_diag scratch = {0}; /* its warnings repeat the nominal quantization's */
+        if (qp_quantize(&cc, &m, &scratch) != QP_OK) {
             m = NULL;
         }
+        for (size_t e = 0; e < scratch.count; e++) { /* errors only (there should be none) */
+            const qp_diag_entry *x = &scratch.items[e];
+            if (x->sev == QP_SEV_ERROR) {
+                qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
+            }
+        }
+        qp_diag_clear(&scratch);
     }
     free(off), free(loops);
     return m;
