@@ -361,6 +361,21 @@ static qp_status write_fluxes(qp_strbuf *b, const dual *x)
     return QP_OK;
 }
 
+/* The fixed cutoffs of an analysis in the dual: charge and fluxoid modes trade places,
+ * oscillators stay. */
+static void basis_keys(qp_strbuf *b, const qp_analysis *an)
+{
+    if (an->ncut) {
+        qp_sb_printf(b, " mcut=%d", an->ncut);
+    }
+    if (an->mcut) {
+        qp_sb_printf(b, " ncut=%d", an->mcut);
+    }
+    if (an->nho) {
+        qp_sb_printf(b, " nho=%d", an->nho);
+    }
+}
+
 /* .coherence in the dual: capacitive <-> inductive (quality factors swapped), offset charge <->
  * flux (amplitudes swapped: f and ng map one to one), critical current <-> phase-slip energy;
  * quasiparticle tunneling and resistors keep their names (a junction's sin(phi/2) has no dual
@@ -392,15 +407,7 @@ static void write_coherence(qp_strbuf *b, const qp_analysis *an)
     }
     qp_sb_printf(b, " aflux=%.16g ang=%.16g acc=%.16g aes=%.16g omega_low=%.16g t_exp=%.16g",
                  p->ang, p->aflux, p->aes, p->acc, p->omega_low, p->t_exp);
-    if (an->ncut) {
-        qp_sb_printf(b, " mcut=%d", an->ncut);
-    }
-    if (an->mcut) {
-        qp_sb_printf(b, " ncut=%d", an->mcut);
-    }
-    if (an->nho) {
-        qp_sb_printf(b, " nho=%d", an->nho);
-    }
+    basis_keys(b, an);
     qp_sb_puts(b, an->grid ? " basis=grid" : "");
     qp_sb_puts(b, "   ; capacitive <-> inductive, ng <-> flux, cc <-> es\n");
 }
@@ -430,16 +437,7 @@ static void write_offsets_analyses(qp_strbuf *b, const dual *x)
             continue;
         }
         qp_sb_printf(b, ".spectrum levels=%d", an->levels);
-        /* charge and fluxoid modes trade places in the dual; oscillators stay */
-        if (an->ncut) {
-            qp_sb_printf(b, " mcut=%d", an->ncut);
-        }
-        if (an->mcut) {
-            qp_sb_printf(b, " ncut=%d", an->mcut);
-        }
-        if (an->nho) {
-            qp_sb_printf(b, " nho=%d", an->nho);
-        }
+        basis_keys(b, an);
         if (an->dispersion >= 0) {
             qp_sb_puts(b, an->dispersion ? " dispersion=yes" : " dispersion=no");
         }

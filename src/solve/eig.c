@@ -206,25 +206,38 @@ done:
     return st;
 }
 
-qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,
-                        qp_eig_info *info, char *err, size_t errlen)
+/* The entry points' common start: options (defaults when o is NULL), an empty message, and the
+ * refusal of a NULL matrix (matrix != 0 says one was given). */
+static qp_status entry(qp_eig_solver *s, const qp_eig_opts *o, qp_eig_opts *defaults,
+                       int matrix, qp_eig_info *info, char *err, size_t errlen)
 {
-    qp_eig_opts defaults;
     if (!o) {
-        qp_eig_opts_default(&defaults);
-        o = &defaults;
+        qp_eig_opts_default(defaults);
+        o = defaults;
     }
     if (err && errlen) {
         err[0] = '\0';
     }
-    qp_eig_solver s = {.H = H, .o = o, .err = err, .errlen = errlen};
-    s.info.used = o->method;
-    if (!H) {
-        qp_eig_fail(&s, "matrix is NULL");
+    s->o = o, s->err = err, s->errlen = errlen;
+    s->info.used = o->method;
+    if (!matrix) {
+        qp_eig_fail(s, "matrix is NULL");
         if (info) {
-            *info = s.info;
+            *info = s->info;
         }
         return QP_ERR_USAGE;
+    }
+    return QP_OK;
+}
+
+qp_status qp_eig_lowest(const qp_sparse *H, const qp_eig_opts *o, double *evals, double *vecs,
+                        qp_eig_info *info, char *err, size_t errlen)
+{
+    qp_eig_opts defaults;
+    qp_eig_solver s = {.H = H};
+    qp_status st = entry(&s, o, &defaults, H != NULL, info, err, errlen);
+    if (st != QP_OK) {
+        return st;
     }
     s.n = H->n;
     s.cplx = H->im != NULL;
@@ -266,21 +279,10 @@ qp_status qp_eig_lowest_dense(const double *D, size_t n, int cplx, const qp_eig_
                               size_t errlen)
 {
     qp_eig_opts defaults;
-    if (!o) {
-        qp_eig_opts_default(&defaults);
-        o = &defaults;
-    }
-    if (err && errlen) {
-        err[0] = '\0';
-    }
-    qp_eig_solver s = {.D = D, .o = o, .err = err, .errlen = errlen};
-    s.info.used = o->method;
-    if (!D) {
-        qp_eig_fail(&s, "matrix is NULL");
-        if (info) {
-            *info = s.info;
-        }
-        return QP_ERR_USAGE;
+    qp_eig_solver s = {.D = D};
+    qp_status st = entry(&s, o, &defaults, D != NULL, info, err, errlen);
+    if (st != QP_OK) {
+        return st;
     }
     s.n = n;
     s.cplx = cplx != 0;
