@@ -209,6 +209,9 @@ static void csv_coherence(qp_strbuf *b, const qp_result *r)
     if (r->param) {
         qp_sb_printf(b, "%s,", r->param);
     }
+    if (r->param2) {
+        qp_sb_printf(b, "%s,", r->param2);
+    }
     qp_sb_puts(b, "f_GHz,T1_s,T2_s");
     for (int ch = 0; ch < QP_CH_COUNT; ch++) {
         if (h->present >> ch & 1u) {
@@ -219,6 +222,9 @@ static void csv_coherence(qp_strbuf *b, const qp_result *r)
     for (size_t p = 0; p < r->npoints; p++) {
         if (r->param) {
             qp_sb_printf(b, "%.17g,", r->values[p]);
+        }
+        if (r->param2) {
+            qp_sb_printf(b, "%.17g,", r->values2[p]);
         }
         qp_sb_printf(b, "%.17g", fabs(h->f[p]));
         const double t[2] = {h->t1[p], h->t2[p]};

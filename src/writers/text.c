@@ -452,7 +452,11 @@ static void coherence_text(qp_strbuf *b, const qp_result *r)
         qp_sb_printf(b, "   T2 = %s\n", x);
         return;
     }
-    qp_sb_printf(b, "  %-14s  %-14s  %-12s  %-12s", r->param, "f [GHz]", "T1", "T2");
+    qp_sb_printf(b, "  %-14s", r->param);
+    if (r->param2) {
+        qp_sb_printf(b, "  %-14s", r->param2);
+    }
+    qp_sb_printf(b, "  %-14s  %-12s  %-12s", "f [GHz]", "T1", "T2");
     for (int ch = 0; ch < QP_CH_COUNT; ch++) {
         if (h->present >> ch & 1u) {
             qp_sb_printf(b, "  %-26s", qp_channel_name((qp_channel)ch));
@@ -460,7 +464,11 @@ static void coherence_text(qp_strbuf *b, const qp_result *r)
     }
     qp_sb_putc(b, '\n');
     for (size_t p = 0; p < r->npoints; p++) {
-        qp_sb_printf(b, "  %-14.9g  %-14.10f", r->values[p], fabs(h->f[p]));
+        qp_sb_printf(b, "  %-14.9g", r->values[p]);
+        if (r->param2) {
+            qp_sb_printf(b, "  %-14.9g", r->values2[p]);
+        }
+        qp_sb_printf(b, "  %-14.10f", fabs(h->f[p]));
         time_text(x, sizeof x, h->t1[p]);
         qp_sb_printf(b, "  %-12s", x);
         time_text(x, sizeof x, h->t2[p]);
