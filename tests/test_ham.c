@@ -28,22 +28,8 @@ typedef struct {
 /* S is always initialised (sys_free is then safe). */
 static int build(const char *deck, sys *S)
 {
-    char *msgs = NULL;
-    qp_diag d = {0};
-    S->c = NULL;
-    S->m = NULL;
-    qp_status st = elaborate_text(deck, NULL, NULL, 0, &S->c, &msgs);
-    if (st == QP_OK) {
-        st = qp_quantize(S->c, &S->m, &d);
-    }
-    if (st != QP_OK) {
-        char *e = qp_diag_format(&d);
-        printf("# build failed: %s%s\n", msgs ? msgs : "", e ? e : "");
-        free(e);
-    }
-    free(msgs);
-    qp_diag_clear(&d);
-    return st == QP_OK;
+    S->m = modes_from_text(deck, &S->c);
+    return S->m != NULL;
 }
 
 static void sys_free(sys *S)

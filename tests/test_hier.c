@@ -21,23 +21,7 @@
 
 static qp_modes *modes_of(const char *deck)
 {
-    qp_circuit *c = NULL;
-    qp_modes *m = NULL;
-    char *msgs = NULL;
-    qp_diag d = {0};
-    qp_status st = elaborate_text(deck, NULL, NULL, 0, &c, &msgs);
-    if (st == QP_OK) {
-        st = qp_quantize(c, &m, &d);
-    }
-    if (st != QP_OK) {
-        char *e = qp_diag_format(&d);
-        printf("# build failed: %s%s\n", msgs ? msgs : "", e ? e : "");
-        free(e);
-    }
-    free(msgs);
-    qp_diag_clear(&d);
-    qp_circuit_free(c);
-    return m;
+    return modes_from_text(deck, NULL);
 }
 
 /* Exact and hierarchical levels of deck agree; groups NULL: the default grouping. exact_nho > 0

@@ -4,6 +4,7 @@
 
 #include "qpsim/qpsim.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,33 @@ static inline qp_status elaborate_text(const char *text, const memfile *files, c
     qp_diag_clear(&d);
     qp_deck_free(deck);
     return st;
+}
+
+/* Elaborates and quantizes deck text: the modes (NULL on failure, the messages printed as a TAP
+ * comment) and, when circuit is not NULL, the circuit in *circuit (else freed). */
+static inline qp_modes *modes_from_text(const char *text, qp_circuit **circuit)
+{
+    qp_circuit *c = NULL;
+    qp_modes *m = NULL;
+    char *msgs = NULL;
+    qp_diag d = {0};
+    qp_status st = elaborate_text(text, NULL, NULL, 0, &c, &msgs);
+    if (st == QP_OK) {
+        st = qp_quantize(c, &m, &d);
+    }
+    if (st != QP_OK) {
+        char *e = qp_diag_format(&d);
+        printf("# build failed: %s%s\n", msgs ? msgs : "", e ? e : "");
+        free(e);
+    }
+    free(msgs);
+    qp_diag_clear(&d);
+    if (circuit) {
+        *circuit = c;
+    } else {
+        qp_circuit_free(c);
+    }
+    return m;
 }
 
 static inline int find_elem(const qp_circuit *c, const char *name)
