@@ -17,16 +17,7 @@ trap 'rm -rf "$T"' EXIT
 REPEAT=${REPEAT:-3}
 [ -x /usr/bin/time ] || { echo "bench/many_modes.sh: install Debian's 'time' package" >&2; exit 2; }
 
-chain() { # chain NAME N: N transmons in a row, neighbours coupled by 2 fF, automatic cutoffs
-  : > "$T/$1.cir"
-  i=1
-  while [ "$i" -le "$2" ]; do
-    printf 'B%s %s 0 ej=15\nC%s %s 0 ec=0.3\n' "$i" "$i" "$i" "$i" >> "$T/$1.cir"
-    [ "$i" -gt 1 ] && printf 'CC%s %s %s 2fF\n' "$i" "$((i - 1))" "$i" >> "$T/$1.cir"
-    i=$((i + 1))
-  done
-  printf '.spectrum levels=6\n' >> "$T/$1.cir"
-}
+. bench/chain.sh
 
 best() { # best CMD...: fastest wall seconds and largest RSS (MiB) of REPEAT runs -> "wall rss"
   # (wall from date's nanoseconds: /usr/bin/time rounds to 10 ms, too coarse for 0.013 s)
@@ -59,7 +50,7 @@ row() { printf '| %-44s | %8s s | %6s MiB | %s |\n' "$1" "$2" "$3" "$4"; }
 
 echo "| case | qpsim wall | peak RSS | peer, ratio, check |"
 echo "|---|---|---|---|"
-chain chain4 4; chain chain5 5; chain chain6 6
+chain "$T/chain4.cir" 4; chain "$T/chain5.cir" 5; chain "$T/chain6.cir" 6
 set -- $(best "$Q" run "$T/chain4.cir"); q=$1 r=$2
 p=$(peer_time $PY bench/eigsh_chain.py 4 10)
 row "chain of 4 transmons, automatic" "$q" "$r" "scipy eigsh at ncut 10: $p s, qpsim/peer $(awk "BEGIN{printf \"%.3f\", $q / $p}")"

@@ -22,16 +22,7 @@ coupled() { # coupled NAME NCUT: two transmons with a coupling capacitor, offset
   printf 'B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12.5\nC2 2 0 ec=0.28\nCC 1 2 2fF\n' > "$T/$1.cir"
   printf '.ng 1 0.25\n.ng 2 0.1\n.spectrum levels=6 ncut=%s\n' "$2" >> "$T/$1.cir"
 }
-chain() { # chain NAME N: N transmons in a row, neighbours coupled by 2 fF, ncut 10
-  : > "$T/$1.cir"
-  i=1
-  while [ "$i" -le "$2" ]; do
-    printf 'B%s %s 0 ej=15\nC%s %s 0 ec=0.3\n' "$i" "$i" "$i" "$i" >> "$T/$1.cir"
-    [ "$i" -gt 1 ] && printf 'CC%s %s %s 2fF\n' "$i" "$((i - 1))" "$i" >> "$T/$1.cir"
-    i=$((i + 1))
-  done
-  printf '.spectrum levels=6 ncut=10\n' >> "$T/$1.cir"
-}
+. bench/chain.sh
 
 REPEAT=${REPEAT:-3}
 run() { # run LABEL DECK
@@ -62,5 +53,5 @@ coupled c1e4 50;          run "coupled transmons, ncut 50 (1.0e4)" "$T/c1e4.cir"
 coupled c1e5 158;         run "coupled transmons, ncut 158 (1.0e5)" "$T/c1e5.cir"
 coupled c1e6 500;         run "coupled transmons, ncut 500 (1.0e6)" "$T/c1e6.cir"
 for n in 2 3 4; do
-  chain "chain$n" "$n";   run "chain of $n transmons, ncut 10" "$T/chain$n.cir"
+  chain "$T/chain$n.cir" "$n" ncut=10;   run "chain of $n transmons, ncut 10" "$T/chain$n.cir"
 done
