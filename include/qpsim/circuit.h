@@ -42,6 +42,8 @@ typedef struct {
     int bloch;      /* B: .tran uses its lowest Bloch band instead of RCSJ (bloch=1) */
     double vc;      /* Q: critical voltage [V] = 2 pi ES/2e */
     double noise;   /* .coherence per element (0: the directive's): C qcap=, L qind=, B xqp= */
+    char noise_form; /* C qcap=inductive / L qind=capacitive: the other channel's default Q(f)
+                        (what `qpsim dual` writes), else 0 */
     int lk[2];      /* K: element indices of the two coupled inductors */
     qp_wave wave;   /* I, V */
     char *model;    /* B, Q: model name or NULL (owned) */

@@ -50,13 +50,13 @@ static double therm(const ctx *x, double f)
 }
 
 /* S(w) + S(-w) of scqubits' capacitive (kind 'c') or inductive ('l') loss for a branch of
- * energy E [GHz], in 1/s per |<i|O|j>|^2. */
-static double loss_total(const ctx *x, double E, double q, char kind)
+ * energy E [GHz], in 1/s per |<i|O|j>|^2; q <= 0: the default Q(f) of `form` ('c' or 'l'). */
+static double loss_total(const ctx *x, double E, double q, char kind, char form)
 {
     double tot = 0.0;
     for (int s = -1; s <= 1; s += 2) {
         double f = s * x->f, b = therm(x, f), ab = fabs(b), Q = q;
-        if (Q <= 0.0 && kind == 'c') {
+        if (Q <= 0.0 && form == 'c') {
             Q = 1e6 * pow(6.0 / fabs(f), 0.7);
         } else if (Q <= 0.0) {
             double b5 = QP_H * 500e6 / (QP_KB * x->temp);
@@ -291,10 +291,11 @@ static qp_status branch_t1(const job *J, const ctx *x, int el, const double *R, 
         *done = 1;
         if (ch == QP_CH_T1_CAPACITIVE) {
             double q = e->kind == QP_EL_C && e->noise > 0.0 ? e->noise : x->p->qcap;
-            *rate += n2 * loss_total(x, EC, q, 'c');
+            *rate += n2 * loss_total(x, EC, q, 'c', e->noise_form ? e->noise_form : 'c');
         } else if (ch == QP_CH_T1_INDUCTIVE) {
             double EL = QP_PHI0 * QP_PHI0 / (4.0 * QP_PI * QP_PI * e->value * QP_H) / 1e9;
-            *rate += phi2 * loss_total(x, EL, e->noise > 0.0 ? e->noise : x->p->qind, 'l');
+            *rate += phi2 * loss_total(x, EL, e->noise > 0.0 ? e->noise : x->p->qind, 'l',
+                                       e->noise_form ? e->noise_form : 'l');
         } else {
             *rate += phi2 * resistor_total(x, e->value);
         }

@@ -65,8 +65,8 @@ static void element_line(qp_strbuf *b, const qp_circuit *c, const edge *e, int f
     node_name(b, to, outer, label);
     double rq2 = QP_RQ * QP_RQ;
     if (e->jcap) {
-        qp_sb_printf(b, " %.16g   ; L* = R_Q^2 C of %s's capacitance (%.6g F)\n", rq2 * el->cap,
-                     el->name, el->cap);
+        qp_sb_printf(b, " %.16g qind=capacitive   ; L* = R_Q^2 C of %s's capacitance (%.6g F)\n",
+                     rq2 * el->cap, el->name, el->cap);
         return;
     }
     switch (el->kind) {
@@ -74,6 +74,8 @@ static void element_line(qp_strbuf *b, const qp_circuit *c, const edge *e, int f
         qp_sb_printf(b, " %.16g", rq2 * el->value);
         if (el->noise > 0.0) {
             qp_sb_printf(b, " qind=%.16g", el->noise);
+        } else { /* its dielectric loss keeps its own frequency dependence */
+            qp_sb_puts(b, el->noise_form == 'l' ? "" : " qind=capacitive");
         }
         qp_sb_printf(b, "   ; L* = R_Q^2 C of %s (C = %.6g F)\n", el->name, el->value);
         break;
@@ -81,6 +83,8 @@ static void element_line(qp_strbuf *b, const qp_circuit *c, const edge *e, int f
         qp_sb_printf(b, " %.16g", el->value / rq2);
         if (el->noise > 0.0) {
             qp_sb_printf(b, " qcap=%.16g", el->noise);
+        } else {
+            qp_sb_puts(b, el->noise_form == 'c' ? "" : " qcap=inductive");
         }
         qp_sb_printf(b, "   ; C* = L/R_Q^2 of %s (L = %.6g H)\n", el->name, el->value);
         break;
