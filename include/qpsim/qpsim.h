@@ -3,6 +3,7 @@
 #define QPSIM_QPSIM_H
 
 #include "qpsim/circuit.h"
+#include "qpsim/coherence.h"
 #include "qpsim/context.h"
 #include "qpsim/diag.h"
 #include "qpsim/dual.h"

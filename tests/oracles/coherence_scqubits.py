@@ -14,9 +14,9 @@ Each number is recomputed at a larger truncation; the largest relative change is
 asserted except for rates that vanish by symmetry, which scqubits returns as roundoff-sized finite
 numbers; they are printed as inf with the raw scqubits value alongside).  A closed-form
 re-implementation of every channel (FORMULA CHECK) confirms the conventions listed in the '#' notes.
-Run (from /work/main):
-  PYTHONPATH=/work/peers/scqubits /usr/bin/python3 tests/oracles/coherence_scqubits.py
-Run with scqubits 4.3.1 from the source checkout /work/peers/scqubits (commit 1dfb8b6e), Debian python3.
+Run (from the repository root; /path/to/scqubits holds the package folder scqubits/):
+  PYTHONPATH=/path/to/scqubits /usr/bin/python3 tests/oracles/coherence_scqubits.py
+Run with scqubits 4.3.1 from a source checkout (tag v4.3.1, commit 1dfb8b6e), Debian python3.
 """
 import numpy as np
 import scipy.constants as C
