@@ -37,6 +37,18 @@ static double bessel_k0(double x)
     return h * sum;
 }
 
+/* K0(y) sinh(y), y > 0: directly below 300, above by the asymptotic series of K0 (relative error
+ * below 1e-12 there), so that low temperatures (hf/kT in the thousands) give no inf/inf. */
+static double k0_sinh(double y)
+{
+    if (y < 300.0) {
+        return bessel_k0(y) * sinh(y);
+    }
+    double u = 1.0 / (8.0 * y);
+    return 0.5 * sqrt(QP_PI / (2.0 * y)) *
+           (1.0 - u + 4.5 * u * u - 37.5 * u * u * u + 459.375 * u * u * u * u);
+}
+
 typedef struct {
     const qp_coh_params *p;
     double temp;
@@ -60,8 +72,7 @@ static double loss_total(const ctx *x, double E, double q, char kind, char form)
             Q = 1e6 * pow(6.0 / fabs(f), 0.7);
         } else if (Q <= 0.0) {
             double b5 = QP_H * 500e6 / (QP_KB * x->temp);
-            Q = 500e6 * bessel_k0(0.5 * b5) * sinh(0.5 * b5) /
-                (bessel_k0(0.5 * ab) * sinh(0.5 * ab));
+            Q = 500e6 * k0_sinh(0.5 * b5) / k0_sinh(0.5 * ab);
         }
         double pre = kind == 'c' ? 2.0 * 8.0 * E : 2.0 * E;
         tot += pre / Q / tanh(0.5 * ab) / (1.0 + exp(-b)) * 2.0 * QP_PI;
@@ -77,7 +88,7 @@ static double qp_total(const ctx *x, double EJ, double xqp)
     for (int s = -1; s <= 1; s += 2) {
         double f = s * x->f, b = therm(x, f), ab = fabs(b), fa = fabs(f) * 1e9;
         double y = sqrt(2.0 / QP_PI) * (8.0 / Rk) * (EJ * 1e9 / dHz) * pow(2.0 * dHz / fa, 1.5) *
-                   xqp * sqrt(0.5 * ab) * bessel_k0(0.5 * ab) * sinh(0.5 * ab);
+                   xqp * sqrt(0.5 * ab) * k0_sinh(0.5 * ab);
         double w = 2.0 * QP_PI * f * 1e9;
         tot += 2.0 * QP_HBAR * w / (QP_QE * QP_QE) * y / tanh(0.5 * b) / (1.0 + exp(-b));
     }
