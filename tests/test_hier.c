@@ -255,18 +255,24 @@ static void whole_product(void)
     qp_modes_free(m);
 }
 
+/* The reduced 0-pi ring (bench/zero_pi_reduced.cir) and three coupled transmons, each used twice. */
+static const char *const zero_pi =
+    "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\n"
+    "C1 1 3 ec=1\nC2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n";
+static const char *const three_transmons =
+    "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12\nC2 2 0 ec=0.28\nB3 3 0 ej=9\nC3 3 0 ec=0.31\n"
+    "CC1 1 2 8fF\nCC2 2 3 6fF\n.ng 2 0.2\n";
+
 int main(void)
 {
     agree("two transmons with offsets (complex)",
           "B1 1 0 ej=6\nC1 1 0 ec=0.5\nB2 2 0 ej=4\nC2 2 0 ec=0.45\nCC 1 2 2fF\n"
           ".ng 1 0.25\n.ng 2 0.1\n", 8, NULL, 2, 0);
     agree("three transmons, strong coupling",
-          "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12\nC2 2 0 ec=0.28\nB3 3 0 ej=9\nC3 3 0 ec=0.31\n"
-          "CC1 1 2 8fF\nCC2 2 3 6fF\n.ng 2 0.2\n", 6, NULL, 3, 0);
+          three_transmons, 6, NULL, 3, 0);
     static const int two_one[3] = {0, 0, 1};
     agree("three transmons, groups 1+2/3",
-          "B1 1 0 ej=15\nC1 1 0 ec=0.3\nB2 2 0 ej=12\nC2 2 0 ec=0.28\nB3 3 0 ej=9\nC3 3 0 ec=0.31\n"
-          "CC1 1 2 8fF\nCC2 2 3 6fF\n.ng 2 0.2\n", 6, two_one, 2, 0);
+          three_transmons, 6, two_one, 2, 0);
     agree("rf SQUIDs coupled by a mutual inductance (oscillators)",
           "L1 a1 0 1nH\nB1 a1 0 ej=40 c=30f\nL2 a2 0 1.2nH\nB2 a2 0 ej=35 c=30f\nK12 L1 L2 0.02\n"
           ".flux 0.48 L1 B1\n.flux 0.5 L2 B2\n", 6, NULL, 2, 40);
@@ -280,8 +286,7 @@ int main(void)
      * once tied zeta to a cosine, which sub-mode extraction then dropped (0.56 GHz off) */
     static const int zero_pi_groups[3] = {0, 0, 1};
     agree("0-pi, groups 1+2/3",
-          "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\n"
-          "C1 1 3 ec=1\nC2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n", 6, zero_pi_groups, 2, 0);
+          zero_pi, 6, zero_pi_groups, 2, 0);
     /* groups that split a junction cosine: the coupling factors must be built on the groups' own
      * bases, whose lengths see only the cosines inside each group (two fluxoniums joined by a
      * junction; 1.5e-3 GHz off when the coupling factors' bases also saw the joining junction) */
@@ -290,8 +295,7 @@ int main(void)
           "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\nB2 2 0 ej=7\nC2 2 0 ec=2.2\n"
           "L2 2 0 el=0.6\nBC 1 2 ej=0.3\n.flux 0.4 B1 L1\n.flux 0.3 B2 L2\n", 4, split, 2, 0);
     agree("0-pi, sheared (theta off phi) and hierarchical",
-          "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\n"
-          "C1 1 3 ec=1\nC2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n", 6, NULL, 2, 0);
+          zero_pi, 6, NULL, 2, 0);
     default_groups();
     aligned();
     sheared();

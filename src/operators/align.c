@@ -173,6 +173,20 @@ static int invert(size_t n, const double *T, double *Tinv)
     return ok;
 }
 
+/* A cosine or branch row in the new coordinates: c . Phi = (Ti^T c) . Phi' for a phase row,
+ * c . P = (T c) . P' for a charge row (n values, owned by the caller); NULL out of memory. */
+static double *row_transform(size_t n, const double *T, const double *Ti, int charge,
+                             const double *c)
+{
+    double *out = calloc(n ? n : 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            out[i] += (charge ? T[i * n + j] : Ti[j * n + i]) * c[j];
+        }
+    }
+    return out;
+}
+
 /* The transformed copy: Phi' = T Phi, P' = T^-T P. */
 static qp_modes *transform(const qp_modes *m, const double *T, const double *Ti)
 {
@@ -220,38 +234,24 @@ static qp_modes *transform(const qp_modes *m, const double *T, const double *Ti)
             }
         }
     }
+    free(tmp);
     for (size_t t = 0; t < m->ncos; t++) {
         qp_cos_term ct = m->cos[t];
-        ct.c = calloc(n, sizeof *ct.c);
-        if (!ct.c) {
-            free(tmp);
+        if (!(ct.c = row_transform(n, T, Ti, ct.is_qps, m->cos[t].c))) {
             qp_modes_free(o);
             return NULL;
-        }
-        for (size_t i = 0; i < n; i++) { /* c . Phi = (Ti^T c) . Phi', c . P = (T c) . P' */
-            for (size_t j = 0; j < n; j++) {
-                ct.c[i] += (ct.is_qps ? T[i * n + j] : Ti[j * n + i]) * m->cos[t].c[j];
-            }
         }
         o->cos[o->ncos++] = ct;
     }
-    for (size_t k = 0; k < m->nbranch; k++) { /* as the cosines: charges T c, phases Ti^T c */
+    for (size_t k = 0; k < m->nbranch; k++) {
         qp_branch_row br = m->branch[k];
-        br.c = calloc(n, sizeof *br.c);
-        if (!br.c) {
-            free(tmp);
+        if (!(br.c = row_transform(n, T, Ti, br.charge, m->branch[k].c))) {
             qp_modes_free(o);
             return NULL;
-        }
-        for (size_t i = 0; i < n; i++) {
-            for (size_t j = 0; j < n; j++) {
-                br.c[i] += (br.charge ? T[i * n + j] : Ti[j * n + i]) * m->branch[k].c[j];
-            }
         }
         o->branch[o->nbranch++] = br;
     }
     qp_modes_clean(o);
-    free(tmp);
     return o;
 }
 
