@@ -27,7 +27,9 @@ typedef struct {
     int *bloch;       /* per element: the Bloch-band model is used */
     int *absorbed;    /* per element: a capacitor absorbed into a Bloch junction's band */
     int *alg;         /* per unknown: not differentiated (its column of A is zero) */
-    long long noise_k; /* the thermal-noise interval of the step being taken (set by the run) */
+    double *noise;    /* per element: its thermal-noise current in the step's interval, or NULL
+                         without .temp (qp_tran_noise_interval fills it) */
+    long long noise_k; /* that interval, -1 before the first */
 } qp_tran_sys;
 
 /* Output samples: nt rows of (time, ncol signals), room for cap rows (the run allocates data). */
@@ -48,9 +50,10 @@ void qp_tran_sys_free(qp_tran_sys *S);
 void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
                     double *f, double *J);
 
-/* The thermal noise current of element k (resistance R) in the step's noise interval
- * S->noise_k: 0 without .temp. */
-double qp_tran_noise_current(const qp_tran_sys *S, const qp_analysis *an, size_t k, double R);
+/* Sets the thermal-noise currents of every resistance (R, junction rn=) for noise interval i
+ * (a step lies in one interval; evaluations within it then only read S->noise). No-op without
+ * .temp or when i is already set. */
+void qp_tran_noise_interval(qp_tran_sys *S, const qp_analysis *an, long long i);
 
 /* The first corner after t of any source (or of the switch-on over the first TSTEP);
  * INFINITY when none. */

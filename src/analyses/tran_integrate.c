@@ -406,7 +406,7 @@ static int attempt(run_t *R, const qp_analysis *an, double hstep, qp_tran_result
 {
     if (!R->have_f0) { /* f and its Jacobian at the step's start, kept across rejections */
         /* the thermal noise of the interval the step lies in (steps end on interval ends) */
-        R->S.noise_k = (long long)floor(R->t / an->tstep + 1e-9);
+        qp_tran_noise_interval(&R->S, an, (long long)floor(R->t / an->tstep + 1e-9));
         qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, R->J0);
         R->have_f0 = 1;
     }

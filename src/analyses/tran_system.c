@@ -206,17 +206,24 @@ static double normal_at(unsigned long long seed, size_t k, long long i)
     return sqrt(-2.0 * log(u1)) * cos(2.0 * QP_PI * u2);
 }
 
-/* Johnson-Nyquist current of a resistance R at the deck's .temp: one-sided density 4kT/R, held
- * constant over each noise interval [kD, (k+1)D), D = TSTEP, with variance 2kT/(R D): the white
- * noise averaged over the interval, so the integrator sees a piecewise-constant source (weak
- * order 1, docs/physics.md "Thermal noise"); the steps land on the interval ends. */
-double qp_tran_noise_current(const qp_tran_sys *S, const qp_analysis *an, size_t k, double R)
+/* Johnson-Nyquist currents at the deck's .temp: one-sided density 4kT/R, held constant over each
+ * noise interval [iD, (i+1)D), D = TSTEP, with variance 2kT/(R D): the white noise averaged over
+ * the interval, so the integrator sees a piecewise-constant source (weak order 1, docs/physics.md
+ * "Thermal noise"); the steps land on the interval ends. */
+void qp_tran_noise_interval(qp_tran_sys *S, const qp_analysis *an, long long i)
 {
-    if (!(S->c->temp > 0.0) || !(R > 0.0)) {
-        return 0.0;
+    const qp_circuit *c = S->c;
+    if (!S->noise || i == S->noise_k) {
+        return;
     }
-    double D = an->tstep;
-    return sqrt(2.0 * QP_KB * S->c->temp / (R * D)) * normal_at(an->seed, k, S->noise_k);
+    S->noise_k = i;
+    for (size_t k = 0; k < c->nelem; k++) {
+        const qp_element *e = &c->elem[k];
+        double R = e->kind == QP_EL_R ? e->value : e->kind == QP_EL_B ? e->rn : 0.0;
+        S->noise[k] = R > 0.0 ? sqrt(2.0 * QP_KB * c->temp / (R * an->tstep)) *
+                                    normal_at(an->seed, k, i)
+                              : 0.0;
+    }
 }
 
 void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
@@ -237,7 +244,7 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
         case QP_EL_K:
             continue;
         case QP_EL_R:
-            cur = v / e->value + qp_tran_noise_current(S, an, k, e->value);
+            cur = v / e->value + (S->noise ? S->noise[k] : 0.0);
             jadd(J, n, ia, ia, -1.0 / e->value), jadd(J, n, ia, ib, 1.0 / e->value);
             jadd(J, n, ib, ia, 1.0 / e->value), jadd(J, n, ib, ib, -1.0 / e->value);
             break;
@@ -262,7 +269,7 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
                 f[j] = -(v - vb);
                 jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0), jadd(J, n, j, j, dv);
                 if (e->rn > 0.0) {
-                    cur = v / e->rn + qp_tran_noise_current(S, an, k, e->rn);
+                    cur = v / e->rn + (S->noise ? S->noise[k] : 0.0);
                     jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
                     jadd(J, n, ib, ia, 1.0 / e->rn), jadd(J, n, ib, ib, -1.0 / e->rn);
                 }
@@ -274,7 +281,7 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
                 jadd(J, n, ia, j, -g), jadd(J, n, ib, j, g);
             }
             if (e->rn > 0.0) {
-                cur += v / e->rn + qp_tran_noise_current(S, an, k, e->rn);
+                cur += v / e->rn + (S->noise ? S->noise[k] : 0.0);
                 jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
                 jadd(J, n, ib, ia, 1.0 / e->rn), jadd(J, n, ib, ib, -1.0 / e->rn);
             }
@@ -312,6 +319,7 @@ void qp_tran_sys_free(qp_tran_sys *S)
     free(S->bloch);
     free(S->absorbed);
     free(S->alg);
+    free(S->noise);
     free(S->bvar);
     free(S->vk);
     free(S->A);
@@ -515,7 +523,9 @@ qp_status qp_tran_sys_build(qp_tran_sys *S, const qp_circuit *c, double tstep, c
     S->i0 = imax > 0.0 ? imax : 1e-9;
     fill_a(S);
     S->alg = calloc(n ? n : 1, sizeof *S->alg);
-    if (!S->alg) {
+    S->noise_k = -1;
+    S->noise = c->temp > 0.0 ? calloc(ne, sizeof *S->noise) : NULL;
+    if (!S->alg || (c->temp > 0.0 && !S->noise)) {
         qp_errf(err, errlen, "out of memory");
         return QP_ERR_NOMEM;
     }
