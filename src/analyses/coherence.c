@@ -3,6 +3,7 @@
  * 1/f dephasing rate is 2 pi A |dE_ij/dlambda| sqrt(2 |ln(omega_low t_exp)|), the derivative by
  * Hellmann-Feynman from the operator dH/dlambda. */
 #include "qpsim/coherence.h"
+#include "analyses/run_impl.h"
 #include "qpsim/units.h"
 #include "solve/lu.h"
 
@@ -393,24 +394,11 @@ static qp_status energy_slope(const job *J, const qp_cos_term *ct, double *dE)
 /* The circuit c with offset io (or loop il) moved by `by`, quantized; NULL when it fails. */
 static qp_modes *shifted(const qp_circuit *c, int io, int il, double by, qp_diag *d)
 {
-    qp_offset *off = malloc((c->noffsets ? c->noffsets : 1) * sizeof *off);
-    qp_flux_loop *loops = malloc((c->nloops ? c->nloops : 1) * sizeof *loops);
+    qp_offset *off = NULL;
+    qp_flux_loop *loops = NULL;
+    qp_circuit cc;
     qp_modes *m = NULL;
-    if (off && loops) {
-        if (c->noffsets) { /* (memcpy from a NULL array is undefined even for 0 bytes) */
-            memcpy(off, c->offsets, c->noffsets * sizeof *off);
-        }
-        if (c->nloops) { /* shallow: branch lists shared */
-            memcpy(loops, c->loops, c->nloops * sizeof *loops);
-        }
-        if (io >= 0) {
-            off[io].ng += by;
-        } else {
-            loops[il].f += by;
-        }
-        qp_circuit cc = *c;
-        cc.offsets = off;
-        cc.loops = loops;
+    if (qp_circuit_moved(c, io, il, by, 1, &cc, &off, &loops) == QP_OK) {
         qp_diag scratch = {0}; /* its warnings repeat the nominal quantization's */
         if (qp_quantize(&cc, &m, &scratch) != QP_OK) {
             m = NULL;

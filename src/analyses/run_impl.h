@@ -6,6 +6,12 @@
 #include "analyses/context_impl.h"
 #include "qpsim/run.h"
 
+/* A shallow copy cc of c with offset io (or loop il; the other index -1) set to `value`, or moved
+ * by it when `add` is set: new arrays *off and *loops (the caller frees both, also on failure);
+ * the loops' branch lists are shared with c. QP_ERR_NOMEM. */
+qp_status qp_circuit_moved(const qp_circuit *c, int io, int il, double value, int add,
+                           qp_circuit *cc, qp_offset **off, qp_flux_loop **loops);
+
 /* One or two .sweep directives: a 1-D sweep, or a 2-D grid with the first one outer. */
 typedef struct {
     const qp_analysis *sw[2];

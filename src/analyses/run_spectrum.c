@@ -212,35 +212,48 @@ static qp_status spectrum_sweep_point(const qp_circuit *cp, size_t k, qp_result 
     return spectrum_point(cp, k, r, p, NULL, cache, d, where, NULL, NULL);
 }
 
+qp_status qp_circuit_moved(const qp_circuit *c, int io, int il, double value, int add,
+                           qp_circuit *cc, qp_offset **off, qp_flux_loop **loops)
+{
+    *off = malloc((c->noffsets ? c->noffsets : 1) * sizeof **off);
+    *loops = malloc((c->nloops ? c->nloops : 1) * sizeof **loops);
+    if (!*off || !*loops) {
+        return QP_ERR_NOMEM;
+    }
+    if (c->noffsets) { /* (memcpy from a NULL array is undefined even for 0 bytes) */
+        memcpy(*off, c->offsets, c->noffsets * sizeof **off);
+    }
+    if (c->nloops) {
+        memcpy(*loops, c->loops, c->nloops * sizeof **loops);
+    }
+    if (io >= 0) {
+        (*off)[io].ng = add ? (*off)[io].ng + value : value;
+    }
+    if (il >= 0) {
+        (*loops)[il].f = add ? (*loops)[il].f + value : value;
+    }
+    *cc = *c;
+    cc->offsets = *off;
+    cc->loops = *loops;
+    return QP_OK;
+}
+
 /* Levels of c with one offset (offset index `io`) or one loop flux (loop index `il`) replaced by
  * `value`; everything else unchanged. */
 static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int io, int il,
                                  double value, double *E, int nlev, qp_eig_cache *cache,
                                  qp_diag *d)
 {
-    qp_offset *off = malloc((c->noffsets ? c->noffsets : 1) * sizeof *off);
-    qp_flux_loop *loops = malloc((c->nloops ? c->nloops : 1) * sizeof *loops);
-    if (!off || !loops) {
-        free(off), free(loops);
-        return QP_ERR_NOMEM;
-    }
-    if (c->noffsets) {
-        memcpy(off, c->offsets, c->noffsets * sizeof *off);
-    }
-    if (c->nloops) { /* shallow: branch lists are shared */
-        memcpy(loops, c->loops, c->nloops * sizeof *loops);
-    }
-    if (io >= 0) {
-        off[io].ng = value;
-    }
-    if (il >= 0) {
-        loops[il].f = value;
-    }
-    qp_circuit cc = *c; /* shallow copy: only offsets and fluxes differ */
-    cc.offsets = off;
-    cc.loops = loops;
+    qp_offset *off = NULL;
+    qp_flux_loop *loops = NULL;
+    qp_circuit cc;
     qp_modes *m = NULL;
-    qp_status st = qp_quantize(&cc, &m, d);
+    qp_status st = qp_circuit_moved(c, io, il, value, 0, &cc, &off, &loops);
+    if (st != QP_OK) {
+        free(off), free(loops);
+        return st;
+    }
+    st = qp_quantize(&cc, &m, d);
     if (st == QP_OK) {
         qp_spectrum_opts o;
         qp_run_spectrum_opts(an, cache, &o);

@@ -258,9 +258,10 @@ static int noise_key(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, const 
         return 1;
     }
     /* the dual's form: a capacitor's default Q(f) on an inductor and the other way round */
-    const char *form = key[1] == 'c' ? "inductive" : key[1] == 'i' ? "capacitive" : NULL;
+    int qcap = strcmp(key, "qcap") == 0, qind = strcmp(key, "qind") == 0;
+    const char *form = qcap ? "inductive" : qind ? "capacitive" : NULL;
     if (form && t->kind == QP_TOK_WORD && qp_ieq(t->text, form)) {
-        el->noise_form = key[1] == 'c' ? 'l' : 'c';
+        el->noise_form = qcap ? 'l' : 'c';
         return 1;
     }
     if (!qp_elab_eval_tok(E, ic->sc, t, QP_QTY_NONE, &v) ||
