@@ -70,6 +70,13 @@ PY
 )
   row "chain of $n transmons, automatic" "$q" "$r" "$check"
 done
+# array fluxonium (three junctions): extended normal modes against the exact charge basis
+set -- $(best "$Q" run examples/array_fluxonium.cir); q=$1 r=$2
+sed 's/levels=4/levels=4 method=exact/' examples/array_fluxonium.cir > "$T/ax.cir"
+set -- $(REPEAT=1 best "$Q" run "$T/ax.cir"); qx=$1
+"$Q" run --json examples/array_fluxonium.cir > "$T/a.json"; "$Q" run --json "$T/ax.cir" > "$T/ax.json"
+dev=$($PY -c "import json,sys; a,b=(json.load(open(f))['analyses'][0]['levels'] for f in sys.argv[1:]); print('%.1e' % max(abs(x-y) for x,y in zip(a,b)))" "$T/a.json" "$T/ax.json")
+row "examples/array_fluxonium.cir (3-junction array)" "$q" "$r" "method=exact (charge basis) $qx s, ratio $(awk "BEGIN{printf \"%.4f\", $q / $qx}"); max diff $dev GHz (target 1e-8)"
 set -- $(best "$Q" run examples/mutual_inductance.cir); row "examples/mutual_inductance.cir" "$1" "$2" "target < 2 s"
 set -- $(best "$Q" run bench/fluxonium_sweep401.cir); q=$1 r=$2
 if [ -n "${SCQUBITS:-}" ]; then

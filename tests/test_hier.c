@@ -256,6 +256,62 @@ static void whole_product(void)
 }
 
 /* The reduced 0-pi ring (bench/zero_pi_reduced.cir) and three coupled transmons, each used twice. */
+/* A fluxonium whose inductor is an array of three junctions, EJ/EC = 400 each (their level-3
+ * phase-slip band width is 3e-17 GHz): the extended normal modes, hierarchical with every term
+ * dressed, against the exact compact charge basis of the same modes at the cutoffs its own
+ * convergence loop chose (15, 22, 22: changes 2e-12 GHz). Then the same array at EJ/EC = 50,
+ * where slips matter at 1e-8 GHz: not extended. */
+static const char *const array3 =
+    "B0 1 0 ej=8.9\nC0 1 0 ec=2.5\nBA1 1 a1 ej=40 ec=0.1\nBA2 a1 a2 ej=40 ec=0.1\n"
+    "BA3 a2 0 ej=40 ec=0.1\n.flux 0.5\n";
+
+static void extended_array(void)
+{
+    qp_modes *m = modes_of(array3);
+    QP_CHECK(m && m->n == 3, "array of three: quantized in 3 charge modes");
+    if (!m || m->n != 3) {
+        qp_modes_free(m);
+        return;
+    }
+    qp_spectrum_opts o;
+    qp_spectrum_opts_default(&o);
+    o.levels = 4;
+    o.tol = 1e-9;
+    qp_spectrum ex = {0}, hi = {0};
+    char err[512] = "";
+    qp_status s2 = qp_spectrum_compute(m, &o, &hi, err, sizeof err);
+    QP_CHECK(s2 == QP_OK && hi.aligned == QP_COORD_EXTENDED && hi.hier && hi.ngroups == 3 &&
+                 hi.slip > 0.0 && hi.slip < 1e-15,
+             "array of three: automatic, extended, one group per normal mode, slip width %.2g "
+             "GHz (%s)", hi.slip, err);
+    static const int cut[3] = {15, 22, 22};
+    o.method = QP_SPEC_EXACT;
+    o.start_cut = cut;
+    o.start_fixed = 1;
+    qp_status s1 = qp_spectrum_compute(m, &o, &ex, err, sizeof err);
+    QP_CHECK(s1 == QP_OK, "array of three: exact charge basis (%s)", err);
+    if (s1 == QP_OK && s2 == QP_OK) {
+        double dev = ex.nlev == hi.nlev ? 0.0 : INFINITY;
+        for (int k = 0; k < ex.nlev && k < hi.nlev; k++) {
+            dev = fmax(dev, fabs(ex.E[k] - hi.E[k]));
+        }
+        QP_CHECK(dev <= TOL_AGREE,
+                 "array of three: extended = exact (max diff %.3g GHz; %zu kept states against "
+                 "%zu, E0 = %.10f)", dev, hi.dim, ex.dim, ex.E[0]);
+    }
+    qp_spectrum_clear(&ex);
+    qp_spectrum_clear(&hi);
+    qp_modes_free(m);
+    qp_modes *soft = modes_of("B0 1 0 ej=8.9\nC0 1 0 ec=2.5\nBA1 1 a1 ej=10 ec=0.2\n"
+                              "BA2 a1 a2 ej=10 ec=0.2\nBA3 a2 0 ej=10 ec=0.2\n.flux 0.5\n");
+    qp_modes *e = NULL;
+    double slip = -1.0;
+    QP_CHECK(soft && qp_align_extend(soft, 1e-8, &e, &slip) == QP_OK && !e && slip == 0.0,
+             "array at EJ/EC = 50: phase slips matter, not extended");
+    qp_modes_free(e);
+    qp_modes_free(soft);
+}
+
 static const char *const zero_pi =
     "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\n"
     "C1 1 3 ec=1\nC2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n";
@@ -298,6 +354,7 @@ int main(void)
           zero_pi, 6, NULL, 2, 0);
     default_groups();
     aligned();
+    extended_array();
     sheared();
     matrix_free();
     whole_product();

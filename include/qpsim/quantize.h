@@ -20,6 +20,8 @@ typedef struct {
     double *c;     /* one coefficient per mode (owned) */
     double shift;
     int elem;      /* circuit element index */
+    int stiff;     /* extended coordinates (qp_align_extend): a junction whose phase slips are
+                      neglected; its well bounds the states kept */
 } qp_cos_term;
 
 /* The branch variable of an inductor (its phase c.Phi + const, rad) or of a capacitor or a

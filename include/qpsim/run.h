@@ -47,6 +47,7 @@ typedef struct {
     int *sweep_cut;
     int aligned;        /* QP_COORD_* bits: cut and group refer to changed coordinates
                            (docs/physics.md, "Basis choice") */
+    double slip;        /* QP_COORD_EXTENDED: the largest phase-slip band width neglected [GHz] */
     int *group, *kept;  /* (owned) */
     double ecut;
     /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -

@@ -71,10 +71,13 @@ typedef struct {
     int aligned;      /* QP_COORD_* bits: solved in changed coordinates (junction-aligned
                          oscillators, charge modes sheared off oscillators); cut and group
                          refer to those, not to the quantizer's modes */
+    double slip;      /* QP_COORD_EXTENDED: the largest phase-slip band width neglected [GHz] */
 } qp_spectrum;
 
 #define QP_COORD_ALIGNED 1 /* oscillator modes changed so that each junction phase is one mode */
 #define QP_COORD_SHEARED 2 /* charge modes sheared off strongly coupled oscillators */
+#define QP_COORD_EXTENDED 4 /* charge modes of junctions with negligible phase slips made extended,
+                               in normal modes (docs/physics.md, "Extended coordinates") */
 
 /* Lowest levels of the modes' Hamiltonian. Groups of modes that no term couples are solved
  * separately and their levels summed. With automatic cutoffs, grows every cutoff until the

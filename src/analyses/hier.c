@@ -2,12 +2,15 @@
  * modes is solved alone at converged cutoffs; the terms that couple groups are carried into the
  * groups' eigenbases; the coupled problem is solved on the product of kept states whose summed
  * excitation energies lie below a cutoff Ecut, and Ecut grows until the levels settle. */
-#include "analyses/spectrum_impl.h"
+#include "analyses/hier_impl.h"
 #include "operators/ham.h"
 #include "operators/kron.h"
+#include "solve/lapack.h"
 
 #include "base/mem.h"
 #include "base/vec.h"
+
+#include "qpsim/units.h"
 
 #include <complex.h>
 #include <math.h>
@@ -24,41 +27,10 @@
 #define ECUT_FIRST 2.0  /* the first Ecut: this many times the spread of the uncoupled levels */
 #define GROUP_TOL 0.1   /* group levels are converged to this fraction of o->tol */
 #define FIRST_STATES 8  /* states computed per group at first (doubled when Ecut needs more) */
+#define MF_ITER 3 /* mean-field rounds of the extended groups (dress_all) */
+#define WELL_GRID 2000  /* points of the scan of a well on each side */
+#define WELL_SHARE 0.9  /* states kept up to this share of the well's depth */
 
-/* One group: its own Hamiltonian, cutoffs and lowest L states. */
-typedef struct {
-    qp_modes *sub;
-    size_t *mode; /* its modes' indices in m (nm of them) */
-    size_t nm;
-    int *cut;          /* converged cutoffs of its modes */
-    size_t D;          /* bare product dimension */
-    size_t L;          /* states computed */
-    double *e;         /* L energies, ascending */
-    double complex *V; /* D x L, column-major */
-    int steps;         /* solves spent converging its cutoffs */
-} group_t;
-
-/* A term that couples groups: coef * prod over its groups of a dressed L_g x L_g factor. */
-typedef struct {
-    double complex coef;
-    int herm;
-    size_t ng;
-    size_t *g;          /* the groups it touches, ascending */
-    double complex **F; /* F[k]: L x L column-major of group g[k] */
-} cross_t;
-
-typedef struct {
-    const qp_modes *m;
-    const qp_spectrum_opts *o;
-    size_t ngroups;
-    group_t *G;
-    qp_kron K; /* every term of m on the groups' cutoffs, one slot per mode */
-    cross_t *X;
-    size_t nx;
-    double cst; /* the constant and the terms that touch no mode */
-    char *err;
-    size_t errlen;
-} hier;
 
 static int cmp_size(const void *a, const void *b)
 {
@@ -128,9 +100,48 @@ static void group_free(group_t *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Converges group g's cutoffs for its lowest L states, then computes them with vectors. */
+/* dress_all, a group of one extended mode: the depth vb of the well the stiff junctions make
+ * along it (the potential where the first of them reaches phase pi, the lower side, above the
+ * lowest point in between) and the states that fit in it by the harmonic spacing sqrt(2 A K)
+ * of its stiff curvature K, so that no group is asked for states above the well, where an
+ * extended mode's potential (a sum of cosines) holds no bound state. */
+static void well_depth(group_t *g, double vslip)
+{
+    const qp_modes *s = g->sub;
+    g->cap = SIZE_MAX;
+    g->vb = INFINITY;
+    double cmax = 0.0, K = s->n == 1 ? s->Lm[0] : 0.0;
+    for (size_t t = 0; s->n == 1 && t < s->ncos; t++) {
+        if (s->cos[t].stiff) {
+            cmax = fmax(cmax, fabs(s->cos[t].c[0]));
+            K += fabs(s->cos[t].E) * s->cos[t].c[0] * s->cos[t].c[0];
+        }
+    }
+    if (cmax == 0.0 || !(K > 0.0) || !(s->Ac[0] > 0.0)) {
+        return;
+    }
+    double xb = QP_PI / cmax, vmin = INFINITY, side[2] = {0.0, 0.0};
+    for (int k = -WELL_GRID; k <= WELL_GRID; k++) {
+        double x = xb * k / WELL_GRID, v = 0.5 * s->Lm[0] * x * x + s->lphi[0] * x;
+        for (size_t t = 0; t < s->ncos; t++) {
+            v -= s->cos[t].E * cos(s->cos[t].c[0] * x + s->cos[t].shift);
+        }
+        vmin = fmin(vmin, v);
+        if (k == -WELL_GRID || k == WELL_GRID) {
+            side[k > 0] = v;
+        }
+    }
+    g->vb = fmin(fmin(side[0], side[1]) - vmin, vslip);
+    double w = sqrt(2.0 * s->Ac[0] * K);
+    g->cap = g->vb > 0.0 ? (size_t)(WELL_SHARE * g->vb / w) + 1 : 1;
+    g->cap = g->cap < 2 ? 2 : g->cap;
+}
+
+/* Converges group g's cutoffs for its lowest L states, then computes them with vectors; with
+ * dress_all only those in the well are kept. */
 static qp_status group_solve(hier *h, group_t *g, size_t L)
 {
+    L = L < g->cap ? L : g->cap;
     qp_spectrum_opts o = *h->o;
     o.levels = (int)L;
     o.tol = h->o->tol * GROUP_TOL;
@@ -178,6 +189,9 @@ static qp_status group_solve(hier *h, group_t *g, size_t L)
     }
     st = qp_eig_lowest(&H, &eo, g->e, (double *)g->V, NULL, h->err, h->errlen);
     qp_sparse_free(&H);
+    while (st == QP_OK && g->L > 2 && g->e[g->L - 1] - g->e[0] > WELL_SHARE * g->vb) {
+        g->L--; /* above the well: not a state of the extended mode */
+    }
     return st;
 }
 
@@ -295,6 +309,83 @@ static qp_cos_term *group_cosines(const qp_modes *m, const int *group, size_t *c
     return c;
 }
 
+/* Cosine t restricted to the modes of group g (the others at their centre), appended to
+ * out[*count] with its own coefficient array; 0 out of memory. */
+static int push_restricted(const hier *h, size_t t, const int *group, int g, const size_t *idx,
+                           size_t k, qp_cos_term *out, size_t *count)
+{
+    const qp_modes *m = h->m;
+    qp_cos_term ct = m->cos[t];
+    double complex z = h->mf[t * h->ngroups + (size_t)g];
+    ct.E *= cabs(z); /* -E Re(exp(i(c x + s)) z): the other groups averaged */
+    ct.shift += carg(z);
+    size_t len = idx ? k : m->n;
+    ct.c = calloc(len ? len : 1, sizeof *ct.c);
+    if (!ct.c) {
+        return 0;
+    }
+    for (size_t a = 0; a < len; a++) {
+        size_t i = idx ? idx[a] : a;
+        ct.c[a] = group[i] == g ? m->cos[t].c[i] : 0.0;
+    }
+    out[(*count)++] = ct;
+    return 1;
+}
+
+/* Whether cosine t acts on a mode of group g, and on one of another group. */
+static void touches(const qp_modes *m, size_t t, const int *group, int g, int *in, int *out)
+{
+    *in = *out = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->cos[t].c[i] != 0.0) {
+            *in |= group[i] == g;
+            *out |= group[i] != g;
+        }
+    }
+}
+
+/* dress_all: group g's own modes with the cosines inside it and those that span it and other
+ * groups restricted to it (qp_spectrum_sub_modes keeps only the former); NULL out of memory. */
+static qp_modes *restricted_sub(const hier *h, const int *group, int g, size_t *idx)
+{
+    const qp_modes *m = h->m;
+    qp_modes *s = qp_spectrum_sub_modes(m, group, g, 0, idx);
+    for (size_t t = 0; s && t < m->ncos; t++) {
+        int in, out;
+        touches(m, t, group, g, &in, &out);
+        if (in && out && !push_restricted(h, t, group, g, idx, s->n, s->cos, &s->ncos)) {
+            qp_modes_free(s);
+            s = NULL;
+        }
+    }
+    return s;
+}
+
+/* dress_all: every cosine restricted to every group it acts on (n-mode coefficient arrays, to
+ * free with the array): the cosines the groups were solved with, which fix their bases. */
+static qp_cos_term *all_restricted(const hier *h, const int *group, size_t *count)
+{
+    const qp_modes *m = h->m;
+    size_t ngroups = h->ngroups;
+    size_t cap = m->ncos * ngroups;
+    qp_cos_term *c = malloc((cap ? cap : 1) * sizeof *c);
+    *count = 0;
+    for (size_t t = 0; c && t < m->ncos; t++) {
+        for (size_t g = 0; g < ngroups; g++) {
+            int in, out;
+            touches(m, t, group, (int)g, &in, &out);
+            if (in && !push_restricted(h, t, group, (int)g, NULL, 0, c, count)) {
+                for (size_t k = 0; k < *count; k++) {
+                    free(c[k].c);
+                }
+                free(c);
+                return NULL;
+            }
+        }
+    }
+    return c;
+}
+
 /* Builds h->K on the groups' cutoffs, the constant, and the dressed coupling terms. */
 static qp_status build_cross(hier *h, const int *group)
 {
@@ -309,8 +400,10 @@ static qp_status build_cross(hier *h, const int *group)
     }
     qp_kron_free(&h->K);
     cross_free(h);
-    qp_modes basis = *m; /* m with only the cosines inside a group: the groups' bases */
-    basis.cos = st == QP_OK ? group_cosines(m, group, &basis.ncos) : NULL;
+    qp_modes basis = *m; /* m with the cosines the groups were solved with: their bases */
+    basis.cos = st != QP_OK      ? NULL
+                : h->dress_all ? all_restricted(h, group, &basis.ncos)
+                               : group_cosines(m, group, &basis.ncos);
     st = st == QP_OK && !basis.cos ? QP_ERR_NOMEM : st;
     if (st == QP_OK) {
         st = qp_ham_terms(&basis, m, cut, h->o->grid, &h->K);
@@ -319,6 +412,9 @@ static qp_status build_cross(hier *h, const int *group)
                      "hierarchical: the product of the %zu modes' bases is too large to index "
                      "(more than 2^64 states); fewer or smaller modes", m->n);
         }
+    }
+    for (size_t k = 0; h->dress_all && basis.cos && k < basis.ncos; k++) {
+        free(basis.cos[k].c);
     }
     free(basis.cos);
     h->X = st == QP_OK ? calloc(h->K.nterm ? h->K.nterm : 1, sizeof *h->X) : NULL;
@@ -331,7 +427,7 @@ static qp_status build_cross(hier *h, const int *group)
             h->cst += creal(t->coef) * (t->herm ? 2.0 : 1.0);
             continue;
         }
-        if (ng == 1) { /* inside one group: already in its own Hamiltonian */
+        if (ng == 1 && !h->dress_all) { /* inside one group: already in its own Hamiltonian */
             continue;
         }
         cross_t *x = &h->X[h->nx++];
@@ -360,231 +456,6 @@ static qp_status build_cross(hier *h, const int *group)
     return st;
 }
 
-/* ------------------------------------------------------------------ the kept product states */
-
-/* Product states k[0..ngroups) with sum_g (e_g[k_g] - e_g[0]) <= ecut, and a hash of them. */
-typedef struct {
-    size_t ng, n;
-    uint16_t *tup; /* n x ng */
-    size_t *slot;  /* open addressing: state index + 1, 0 empty */
-    size_t mask;
-    size_t *kmax; /* per group: states below ecut */
-} prodset;
-
-static void prodset_free(prodset *P)
-{
-    free(P->tup), free(P->slot), free(P->kmax);
-    memset(P, 0, sizeof *P);
-}
-
-static size_t tup_hash(const uint16_t *k, size_t ng)
-{
-    uint64_t x = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t g = 0; g < ng; g++) {
-        x = (x ^ k[g]) * 1099511628211ULL;
-        x = (x ^ (k[g] >> 8)) * 1099511628211ULL;
-    }
-    return (size_t)(x ^ (x >> 29));
-}
-
-/* Index of tuple k, or SIZE_MAX when it is not kept. */
-static size_t prodset_find(const prodset *P, const uint16_t *k)
-{
-    for (size_t s = tup_hash(k, P->ng) & P->mask;; s = (s + 1) & P->mask) {
-        size_t v = P->slot[s];
-        if (v == 0) {
-            return SIZE_MAX;
-        }
-        if (memcmp(P->tup + (v - 1) * P->ng, k, P->ng * sizeof *k) == 0) {
-            return v - 1;
-        }
-    }
-}
-
-/* Depth-first over the groups: counts the states (fill == 0) or writes them. */
-static void enumerate(const hier *h, prodset *P, uint16_t *k, size_t g, double budget, int fill,
-                      size_t limit)
-{
-    if (P->n > limit) {
-        return;
-    }
-    if (g == P->ng) {
-        if (fill) {
-            memcpy(P->tup + P->n * P->ng, k, P->ng * sizeof *k);
-        }
-        P->n++;
-        return;
-    }
-    const group_t *G = &h->G[g];
-    for (size_t a = 0; a < G->L && G->e[a] - G->e[0] <= budget; a++) { /* L <= UINT16_MAX */
-        k[g] = (uint16_t)a;
-        enumerate(h, P, k, g + 1, budget - (G->e[a] - G->e[0]), fill, limit);
-    }
-}
-
-/* The kept states below ecut; QP_ERR_NUMERIC (P->n > limit) when there are more than limit. */
-static qp_status prodset_build(const hier *h, double ecut, size_t limit, prodset *P)
-{
-    size_t ng = h->ngroups;
-    memset(P, 0, sizeof *P);
-    P->ng = ng;
-    uint16_t *k = calloc(ng, sizeof *k);
-    P->kmax = calloc(ng, sizeof *P->kmax);
-    if (!k || !P->kmax) {
-        free(k);
-        return QP_ERR_NOMEM;
-    }
-    enumerate(h, P, k, 0, ecut, 0, limit);
-    if (P->n > limit) {
-        free(k);
-        return QP_ERR_NUMERIC;
-    }
-    size_t count = P->n, cap = 4;
-    while (cap < 2 * count) {
-        cap *= 2;
-    }
-    P->tup = malloc(count * ng * sizeof *P->tup);
-    P->slot = calloc(cap, sizeof *P->slot);
-    if (!P->tup || !P->slot) {
-        free(k);
-        return QP_ERR_NOMEM;
-    }
-    P->mask = cap - 1;
-    P->n = 0;
-    enumerate(h, P, k, 0, ecut, 1, limit);
-    for (size_t i = 0; i < P->n; i++) {
-        const uint16_t *t = P->tup + i * ng;
-        size_t s = tup_hash(t, ng) & P->mask;
-        while (P->slot[s]) {
-            s = (s + 1) & P->mask;
-        }
-        P->slot[s] = i + 1;
-        for (size_t g = 0; g < ng; g++) {
-            P->kmax[g] = t[g] + 1u > P->kmax[g] ? t[g] + 1u : P->kmax[g];
-        }
-    }
-    free(k);
-    return QP_OK;
-}
-
-/* ------------------------------------------------------------------ the coupled problem */
-
-typedef struct {
-    size_t n, *row, *col;
-    double *re, *im;
-    int nomem;
-} trip;
-
-static void trip_push(trip *T, size_t r, size_t c, double complex v)
-{
-    if (!qp_vec_grow((void **)&T->row, T->n, sizeof *T->row) ||
-        !qp_vec_grow((void **)&T->col, T->n, sizeof *T->col) ||
-        !qp_vec_grow((void **)&T->re, T->n, sizeof *T->re) ||
-        !qp_vec_grow((void **)&T->im, T->n, sizeof *T->im)) {
-        T->nomem = 1;
-        return;
-    }
-    T->row[T->n] = r;
-    T->col[T->n] = c;
-    T->re[T->n] = creal(v);
-    T->im[T->n++] = cimag(v);
-}
-
-/* The entries of row r from coupling term x: every column that differs from r only in x's
- * groups; only columns c >= r, each with its mirror (the matrix is Hermitian by construction). */
-static void cross_row(const hier *h, const prodset *P, const cross_t *x, size_t r, uint16_t *col,
-                      trip *T)
-{
-    const uint16_t *rt = P->tup + r * P->ng;
-    size_t *idx = calloc(x->ng, sizeof *idx);
-    if (!idx) {
-        T->nomem = 1;
-        return;
-    }
-    memcpy(col, rt, P->ng * sizeof *col);
-    for (;;) {
-        for (size_t j = 0; j < x->ng; j++) {
-            col[x->g[j]] = (uint16_t)idx[j];
-        }
-        size_t c = prodset_find(P, col);
-        if (c != SIZE_MAX && c >= r) {
-            double complex v = x->coef, w = x->coef;
-            for (size_t j = 0; j < x->ng; j++) {
-                size_t L = h->G[x->g[j]].L, a = rt[x->g[j]], b = idx[j];
-                v *= x->F[j][a + b * L];
-                w *= x->F[j][b + a * L];
-            }
-            if (x->herm) {
-                v += conj(w);
-            }
-            if (c == r) {
-                trip_push(T, r, r, creal(v));
-            } else {
-                trip_push(T, r, c, v);
-                trip_push(T, c, r, conj(v));
-            }
-        }
-        size_t j = x->ng;
-        while (j-- > 0) { /* odometer over the kept states of x's groups */
-            if (++idx[j] < P->kmax[x->g[j]]) {
-                break;
-            }
-            idx[j] = 0;
-        }
-        if (j == SIZE_MAX) {
-            break;
-        }
-    }
-    free(idx);
-}
-
-/* H on the kept states: the groups' energies on the diagonal, the dressed couplings off it. */
-static qp_status assemble(const hier *h, const prodset *P, qp_sparse *H, char *err, size_t errlen)
-{
-    double per_row = 1.0; /* an upper bound on the triplets: every coupling, every column */
-    for (size_t k = 0; k < h->nx; k++) {
-        double c = 2.0;
-        for (size_t j = 0; j < h->X[k].ng; j++) {
-            c *= (double)P->kmax[h->X[k].g[j]];
-        }
-        per_row += c;
-    }
-    if ((double)P->n * per_row > (double)QP_HAM_MAX_ENTRIES) {
-        snprintf(err, errlen,
-                 "hierarchical: the coupled problem on %zu kept states would have up to %.3g "
-                 "entries (more than %zu); give fewer groups (groups=) or a larger tol",
-                 P->n, (double)P->n * per_row, QP_HAM_MAX_ENTRIES);
-        return QP_ERR_NUMERIC;
-    }
-    trip T = {0};
-    uint16_t *col = malloc(P->ng * sizeof *col);
-    if (!col) {
-        return QP_ERR_NOMEM;
-    }
-    for (size_t r = 0; r < P->n && !T.nomem; r++) {
-        double d = h->cst;
-        for (size_t g = 0; g < P->ng; g++) {
-            d += h->G[g].e[P->tup[r * P->ng + g]];
-        }
-        trip_push(&T, r, r, d);
-        for (size_t k = 0; k < h->nx && !T.nomem; k++) {
-            cross_row(h, P, &h->X[k], r, col, &T);
-        }
-    }
-    qp_status st = T.nomem ? QP_ERR_NOMEM : QP_OK;
-    if (st == QP_OK) {
-        double maxre = 0.0, maxim = 0.0;
-        for (size_t i = 0; i < T.n; i++) {
-            maxre = fmax(maxre, fabs(T.re[i]));
-            maxim = fmax(maxim, fabs(T.im[i]));
-        }
-        int real = maxim <= 1e-14 * fmax(maxre, 1e-300);
-        st = qp_sparse_from_triplets(P->n, T.n, T.row, T.col, T.re, real ? NULL : T.im, H);
-    }
-    free(T.row), free(T.col), free(T.re), free(T.im), free(col);
-    return st;
-}
-
 /* ------------------------------------------------------------------ the convergence loop */
 
 /* Recomputes a group with twice the states while Ecut reaches its highest computed one. Sets
@@ -594,15 +465,19 @@ static qp_status enough_states(hier *h, double ecut, int *changed)
     qp_status st = QP_OK;
     for (size_t g = 0; g < h->ngroups && st == QP_OK; g++) {
         group_t *G = &h->G[g];
-        while (st == QP_OK && G->L < G->D && G->e[G->L - 1] - G->e[0] <= ecut) {
+        while (st == QP_OK && G->L < G->D && G->L < G->cap && G->e[G->L - 1] - G->e[0] <= ecut) {
             if (2 * G->L > UINT16_MAX) {
                 snprintf(h->err, h->errlen,
                          "hierarchical: group %zu would need more than %d states below %.4g GHz",
                          g + 1, UINT16_MAX, ecut);
                 return QP_ERR_NUMERIC;
             }
+            size_t before = G->L;
             st = group_solve(h, G, 2 * G->L);
             *changed = 1;
+            if (G->L <= before) { /* the well holds no more */
+                G->cap = G->L;
+            }
         }
     }
     return st;
@@ -622,9 +497,9 @@ static double first_ecut(const hier *h, int levels)
     double hi = isfinite(gap) ? gap : 1.0;
     for (int it = 0; it < 200; it++) {
         prodset P;
-        qp_status st = prodset_build(h, hi, (size_t)levels, &P);
+        qp_status st = qp_hier_prodset_build(h, hi, (size_t)levels, &P);
         size_t n = P.n;
-        prodset_free(&P);
+        qp_hier_prodset_free(&P);
         if (st != QP_OK || n >= (size_t)levels) {
             break;
         }
@@ -633,12 +508,79 @@ static double first_ecut(const hier *h, int levels)
     return fmax(ECUT_FIRST * hi, isfinite(gap) ? gap : 1.0);
 }
 
+/* <0| exp(i c x) |0> in the ground state of group G (one extended mode). */
+static qp_status ground_exp(const hier *h, const group_t *G, double c, double complex *z)
+{
+    qp_osc_geom geo;
+    qp_ham_basis_geom(G->sub, 0, &geo);
+    qp_factor f = {0};
+    if (!qp_basis_exp(&f, G->sub->kind[0], G->D, &geo, c, 0, h->o->grid)) {
+        qp_basis_factor_free(&f);
+        return QP_ERR_NOMEM;
+    }
+    *z = f.ident ? 1.0 : 0.0;
+    for (size_t k = 0; k < f.n; k++) {
+        *z += conj(G->V[f.row[k]]) * f.v[k] * G->V[f.col[k]];
+    }
+    qp_basis_factor_free(&f);
+    return QP_OK;
+}
+
+/* One mean-field round (dress_all): every restricted cosine gets the product of the other groups'
+ * ground-state averages of their parts of it, and the groups are solved again with them, so that
+ * each group's states already carry the zero-point spread of the others (the soft mode of an
+ * array sees its junctions' reduced EJ). The coupled problem is exact whatever the groups hold;
+ * this only makes the kept states better. */
+static qp_status mean_field(hier *h, const int *group)
+{
+    const qp_modes *m = h->m;
+    size_t ng = h->ngroups;
+    double complex *z = malloc(m->ncos * ng * sizeof *z);
+    qp_status st = z ? QP_OK : QP_ERR_NOMEM;
+    for (size_t t = 0; t < m->ncos && st == QP_OK; t++) {
+        for (size_t g = 0; g < ng && st == QP_OK; g++) {
+            size_t i = h->G[g].mode[0];
+            z[t * ng + g] = 1.0;
+            if (m->cos[t].c[i] != 0.0) {
+                st = ground_exp(h, &h->G[g], m->cos[t].c[i], &z[t * ng + g]);
+            }
+        }
+    }
+    for (size_t t = 0; t < m->ncos && st == QP_OK; t++) {
+        for (size_t g = 0; g < ng; g++) {
+            double complex p = 1.0;
+            for (size_t k = 0; k < ng; k++) {
+                p *= k == g ? 1.0 : z[t * ng + k];
+            }
+            h->mf[t * ng + g] = p;
+        }
+    }
+    free(z);
+    for (size_t g = 0; g < ng && st == QP_OK; g++) {
+        group_t *G = &h->G[g];
+        qp_modes_free(G->sub);
+        G->sub = restricted_sub(h, group, (int)g, G->mode);
+        if (!G->sub) {
+            return QP_ERR_NOMEM;
+        }
+        size_t L = G->L;
+        G->cap = SIZE_MAX;
+        well_depth(G, h->vslip);
+        st = group_solve(h, G, L);
+    }
+    return st;
+}
+
 static qp_status setup(hier *h, const int *group)
 {
     const qp_modes *m = h->m;
     h->G = calloc(h->ngroups, sizeof *h->G);
-    if (!h->G) {
+    h->mf = h->dress_all ? malloc((m->ncos ? m->ncos : 1) * h->ngroups * sizeof *h->mf) : NULL;
+    if (!h->G || (h->dress_all && !h->mf)) {
         return QP_ERR_NOMEM;
+    }
+    for (size_t k = 0; h->mf && k < m->ncos * h->ngroups; k++) {
+        h->mf[k] = 1.0;
     }
     qp_status st = QP_OK;
     for (size_t g = 0; g < h->ngroups && st == QP_OK; g++) {
@@ -648,7 +590,8 @@ static qp_status setup(hier *h, const int *group)
         if (!G->mode || !G->cut) {
             return QP_ERR_NOMEM;
         }
-        G->sub = qp_spectrum_sub_modes(m, group, (int)g, 0, G->mode);
+        G->sub = h->dress_all ? restricted_sub(h, group, (int)g, G->mode)
+                              : qp_spectrum_sub_modes(m, group, (int)g, 0, G->mode);
         if (!G->sub) {
             return QP_ERR_NOMEM;
         }
@@ -657,8 +600,16 @@ static qp_status setup(hier *h, const int *group)
             snprintf(h->err, h->errlen, "hierarchical: group %zu has no mode", g + 1);
             return QP_ERR_USAGE;
         }
+        G->cap = SIZE_MAX;
+        G->vb = INFINITY;
+        if (h->dress_all) {
+            well_depth(G, h->vslip);
+        }
         size_t L = (size_t)h->o->levels + 2;
         st = group_solve(h, G, L > FIRST_STATES ? L : FIRST_STATES);
+    }
+    for (int it = 0; h->dress_all && it < MF_ITER && st == QP_OK; it++) {
+        st = mean_field(h, group);
     }
     return st;
 }
@@ -688,32 +639,15 @@ static qp_status describe(const hier *h, const int *group, const prodset *P, dou
     return QP_OK;
 }
 
-/* One coupled solve at Ecut: the lowest levels into E (nlev of them). */
-static qp_status solve_at(hier *h, const prodset *P, double *E, int *nlev, qp_eig_info *info)
+/* The levels need product states above the lowest phase-slip barrier: QP_ERR_NUMERIC. */
+static qp_status well_unconverged(hier *h, double ecut, double last)
 {
-    qp_sparse H = {0};
-    qp_status st = assemble(h, P, &H, h->err, h->errlen);
-    if (st != QP_OK) {
-        return st;
-    }
-    qp_eig_opts eo;
-    qp_eig_opts_default(&eo);
-    int want = h->o->levels;
-    size_t room = H.im ? 2 : 1; /* ARPACK: nev <= n - 1 (real), n - 2 (complex) */
-    if ((size_t)want + room > H.n) {
-        eo.method = QP_EIG_DENSE;
-    } else if (H.n > eo.dense_max) {
-        /* Lanczos, not shift-invert: the kept states span only Ecut, so the spectrum is narrow
-         * and Lanczos converges in few restarts, while the dressed couplings make the matrix
-         * dense enough that a sparse factor fills in (chain of six transmons: 1.1 s against
-         * 5.4 s, 106 MB against 330 MB; docs/performance.md). */
-        eo.method = QP_EIG_LANCZOS;
-    }
-    eo.nev = (size_t)want < H.n ? want : (int)H.n;
-    *nlev = eo.nev;
-    st = qp_eig_lowest(&H, &eo, E, NULL, info, h->err, h->errlen);
-    qp_sparse_free(&H);
-    return st;
+    snprintf(h->err, h->errlen,
+             "hierarchical: the levels did not converge to %g GHz within the wells of the "
+             "junctions treated without phase slips (states to %.4g GHz, %.4g GHz below their "
+             "lowest barrier; last change %.3g GHz); give a larger tol, or method=exact",
+             h->o->tol, ecut, h->vslip - ecut, last);
+    return QP_ERR_NUMERIC;
 }
 
 /* Grows Ecut until two successive coupled solves agree to o->tol. */
@@ -729,14 +663,18 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
     prodset P = {0};
     qp_status st = prev && E ? QP_OK : QP_ERR_NOMEM;
     while (st == QP_OK) {
+        /* extended coordinates: no product state above the lowest slip barrier (with the groups
+         * at their centres, the sums of their energies bound how far the basis reaches) */
+        int capped = ecut >= WELL_SHARE * h->vslip;
+        ecut = capped ? WELL_SHARE * h->vslip : ecut;
         st = enough_states(h, ecut, &changed);
         if (st == QP_OK && changed) {
             st = build_cross(h, group);
             changed = 0;
         }
-        prodset_free(&P);
+        qp_hier_prodset_free(&P);
         if (st == QP_OK) {
-            st = prodset_build(h, ecut, o->max_dim, &P);
+            st = qp_hier_prodset_build(h, ecut, o->max_dim, &P);
             if (st == QP_ERR_NUMERIC) {
                 snprintf(h->err, h->errlen,
                          "hierarchical: the levels did not converge to %g GHz: the product "
@@ -755,11 +693,16 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
             if (whole) {
                 break; /* the last solve had them all */
             }
+            if (capped) {
+                st = well_unconverged(h, ecut, last);
+                break;
+            }
             ecut *= ECUT_GROWTH;
             continue;
         }
         nkept = P.n;
-        if ((P.n > (size_t)L && (double)P.n >= KEPT_GROWTH * (double)nsolved) || whole) {
+        if ((P.n > (size_t)L && (double)P.n >= KEPT_GROWTH * (double)nsolved) || whole ||
+            capped) {
             nsolved = P.n;
             if (o->status && P.n >= QP_SPEC_STATUS_FROM / 10) {
                 char line[160];
@@ -768,7 +711,7 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
                          P.n, ecut, last);
                 o->status(o->status_ctx, line);
             }
-            st = solve_at(h, &P, E, &nlev, &out->info);
+            st = qp_hier_solve_at(h, &P, E, &nlev, &out->info);
             out->steps++;
             if (st == QP_OK && whole) { /* the exact product basis: converged by construction */
                 last = nprev == nlev ? last : 0.0;
@@ -783,6 +726,10 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
                     break;
                 }
             }
+            if (st == QP_OK && capped) {
+                st = well_unconverged(h, ecut, last);
+                break;
+            }
             memcpy(prev, E, (size_t)nlev * sizeof *E);
             nprev = nlev;
         }
@@ -796,16 +743,23 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
         E = NULL;
         st = describe(h, group, &P, ecut, out);
     }
-    prodset_free(&P);
+    qp_hier_prodset_free(&P);
     free(prev), free(E);
     return st;
 }
 
 qp_status qp_hier_spectrum(const qp_modes *m, const qp_spectrum_opts *o, const int *group,
-                           size_t ngroups, qp_spectrum *out, char *err, size_t errlen)
+                           size_t ngroups, int dress_all, qp_spectrum *out, char *err,
+                           size_t errlen)
 {
     char sink[8];
-    hier h = {m, o, ngroups, NULL, {0}, NULL, 0, 0.0, err ? err : sink, err ? errlen : sizeof sink};
+    hier h = {m,    o,        ngroups,          NULL, {0}, NULL, 0, 0.0, dress_all, NULL,
+              INFINITY, err ? err : sink, err ? errlen : sizeof sink};
+    for (size_t t = 0; dress_all && t < m->ncos; t++) {
+        if (m->cos[t].stiff) {
+            h.vslip = fmin(h.vslip, 2.0 * fabs(m->cos[t].E));
+        }
+    }
     memset(out, 0, sizeof *out);
     out->nmodes = m->n;
     out->cut = calloc(m->n ? m->n : 1, sizeof *out->cut);
@@ -825,7 +779,7 @@ qp_status qp_hier_spectrum(const qp_modes *m, const qp_spectrum_opts *o, const i
     for (size_t g = 0; h.G && g < ngroups; g++) {
         group_free(&h.G[g]);
     }
-    free(h.G);
+    free(h.G), free(h.mf);
     cross_free(&h);
     qp_kron_free(&h.K);
     if (st != QP_OK) {

@@ -124,6 +124,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         r->spec.kept = s.kept;
         r->spec.ecut = s.ecut;
         r->spec.aligned = s.aligned;
+        r->spec.slip = s.slip;
         s.group = s.kept = NULL;
     }
     if (!r->spec.levels || s.nlev != r->spec.nlev) {
@@ -386,12 +387,17 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
             spectrum_point(c, k, r, 0, res->modes ? NULL : &res->modes, cache, d, "", NULL,
                            qp_context_settings(R->ctx));
         const qp_analysis *an = &c->analyses[k];
+        /* automatic: not in extended coordinates, where offsets have no effect and the wells
+         * bound how tightly the extra spectra converge */
         int want = an->dispersion > 0 ||
-                   (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM);
+                   (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM &&
+                    !(r->spec.aligned & QP_COORD_EXTENDED));
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
             st = dispersions(c, &c->analyses[k], r, R->ctx, d);
         }
-        if (st == QP_OK && !res->cut) {
+        /* the circuit's modes show the first spectrum's cutoffs, unless those were of the
+         * extended normal modes, which are not the quantizer's */
+        if (st == QP_OK && !res->cut && !(r->spec.aligned & QP_COORD_EXTENDED)) {
             res->dim = r->spec.dim[0];
             res->cut = malloc((r->spec.nmodes ? r->spec.nmodes : 1) * sizeof *res->cut);
             if (!res->cut) {

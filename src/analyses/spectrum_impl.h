@@ -23,9 +23,13 @@ size_t qp_spectrum_largest_start(const qp_modes *m, const qp_spectrum_opts *o);
 /* Lowest levels by hierarchical diagonalization (docs/physics.md): group[i] in [0, ngroups) for
  * every mode. Each group is solved alone at converged cutoffs, its lowest states are kept, and
  * the coupling terms are solved on the product of kept states whose summed excitation energies
- * lie below a cutoff, which grows until the levels change by less than o->tol. */
+ * lie below a cutoff, which grows until the levels change by less than o->tol. With dress_all
+ * (extended coordinates, where every cosine spans the groups) each group is solved with the
+ * cosines restricted to it (the other groups at their centres) and every term, the group's own
+ * included, is carried into the kept states. */
 qp_status qp_hier_spectrum(const qp_modes *m, const qp_spectrum_opts *o, const int *group,
-                           size_t ngroups, qp_spectrum *out, char *err, size_t errlen);
+                           size_t ngroups, int dress_all, qp_spectrum *out, char *err,
+                           size_t errlen);
 
 /* The default grouping: modes joined by a cosine term share a group (a junction that couples
  * two modes strongly), others stand alone. Returns the number of groups; group[i] receives

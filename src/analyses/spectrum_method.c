@@ -4,15 +4,47 @@
 
 #include <stdlib.h>
 
+/* The hierarchical solve in extended coordinates (qp_align_extend): one group per normal mode,
+ * each solved in the others' centre, every term carried into the kept states. Frees ext. */
+static qp_status extended(qp_modes *ext, double slip, const qp_spectrum_opts *o, qp_spectrum *out,
+                          char *err, size_t errlen)
+{
+    int *group = malloc(ext->n * sizeof *group);
+    qp_status st = group ? QP_OK : QP_ERR_NOMEM;
+    for (size_t i = 0; group && i < ext->n; i++) {
+        group[i] = (int)i;
+    }
+    if (st == QP_OK) {
+        st = qp_hier_spectrum(ext, o, group, ext->n, 1, out, err, errlen);
+    }
+    if (st == QP_OK) {
+        out->aligned = QP_COORD_EXTENDED;
+        out->slip = slip;
+    }
+    free(group);
+    qp_modes_free(ext);
+    return st;
+}
+
 static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out, char *err,
                          size_t errlen)
 {
     if (o->method == QP_SPEC_EXACT || o->start_cut || m->n < 2) {
         return qp_spectrum_exact(m, o, out, err, errlen);
     }
+    /* A large charge basis of junctions whose phase slips are negligible (an array inductor):
+     * extended normal modes, each its own group, every term dressed (not with groups=). */
+    qp_modes *aligned = NULL, *sheared = NULL, *ext = NULL;
+    double slip = 0.0;
+    if (!o->groups && qp_spectrum_largest_start(m, o) > QP_SPEC_HIER_FROM &&
+        qp_align_extend(m, o->tol, &ext, &slip) != QP_OK) {
+        return QP_ERR_NOMEM;
+    }
+    if (ext) {
+        return extended(ext, slip, o, out, err, errlen);
+    }
     /* Junction-aligned oscillator coordinates when normal modes mix the junction phases (not
      * with groups=, which name the modes as the quantizer made them). */
-    qp_modes *aligned = NULL, *sheared = NULL;
     if (!o->groups && qp_align_junctions(m, &aligned) != QP_OK) {
         return QP_ERR_NOMEM;
     }
@@ -46,7 +78,7 @@ static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectr
     qp_status st;
     if (o->method == QP_SPEC_HIERARCHICAL ||
         (ng >= 2 && qp_spectrum_largest_start(m, o) > QP_SPEC_HIER_FROM)) {
-        st = qp_hier_spectrum(m, o, group, ng, out, err, errlen);
+        st = qp_hier_spectrum(m, o, group, ng, 0, out, err, errlen);
     } else {
         st = qp_spectrum_exact(m, o, out, err, errlen);
     }

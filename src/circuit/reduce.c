@@ -478,7 +478,7 @@ static qp_status add_cosine(qctx *q, const work *w, const term *t, size_t r, red
             return QP_ERR_INPUT;
         }
     }
-    qp_cos_term ct = {is_qps, t->E, qp_quantize_dnew(r), t->sh, t->elem};
+    qp_cos_term ct = {is_qps, t->E, qp_quantize_dnew(r), t->sh, t->elem, 0};
     if (!ct.c || !QP_PUSH(out->cos, out->ncos, ct)) {
         free(ct.c);
         return QP_ERR_NOMEM;

@@ -2,7 +2,9 @@
  * linear canonical change of the oscillator modes that makes each junction phase one coordinate,
  * so that every cosine acts on a single mode. */
 #include "operators/align.h"
+#include "solve/lapack.h"
 #include "solve/lu.h"
+#include "qpsim/units.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +16,12 @@
 #define MAX_COUPLING                                                                               \
     0.2                 /* aligned modes coupled more strongly than this (coupling()) would        \
                           need many kept states each: keep the normal modes then */
+
+#define SLIP_SHARE                                                                                 \
+    0.01 /* a junction's phase slips are neglected when the band width they would give is below \
+            this share of tol */
+
+#define SLIP_LEVEL 3 /* the junction level whose band width is compared with tol */
 
 #define SHEAR_FROM                                                                                 \
     0.5 /* a lattice mode coupled to an oscillator more strongly than this (relative to their     \
@@ -405,5 +413,263 @@ qp_status qp_align_shear(const qp_modes *m, qp_modes **out)
         }
     }
     free(T), free(Ti);
+    return st;
+}
+
+/* ------------------------------------------------------------------ extended array coordinates */
+
+/* Width of the band of level SLIP_LEVEL of a junction alone with charging energy EC when its
+ * phase slips (GHz): the transmon charge dispersion eps_m = EC 2^(4m+5)/m! sqrt(2/pi)
+ * (EJ/2EC)^(m/2+3/4) exp(-sqrt(8 EJ/EC)) (docs/physics.md, "Extended coordinates"). Not the
+ * ground band: a fluxonium array at EJ/EC = 100 gave levels 7e-7 GHz from the compact solve,
+ * where eps_0 = 2e-11 GHz and eps_2 = 1e-7 GHz (the coupled states hold excited junction
+ * levels). */
+static double slip_width(double EJ, double EC)
+{
+    if (EC <= 0.0 || EJ <= 0.0) {
+        return INFINITY;
+    }
+    double r = EJ / EC, f = 1.0;
+    for (int k = 2; k <= SLIP_LEVEL; k++) {
+        f *= k;
+    }
+    return EC * pow(2.0, 4 * SLIP_LEVEL + 5) / f * sqrt(2.0 / QP_PI) *
+           pow(0.5 * r, 0.5 * SLIP_LEVEL + 0.75) * exp(-sqrt(8.0 * r));
+}
+
+/* Rank of the k x nc row-major matrix A (destroyed) by elimination with full row pivoting. */
+static size_t rank_of(double *A, size_t k, size_t nc)
+{
+    size_t rank = 0;
+    double scale = 0.0;
+    for (size_t i = 0; i < k * nc; i++) {
+        scale = fmax(scale, fabs(A[i]));
+    }
+    for (size_t col = 0; col < nc && rank < k; col++) {
+        size_t p = rank;
+        for (size_t r = rank; r < k; r++) {
+            p = fabs(A[r * nc + col]) > fabs(A[p * nc + col]) ? r : p;
+        }
+        if (fabs(A[p * nc + col]) <= 1e-10 * scale) {
+            continue;
+        }
+        for (size_t j = 0; j < nc; j++) {
+            double t = A[p * nc + j];
+            A[p * nc + j] = A[rank * nc + j];
+            A[rank * nc + j] = t;
+        }
+        for (size_t r = rank + 1; r < k; r++) {
+            double f = A[r * nc + col] / A[rank * nc + col];
+            for (size_t j = col; j < nc; j++) {
+                A[r * nc + j] -= f * A[rank * nc + j];
+            }
+        }
+        rank++;
+    }
+    return rank;
+}
+
+/* Marks in stiff[] the junction cosines on charge modes whose phase slips are negligible
+ * (slip_width below SLIP_SHARE tol, EC the junction's own charging energy c^T Ac c / 4: the
+ * lightest mass its phase can have), sets *slip to the largest such width, and returns whether
+ * the extension applies: only charge and oscillator modes, no phase-slip cosine on a charge mode,
+ * no inductive term on one, and the stiff junctions' rows span every charge mode (then every
+ * lattice translation slips one of them). */
+static int stiff_junctions(const qp_modes *m, double tol, int *stiff, double *slip)
+{
+    size_t n = m->n, nc = 0, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m->kind[i] != QP_MODE_CHARGE && m->kind[i] != QP_MODE_OSC) {
+            return 0;
+        }
+        if (m->kind[i] == QP_MODE_CHARGE) {
+            nc++;
+            for (size_t j = 0; j < n; j++) {
+                if (m->Lm[i * n + j] != 0.0) {
+                    return 0;
+                }
+            }
+        }
+    }
+    double *R = malloc((m->ncos ? m->ncos : 1) * (nc ? nc : 1) * sizeof *R);
+    if (!R || nc < 2) {
+        free(R);
+        return 0;
+    }
+    *slip = 0.0;
+    int ok = 1;
+    for (size_t t = 0; t < m->ncos && ok; t++) {
+        const qp_cos_term *ct = &m->cos[t];
+        int on_charge = 0;
+        double ec = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            on_charge |= m->kind[i] == QP_MODE_CHARGE && ct->c[i] != 0.0;
+            for (size_t j = 0; j < n; j++) {
+                ec += 0.25 * ct->c[i] * m->Ac[i * n + j] * ct->c[j];
+            }
+        }
+        stiff[t] = 0;
+        if (!on_charge) {
+            continue;
+        }
+        ok = !ct->is_qps;
+        double w = slip_width(fabs(ct->E), ec);
+        if (ok && w <= SLIP_SHARE * tol) {
+            stiff[t] = 1;
+            *slip = fmax(*slip, w);
+            for (size_t i = 0, a = 0; i < n; i++) {
+                if (m->kind[i] == QP_MODE_CHARGE) {
+                    R[k * nc + a++] = ct->c[i];
+                }
+            }
+            k++;
+        }
+    }
+    ok = ok && k >= nc && rank_of(R, k, nc) == nc;
+    free(R);
+    return ok;
+}
+
+/* The copy with the charge modes made extended and every cosine's shift moved so that the
+ * stiff junctions sit as near the bottom of their wells as they can at Phi = 0: the least-squares
+ * centre x0 of sum |E| (c . x + s)^2 over the stiff terms, s reduced to (-pi, pi] (pi added where
+ * E < 0). 0 out of memory or when that system is singular. */
+static qp_modes *extend_copy(const qp_modes *m, const int *stiff)
+{
+    size_t n = m->n;
+    double *I = calloc(n * n, sizeof *I), *M = calloc(n * n, sizeof *M);
+    double *b = calloc(n, sizeof *b);
+    lp_int *piv = malloc(n * sizeof *piv);
+    qp_modes *o = NULL;
+    if (I && M && b && piv) {
+        for (size_t i = 0; i < n; i++) {
+            I[i * n + i] = 1.0;
+        }
+        o = transform(m, I, I);
+    }
+    for (size_t t = 0; o && t < m->ncos; t++) {
+        const qp_cos_term *ct = &m->cos[t];
+        if (!stiff[t]) {
+            continue;
+        }
+        double w = fabs(ct->E), s = remainder(ct->shift + (ct->E < 0.0 ? QP_PI : 0.0), 2.0 * QP_PI);
+        for (size_t i = 0; i < n; i++) {
+            if (m->kind[i] != QP_MODE_CHARGE) {
+                continue;
+            }
+            b[i] -= w * ct->c[i] * s;
+            for (size_t j = 0; j < n; j++) {
+                if (m->kind[j] == QP_MODE_CHARGE) {
+                    M[j * n + i] += w * ct->c[i] * ct->c[j]; /* column-major */
+                }
+            }
+        }
+    }
+    for (size_t i = 0; o && i < n; i++) { /* the oscillators keep their own centres */
+        if (m->kind[i] != QP_MODE_CHARGE) {
+            M[i * n + i] = 1.0;
+        }
+    }
+    if (o && qp_lu_factor(n, M, piv) != 0) {
+        qp_modes_free(o);
+        o = NULL;
+    }
+    if (o) {
+        qp_lu_solve(n, M, piv, b);
+        for (size_t t = 0; t < o->ncos; t++) {
+            double d = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                d += m->kind[i] == QP_MODE_CHARGE ? o->cos[t].c[i] * b[i] : 0.0;
+            }
+            o->cos[t].shift = remainder(o->cos[t].shift + d, 2.0 * QP_PI);
+        }
+        for (size_t i = 0; i < n; i++) {
+            o->kind[i] = QP_MODE_OSC;
+        }
+        for (size_t t = 0; t < o->ncos; t++) {
+            o->cos[t].stiff = stiff[t];
+        }
+    }
+    free(I), free(M), free(b), free(piv);
+    return o;
+}
+
+/* Normal modes of the extended Hamiltonian against the stiff junctions' curvature: with
+ * Ac = U U^T (Cholesky) and U^T K U = R diag(lambda) R^T, K = Lm + sum_stiff |E| c c^T, the
+ * coordinates Phi = U R Phi' make the kinetic term the identity and K diagonal, softest first.
+ * 0 when Ac or K is not positive definite. */
+static int normal_rows(const qp_modes *m, const int *stiff, double *T, double *Ti)
+{
+    size_t n = m->n;
+    lp_int N = (lp_int)n, info = 0, lwork = (lp_int)(8 * n + 8);
+    double *U = malloc(n * n * sizeof *U), *K = malloc(n * n * sizeof *K);
+    double *B = calloc(n * n, sizeof *B), *w = malloc(n * sizeof *w);
+    double *work = malloc((size_t)lwork * sizeof *work);
+    int ok = U && K && B && w && work;
+    for (size_t i = 0; ok && i < n * n; i++) {
+        U[i] = m->Ac[i];
+        K[i] = m->Lm[i];
+    }
+    for (size_t t = 0; ok && t < m->ncos; t++) {
+        for (size_t i = 0; stiff[t] && i < n; i++) {
+            for (size_t j = 0; j < n; j++) {
+                K[i * n + j] += fabs(m->cos[t].E) * m->cos[t].c[i] * m->cos[t].c[j];
+            }
+        }
+    }
+    if (ok) {
+        dpotrf_("L", &N, U, &N, &info, 1); /* column-major lower: U[i + j n], i >= j */
+        ok = info == 0;
+    }
+    for (size_t i = 0; ok && i < n; i++) { /* B = U^T K U */
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t a = i; a < n; a++) {
+                for (size_t c = j; c < n; c++) {
+                    s += U[a + i * n] * K[a * n + c] * U[c + j * n];
+                }
+            }
+            B[i + j * n] = s;
+        }
+    }
+    if (ok) {
+        dsyev_("V", "U", &N, B, &N, w, work, &lwork, &info, 1, 1); /* ascending */
+        ok = info == 0 && w[0] > 0.0;
+    }
+    for (size_t i = 0; ok && i < n; i++) { /* Ti = S = U R: Phi = S Phi' */
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t a = 0; a <= i; a++) {
+                s += U[i + a * n] * B[a + j * n];
+            }
+            Ti[i * n + j] = s;
+        }
+    }
+    ok = ok && invert(n, Ti, T);
+    free(U), free(K), free(B), free(w), free(work);
+    return ok;
+}
+
+qp_status qp_align_extend(const qp_modes *m, double tol, qp_modes **out, double *slip)
+{
+    *out = NULL;
+    *slip = 0.0;
+    size_t n = m->n;
+    int *stiff = malloc((m->ncos ? m->ncos : 1) * sizeof *stiff);
+    double *T = malloc(n * n * sizeof *T), *Ti = malloc(n * n * sizeof *Ti);
+    qp_status st = stiff && T && Ti ? QP_OK : QP_ERR_NOMEM;
+    qp_modes *ext = NULL;
+    if (st == QP_OK && n >= 2 && stiff_junctions(m, tol, stiff, slip)) {
+        ext = extend_copy(m, stiff);
+        if (ext && normal_rows(ext, stiff, T, Ti)) {
+            *out = transform(ext, T, Ti);
+            st = *out ? QP_OK : QP_ERR_NOMEM;
+        }
+    }
+    if (!*out) {
+        *slip = 0.0;
+    }
+    qp_modes_free(ext);
+    free(stiff), free(T), free(Ti);
     return st;
 }

@@ -24,4 +24,13 @@ qp_status qp_align_junctions(const qp_modes *m, qp_modes **out);
  * nothing is coupled that strongly; free it with qp_modes_free. QP_ERR_NOMEM. */
 qp_status qp_align_shear(const qp_modes *m, qp_modes **out);
 
+/* Extended coordinates for arrays of junctions whose phase slips are negligible (a fluxonium's
+ * superinductance, docs/physics.md "Extended coordinates"): when every lattice translation of the
+ * charge modes slips at least one junction whose slip band width (transmon charge dispersion of
+ * that junction with its own charging energy) is below 1 % of tol, *out receives the circuit with
+ * every charge mode extended (offset charges then have no effect), centred where those junctions
+ * sit at the bottom of their wells, in normal-mode coordinates of the kinetic term and the stiff
+ * junctions' curvature (softest mode first). *slip receives the largest neglected band width
+ * [GHz]. *out is NULL when this does not apply. QP_ERR_NOMEM. */
+qp_status qp_align_extend(const qp_modes *m, double tol, qp_modes **out, double *slip);
 #endif

@@ -51,8 +51,8 @@ double qp_ham_osc_zpf(const qp_modes *m, size_t i)
 double qp_ham_basis_zpf(const qp_modes *m, size_t i)
 {
     size_t n = m->n;
-    double zp = qp_ham_osc_zpf(m, i);
     double A = m->Ac[i * n + i], L = m->Lm[i * n + i];
+    double zp = L > 0.0 ? qp_ham_osc_zpf(m, i) : -1.0; /* no own inductance: the wells alone */
     for (size_t t = 0; t < m->ncos; t++) {
         double c = m->cos[t].c[i], E = fabs(m->cos[t].E);
         if (m->cos[t].is_qps) {
@@ -61,7 +61,8 @@ double qp_ham_basis_zpf(const qp_modes *m, size_t i)
             L += E * c * c;
         }
     }
-    return sqrt(zp * pow(A / (2.0 * L), 0.25));
+    double zw = pow(A / (2.0 * L), 0.25);
+    return zp > 0.0 ? sqrt(zp * zw) : zw;
 }
 
 void qp_ham_basis_geom(const qp_modes *m, size_t i, qp_osc_geom *g)

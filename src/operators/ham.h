@@ -22,7 +22,8 @@ double qp_ham_osc_zpf(const qp_modes *m, size_t i);
  * mean of zp and the spread zw in a well of the cosines, zw = (A/(2 L))^(1/4) with the cosines'
  * curvature added (L = Lm + sum E c^2 for junction terms, A = Ac + sum 2 pi^2 E c^2 for
  * phase-slip terms). The basis then reaches the range the quadratic envelope allows and resolves
- * the wells at once (docs/physics.md, "Basis choice"). */
+ * the wells at once (docs/physics.md, "Basis choice"). A mode without an inductive term of its
+ * own (an extended junction-array mode) takes zw alone. */
 double qp_ham_basis_zpf(const qp_modes *m, size_t i);
 /* The whole placement of oscillator mode i's basis: length qp_ham_basis_zpf, centred on the
  * minimum of the mode's own quadratic terms, x0 = -lphi_i / Lm_ii and p0 = -lp_i / (2 Ac_ii)

@@ -42,6 +42,13 @@ void dgetrf_(const lp_int *m, const lp_int *n, double *a, const lp_int *lda, lp_
 void dgetrs_(const char *trans, const lp_int *n, const lp_int *nrhs, const double *a,
              const lp_int *lda, const lp_int *ipiv, double *b, const lp_int *ldb, lp_int *info,
              size_t ltrans);
+/* BLAS: y = alpha op(A) x + beta y (zgemv: complex values as interleaved pairs). */
+void dgemv_(const char *trans, const lp_int *m, const lp_int *n, const double *alpha,
+            const double *a, const lp_int *lda, const double *x, const lp_int *incx,
+            const double *beta, double *y, const lp_int *incy, size_t ltrans);
+void zgemv_(const char *trans, const lp_int *m, const lp_int *n, const double *alpha,
+            const double *a, const lp_int *lda, const double *x, const lp_int *incx,
+            const double *beta, double *y, const lp_int *incy, size_t ltrans);
 void dpotrf_(const char *uplo, const lp_int *n, double *a, const lp_int *lda, lp_int *info,
              size_t luplo);
 void dgelss_(const lp_int *m, const lp_int *n, const lp_int *nrhs, double *a, const lp_int *lda,

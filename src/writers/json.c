@@ -658,7 +658,11 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
     str(j, o, "method", r->spec.hier ? "hierarchical" : "exact");
     cJSON *al = cJSON_AddBoolToObject(o, "aligned", (r->spec.aligned & QP_COORD_ALIGNED) != 0);
     cJSON *sh = cJSON_AddBoolToObject(o, "sheared", (r->spec.aligned & QP_COORD_SHEARED) != 0);
-    j->fail |= al == NULL || sh == NULL;
+    cJSON *ex = cJSON_AddBoolToObject(o, "extended", (r->spec.aligned & QP_COORD_EXTENDED) != 0);
+    j->fail |= al == NULL || sh == NULL || ex == NULL;
+    if (r->spec.aligned & QP_COORD_EXTENDED) {
+        num(j, o, "slip_width_GHz", r->spec.slip);
+    }
     if (r->spec.hier) {
         hier_json(j, o, r);
     }

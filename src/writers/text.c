@@ -612,6 +612,12 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             qp_sb_puts(&b, "  oscillator modes in junction-aligned coordinates (each junction "
                            "phase one mode): cutoffs and groups refer to those\n");
         }
+        if (r->spec.aligned & QP_COORD_EXTENDED) {
+            qp_sb_printf(&b, "  junction phase slips neglected (largest band width %.2g GHz, "
+                             "below 1%% of tol): charge modes solved as extended normal modes, "
+                             "softest first; cutoffs and groups refer to those, offsets have no "
+                             "effect\n", r->spec.slip);
+        }
         if (r->spec.aligned & QP_COORD_SHEARED) {
             qp_sb_puts(&b, "  charge (or fluxoid) modes sheared off the oscillators they are strongly "
                            "coupled to: cutoffs and groups refer to those coordinates\n");
