@@ -658,8 +658,19 @@ static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
         ERR(E, nt->loc, "'%s' is not a top-level .param, so it cannot be swept", nt->text);
         return;
     }
-    if (!qp_elab_eval_tok(E, &E->global, dv->args[1], QP_QTY_ANY, &an.start) ||
-        !qp_elab_eval_tok(E, &E->global, dv->args[2], QP_QTY_ANY, &an.stop) ||
+    /* a parameter defined with a unit is swept in that quantity: `.param e=15GHz` then
+     * `.sweep e 10GHz 20GHz 11` (or 10 20: a bare energy is GHz) sets e to 10 ... 20 GHz, which
+     * its uses read as bare numbers of that quantity (SI, energies in GHz) */
+    pentry *pe = &E->global.e[qp_elab_find_top_param(E, nt->text)];
+    qp_quantity q = QP_QTY_ANY;
+    if (!qp_elab_eval_entry(E, &E->global, pe)) {
+        return;
+    }
+    if (pe->unit_tok) {
+        qp_elab_literal_quantity(pe->unit_tok, &q);
+    }
+    if (!qp_elab_eval_tok(E, &E->global, dv->args[1], q, &an.start) ||
+        !qp_elab_eval_tok(E, &E->global, dv->args[2], q, &an.stop) ||
         !eval_int(E, dv->args[3], 1, 1000000, "number of sweep points", &an.points)) {
         return;
     }

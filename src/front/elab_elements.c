@@ -318,6 +318,32 @@ int qp_elab_linear(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_eleme
     return 1;
 }
 
+/* The numeric value of a key=value that ends one blank before word t when t is a unit
+ * (`ej=5 GHz`), else NULL. */
+static const qp_token *unit_after_space(const qp_elem_stmt *es, const qp_token *t)
+{
+    char buf[64];
+    double v;
+    size_t errpos;
+    if (t->kind != QP_TOK_WORD || t->len + 2 > sizeof buf) {
+        return NULL;
+    }
+    snprintf(buf, sizeof buf, "1%s", t->text);
+    int unit = 0;
+    for (int q = QP_QTY_CAPACITANCE; q <= QP_QTY_TEMPERATURE && !unit; q++) {
+        unit = qp_units_parse(buf, strlen(buf), (qp_quantity)q, &v, &errpos, NULL) == QP_NUM_OK;
+    }
+    for (size_t k = 0; unit && k < es->nkv; k++) {
+        const qp_token *val = es->kv[k].val;
+        if (val->kind == QP_TOK_WORD && val->loc.file == t->loc.file &&
+            val->loc.line == t->loc.line && val->loc.col + (int)val->len + 1 == t->loc.col &&
+            qp_units_is_numeric(val->text, val->len)) {
+            return val;
+        }
+    }
+    return NULL;
+}
+
 static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps)
 {
     if (es->npos < 3) {
@@ -326,7 +352,11 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
     const qp_token *t = es->pos[2];
     int i = t->kind == QP_TOK_WORD ? qp_strmap_get(&E->models, t->text) : -1;
     if (i < 0) {
-        if (t->kind == QP_TOK_WORD && !qp_units_is_numeric(t->text, t->len)) {
+        const qp_token *before = unit_after_space(es, t);
+        if (before) {
+            ERR(E, t->loc, "unknown model '%s': a unit follows its number without a space "
+                "(did you mean '%s%s'?)", t->text, before->text, t->text);
+        } else if (t->kind == QP_TOK_WORD && !qp_units_is_numeric(t->text, t->len)) {
             ERR(E, t->loc, "unknown model '%s'", t->text);
         } else {
             ERR(E, t->loc, "expected a model name or key=value after the nodes of %s",

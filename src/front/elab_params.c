@@ -75,6 +75,13 @@ static int lookup(void *ctx, const char *name, size_t len, size_t off, double *v
             if (!ok) {
                 return -1;
             }
+            if (pe->unit_tok) { /* a unit has no meaning inside arithmetic */
+                ERR(E, off_loc(E, off),
+                    "parameter '%s' = %.*s carries a unit: use it alone, as {%s}, or define it "
+                    "without one (a bare energy is GHz) to compute with it",
+                    pe->name, (int)pe->unit_tok->len, pe->unit_tok->text, pe->name);
+                return -1;
+            }
             *val = pe->value;
             return 1;
         }
@@ -151,9 +158,93 @@ static void warn_pitfalls(elab *E, const qp_token *t, qp_quantity q)
     }
 }
 
-/* Evaluates a value token in scope s as quantity q. Returns 1 on success. */
+int qp_elab_literal_quantity(const qp_token *t, qp_quantity *q)
+{
+    static const qp_quantity all[] = {QP_QTY_NONE,        QP_QTY_ENERGY,      QP_QTY_CAPACITANCE,
+                                      QP_QTY_INDUCTANCE,  QP_QTY_CURRENT,     QP_QTY_VOLTAGE,
+                                      QP_QTY_RESISTANCE,  QP_QTY_TIME,        QP_QTY_FREQUENCY,
+                                      QP_QTY_TEMPERATURE};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
+        double v;
+        size_t errpos;
+        if (qp_units_parse(t->text, t->len, all[k], &v, &errpos, NULL) == QP_NUM_OK) {
+            *q = all[k];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The parameter a `{name}` token names alone (blanks around it allowed), evaluated; NULL when
+ * the token is anything else or names no parameter. *failed is set when its evaluation failed. */
+static pentry *bare_param(elab *E, const scope *s, const qp_token *t, int *failed)
+{
+    size_t a = 0, b = t->len;
+    *failed = 0;
+    while (a < b && isspace((unsigned char)t->text[a])) {
+        a++;
+    }
+    while (b > a && isspace((unsigned char)t->text[b - 1])) {
+        b--;
+    }
+    char name[128];
+    if (t->kind != QP_TOK_EXPR || b == a || b - a >= sizeof name ||
+        !(isalpha((unsigned char)t->text[a]) || t->text[a] == '_')) {
+        return NULL;
+    }
+    for (size_t i = a; i < b; i++) {
+        if (!isalnum((unsigned char)t->text[i]) && t->text[i] != '_') {
+            return NULL;
+        }
+    }
+    memcpy(name, t->text + a, b - a);
+    name[b - a] = '\0';
+    for (; s; s = s->parent) {
+        int i = qp_strmap_get(&s->map, name);
+        if (i >= 0) {
+            pentry *pe = &s->e[i];
+            if (pe->state == P_BUSY) {
+                return NULL; /* the expression path reports the cycle */
+            }
+            const qp_token *saved = E->cur_tok;
+            int saved_word = E->cur_word;
+            *failed = !qp_elab_eval_entry(E, s, pe);
+            E->cur_tok = saved;
+            E->cur_word = saved_word;
+            return pe;
+        }
+    }
+    return NULL;
+}
+
+/* Evaluates a value token in scope s as quantity q. Returns 1 on success. A parameter with a
+ * unit used alone (`ej={e}` with `.param e=15GHz`) is its number read as q: 15 GHz here, an
+ * error naming both quantities where it is a capacitance. */
 int qp_elab_eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, double *out)
 {
+    int failed = 0;
+    const pentry *bp = bare_param(E, s, t, &failed);
+    if (failed) {
+        return 0;
+    }
+    if (bp && bp->unit_tok) {
+        size_t errpos = 0;
+        qp_quantity got = QP_QTY_NONE;
+        const qp_token *u = bp->unit_tok;
+        qp_num_status st = qp_units_parse(u->text, u->len, q, out, &errpos, &got);
+        if (st != QP_NUM_OK) {
+            qp_elab_literal_quantity(u, &got); /* what its unit is, whatever the parse of q said */
+            ERR(E, t->loc, "parameter '%s' = %.*s is %s %s, but %s %s (%s) is expected here",
+                bp->name, (int)u->len, u->text, qp_elab_article(qp_quantity_name(got)),
+                qp_quantity_name(got), qp_elab_article(qp_quantity_name(q)), qp_quantity_name(q),
+                q == QP_QTY_NONE ? "no unit" : qp_quantity_unit(q));
+            if (bp->loc.line > 0) {
+                NOTE(E, bp->loc, "'%s' is defined here", bp->name);
+            }
+            return 0;
+        }
+        return 1;
+    }
     if (t->kind == QP_TOK_WORD && qp_units_is_numeric(t->text, t->len)) {
         size_t errpos = 0;
         qp_quantity got = QP_QTY_NONE;
@@ -185,6 +276,17 @@ int qp_elab_eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, 
     return st == QP_EXPR_OK;
 }
 
+const qp_token *qp_elab_unit_of(elab *E, const scope *s, const qp_token *t)
+{
+    qp_quantity lq = QP_QTY_NONE;
+    if (t->kind == QP_TOK_WORD && qp_units_is_numeric(t->text, t->len)) {
+        return qp_elab_literal_quantity(t, &lq) && lq != QP_QTY_NONE ? t : NULL;
+    }
+    int failed = 0;
+    const pentry *bp = bare_param(E, s, t, &failed);
+    return bp && !failed ? bp->unit_tok : NULL;
+}
+
 int qp_elab_eval_entry(elab *E, const scope *s, pentry *pe)
 {
     if (pe->state == P_DONE) {
@@ -202,7 +304,37 @@ int qp_elab_eval_entry(elab *E, const scope *s, pentry *pe)
     pe->state = P_BUSY;
     E->chain[E->nchain++] = pe;
     double v = 0.0;
-    int ok = qp_elab_eval_tok(E, s, pe->tok, QP_QTY_ANY, &v);
+    int ok = 1;
+    const qp_token *t = pe->tok;
+    qp_quantity lq = QP_QTY_NONE;
+    if (t->kind == QP_TOK_WORD && qp_units_is_numeric(t->text, t->len)) {
+        double x;
+        size_t at = 0;
+        qp_num_status ns = QP_NUM_OK;
+        if (!qp_elab_literal_quantity(t, &lq) &&
+            ((ns = qp_units_parse(t->text, t->len, QP_QTY_NONE, &x, &at, NULL)) ==
+                 QP_NUM_UNKNOWN_UNIT || ns == QP_NUM_WRONG_UNIT)) { /* 0.25x */
+            qp_loc l = t->loc;
+            l.col += (int)at;
+            ERR(E, l, "'%.*s' is not a number: '%.*s' is no unit qpsim knows (F H A V Ohm s Hz "
+                "K, or an energy: GHz MHz kHz Hz THz eV meV ueV neV)", (int)t->len, t->text,
+                (int)(t->len - at), t->text + at);
+            ok = 0;
+        } else if (ns != QP_NUM_OK) { /* malformed: the value path says how */
+            ok = qp_elab_eval_tok(E, s, t, QP_QTY_NONE, &v);
+        }
+        pe->unit_tok = ok && lq != QP_QTY_NONE ? t : NULL;
+    } else {
+        int failed = 0;
+        const pentry *bp = bare_param(E, s, t, &failed);
+        ok = !failed;
+        pe->unit_tok = ok && bp ? bp->unit_tok : NULL; /* {name} alone inherits its unit */
+    }
+    /* its value in its own quantity: 15 for 15GHz (energies in GHz), 8e-14 for 80fF */
+    if (pe->unit_tok && !qp_elab_literal_quantity(pe->unit_tok, &lq)) {
+        lq = QP_QTY_ANY;
+    }
+    ok = ok && qp_elab_eval_tok(E, s, t, pe->unit_tok ? lq : QP_QTY_ANY, &v);
     E->nchain--;
     if (pe->state == P_FAILED) { /* a cycle through this entry was reported */
         return 0;
@@ -222,9 +354,20 @@ void qp_elab_scope_add(elab *E, scope *s, const char *name, const qp_token *tok,
         NOTE(E, s->e[prev].loc, "first definition of '%s' is here", s->e[prev].name);
         return;
     }
-    pentry pe = {name, tok, value, preset ? P_DONE : P_TODO, loc};
+    pentry pe = {name, tok, value, preset ? P_DONE : P_TODO, loc, NULL};
     if (!QP_PUSH(s->e, s->n, pe) || !qp_strmap_put(&s->map, name, (int)s->n - 1)) {
         qp_elab_nomem(E);
+    }
+}
+
+void qp_elab_scope_add_value(elab *E, scope *s, const char *name, double value,
+                             const scope *from, const qp_token *tok, qp_loc loc)
+{
+    size_t before = s->n;
+    const qp_token *unit = qp_elab_unit_of(E, from, tok);
+    qp_elab_scope_add(E, s, name, NULL, value, 1, loc);
+    if (s->n > before) {
+        s->e[s->n - 1].unit_tok = unit;
     }
 }
 

@@ -17,6 +17,9 @@ typedef struct {
     double value;
     int state;
     qp_loc loc; /* where the name is defined */
+    /* the number with a unit this parameter stands for (its own value `15GHz`, or the one a
+     * `{name}` alone refers to), read again as whatever quantity a use expects; NULL without */
+    const qp_token *unit_tok;
 } pentry;
 
 typedef struct scope {
@@ -89,12 +92,23 @@ const char *qp_elab_article(const char *word);
 /* Evaluates parameter pe of scope s once (its value afterwards in pe->value), detecting cycles
  * through the chain of parameters being evaluated. Returns 1 on success. */
 int qp_elab_eval_entry(elab *E, const scope *s, pentry *pe);
+/* The number with a unit value token t stands for in scope s (a literal such as 15GHz, or a
+ * `{name}` alone naming a parameter that has one), or NULL: for values kept as numbers (a
+ * subcircuit instance's parameters) that must still be read as the quantity of their use. */
+const qp_token *qp_elab_unit_of(elab *E, const scope *s, const qp_token *t);
+/* The quantity whose unit a numeric literal carries into *q (QP_QTY_NONE for a bare number or a
+ * scale suffix alone); 0 when its letters are no unit of any quantity. */
+int qp_elab_literal_quantity(const qp_token *t, qp_quantity *q);
 /* Evaluates a value token in scope s as quantity q. Returns 1 on success. */
 int qp_elab_eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, double *out);
 /* Adds a definition to a scope, reporting a duplicate (preset: an override, not a deck line). */
 void qp_elab_scope_add(elab *E, scope *s, const char *name, const qp_token *tok, double value,
                        int preset, qp_loc loc);
 /* Frees what a scope owns (not the scope itself). */
+/* Adds a preset value (a subcircuit instance's parameter, written as tok in scope `from`) with
+ * the number-with-unit tok stands for (qp_elab_unit_of). */
+void qp_elab_scope_add_value(elab *E, scope *s, const char *name, double value,
+                             const scope *from, const qp_token *tok, qp_loc loc);
 void qp_elab_scope_free(scope *s);
 
 /* ---- elab_models.c ---- */

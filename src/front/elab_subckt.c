@@ -106,7 +106,7 @@ static void elab_instance(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
         if (!qp_elab_eval_tok(E, ic->sc, es->kv[k].val, QP_QTY_ANY, &v)) {
             goto done;
         }
-        qp_elab_scope_add(E, &sc, key->text, NULL, v, 1, key->loc);
+        qp_elab_scope_add_value(E, &sc, key->text, v, ic->sc, es->kv[k].val, key->loc);
     }
     for (size_t j = 0; j < sub->ndefaults; j++) {
         if (qp_strmap_get(&sc.map, sub->defaults[j].key->text) < 0) {
