@@ -1,6 +1,7 @@
-/* Umbrella header of libqpsim. */
-#ifndef QPSIM_QPSIM_H
-#define QPSIM_QPSIM_H
+/* Every header of the engine at once (the command line, the tests); a program using the library
+ * includes qpsim/qpsim.h, the C API, instead. */
+#ifndef QPSIM_ENGINE_H
+#define QPSIM_ENGINE_H
 
 #include "qpsim/circuit.h"
 #include "qpsim/coherence.h"
