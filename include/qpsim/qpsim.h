@@ -138,8 +138,10 @@ typedef struct {
                         * holds the whole state) */
 } qpsim_wavefunctions;
 
-/* The lowest `levels` states on `points` points per variable (0: the deck's .wavefunction
- * points=, else 201). Free *out with qpsim_wavefunctions_free. */
+/* The lowest `levels` states on `points` points per variable; 0 (or less for levels) takes the
+ * deck's .wavefunction levels= and points=, else 3 and 201. The range of an extended mode's
+ * variable depends on the highest level (docs/netlist.md, .wavefunction). Free *out with
+ * qpsim_wavefunctions_free. */
 qpsim_status qpsim_wavefunctions_compute(qpsim_circuit *c, int levels, int points,
                                          qpsim_wavefunctions **out);
 void qpsim_wavefunctions_free(qpsim_wavefunctions *w);

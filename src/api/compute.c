@@ -15,7 +15,8 @@
 static const char *const basis_keys[] = {"tol", "ncut", "mcut", "nho", "basis"};
 static const char *const spectrum_keys[] = {"tol",   "ncut",   "mcut",  "nho",
                                             "basis", "method", "groups"};
-static const char *const wave_keys[] = {"tol", "ncut", "mcut", "nho", "basis", "points"};
+static const char *const wave_keys[] = {"tol", "ncut", "mcut", "nho", "basis", "points",
+                                        "levels"}; /* levels: of a .wavefunction only */
 static const char *const coherence_keys[] = {
     "from",  "to",  "temp", "channels",  "qcap",  "qind", "xqp", "delta", "aflux", "ang",
     "acc",   "aes", "omega_low", "t_exp", "tol", "ncut",  "mcut", "nho", "basis"};
@@ -208,14 +209,15 @@ qpsim_status qpsim_wavefunctions_compute(qpsim_circuit *h, int levels, int point
     }
     qp_api_req q = {0};
     qpsim_status st = begin(h);
-    if (st == QPSIM_OK && (!out || levels < 1 || points < 0)) {
-        st = qp_api_usage(h, "wavefunctions: levels >= 1 (got %d), points >= 0 (got %d) and "
-                          "out are needed", levels, points);
+    if (st == QPSIM_OK && (!out || points < 0)) {
+        st = qp_api_usage(h, "wavefunctions: points >= 0 (got %d) and out are needed", points);
     }
     if (st == QPSIM_OK) {
-        const qp_directive *t = template_of(h, ".wavefunction");
-        qp_api_dir *g = qp_api_dir_add(&q, ".wavefunction", t, wave_keys, NKEYS(wave_keys), 0);
-        st = g && key_int(g, "levels", levels) && (points == 0 || key_int(g, "points", points))
+        const qp_directive *w = qp_api_find(h, ".wavefunction");
+        qp_api_dir *g = qp_api_dir_add(&q, ".wavefunction", w ? w : qp_api_find(h, ".spectrum"),
+                                       wave_keys, NKEYS(wave_keys) - (w ? 0 : 1), 0);
+        st = g && (levels <= 0 || key_int(g, "levels", levels)) &&
+                     (points == 0 || key_int(g, "points", points))
                  ? qp_api_run(h, &q, 0, NULL, 0)
                  : QPSIM_ERR_NOMEM;
     }
