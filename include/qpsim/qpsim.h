@@ -37,6 +37,11 @@ typedef struct {
     int threads; /* sweep points and dispersion spectra are computed on this many threads (the
                   * calling thread included); 0, the default: one per online CPU. The numbers
                   * do not depend on it. */
+    int blas_serial; /* 1, the default: while a call computes, OpenBLAS runs on one thread, as
+                      * the command line sets it (qpsim's BLAS calls are small: idle BLAS threads
+                      * cost more than they give, several times so on a busy machine). The
+                      * setting is the process's (numpy's too): it is restored when the last
+                      * call that changed it ends. 0: the process's BLAS setting is left alone. */
 } qpsim_settings;
 
 /* The defaults above. */

@@ -55,20 +55,21 @@ class Circuit(_CircuitBase):
     """A netlist loaded and elaborated: Circuit(text, params={...}) or
     Circuit.from_file(path, params={...}). params overrides top-level .param values (numbers, or
     strings in the netlist's value syntax), as `qpsim run --set` does. threads: sweep points on
-    this many threads (0: one per CPU; the numbers do not depend on it)."""
+    this many threads (0: one per CPU; the numbers do not depend on it). blas_serial: OpenBLAS
+    on one thread while qpsim computes (process-wide, restored afterwards; docs/python.md)."""
 
-    def __init__(self, text, params=None, *, name="<string>", threads=0):
+    def __init__(self, text, params=None, *, name="<string>", threads=0, blas_serial=True):
         if not isinstance(text, str):
             raise TypeError("Circuit(text): the netlist text is a str, not %s; use "
                             "Circuit.from_file(path) for a file" % type(text).__name__)
-        super().__init__(threads=threads)
+        super().__init__(threads=threads, blas_serial=blas_serial)
         self._load(name, text, _params(params))
 
     @classmethod
-    def from_file(cls, path, params=None, *, threads=0):
+    def from_file(cls, path, params=None, *, threads=0, blas_serial=True):
         """The netlist at path (with its .include files)."""
         self = cls.__new__(cls)
-        _CircuitBase.__init__(self, threads=threads)
+        _CircuitBase.__init__(self, threads=threads, blas_serial=blas_serial)
         self._load(_os.fsdecode(_os.fspath(path)), None, _params(params))
         return self
 

@@ -142,9 +142,9 @@ PyObject *py_table(const double *v, npy_intp rows, npy_intp cols)
 
 static int circuit_init(py_circuit *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"threads", NULL};
-    int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|i", kwlist, &threads)) {
+    static char *kwlist[] = {"threads", "blas_serial", NULL};
+    int threads = 0, blas_serial = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ip", kwlist, &threads, &blas_serial)) {
         return -1;
     }
     if (threads < 0) {
@@ -158,6 +158,7 @@ static int circuit_init(py_circuit *self, PyObject *args, PyObject *kw)
     qpsim_settings s;
     qpsim_settings_default(&s);
     s.threads = threads;
+    s.blas_serial = blas_serial;
     self->c = qpsim_circuit_new(&s);
     self->lock = self->c ? PyThread_allocate_lock() : NULL;
     if (!self->c || !self->lock) {

@@ -115,3 +115,36 @@ def test_no_growth_over_1000_calls(what):
         if growth[-1] <= RSS_GROWTH_KIB:
             break
     assert min(growth) <= RSS_GROWTH_KIB, growth
+
+
+def openblas():
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        return lib if hasattr(lib, "openblas_get_num_threads") else None
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(openblas() is None, reason="the BLAS is not OpenBLAS")
+@pytest.mark.parametrize("serial", [True, False])
+def test_blas_serial_while_computing(serial):
+    """blas_serial: OpenBLAS on one thread during a call, the process's setting back after it;
+    blas_serial=False leaves it alone."""
+    lib = openblas()
+    before = lib.openblas_get_num_threads()
+    lib.openblas_set_num_threads(2)
+    try:
+        c = qpsim.Circuit(DECK, threads=1, blas_serial=serial)
+        done = threading.Event()
+        seen = set()
+        t = threading.Thread(target=lambda: (c.sweep("f", np.linspace(0, 1, 201), 6),
+                                             done.set()))
+        t.start()
+        while not done.is_set():
+            seen.add(lib.openblas_get_num_threads())
+        t.join()
+        assert (1 in seen) == serial and 2 in seen
+        assert lib.openblas_get_num_threads() == 2
+    finally:
+        lib.openblas_set_num_threads(before)

@@ -28,6 +28,11 @@ void qp_api_begin(qpsim_circuit *h);
  * (QPSIM_ERR_NOMEM when the view cannot be made). */
 qpsim_status qp_api_end(qpsim_circuit *h, qpsim_status st);
 
+/* The setting blas_serial: OpenBLAS on one thread from the first call that enters to the last
+ * that leaves (nested in qp_api_begin and qp_api_end); nothing without it or without OpenBLAS. */
+void qp_api_blas_enter(const qpsim_circuit *h);
+void qp_api_blas_leave(const qpsim_circuit *h);
+
 /* QPSIM_OK when a circuit is loaded, else QPSIM_ERR_USAGE with a message. */
 qpsim_status qp_api_loaded(qpsim_circuit *h);
 

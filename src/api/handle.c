@@ -23,7 +23,7 @@ _Static_assert(QPSIM_CHANNELS == QP_CH_COUNT, "one API channel per engine channe
 void qpsim_settings_default(qpsim_settings *s)
 {
     if (s) {
-        *s = (qpsim_settings){.threads = 0};
+        *s = (qpsim_settings){.threads = 0, .blas_serial = 1};
     }
 }
 
@@ -94,6 +94,7 @@ void qpsim_circuit_free(qpsim_circuit *h)
 void qp_api_begin(qpsim_circuit *h)
 {
     pthread_mutex_lock(&h->mu);
+    qp_api_blas_enter(h);
     qp_diag_clear(&h->diag);
     free(h->msg);
     h->msg = NULL;
@@ -115,6 +116,7 @@ qpsim_status qp_api_end(qpsim_circuit *h, qpsim_status st)
                                     x->file, x->file ? x->line : 0, x->file ? x->col : 0,
                                     x->msg};
     }
+    qp_api_blas_leave(h);
     pthread_mutex_unlock(&h->mu);
     return st;
 }
