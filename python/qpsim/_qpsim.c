@@ -109,7 +109,7 @@ int py_done(py_circuit *self, qpsim_status st)
         r = st == QPSIM_OK && !warn ? 0 : -1; /* else: the exception of the failure above */
     } else if (st == QPSIM_OK) {
         const char *t = PyUnicode_AsUTF8(text);
-        r = t && PyErr_WarnEx(py_netlist_warning, t, 1) == 0 ? 0 : -1;
+        r = t && PyErr_WarnEx(py_netlist_warning, t, 2) == 0 ? 0 : -1;
     } else if (st == QPSIM_ERR_INPUT) {
         raise_netlist(errs, text);
     } else {
@@ -177,8 +177,7 @@ static void circuit_dealloc(py_circuit *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* The object's handle, or NULL with RuntimeError when __init__ did not run. */
-static qpsim_circuit *handle(py_circuit *self)
+qpsim_circuit *py_handle(py_circuit *self)
 {
     if (!self->c) {
         PyErr_SetString(PyExc_RuntimeError, "qpsim circuit used before __init__");
@@ -192,7 +191,7 @@ static PyObject *circuit_load(py_circuit *self, PyObject *args)
 {
     const char *name, *text;
     PyObject *list;
-    if (!handle(self) || !PyArg_ParseTuple(args, "szO!", &name, &text, &PyList_Type, &list)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "szO!", &name, &text, &PyList_Type, &list)) {
         return NULL;
     }
     PyObject *items = PySequence_Tuple(list); /* holds the strings while the GIL is released */
@@ -233,7 +232,7 @@ typedef qpsim_status (*string_call)(qpsim_circuit *c, char **out);
 /* A call with a string result, as a str. */
 static PyObject *string_result(py_circuit *self, string_call fn)
 {
-    if (!handle(self)) {
+    if (!py_handle(self)) {
         return NULL;
     }
     char *s = NULL;
@@ -276,7 +275,7 @@ static PyObject *circuit_dual(py_circuit *self, PyObject *unused)
 static PyObject *circuit_spectrum(py_circuit *self, PyObject *args)
 {
     int levels, n = 0;
-    if (!handle(self) || !PyArg_ParseTuple(args, "i", &levels)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "i", &levels)) {
         return NULL;
     }
     npy_intp dim = levels > 0 ? levels : 0;
@@ -309,7 +308,7 @@ static PyObject *circuit_sweep(py_circuit *self, PyObject *args)
     const char *name;
     PyObject *obj;
     int levels, n = 0;
-    if (!handle(self) || !PyArg_ParseTuple(args, "sOi", &name, &obj, &levels)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "sOi", &name, &obj, &levels)) {
         return NULL;
     }
     PyArrayObject *v = (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);

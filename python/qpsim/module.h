@@ -28,11 +28,15 @@ typedef struct {
 extern PyObject *py_netlist_error, *py_solver_error, *py_netlist_warning;
 extern PyTypeObject *py_message_type;
 
+/* The object's handle, or NULL with RuntimeError when its __init__ did not run. */
+qpsim_circuit *py_handle(py_circuit *self);
+
 /* Takes the object's lock (with the GIL released while it waits). */
 void py_lock(py_circuit *self);
 
 /* Ends a call that returned st: reads what it needs of the call's messages, releases the lock,
- * then gives 0 for QPSIM_OK (after issuing the call's warnings as one qpsim.NetlistWarning; -1
+ * then gives 0 for QPSIM_OK (after issuing the call's warnings as one qpsim.NetlistWarning,
+ * attributed to the caller of the package's method; -1
  * when a warning filter raised it) or -1 with the exception of the status set: NetlistError
  * (bad input), ValueError (bad argument), SolverError (numerical failure), MemoryError. */
 int py_done(py_circuit *self, qpsim_status st);

@@ -34,7 +34,7 @@ PyObject *py_matrix_elements(py_circuit *self, PyObject *args)
 {
     const char *op;
     int levels, n = 0;
-    if (!PyArg_ParseTuple(args, "si", &op, &levels)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "si", &op, &levels)) {
         return NULL;
     }
     size_t m = levels > 0 ? (size_t)levels : 1;
@@ -90,7 +90,7 @@ static PyObject *wave_dict(const qpsim_wavefunctions *w)
 PyObject *py_wavefunctions(py_circuit *self, PyObject *args)
 {
     int levels, points;
-    if (!PyArg_ParseTuple(args, "ii", &levels, &points)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "ii", &levels, &points)) {
         return NULL;
     }
     qpsim_wavefunctions *w = NULL;
@@ -109,7 +109,7 @@ PyObject *py_bands(py_circuit *self, PyObject *args)
 {
     const char *element;
     int levels, points;
-    if (!PyArg_ParseTuple(args, "zii", &element, &levels, &points)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "zii", &element, &levels, &points)) {
         return NULL;
     }
     qpsim_bands *b = NULL;
@@ -195,7 +195,7 @@ static PyObject *tran_dict(const qpsim_tran *t)
 PyObject *py_tran(py_circuit *self, PyObject *args)
 {
     double tstep, tstop;
-    if (!PyArg_ParseTuple(args, "dd", &tstep, &tstop)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "dd", &tstep, &tstop)) {
         return NULL;
     }
     qpsim_tran *t = NULL;
@@ -214,7 +214,7 @@ PyObject *py_tran(py_circuit *self, PyObject *args)
 PyObject *py_coherence(py_circuit *self, PyObject *args)
 {
     int from, to;
-    if (!PyArg_ParseTuple(args, "ii", &from, &to)) {
+    if (!py_handle(self) || !PyArg_ParseTuple(args, "ii", &from, &to)) {
         return NULL;
     }
     qpsim_coherence co;

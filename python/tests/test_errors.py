@@ -157,3 +157,14 @@ def test_unknown_parameter_message():
 def test_warning_is_issued():
     with pytest.warns(qpsim.NetlistWarning, match="M = milli"):
         qpsim.Circuit("R1 1 0 1MOhm\nC1 1 0 1f\nL1 1 0 1n\n")
+
+
+def test_object_without_init():
+    """An object whose __init__ did not run (copy.copy, a subclass that forgot it) raises."""
+    b = qpsim.Circuit.__new__(qpsim.Circuit)
+    for call in [lambda: b.spectrum(2), lambda: b.sweep("f", [0.0]), lambda: repr(b),
+                 lambda: b.matrix_elements("n(1)"), lambda: b.wavefunction(0),
+                 lambda: b.bands("B1"), lambda: b.tran(1e-12, 1e-9), lambda: b.coherence(),
+                 lambda: b.run(), lambda: b.dual()]:
+        with pytest.raises(RuntimeError, match="before __init__"):
+            call()
