@@ -41,7 +41,8 @@ def blas_threads():
     try:
         import threadpoolctl
         info = threadpoolctl.threadpool_info()
-        return ",".join("%s:%s" % (i.get("internal_api"), i.get("num_threads")) for i in info) or "?"
+        return ",".join("%s:%s" % (i.get("internal_api"), i.get("num_threads"))
+                        for i in info) or "?"
     except ImportError:
         return os.environ.get("OPENBLAS_NUM_THREADS", "default")
 
@@ -73,8 +74,9 @@ def main():
     Es = spec.energy_table
     ref = scq.Fluxonium(EJ=EJ, EC=EC, EL=EL, flux=0.5, cutoff=150).get_spectrum_vs_paramvals(
         "flux", flux, evals_count=LEVELS, num_cpus=1).energy_table
-    print("scqubits %s: Fluxonium(EJ=%g, EC=%g, EL=%g, cutoff=%d).get_spectrum_vs_paramvals('flux', "
-          "401 values, evals_count=%d): %.4f s (best of %d); BLAS threads %s"
+    print("scqubits %s: Fluxonium(EJ=%g, EC=%g, EL=%g, cutoff=%d)"
+          ".get_spectrum_vs_paramvals('flux', 401 values, evals_count=%d): %.4f s (best of %d); "
+          "BLAS threads %s"
           % (scq.__version__, EJ, EC, EL, args.cutoff, LEVELS, ts, args.repeat, blas_threads()))
     print("accuracy against scqubits at cutoff 150 over the 401 points: qpsim %.1e GHz, scqubits "
           "%.1e GHz" % (np.abs(Eq - ref).max(), np.abs(Es - ref).max()))

@@ -170,7 +170,8 @@ static void test_tran(void)
     qpsim_circuit_free(c);
 }
 
-/* An LC oscillator shunted by a resistor: T1 = R C tanh(hf / 2kT) (tests/golden/coherence_rc.cir). */
+/* An LC oscillator shunted by a resistor: T1 = R C tanh(hf / 2kT)
+ * (tests/golden/coherence_rc.cir). */
 static void test_coherence(void)
 {
     static const char deck[] = "L1 1 0 10nH\nC1 1 0 100fF\nR1 1 0 1k\n.temp 1K\n"

@@ -22,7 +22,8 @@ char *qp_report_check_text(const qp_circuit *c, const qp_modes *m, const char *w
 char *qp_report_results_text(const qp_circuit *c, const qp_results *res);
 
 /* The whole JSON document of `qpsim run --json`: {"qpsim", "netlist", "circuit": {...},
- * "analyses": [...]} (docs/netlist.md). m and res may be NULL (no modes, no results). Returns a malloc'd string or NULL. */
+ * "analyses": [...]} (docs/netlist.md). m and res may be NULL (no modes, no results). Returns a
+ * malloc'd string or NULL. */
 char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_modes *m,
                      const qp_results *res);
 

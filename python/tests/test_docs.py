@@ -1,6 +1,6 @@
 """docs/python.md, the README and examples/python: each page's ```python blocks run in order in
-one namespace from the repository's root, and every example script runs (matplotlib's Agg backend, pictures
-into a temporary folder) and prints the numbers the tutorial quotes."""
+one namespace from the repository's root, and every example script runs (matplotlib's Agg
+backend, pictures into a temporary folder) and prints the numbers the tutorial quotes."""
 import os
 import re
 import subprocess

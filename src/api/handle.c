@@ -14,7 +14,8 @@
 
 #define MAX_THREADS 64 /* the default thread count: one per online CPU up to this (as the CLI) */
 
-_Static_assert((int)QPSIM_ERR_INPUT == (int)QP_ERR_INPUT && (int)QPSIM_ERR_USAGE == (int)QP_ERR_USAGE &&
+_Static_assert((int)QPSIM_ERR_INPUT == (int)QP_ERR_INPUT &&
+                   (int)QPSIM_ERR_USAGE == (int)QP_ERR_USAGE &&
                    (int)QPSIM_ERR_NUMERIC == (int)QP_ERR_NUMERIC &&
                    (int)QPSIM_ERR_NOMEM == (int)QP_ERR_NOMEM,
                "the API's statuses are the engine's");
