@@ -12,6 +12,7 @@ import qpsim
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 out = sys.argv[1] if len(sys.argv) > 1 else "."
+os.makedirs(out, exist_ok=True)
 
 c = qpsim.Circuit.from_file(os.path.join(HERE, "..", "..", "netlists", "bloch_bands.cir"))
 fig, axes = plt.subplots(1, 2, figsize=(8, 4))

@@ -14,6 +14,7 @@ import qpsim
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 out = sys.argv[1] if len(sys.argv) > 1 else "."
+os.makedirs(out, exist_ok=True)
 
 c = qpsim.Circuit.from_file(os.path.join(HERE, "..", "fluxonium_flux_sweep.cir"))
 flux = np.linspace(0.0, 1.0, 401)

@@ -12,6 +12,7 @@ import numpy as np
 import qpsim
 
 out = sys.argv[1] if len(sys.argv) > 1 else "."
+os.makedirs(out, exist_ok=True)
 
 transmon = qpsim.Circuit(""".param ng=0.25
 B1 1 0 ej=15

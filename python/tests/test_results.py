@@ -32,7 +32,8 @@ def test_check_equals_cli(root, cli, cli_json):
 
 def test_run_equals_cli(root, cli_json):
     for deck in ["netlists/fluxonium.cir", "netlists/cpb_sweep.cir", "netlists/bloch_bands.cir",
-                 "examples/matrix_elements.cir", "examples/coherence/fluxonium.cir"]:
+                 "examples/matrix_elements.cir", "examples/coherence/fluxonium.cir",
+                 "netlists/ac_josephson.cir", "examples/sweep_2d.cir"]:
         p = path(root, deck)
         assert qpsim.Circuit.from_file(p).run() == cli_json("run", p)
 
