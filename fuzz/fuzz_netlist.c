@@ -1,6 +1,6 @@
 /* libFuzzer target: the front end (lex, parse, elaborate, check), quantization, the dual netlist
  * and the reports. */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Unit tests: qpsim dual against the map of docs/duality.md (C <-> L* = R_Q^2 C, B <-> Q with
  * ES = EJ, .ng <-> .flux), its refusals (non-planar, mutual inductance) and the round trip. */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 
 #include "tap.h"
 #include "util.h"

@@ -2,7 +2,7 @@
  * deck text, entry by entry against closed forms computed here: Hermiticity, the LC oscillator
  * in its own Fock basis, the transmon in the charge basis, two capacitively coupled transmons
  * (the cross term from C^-1 inverted by hand) and the flux phase of a fluxonium's cosine. */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 #include "operators/ham.h"
 
 #include "tap.h"

@@ -4,7 +4,7 @@
  * six transmons from tests/oracles/transmon_chain.py (each transmon diagonalized alone at ncut 30
  * in numpy, couplings in the kept states, Ecut grown to 70 GHz: converged to 2e-12 GHz, and equal
  * to the exact product basis to 2e-13 GHz for two and three transmons). */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 #include "analyses/spectrum_impl.h"
 #include "operators/align.h"
 

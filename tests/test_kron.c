@@ -7,7 +7,7 @@
  * complex), oscillator (fluxonium at a flux: a complex displacement), the phase grid, fluxoid
  * (a phase-slip junction with a loop inductor) and two oscillators coupled by a mutual
  * inductance. */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 #include "operators/ham.h"
 #include "operators/kron.h"
 

@@ -1,6 +1,6 @@
 /* Unit tests: the quantizer's modes and reduced forms against closed forms (LC oscillator,
  * transmon, coupled islands, fluxonium with flux) and its error for a resistor-only node. */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 
 #include "tap.h"
 #include "util.h"

@@ -2,7 +2,7 @@
  * the closed form and across thread counts, the failing sweep point, and the transient spectra
  * that the analysis computes for the writers. */
 #include "base/pool.h"
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 #include "tap.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /* Validation of quantization + spectra against PHYSICS.md §7 oracles (closed forms, Mathieu
  * values, scqubits, duality) and invariances (node names, closure branch, gauge). */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 
 #include "tap.h"
 #include "util.h"

@@ -2,7 +2,7 @@
  * numbers: closed forms of the LC oscillator, Hellmann-Feynman derivatives of the spectrum,
  * numpy computations (tests/oracles/matrix_elements.py), the dual circuit, and a second code
  * path (matrix elements from integrals of the wavefunctions). */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 #include "qpsim/states.h"
 
 #include "tap.h"

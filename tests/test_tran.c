@@ -1,6 +1,6 @@
 /* Unit tests: the transient integrator on linear circuits with closed forms, and the frequency
  * estimators on pure tones (PHYSICS.md §5.4-5.6 for the junction cases, checked by the decks). */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 #include "qpsim/tran.h"
 #include "solve/fft.h"
 

@@ -2,7 +2,7 @@
 #ifndef QPSIM_TEST_UTIL_H
 #define QPSIM_TEST_UTIL_H
 
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,14 +1,18 @@
 #!/bin/sh
 # One-step set-up for a fresh Debian 12 machine (as root): installs the missing Debian packages,
-# configures and builds qpsim, then either runs it on a bundled netlist or runs every test.
-#   sh tools/setup.sh run    build, then: qpsim run netlists/transmon.cir
-#   sh tools/setup.sh test   build, then the whole test suite, also under ASan+UBSan
+# configures and builds qpsim, then either installs and runs it or runs every test.
+#   sh tools/setup.sh run    build, install under /usr/local (the program, the C library and the
+#                            Python package qpsim for Debian's python3), then: qpsim run
+#                            netlists/transmon.cir
+#   sh tools/setup.sh test   build, then the whole test suite (the Python tests with pytest), also
+#                            under ASan+UBSan (the C tests)
 set -eu
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 pkgs="build-essential meson ninja-build pkg-config python3 libarpack2-dev libsuitesparse-dev
-      libfftw3-dev libopenblas-dev liblapack-dev libcjson-dev libplplot-dev plplot-driver-cairo"
+      libfftw3-dev libopenblas-dev liblapack-dev libcjson-dev libplplot-dev plplot-driver-cairo
+      python3-dev python3-numpy python3-matplotlib python3-pytest"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -34,6 +38,11 @@ meson compile -C build >/dev/null
 
 case "$mode" in
 run)
+  # `import qpsim` from any folder: the package goes to /usr/local/lib/python3.X/dist-packages
+  if ! meson install -C build --no-rebuild >/dev/null; then
+    echo "tools/setup.sh: could not install (not root?); for the Python package use" \
+      "PYTHONPATH=$(pwd)/build/python" >&2
+  fi
   ./build/src/qpsim run netlists/transmon.cir
   ;;
 test)

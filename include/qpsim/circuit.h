@@ -130,6 +130,8 @@ typedef struct {
     char *param;       /* sweep: parameter name (owned) */
     double start, stop;
     int points;        /* sweep points; bands q points */
+    double *values;    /* sweep: the value of every point (owned; set by the C API), or NULL: the
+                        * points evenly spaced from start to stop */
     int element;       /* bands: element index */
     double tstep, tstop, tstart;
     double rtol;       /* tran: local error tolerance (0 = default) */

@@ -14,13 +14,22 @@ char *qp_report_circuit_text(const qp_circuit *c);
  * combination of node phases the mode's flux is. Returns a malloc'd string or NULL. */
 char *qp_report_modes_text(const qp_circuit *c, const qp_modes *m, const int *cut);
 
+/* What `qpsim check` shows: the circuit view, then the modes of m (quantized from c), or, when m
+ * is NULL and `why` is given, "modes: none (why)". Returns a malloc'd string or NULL. */
+char *qp_report_check_text(const qp_circuit *c, const qp_modes *m, const char *why);
+
 /* Tables of computed analyses (levels, transitions, f01, anharmonicity, convergence, sweeps). */
 char *qp_report_results_text(const qp_circuit *c, const qp_results *res);
 
-/* The whole JSON document of SPEC §5: {"qpsim", "netlist", "circuit": {...}, "analyses": [...]}.
- * m and res may be NULL (no modes, no results). Returns a malloc'd string or NULL. */
+/* The whole JSON document of `qpsim run --json`: {"qpsim", "netlist", "circuit": {...},
+ * "analyses": [...]} (docs/netlist.md). m and res may be NULL (no modes, no results). Returns a
+ * malloc'd string or NULL. */
 char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_modes *m,
                      const qp_results *res);
+
+/* The "circuit" member of that document alone (what `qpsim check --json` shows under it when m
+ * comes from qp_quantize and res is NULL). Returns a malloc'd string or NULL. */
+char *qp_report_json_circuit(const qp_circuit *c, const qp_modes *m, const qp_results *res);
 
 /* One computed analysis as CSV with a header line: a spectrum as "level,E_GHz,E_minus_E0_GHz",
  * a swept spectrum as "PARAM,E0_GHz,E1_GHz,...", bands as "q,E0_GHz,...", a transient as

@@ -34,6 +34,9 @@ void qp_run_progress(const qp_runner *R, size_t done, size_t total)
 
 static double sweep_value(const qp_analysis *sw, size_t p, size_t n)
 {
+    if (sw->values) {
+        return sw->values[p];
+    }
     return n == 1 ? sw->start
                   : sw->start + (sw->stop - sw->start) * (double)p / (double)(n - 1);
 }

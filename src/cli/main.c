@@ -1,5 +1,6 @@
 /* qpsim command line: a thin client that reads files, calls libqpsim and prints the results. */
-#include "qpsim/qpsim.h"
+#include "qpsim/engine.h"
+#include "front/file.h"
 #include "base/strbuf.h"
 
 #include "writers/plot.h"
@@ -24,55 +25,6 @@ static const char usage[] =
     "       qpsim check FILE.cir [--json] [--set NAME=VALUE]...\n"
     "       qpsim dual FILE.cir\n"
     "       qpsim --help | --version\n";
-
-/* Reads a whole regular file for the library's front end. */
-static int read_file(void *ctx, const char *path, char **text, size_t *len, const char **why)
-{
-    (void)ctx;
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        *why = "it is a directory";
-        return -1;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *why = strerror(errno);
-        return -1;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap >= QP_MAX_FILE_BYTES) {
-                free(buf);
-                fclose(f);
-                *why = "file larger than 64 MiB";
-                return -1;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err) {
-        free(buf);
-        *why = buf ? "read error" : "out of memory";
-        return -1;
-    }
-    *text = buf;
-    *len = n;
-    return 0;
-}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -200,17 +152,8 @@ static int check(const cli *a, const qp_circuit *c)
     if (a->json) {
         rc = emit(qp_report_json(c, a->file, m, NULL), 1);
     } else {
-        qp_strbuf b = {0};
-        char *t = qp_report_circuit_text(c);
-        char *mt = m ? qp_report_modes_text(c, m, NULL) : NULL;
-        qp_sb_puts(&b, t ? t : "");
-        if (mt) {
-            qp_sb_puts(&b, mt);
-        } else if (qs != QP_OK && qd.count > 0) {
-            qp_sb_printf(&b, "modes: none (%s)\n", qd.items[0].msg);
-        }
-        free(t), free(mt);
-        rc = emit(qp_sb_take(&b), 0);
+        const char *why = qs != QP_OK && qd.count > 0 ? qd.items[0].msg : NULL;
+        rc = emit(qp_report_check_text(c, m, why), 0);
     }
     qp_modes_free(m);
     qp_diag_clear(&qd);
@@ -404,7 +347,7 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
 static int run(const cli *a)
 {
     qp_diag d = {0};
-    qp_netlist_opts opts = {read_file, NULL};
+    qp_netlist_opts opts = {qp_file_read, NULL};
     qp_deck *deck = NULL;
     qp_circuit *c = NULL;
     qp_status st = qp_netlist_parse_file(a->file, &opts, &deck, &d);

@@ -46,6 +46,7 @@ void qp_circuit_free(qp_circuit *c)
     free(c->offsets);
     for (size_t i = 0; i < c->nanalyses; i++) {
         free(c->analyses[i].param);
+        free(c->analyses[i].values);
         qp_analysis_free_ops(&c->analyses[i]);
     }
     free(c->analyses);

@@ -675,6 +675,19 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
     }
 }
 
+char *qp_report_json_circuit(const qp_circuit *c, const qp_modes *m, const qp_results *res)
+{
+    jctx j = {0};
+    cJSON *co = cJSON_CreateObject();
+    if (!co) {
+        return NULL;
+    }
+    circuit_json(&j, co, c, m, res);
+    char *s = j.fail ? NULL : cJSON_Print(co);
+    cJSON_Delete(co);
+    return s;
+}
+
 char *qp_report_json(const qp_circuit *c, const char *netlist_path, const qp_modes *m,
                      const qp_results *res)
 {

@@ -265,6 +265,21 @@ char *qp_report_modes_text(const qp_circuit *c, const qp_modes *m, const int *cu
     return qp_sb_take(&b);
 }
 
+char *qp_report_check_text(const qp_circuit *c, const qp_modes *m, const char *why)
+{
+    qp_strbuf b = {0};
+    char *t = qp_report_circuit_text(c);
+    char *mt = m ? qp_report_modes_text(c, m, NULL) : NULL;
+    qp_sb_puts(&b, t ? t : "");
+    if (mt) {
+        qp_sb_puts(&b, mt);
+    } else if (!m && why) {
+        qp_sb_printf(&b, "modes: none (%s)\n", why);
+    }
+    free(t), free(mt);
+    return qp_sb_take(&b);
+}
+
 /* Bands: the summary and a table of at most ~21 rows (every point goes to the CSV). */
 static void bands_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r, const char *file)
 {
