@@ -2,7 +2,7 @@
 """Duality round trip (TAP): for every deck in the given folders, `qpsim dual` either refuses it
 with well-formed `file:line:col: error:` messages (non-planar circuits, mutual inductances,
 bridges, sources without a spectrum...) or writes a dual deck D. When the deck asks for a
-spectrum, the deck, its dual D and the dual of the dual must have the same levels: SPEC §4, a
+spectrum, the deck, its dual D and the dual of the dual must have the same levels: docs/duality.md, a
 check that needs no reference numbers. Tolerance: 2e-7 GHz + 1e-8 |E| (levels of each deck are
 converged to 1e-8 GHz by default; oscillator bases converge more slowly than lattice ones).
 A deck with an unswept .coherence and its dual must give the same times channel by channel, the

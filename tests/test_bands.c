@@ -1,4 +1,4 @@
-/* Unit tests: Bloch bands against Mathieu-function oracles (PHYSICS.md T8, T8b) and the CPB
+/* Unit tests: Bloch bands against Mathieu-function oracles (docs/physics.md, oracle T8, T8b) and the CPB
  * levels of T4/T4b; the lowest band's cosine series against the band itself. */
 #include "qpsim/bands.h"
 #include "circuit/shunt.h"

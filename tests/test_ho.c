@@ -1,5 +1,5 @@
 /* Unit tests: oscillator matrix elements of exp(i s (a + a^dag)) (closed form vs independent
- * references: PHYSICS.md T18, unitarity, dense diagonalisation, exact rational arithmetic). */
+ * references: docs/physics.md, oracle T18, unitarity, dense diagonalisation, exact rational arithmetic). */
 #include "operators/ho.h"
 
 #include "tap.h"
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define T18_RTOL 1e-11     /* PHYSICS.md T18 quotes 12 significant digits */
+#define T18_RTOL 1e-11     /* docs/physics.md, oracle T18 quotes 12 significant digits */
 #define UNITARY_TOL 1e-12  /* |sum_m conj(D_mn) D_mn' - delta_nn'| on the top-left block */
 #define EXPM_TOL 1e-10     /* top-left 40x40 block vs dense exp of the truncated a + a^dag */
 #define EXACT_RTOL 1e-11   /* vs exact rational Laguerre sums evaluated to 80 digits */
@@ -37,7 +37,7 @@ static double *exp_i_x(size_t N, double s)
     return D;
 }
 
-/* PHYSICS.md T18: fluxonium HO basis EC = 2.5, EL = 0.5, phi_zpf = (2 EC/EL)^(1/4) = 1.77827941
+/* docs/physics.md, oracle T18: fluxonium HO basis EC = 2.5, EL = 0.5, phi_zpf = (2 EC/EL)^(1/4) = 1.77827941
  * (§3); cos(phi) = Re exp(i phi_zpf (a + a^dag)). The quoted values belong to the exact phi_zpf;
  * its 10-digit rounding 1.7782794100 moves them by 1.4e-11. */
 static void test_t18(void)

@@ -1,11 +1,11 @@
-/* Validation of quantization + spectra against PHYSICS.md §7 oracles (closed forms, Mathieu
+/* Validation of quantization + spectra against docs/physics.md oracle table (closed forms, Mathieu
  * values, scqubits, duality) and invariances (node names, closure branch, gauge). */
 #include "qpsim/engine.h"
 
 #include "tap.h"
 #include "util.h"
 
-#define TOL_LATTICE 1e-9 /* charge/fluxoid bases: PHYSICS.md §7 suggests 1e-9 relative */
+#define TOL_LATTICE 1e-9 /* charge/fluxoid bases: the oracle table of docs/physics.md suggests 1e-9 relative */
 #define TOL_HO 1e-7      /* harmonic-oscillator bases: 1e-7 */
 #define TOL_SAME 1e-9    /* two computations of one spectrum (invariances), GHz */
 
@@ -169,7 +169,7 @@ int main(void)
            "C1 1 0 ec=0.83\nC2 2 0 ec=0.83\n.flux 0.5 B1 B3 B2\n.spectrum ncut=10\n",
            t14, 4, TOL_LATTICE);
 
-    /* Mixed junction + phase slip on one mode (PHYSICS.md §2.3, issue 4): B1 || L1 shunted by
+    /* Mixed junction + phase slip on one mode (docs/physics.md, "Quantization", issue 4): B1 || L1 shunted by
      * Q1 in series with C1 gives 4EC q^2 + EL/2 phi^2 - EJ cos phi - ES cos 2 pi q. Oracle: a
      * direct HO-basis diagonalization of that H (numpy, expm in a 500-state basis) and the
      * independent Python prototype agree to 12 digits: */

@@ -137,7 +137,7 @@ static void test_coupled_transmons(void)
     sys_free(&S);
 }
 
-/* Fluxonium at half flux (PHYSICS.md T10b): the junction phase and the island charge against an
+/* Fluxonium at half flux (docs/physics.md, oracle T10b): the junction phase and the island charge against an
  * oscillator-basis computation in numpy. */
 static void test_fluxonium(void)
 {

@@ -1,5 +1,5 @@
 /* Unit tests: the transient integrator on linear circuits with closed forms, and the frequency
- * estimators on pure tones (PHYSICS.md §5.4-5.6 for the junction cases, checked by the decks). */
+ * estimators on pure tones (docs/physics.md, closed forms 5.4-5.6 for the junction cases, checked by the decks). */
 #include "qpsim/engine.h"
 #include "qpsim/tran.h"
 #include "solve/fft.h"
@@ -98,7 +98,7 @@ static void test_rc(void)
 }
 
 /* LC tank kicked by a current step I0 = 1 nA (rise 1 ps): v(t) ~ I0 sqrt(L/C) sin(w t), with
- * w = 1/sqrt(LC); L = 10 nH, C = 100 fF (5.0329 GHz, PHYSICS.md T2). The frequency from the
+ * w = 1/sqrt(LC); L = 10 nH, C = 100 fF (5.0329 GHz, docs/physics.md, oracle T2). The frequency from the
  * trace's zero crossings and from the inductor current's phase. */
 static void test_lc(void)
 {

@@ -1,4 +1,4 @@
-/* Unit tests: constants and energy conversions against PHYSICS.md T1, SPICE number parsing. */
+/* Unit tests: constants and energy conversions against docs/physics.md, oracle T1, SPICE number parsing. */
 #include "qpsim/units.h"
 
 #include "tap.h"
@@ -18,7 +18,7 @@ static double parse(const char *s, qp_quantity q, qp_num_status want)
 
 int main(void)
 {
-    /* T1 (PHYSICS.md §7): closed-form conversions per unit. */
+    /* T1 (docs/physics.md, oracle table): closed-form conversions per unit. */
     QP_CHECK_REL(qp_units_ec_from_c(1e-15), 19.370229, RTOL_8DIGITS, "EC(1 fF) GHz");
     QP_CHECK_REL(qp_units_el_from_l(1e-9), 163.461513, RTOL_8DIGITS, "EL(1 nH) GHz");
     QP_CHECK_REL(2 * QP_PI * QP_PI * qp_units_el_from_l(1e-9), 3226.600932, RTOL_8DIGITS,
@@ -32,7 +32,7 @@ int main(void)
     QP_CHECK_REL(qp_units_l_from_el(qp_units_el_from_l(3e-7)), 3e-7, RTOL_EXACT, "L<->EL");
     QP_CHECK_REL(qp_units_ic_from_ej(qp_units_ej_from_ic(3e-8)), 3e-8, RTOL_EXACT, "Ic<->EJ");
     QP_CHECK_REL(qp_units_es_from_vc(qp_units_vc_from_es(5.0)), 5.0, RTOL_EXACT, "ES<->Vc");
-    /* Duality anchor (PHYSICS.md §4): L* = R_Q^2 C makes EL'* = 4 EC; 1 fF <-> 41.643814 nH. */
+    /* Duality anchor (docs/physics.md, "Element energies"): L* = R_Q^2 C makes EL'* = 4 EC; 1 fF <-> 41.643814 nH. */
     QP_CHECK_REL(QP_RQ * QP_RQ * 1e-15, 41.643814e-9, RTOL_8DIGITS, "dual inductance of 1 fF");
     QP_CHECK_REL(2 * QP_PI * QP_PI * qp_units_el_from_l(QP_RQ * QP_RQ * 80e-15),
                  4 * qp_units_ec_from_c(80e-15), 1e-12, "EL'* = 4 EC");

@@ -1,6 +1,6 @@
 /* Bloch bands of a single junction, 4EC(n - q)^2 - EJ cos(phi) against the quasicharge q
- * (PHYSICS.md §5.4), and of a phase-slip junction in its loop, EL'(m - f)^2 - ES cos(2 pi q)
- * against the loop flux f: the same matrix with 4EC = EL', EJ = ES, q = f (SPEC §4). */
+ * (docs/physics.md, closed form 5.4), and of a phase-slip junction in its loop, EL'(m - f)^2 - ES cos(2 pi q)
+ * against the loop flux f: the same matrix with 4EC = EL', EJ = ES, q = f (docs/duality.md). */
 #ifndef QPSIM_BANDS_H
 #define QPSIM_BANDS_H
 

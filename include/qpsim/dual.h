@@ -1,4 +1,4 @@
-/* Charge-flux duality: the dual netlist of a planar circuit (SPEC §4). */
+/* Charge-flux duality: the dual netlist of a planar circuit (docs/duality.md). */
 #ifndef QPSIM_DUAL_H
 #define QPSIM_DUAL_H
 

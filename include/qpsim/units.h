@@ -13,7 +13,7 @@
 #define QP_RQ (QP_H / (4.0 * QP_QE * QP_QE))   /* superconducting resistance quantum h/4e^2 [Ohm] */
 #define QP_GHZ 1e9                             /* energies are reported as E/h in GHz */
 
-/* Energies as E/h in GHz from SI element values and back (SPEC §3). Pure functions. */
+/* Energies as E/h in GHz from SI element values and back (docs/physics.md, "Element energies"). Pure functions. */
 double qp_units_ec_from_c(double c_farad);      /* EC = e^2/(2C) */
 double qp_units_c_from_ec(double ec_ghz);
 double qp_units_el_from_l(double l_henry);      /* EL = (Phi0/2pi)^2/L */

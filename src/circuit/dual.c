@@ -1,4 +1,4 @@
-/* qpsim dual: the planar dual of a circuit written back in the netlist language (SPEC §4). */
+/* qpsim dual: the planar dual of a circuit written back in the netlist language (docs/duality.md). */
 #include "qpsim/dual.h"
 #include "circuit/planar.h"
 #include "base/strbuf.h"
@@ -279,7 +279,7 @@ static qp_status mesh_offsets(dual *x)
 static void write_elements(qp_strbuf *b, const dual *x, const char *source)
 {
     const qp_circuit *c = x->c;
-    qp_sb_printf(b, "* Dual of %s, written by qpsim dual (SPEC §4): nodes <-> meshes, C <-> L "
+    qp_sb_printf(b, "* Dual of %s, written by qpsim dual (docs/duality.md): nodes <-> meshes, C <-> L "
                  "with L* = R_Q^2 C,\n* L <-> C, B <-> Q with ES = EJ, R <-> R_Q^2/R, V <-> I, "
                  ".ng <-> .flux. R_Q = h/4e^2 = %.10g Ohm.\n",
                  source, QP_RQ);

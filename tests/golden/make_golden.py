@@ -2,7 +2,7 @@
 """Writes the golden decks of this folder together with their `* check:` lines.
 
 The expected values are computed HERE, from the SI 2019 constants and the closed forms of
-docs/netlist.md / PHYSICS.md section 1, never from qpsim's output:
+docs/netlist.md / docs/physics.md, "Constants" and "Element energies", never from qpsim's output:
 
     EC = e^2/(2C)          EL = (Phi0/2pi)^2/L      EJ = Phi0 Ic/(2pi)
     Vc = 2pi ES/(2e)       M  = k sqrt(L1 L2)        1 eV/h = e/h Hz
@@ -59,7 +59,7 @@ def es_from_vc(vc):
     return vc * 2 * E / (2 * math.pi * H) / GHZ
 
 
-# Sanity of the formulas against the per-unit numbers quoted in PHYSICS.md section 1.
+# Sanity of the formulas against the per-unit numbers quoted in docs/physics.md, "Constants" and "Element energies".
 assert math.isclose(ec_from_c(1e-15), 19.370229, rel_tol=1e-7)
 assert math.isclose(el_from_l(1e-9), 163.461513, rel_tol=1e-8)
 assert math.isclose(ej_from_ic(1e-9), 0.496683511, rel_tol=1e-8)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Oracle for netlists/blochnium.cir (hand-run; the deck is checked by the test suite).
 
-Fluxonium circuit in the blochnium regime (PHYSICS.md T16): H = 4 EC n^2 - EJ cos phi + (EL/2) phi^2 with
+Fluxonium circuit in the blochnium regime (docs/physics.md, oracle T16): H = 4 EC n^2 - EJ cos phi + (EL/2) phi^2 with
 EC = 1, EJ = 2, EL = 5e-4 GHz, f = 0.  T16 gives E0 = -0.4297833536, E01 = 0.0499713632.
 Two independent numpy/scipy computations here:
   (a) sinc-DVR grid (Colbert-Miller) on |phi| <= L;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Oracle for netlists/flux_qubit.cir and netlists/flux_qubit_f046.cir (hand-run; not part of the test suite).
 
-Three-junction flux qubit of PHYSICS.md T14 (scqubits FluxQubit parameters):
+Three-junction flux qubit of docs/physics.md, oracle T14 (scqubits FluxQubit parameters):
   B1 1-0 EJ=1, ECJ=0.016 ; B2 2-0 EJ=1, ECJ=0.016 ; B3 1-2 EJ=0.8, ECJ=0.02 ;
   gate capacitors 1-0 and 2-0 with EC=0.83 ; ng = 0 ; f = 0.5 and 0.46.
 T14 (scqubits FluxQubit, ncut=10): E0..3 = -1.186248797, -1.182935873, -1.029845677, -0.979973352 at f=0.5,

@@ -4,7 +4,7 @@
 Asymmetric SQUID transmon: B1 1-0 EJ1 = 12 GHz (junction EC 1.2 GHz), B2 1-0 EJ2 = 4 GHz (junction
 EC 3.6 GHz), shunt C1 1-0 EC = 0.4 GHz, ng = 0.2, loop flux f = 0, 0.25, 0.5 (the .sweep of the deck).
 A loop of two junctions without inductance is exactly one junction with
-EJ_eff(f) = sqrt(EJ1^2 + EJ2^2 + 2 EJ1 EJ2 cos 2 pi f) (PHYSICS.md T12; the phase offset of the
+EJ_eff(f) = sqrt(EJ1^2 + EJ2^2 + 2 EJ1 EJ2 cos 2 pi f) (docs/physics.md, oracle T12; the phase offset of the
 effective cosine is removed by the unitary exp(i theta n)), and the island charging energy is that of the
 total capacitance, 1/EC = 1/1.2 + 1/3.6 + 1/0.4.  Levels: eigenvalues of
 4 EC (n - ng)^2 - EJ_eff cos phi in the charge basis, |n| <= 40 (tridiagonal, converged to machine
