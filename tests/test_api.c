@@ -233,7 +233,7 @@ static void test_errors(void)
     QP_CHECK(qpsim_spectrum(c, 20000, NULL, &n) == QPSIM_ERR_USAGE, "E NULL");
     const double v[] = {1.0, NAN};
     QP_CHECK(qpsim_sweep(c, "nope", v, 1, 2, E, &n) == QPSIM_ERR_USAGE &&
-                 qpsim_message_get(c, 0)->file == NULL,
+                 qpsim_message_get(c, 0) && qpsim_message_get(c, 0)->file == NULL,
              "sweep of a parameter the deck lacks: %s", first_message(c));
     QP_CHECK(qpsim_sweep(c, "el", v, 2, 1, E, &n) == QPSIM_ERR_USAGE,
              "a sweep value that is not finite: %s", first_message(c));
@@ -316,8 +316,11 @@ static void test_threads(void)
     sweep_thread(&serial[0]);
     sweep_thread(&serial[1]);
     pthread_t t[2];
-    int started = pthread_create(&t[0], NULL, sweep_thread, &par[0]) == 0 &&
-                  pthread_create(&t[1], NULL, sweep_thread, &par[1]) == 0;
+    int first = pthread_create(&t[0], NULL, sweep_thread, &par[0]) == 0;
+    int started = first && pthread_create(&t[1], NULL, sweep_thread, &par[1]) == 0;
+    if (first && !started) {
+        pthread_join(t[0], NULL);
+    }
     QP_CHECK(started, "two threads started");
     if (started) {
         pthread_join(t[0], NULL);

@@ -161,7 +161,9 @@ static int circuit_init(py_circuit *self, PyObject *args, PyObject *kw)
     s.blas_serial = blas_serial;
     self->c = qpsim_circuit_new(&s);
     self->lock = self->c ? PyThread_allocate_lock() : NULL;
-    if (!self->c || !self->lock) {
+    if (!self->c || !self->lock) { /* no half-made object: every method then refuses it */
+        qpsim_circuit_free(self->c);
+        self->c = NULL;
         PyErr_NoMemory();
         return -1;
     }
@@ -311,7 +313,9 @@ static PyObject *circuit_sweep(py_circuit *self, PyObject *args)
     if (!py_handle(self) || !PyArg_ParseTuple(args, "sOi", &name, &obj, &levels)) {
         return NULL;
     }
-    PyArrayObject *v = (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
+    /* a copy: the caller's array is read without the GIL, while other threads may write it */
+    PyArrayObject *v = (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE,
+                                                         NPY_ARRAY_IN_ARRAY | NPY_ARRAY_ENSURECOPY);
     if (!v) {
         return NULL;
     }

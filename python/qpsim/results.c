@@ -37,6 +37,10 @@ PyObject *py_matrix_elements(py_circuit *self, PyObject *args)
     if (!py_handle(self) || !PyArg_ParseTuple(args, "si", &op, &levels)) {
         return NULL;
     }
+    if (levels > 10000) { /* .matrix's own limit, said before allocating levels^2 values */
+        PyErr_SetString(PyExc_ValueError, "levels must be 10000 or fewer");
+        return NULL;
+    }
     size_t m = levels > 0 ? (size_t)levels : 1;
     double *buf = PyMem_Calloc(m * m * 2 + m, sizeof *buf);
     if (!buf) {

@@ -119,3 +119,58 @@ def test_sweep_accepts_sequences():
     w = np.sqrt(8 * 2.5 * np.array([0.5, 2.0]))
     np.testing.assert_allclose(a, np.outer(w, [0.5, 1.5]), rtol=1e-12)
     assert np.array_equal(a, b) and np.array_equal(a, t)
+
+
+FLUXONIUM_EL = ".param el=0.5\nB1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el={el}\n.flux 0.5\n"
+
+
+def test_sweep_shuffled_values_equal_single_points():
+    """Values in no order: the engine converges the basis at the ends and the middle of a sweep
+    and reuses it between, so the package sweeps them sorted and returns the rows in the caller's
+    order; each row equals the spectrum computed alone (an inductive energy from 0.02 to 2 GHz
+    needs very different bases)."""
+    c = qpsim.Circuit(FLUXONIUM_EL)
+    values = [2.0, 0.02, 1.0, 0.05, 2.0, 0.3]
+    rows = c.sweep("el", values, levels=4)
+    for v, row in zip(values, rows):
+        alone = qpsim.Circuit(FLUXONIUM_EL, params={"el": v}).spectrum(4)
+        assert np.abs(row - alone).max() <= CONVERGED_ATOL, (v, row, alone)
+    ordered = c.sweep("el", sorted(values), levels=4)
+    back = ordered[np.argsort(np.argsort(values, kind="stable"), kind="stable")]
+    assert np.abs(rows - back).max() <= SAME_PATH_ATOL
+
+
+def test_sweep_after_fork(root):
+    """A child of fork() (multiprocessing's default on Linux) inherits a handle whose worker
+    threads stayed in the parent: its sweep must not hang and must give the parent's numbers."""
+    path = os.path.join(root, SWEEP_DECK)
+    f = np.linspace(0, 1, 41)
+    c = qpsim.Circuit.from_file(path, threads=2)
+    want = c.sweep("f", f, 4)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave without running the parent's cleanups
+        try:
+            os.write(w, c.sweep("f", f, 4).tobytes())
+        finally:
+            os._exit(0)
+    os.close(w)
+    data = b""
+    import select
+    import time
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([r], [], [], 1.0)
+        if ready:
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+    os.close(r)
+    done, _ = os.waitpid(pid, os.WNOHANG)
+    if done == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    got = np.frombuffer(data, dtype=np.float64)
+    assert got.size == want.size, "the child's sweep did not finish within 60 s"
+    assert np.array_equal(got.reshape(want.shape), want)

@@ -3,12 +3,15 @@
 #include "base/pool.h"
 
 #include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 struct qp_context {
     qp_settings set;
     int nworkers;          /* set.threads, at least 1 */
     qp_pool *pool;         /* started by the first qp_context_run that needs threads */
     int pool_size;         /* the workers asked of it (it may have fewer) */
+    pid_t pool_pid;        /* the process that started its threads */
     qp_eig_cache **cache;  /* nworkers caches, made on first use */
 };
 
@@ -76,10 +79,17 @@ void qp_context_drop_caches(qp_context *ctx)
 void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *arg, int useful)
 {
     int want = ctx->nworkers < useful ? ctx->nworkers : useful;
+    if (ctx->pool && ctx->pool_pid != getpid()) {
+        /* a child of fork() (Python's multiprocessing): the pool's threads stayed in the parent,
+         * so it can be neither used nor joined; it is left (a small leak) and a new one made */
+        ctx->pool = NULL;
+        ctx->pool_size = 0;
+    }
     if (want > 1 && ctx->pool_size < want) { /* a pool too small for this job: a larger one */
         qp_pool_free(ctx->pool);
         ctx->pool = qp_pool_new(want, ctx->set.thread_init);
         ctx->pool_size = want;
+        ctx->pool_pid = getpid();
     }
     if (want > 1 && ctx->pool) {
         qp_pool_run(ctx->pool, fn, arg);

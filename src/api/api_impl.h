@@ -19,6 +19,7 @@ struct qpsim_circuit {
     qp_context *ctx[2];  /* by keep_traces, made on first use */
     qp_diag diag;        /* the last call's messages */
     qpsim_message *msg;  /* diag as the API shows it (diag.count entries) */
+    int omp_saved;       /* the calling thread's OpenMP active levels during a call */
 };
 
 /* Starts a call: locks the handle and empties its messages. */
@@ -30,8 +31,13 @@ qpsim_status qp_api_end(qpsim_circuit *h, qpsim_status st);
 
 /* The setting blas_serial: OpenBLAS on one thread from the first call that enters to the last
  * that leaves (nested in qp_api_begin and qp_api_end); nothing without it or without OpenBLAS. */
-void qp_api_blas_enter(const qpsim_circuit *h);
-void qp_api_blas_leave(const qpsim_circuit *h);
+void qp_api_blas_enter(qpsim_circuit *h);
+void qp_api_blas_leave(qpsim_circuit *h);
+/* CHOLMOD's OpenMP regions made inactive in the calling thread during a call (restored by
+ * qp_api_blas_leave) and in every worker the handle's contexts start (qp_api_omp_off as their
+ * thread_init), as the command line does: Debian's CHOLMOD opens 4-thread regions in every
+ * supernode, which on 2 cores cost more than they gain (0.31 s against 0.19 s). */
+void qp_api_omp_off(void);
 
 /* QPSIM_OK when a circuit is loaded, else QPSIM_ERR_USAGE with a message. */
 qpsim_status qp_api_loaded(qpsim_circuit *h);

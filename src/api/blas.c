@@ -5,6 +5,9 @@
 #include "qp_config.h"
 
 #include <pthread.h>
+#if QP_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 #if QP_HAVE_OPENBLAS
 int openblas_get_num_threads(void);
@@ -15,8 +18,19 @@ static pthread_mutex_t blas_mu = PTHREAD_MUTEX_INITIALIZER;
 static int blas_calls; /* calls computing with one BLAS thread now */
 static int blas_saved; /* the process's thread count before the first of them */
 
-void qp_api_blas_enter(const qpsim_circuit *h)
+void qp_api_omp_off(void)
 {
+#if QP_HAVE_OPENMP
+    omp_set_max_active_levels(0);
+#endif
+}
+
+void qp_api_blas_enter(qpsim_circuit *h)
+{
+#if QP_HAVE_OPENMP
+    h->omp_saved = omp_get_max_active_levels();
+    omp_set_max_active_levels(0);
+#endif
 #if QP_HAVE_OPENBLAS
     if (h->set.blas_serial) {
         pthread_mutex_lock(&blas_mu);
@@ -28,22 +42,24 @@ void qp_api_blas_enter(const qpsim_circuit *h)
         }
         pthread_mutex_unlock(&blas_mu);
     }
-#else
-    (void)h;
 #endif
+    (void)h;
 }
 
-void qp_api_blas_leave(const qpsim_circuit *h)
+void qp_api_blas_leave(qpsim_circuit *h)
 {
+#if QP_HAVE_OPENMP
+    omp_set_max_active_levels(h->omp_saved);
+#endif
 #if QP_HAVE_OPENBLAS
     if (h->set.blas_serial) {
         pthread_mutex_lock(&blas_mu);
-        if (--blas_calls == 0 && blas_saved != 1) {
+        /* restored only if nobody changed it meanwhile (numpy, threadpoolctl) */
+        if (--blas_calls == 0 && blas_saved != 1 && openblas_get_num_threads() == 1) {
             openblas_set_num_threads(blas_saved);
         }
         pthread_mutex_unlock(&blas_mu);
     }
-#else
-    (void)h;
 #endif
+    (void)h;
 }

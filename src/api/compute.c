@@ -96,6 +96,52 @@ static qpsim_status sweep_args(qpsim_circuit *h, const char *param, const double
     return QPSIM_OK;
 }
 
+/* One sweep value and where the caller gave it. */
+typedef struct {
+    double v;
+    size_t at;
+} sweep_pt;
+
+static int cmp_pt(const void *a, const void *b)
+{
+    const sweep_pt *x = a, *y = b;
+    return x->v < y->v ? -1 : x->v > y->v ? 1 : (x->at > y->at) - (x->at < y->at);
+}
+
+/* *order receives the values in ascending order with their places, and *sorted the values to
+ * sweep, both NULL when the values already ascend or descend: the engine converges the basis at
+ * the ends and the middle and reuses it in between, which is right only along an ordered sweep.
+ * 0 out of memory. */
+static int sweep_order(const double *values, size_t np, sweep_pt **order, double **sorted)
+{
+    int up = 1, down = 1;
+    for (size_t p = 1; p < np; p++) {
+        up &= values[p] >= values[p - 1];
+        down &= values[p] <= values[p - 1];
+    }
+    *order = NULL;
+    *sorted = NULL;
+    if (up || down) {
+        return 1;
+    }
+    *order = malloc(np * sizeof **order);
+    *sorted = malloc(np * sizeof **sorted);
+    if (!*order || !*sorted) {
+        free(*order), free(*sorted);
+        *order = NULL;
+        *sorted = NULL;
+        return 0;
+    }
+    for (size_t p = 0; p < np; p++) {
+        (*order)[p] = (sweep_pt){values[p], p};
+    }
+    qsort(*order, np, sizeof **order, cmp_pt);
+    for (size_t p = 0; p < np; p++) {
+        (*sorted)[p] = (*order)[p].v;
+    }
+    return 1;
+}
+
 qpsim_status qpsim_sweep(qpsim_circuit *h, const char *param, const double *values,
                          size_t npoints, int levels, double *E, int *n)
 {
@@ -109,6 +155,14 @@ qpsim_status qpsim_sweep(qpsim_circuit *h, const char *param, const double *valu
     qpsim_status st = begin(h);
     st = st == QPSIM_OK ? sweep_args(h, param, values, npoints, levels, E, n) : st;
     st = st == QPSIM_OK ? spectrum_dir(h, &q, levels) : st;
+    double *sorted = NULL;
+    sweep_pt *order = NULL;
+    if (st == QPSIM_OK && !sweep_order(values, npoints, &order, &sorted)) {
+        st = QPSIM_ERR_NOMEM;
+    }
+    if (sorted) {
+        values = sorted;
+    }
     if (st == QPSIM_OK) { /* .sweep PARAM FIRST LAST N, its points then set to the values */
         char a[32], b[32], c[32];
         snprintf(a, sizeof a, "%.17g", values[0]);
@@ -122,9 +176,14 @@ qpsim_status qpsim_sweep(qpsim_circuit *h, const char *param, const double *valu
     }
     if (st == QPSIM_OK) {
         const qp_result *r = &q.res.r[0];
-        memcpy(E, r->spec.levels, r->npoints * (size_t)r->spec.nlev * sizeof *E);
+        size_t row = (size_t)r->spec.nlev;
+        for (size_t p = 0; p < r->npoints; p++) { /* back to the caller's order */
+            memcpy(E + (order ? order[p].at : p) * row, r->spec.levels + p * row,
+                   row * sizeof *E);
+        }
         *n = r->spec.nlev;
     }
+    free(order), free(sorted);
     qp_api_req_free(&q);
     return qp_api_end(h, st);
 }

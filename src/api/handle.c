@@ -147,6 +147,7 @@ qp_context *qp_api_context(qpsim_circuit *h, int keep_traces)
         qp_settings_default(&s);
         s.threads = h->set.threads;
         s.keep_traces = keep_traces;
+        s.thread_init = qp_api_omp_off;
         if (qp_context_create(&s, &h->ctx[keep_traces]) != QP_OK) {
             h->ctx[keep_traces] = NULL;
         }
