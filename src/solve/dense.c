@@ -6,26 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Lowest nev pairs by LAPACK's MRRR (dsyevr / zheevr with range 'I') on the lower triangle of
- * the full matrix. Vectors into V (n x nev, interleaved complex). */
-qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
+/* The matrix (stored dense or sparse) into a, column-major, real or interleaved complex. */
+static void copy_full(const qp_eig_solver *s, double *a)
 {
-    const qp_sparse *H = s->H; /* or s->D */
-    lp_int n = (lp_int)s->n, il = 1, iu = s->nev, m = 0, info = 0, query = -1;
-    lp_int lwork, liwork, lrwork, iwq = 0;
-    double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0;
-    size_t w = s->cplx ? 2 : 1, nn = qp_eig_mul_sat(s->n, s->n);
-    qp_status st = QP_ERR_NOMEM;
-    double *a = qp_eig_alloc_n(qp_eig_mul_sat(nn, w), sizeof *a);
-    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
-    double *z = qp_eig_alloc_n(qp_eig_mul_sat(s->n * w, (size_t)s->nev), sizeof *z);
-    lp_int *isuppz = qp_eig_alloc_n(2 * (size_t)s->nev, sizeof *isuppz);
-    double *work = NULL, *rwork = NULL;
-    lp_int *iwork = NULL;
-    if (!a || !ev || !z || !isuppz) {
-        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
-        goto done;
-    }
+    const qp_sparse *H = s->H;
+    size_t w = s->cplx ? 2 : 1, nn = s->n * s->n;
     memset(a, 0, nn * w * sizeof *a);
     for (size_t p = 0; s->D && p < nn; p++) {
         a[w * p] = s->D[2 * p];
@@ -44,6 +29,84 @@ qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
             }
         }
     }
+}
+
+qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
+{
+    lp_int n = (lp_int)s->n, il = 1, iu = n, m = 0, info = 0, query = -1, one = 1;
+    lp_int lwork, liwork, lrwork, iwq = 0, isz = 0;
+    double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0, z = 0.0;
+    size_t w = s->cplx ? 2 : 1;
+    qp_status st = QP_ERR_NOMEM;
+    double *a = qp_eig_alloc_n(qp_eig_mul_sat(s->n * s->n, w), sizeof *a);
+    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
+    double *work = NULL, *rwork = NULL;
+    lp_int *iwork = NULL;
+    if (!a || !ev) {
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+        goto done;
+    }
+    copy_full(s, a);
+    if (s->cplx) {
+        zheevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
+                &wq, &query, &rwq, &query, &iwq, &query, &info, 1, 1, 1);
+    } else {
+        dsyevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
+                &wq, &query, &iwq, &query, &info, 1, 1, 1);
+    }
+    lwork = (lp_int)wq;
+    lrwork = (lp_int)rwq;
+    liwork = iwq;
+    work = qp_eig_alloc_n((size_t)lwork * w, sizeof *work);
+    rwork = qp_eig_alloc_n((size_t)lrwork, sizeof *rwork);
+    iwork = qp_eig_alloc_n((size_t)liwork, sizeof *iwork);
+    if (info != 0 || !work || !rwork || !iwork) {
+        st = info != 0 ? QP_ERR_NUMERIC : QP_ERR_NOMEM;
+        qp_eig_fail(s, "LAPACK workspace for the dense values (info=%d)", (int)info);
+        goto done;
+    }
+    if (s->cplx) {
+        zheevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
+                work, &lwork, rwork, &lrwork, iwork, &liwork, &info, 1, 1, 1);
+    } else {
+        dsyevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
+                work, &lwork, iwork, &liwork, &info, 1, 1, 1);
+    }
+    if (info != 0 || m != n) {
+        st = QP_ERR_NUMERIC;
+        qp_eig_fail(s, "LAPACK %s failed (info=%d, %d of %d eigenvalues)",
+                    s->cplx ? "zheevr" : "dsyevr", (int)info, (int)m, (int)n);
+        goto done;
+    }
+    memcpy(vals, ev, (size_t)s->nev * sizeof *vals);
+    s->info.nconv = s->nev;
+    s->info.max_residual = NAN; /* not computed: no vectors */
+    st = QP_OK;
+done:
+    free(a), free(ev), free(work), free(rwork), free(iwork);
+    return st;
+}
+
+/* Lowest nev pairs by LAPACK's MRRR (dsyevr / zheevr with range 'I') on the lower triangle of
+ * the full matrix. Vectors into V (n x nev, interleaved complex). */
+qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
+{
+    lp_int n = (lp_int)s->n, il = 1, iu = s->nev, m = 0, info = 0, query = -1;
+    lp_int lwork, liwork, lrwork, iwq = 0;
+    double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0;
+    size_t w = s->cplx ? 2 : 1, nn = qp_eig_mul_sat(s->n, s->n);
+    qp_status st = QP_ERR_NOMEM;
+    double *a = qp_eig_alloc_n(qp_eig_mul_sat(nn, w), sizeof *a);
+    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
+    double *z = qp_eig_alloc_n(qp_eig_mul_sat(s->n * w, (size_t)s->nev), sizeof *z);
+    lp_int *isuppz = qp_eig_alloc_n(2 * (size_t)s->nev, sizeof *isuppz);
+    double *work = NULL, *rwork = NULL;
+    lp_int *iwork = NULL;
+    if (!a || !ev || !z || !isuppz) {
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+        goto done;
+    }
+    copy_full(s, a);
     if (s->cplx) {
         zheevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, &wq,
                 &query, &rwq, &query, &iwq, &query, &info, 1, 1, 1);

@@ -137,6 +137,10 @@ static qp_status sparse_solve(qp_eig_solver *s, qp_eig_method method, double *va
     return st == QP_OK ? qp_eig_rayleigh_ritz(s, V, k, vals) : st;
 }
 
+/* Dense problems up to this size asked for values only get all of them without vectors
+ * (qp_eig_dense_values); beyond it the lowest nev pairs with their residual test. */
+#define DENSE_VALUES_MAX 600
+
 /* Residuals and phases of the pairs every method returns; fails when the worst residual exceeds
  * resid_tol. */
 static qp_status check_pairs(qp_eig_solver *s, double *V, const double *vals)
@@ -186,10 +190,12 @@ static qp_status lowest(qp_eig_solver *s, double *evals, double *vecs, qp_eig_in
         st = QP_ERR_NOMEM;
         goto done;
     }
-    st = method == QP_EIG_DENSE ? qp_eig_dense_solve(s, vals, V)
-                                : sparse_solve(s, method, vals, V);
-    if (st == QP_OK) {
-        st = check_pairs(s, V, vals);
+    if (method == QP_EIG_DENSE && !o->want_vectors && s->n <= DENSE_VALUES_MAX) {
+        st = qp_eig_dense_values(s, vals); /* backward stable: no vectors, no residuals */
+    } else {
+        st = method == QP_EIG_DENSE ? qp_eig_dense_solve(s, vals, V)
+                                    : sparse_solve(s, method, vals, V);
+        st = st == QP_OK ? check_pairs(s, V, vals) : st;
     }
     if (st == QP_OK) {
         memcpy(evals, vals, (size_t)s->nev * sizeof *evals);
