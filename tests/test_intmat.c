@@ -664,7 +664,7 @@ static void test_kernel(void)
     const double m3[] = {0, 0, 0, 0, 0.5, 0, 0, 0, 0.3};
     const long long k3[] = {1, 0, 0};
     ok = kernel_is(m3, 3, 3, k3, 1);
-    QP_CHECK(ok, "prototype's reduced Lm diag(0, 0.5, 0.3): kernel (1,0,0)");
+    QP_CHECK(ok, "reduced Lm diag(0, 0.5, 0.3): kernel (1,0,0)");
 
     /* Two-dimensional kernel (1,0,2,-1), (0,1,1,1) hidden behind irrational weights. */
     const double s2 = 1.4142135623730951, q1[] = {2, 1, -1, 0}, q2[] = {1, -1, 0, 1};
