@@ -178,6 +178,8 @@ typedef struct {
 #define QP_TRAN_MAX_SAMPLES 20000000 /* (TSTOP - TSTART) / TSTEP */
 #define QP_STATES_MAX_LEVELS 200     /* .matrix, .wavefunction: eigenvectors asked at most */
 #define QP_WAVE_MAX_VALUES 20000000  /* .wavefunction: levels x grid points */
+#define QP_TOL_MIN 1e-12 /* GHz: the smallest .spectrum tol (levels of 100 GHz carry 2e-14 of
+                            rounding each, and a difference of two solves twice that and more) */
 #define QP_DISPERSION_AUTO_DIM 20000 /* dispersions need 4 more spectra per island or loop */
 
 /* Flattens subcircuits, evaluates parameters and models, converts values to SI and checks the

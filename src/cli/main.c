@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: qpsim run FILE.cir [--json] [--set NAME=VALUE]... [-o DIR] [--threads N]\n"
+    "usage: qpsim run FILE.cir [--json] [--set NAME=VALUE]... [-o DIR] [--threads N | -jN]\n"
     "       qpsim check FILE.cir [--json] [--set NAME=VALUE]...\n"
     "       qpsim dual FILE.cir\n"
     "       qpsim --help | --version\n";
@@ -94,14 +94,22 @@ static int parse_args(int argc, char **argv, cli *a)
             memcpy(name, v, (size_t)(eq - v));
             name[eq - v] = '\0';
             a->ov[a->nov++] = (qp_override){name, eq + 1};
-        } else if (strcmp(s, "--threads") == 0 || strcmp(s, "-j") == 0) {
+        } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+            fputs(usage, stdout);
+            return -1;
+        } else if (strcmp(s, "--threads") == 0 || strcmp(s, "-j") == 0 ||
+                   strncmp(s, "--threads=", 10) == 0 || (strncmp(s, "-j", 2) == 0 && s[2])) {
+            /* -j N, -jN, --threads N, --threads=N (make's and ninja's spellings) */
+            const char *arg = s[1] == 'j' ? (s[2] ? s + 2 : NULL) : (s[9] == '=' ? s + 10 : NULL);
+            if (!arg && i + 1 < argc) {
+                arg = argv[++i];
+            }
             char *end = NULL;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= argc || !end || *end || v < 1 || v > 1024) {
+            long v = arg ? strtol(arg, &end, 10) : 0;
+            if (!arg || !end || end == arg || *end || v < 1 || v > 1024) {
                 return usage_error("%s needs a number of threads from 1 to 1024", s);
             }
             a->threads = (int)v;
-            i++;
         } else if (strcmp(s, "-o") == 0) {
             if (i + 1 >= argc) {
                 return usage_error("%s needs a directory", "-o");

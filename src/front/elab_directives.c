@@ -306,6 +306,12 @@ static int basis_keys(elab *E, const qp_directive *dv, qp_analysis *an)
         ERR(E, tt->loc, "tol of %s must be a positive energy (GHz)", dv->word->text);
         return 0;
     }
+    if (tt && an->tol < QP_TOL_MIN) { /* 1e-20 once ran 42 s and 2.9 GB before failing */
+        ERR(E, tt->loc,
+            "tol of %s is %g GHz, below what double precision resolves in levels of tens of GHz "
+            "(about 1e-13 GHz); give %g GHz or more", dv->word->text, an->tol, QP_TOL_MIN);
+        return 0;
+    }
     const qp_token *tb = dir_kv(dv, "basis");
     if (tb && tb->kind == QP_TOK_WORD && (qp_ieq(tb->text, "grid") || qp_ieq(tb->text, "ho"))) {
         an->grid = qp_ieq(tb->text, "grid");

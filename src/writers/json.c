@@ -608,7 +608,7 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         if (r->spec.nlev > 1) {
             num(j, o, "f01", r->spec.levels[1] - r->spec.levels[0]);
         }
-        if (r->spec.nlev > 2) {
+        if (r->spec.nlev > 2 && r->spec.nmodes == 1) { /* only where it means something */
             const double *E = r->spec.levels;
             num(j, o, "anharmonicity", E[2] - 2.0 * E[1] + E[0]);
         }

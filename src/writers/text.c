@@ -672,7 +672,7 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         if (r->spec.nlev > 1) {
             qp_sb_printf(&b, "  f01 = %.10f GHz", r->spec.levels[1] - r->spec.levels[0]);
         }
-        if (r->spec.nlev > 2) {
+        if (r->spec.nlev > 2 && r->spec.nmodes == 1) { /* meaningless across several modes */
             qp_sb_printf(&b, "   anharmonicity f12 - f01 = %.10f GHz",
                          r->spec.levels[2] - 2.0 * r->spec.levels[1] + r->spec.levels[0]);
         }
