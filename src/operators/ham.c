@@ -504,9 +504,10 @@ qp_status qp_ham_expand_dense(const qp_kron *K, double *D, int *cplx)
     }
     free(ix);
     double maxre = 0.0, maxim = 0.0;
-    for (size_t p = 0; p < n * n; p++) {
-        maxre = fmax(maxre, fabs(D[2 * p]));
-        maxim = fmax(maxim, fabs(D[2 * p + 1]));
+    for (size_t p = 0; p < n * n; p++) { /* plain comparisons: fmax is a call per entry here */
+        double a = fabs(D[2 * p]), b = fabs(D[2 * p + 1]);
+        maxre = a > maxre ? a : maxre;
+        maxim = b > maxim ? b : maxim;
     }
     *cplx = !(maxim <= 1e-14 * fmax(maxre, 1e-300));
     for (size_t p = 0; !*cplx && p < n * n; p++) {
