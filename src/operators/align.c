@@ -2,6 +2,7 @@
  * linear canonical change of the oscillator modes that makes each junction phase one coordinate,
  * so that every cosine acts on a single mode. */
 #include "operators/align.h"
+#include "circuit/quantize_state.h"
 #include "solve/lapack.h"
 #include "solve/lu.h"
 #include "qpsim/units.h"
@@ -437,38 +438,6 @@ static double slip_width(double EJ, double EC)
            pow(0.5 * r, 0.5 * SLIP_LEVEL + 0.75) * exp(-sqrt(8.0 * r));
 }
 
-/* Rank of the k x nc row-major matrix A (destroyed) by elimination with full row pivoting. */
-static size_t rank_of(double *A, size_t k, size_t nc)
-{
-    size_t rank = 0;
-    double scale = 0.0;
-    for (size_t i = 0; i < k * nc; i++) {
-        scale = fmax(scale, fabs(A[i]));
-    }
-    for (size_t col = 0; col < nc && rank < k; col++) {
-        size_t p = rank;
-        for (size_t r = rank; r < k; r++) {
-            p = fabs(A[r * nc + col]) > fabs(A[p * nc + col]) ? r : p;
-        }
-        if (fabs(A[p * nc + col]) <= 1e-10 * scale) {
-            continue;
-        }
-        for (size_t j = 0; j < nc; j++) {
-            double t = A[p * nc + j];
-            A[p * nc + j] = A[rank * nc + j];
-            A[rank * nc + j] = t;
-        }
-        for (size_t r = rank + 1; r < k; r++) {
-            double f = A[r * nc + col] / A[rank * nc + col];
-            for (size_t j = col; j < nc; j++) {
-                A[r * nc + j] -= f * A[rank * nc + j];
-            }
-        }
-        rank++;
-    }
-    return rank;
-}
-
 /* Marks in stiff[] the junction cosines on charge modes whose phase slips are negligible
  * (slip_width below SLIP_SHARE tol, EC the junction's own charging energy c^T Ac c / 4: the
  * lightest mass its phase can have), sets *slip to the largest such width, and returns whether
@@ -525,7 +494,8 @@ static int stiff_junctions(const qp_modes *m, double tol, int *stiff, double *sl
             k++;
         }
     }
-    ok = ok && k >= nc && rank_of(R, k, nc) == nc;
+    /* the rows are integers on the charge modes: the rank test's absolute pivot floor fits */
+    ok = ok && k >= nc && qp_quantize_rank_of(R, (int)k, (int)nc) == (int)nc;
     free(R);
     return ok;
 }
