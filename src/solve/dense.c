@@ -31,88 +31,34 @@ static void copy_full(const qp_eig_solver *s, double *a)
     }
 }
 
-qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
+/* One dsyevr / zheevr call on the lower triangle of the full matrix, workspace query included:
+ * with `vectors` the lowest nev pairs (range 'I', vectors into z, n x nev), else every eigenvalue
+ * (jobz 'N', range 'A': dsterf). ev (n) receives the eigenvalues, ascending. */
+static qp_status evr(qp_eig_solver *s, int vectors, double *ev, double *z, lp_int *isuppz)
 {
-    lp_int n = (lp_int)s->n, il = 1, iu = n, m = 0, info = 0, query = -1, one = 1;
-    lp_int lwork, liwork, lrwork, iwq = 0, isz = 0;
-    double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0, z = 0.0;
+    const char *jobz = vectors ? "V" : "N", *range = vectors ? "I" : "A";
+    lp_int n = (lp_int)s->n, il = 1, iu = vectors ? s->nev : n, ldz = vectors ? n : 1;
+    lp_int m = 0, info = 0, query = -1, lwork, liwork, lrwork, iwq = 0, isz[2] = {0, 0};
+    double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0, z1 = 0.0;
     size_t w = s->cplx ? 2 : 1;
+    double *zz = vectors ? z : &z1;
+    lp_int *sz = vectors ? isuppz : isz;
+    const char *name = s->cplx ? "zheevr" : "dsyevr";
     qp_status st = QP_ERR_NOMEM;
-    double *a = qp_eig_alloc_n(qp_eig_mul_sat(s->n * s->n, w), sizeof *a);
-    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
+    double *a = qp_eig_alloc_n(qp_eig_mul_sat(qp_eig_mul_sat(s->n, s->n), w), sizeof *a);
     double *work = NULL, *rwork = NULL;
     lp_int *iwork = NULL;
-    if (!a || !ev) {
+    if (!a) {
         qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
-        goto done;
+        return st;
     }
     copy_full(s, a);
     if (s->cplx) {
-        zheevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
+        zheevr_(jobz, range, "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, zz, &ldz, sz,
                 &wq, &query, &rwq, &query, &iwq, &query, &info, 1, 1, 1);
     } else {
-        dsyevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
+        dsyevr_(jobz, range, "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, zz, &ldz, sz,
                 &wq, &query, &iwq, &query, &info, 1, 1, 1);
-    }
-    lwork = (lp_int)wq;
-    lrwork = (lp_int)rwq;
-    liwork = iwq;
-    work = qp_eig_alloc_n((size_t)lwork * w, sizeof *work);
-    rwork = qp_eig_alloc_n((size_t)lrwork, sizeof *rwork);
-    iwork = qp_eig_alloc_n((size_t)liwork, sizeof *iwork);
-    if (info != 0 || !work || !rwork || !iwork) {
-        st = info != 0 ? QP_ERR_NUMERIC : QP_ERR_NOMEM;
-        qp_eig_fail(s, "LAPACK workspace for the dense values (info=%d)", (int)info);
-        goto done;
-    }
-    if (s->cplx) {
-        zheevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
-                work, &lwork, rwork, &lrwork, iwork, &liwork, &info, 1, 1, 1);
-    } else {
-        dsyevr_("N", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, &z, &one, &isz,
-                work, &lwork, iwork, &liwork, &info, 1, 1, 1);
-    }
-    if (info != 0 || m != n) {
-        st = QP_ERR_NUMERIC;
-        qp_eig_fail(s, "LAPACK %s failed (info=%d, %d of %d eigenvalues)",
-                    s->cplx ? "zheevr" : "dsyevr", (int)info, (int)m, (int)n);
-        goto done;
-    }
-    memcpy(vals, ev, (size_t)s->nev * sizeof *vals);
-    s->info.nconv = s->nev;
-    s->info.max_residual = NAN; /* not computed: no vectors */
-    st = QP_OK;
-done:
-    free(a), free(ev), free(work), free(rwork), free(iwork);
-    return st;
-}
-
-/* Lowest nev pairs by LAPACK's MRRR (dsyevr / zheevr with range 'I') on the lower triangle of
- * the full matrix. Vectors into V (n x nev, interleaved complex). */
-qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
-{
-    lp_int n = (lp_int)s->n, il = 1, iu = s->nev, m = 0, info = 0, query = -1;
-    lp_int lwork, liwork, lrwork, iwq = 0;
-    double vl = 0.0, vu = 0.0, abstol = 0.0, wq = 0.0, rwq = 0.0;
-    size_t w = s->cplx ? 2 : 1, nn = qp_eig_mul_sat(s->n, s->n);
-    qp_status st = QP_ERR_NOMEM;
-    double *a = qp_eig_alloc_n(qp_eig_mul_sat(nn, w), sizeof *a);
-    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
-    double *z = qp_eig_alloc_n(qp_eig_mul_sat(s->n * w, (size_t)s->nev), sizeof *z);
-    lp_int *isuppz = qp_eig_alloc_n(2 * (size_t)s->nev, sizeof *isuppz);
-    double *work = NULL, *rwork = NULL;
-    lp_int *iwork = NULL;
-    if (!a || !ev || !z || !isuppz) {
-        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
-        goto done;
-    }
-    copy_full(s, a);
-    if (s->cplx) {
-        zheevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, &wq,
-                &query, &rwq, &query, &iwq, &query, &info, 1, 1, 1);
-    } else {
-        dsyevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, &wq,
-                &query, &iwq, &query, &info, 1, 1, 1);
     }
     lwork = (lp_int)wq;
     lrwork = (lp_int)rwq;
@@ -122,8 +68,7 @@ qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
     iwork = qp_eig_alloc_n((size_t)liwork, sizeof *iwork);
     if (info != 0) {
         st = QP_ERR_NUMERIC;
-        qp_eig_fail(s, "LAPACK %s workspace query failed (info=%d)", s->cplx ? "zheevr" : "dsyevr",
-                    (int)info);
+        qp_eig_fail(s, "LAPACK %s workspace query failed (info=%d)", name, (int)info);
         goto done;
     }
     if (!work || !rwork || !iwork) {
@@ -131,36 +76,60 @@ qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
         goto done;
     }
     if (s->cplx) {
-        zheevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, work,
-                &lwork, rwork, &lrwork, iwork, &liwork, &info, 1, 1, 1);
+        zheevr_(jobz, range, "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, zz, &ldz, sz,
+                work, &lwork, rwork, &lrwork, iwork, &liwork, &info, 1, 1, 1);
     } else {
-        dsyevr_("V", "I", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, z, &n, isuppz, work,
-                &lwork, iwork, &liwork, &info, 1, 1, 1);
+        dsyevr_(jobz, range, "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ev, zz, &ldz, sz,
+                work, &lwork, iwork, &liwork, &info, 1, 1, 1);
     }
-    if (info != 0 || m != iu) {
-        st = QP_ERR_NUMERIC;
-        qp_eig_fail(s, "LAPACK %s failed (info=%d, %d of %d eigenvalues)",
-                    s->cplx ? "zheevr" : "dsyevr", (int)info, (int)m, (int)iu);
-        goto done;
+    st = info == 0 && m == iu ? QP_OK : QP_ERR_NUMERIC;
+    if (st != QP_OK) {
+        qp_eig_fail(s, "LAPACK %s failed (info=%d, %d of %d eigenvalues)", name, (int)info,
+                    (int)m, (int)iu);
     }
-    for (int j = 0; j < s->nev; j++) {
-        vals[j] = ev[j];
-    }
-    size_t len = s->n * (size_t)s->nev;
-    for (size_t p = 0; p < len; p++) {
-        V[2 * p] = s->cplx ? z[2 * p] : z[p];
-        V[2 * p + 1] = s->cplx ? z[2 * p + 1] : 0.0;
-    }
-    s->info.nconv = s->nev;
-    st = QP_OK;
 done:
-    free(a);
+    free(a), free(work), free(rwork), free(iwork);
+    return st;
+}
+
+qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
+{
+    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
+    qp_status st = ev ? evr(s, 0, ev, NULL, NULL) : QP_ERR_NOMEM;
+    if (!ev) {
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+    }
+    if (st == QP_OK) {
+        memcpy(vals, ev, (size_t)s->nev * sizeof *vals);
+        s->info.nconv = s->nev;
+        s->info.max_residual = NAN; /* not computed: no vectors */
+    }
     free(ev);
-    free(z);
-    free(isuppz);
-    free(work);
-    free(rwork);
-    free(iwork);
+    return st;
+}
+
+/* Lowest nev pairs by LAPACK's MRRR (dsyevr / zheevr with range 'I') on the lower triangle of
+ * the full matrix. Vectors into V (n x nev, interleaved complex). */
+qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V)
+{
+    size_t w = s->cplx ? 2 : 1;
+    double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
+    double *z = qp_eig_alloc_n(qp_eig_mul_sat(s->n * w, (size_t)s->nev), sizeof *z);
+    lp_int *isuppz = qp_eig_alloc_n(2 * (size_t)s->nev, sizeof *isuppz);
+    qp_status st = ev && z && isuppz ? evr(s, 1, ev, z, isuppz) : QP_ERR_NOMEM;
+    if (!ev || !z || !isuppz) {
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+    }
+    if (st == QP_OK) {
+        memcpy(vals, ev, (size_t)s->nev * sizeof *vals);
+        size_t len = s->n * (size_t)s->nev;
+        for (size_t p = 0; p < len; p++) {
+            V[2 * p] = s->cplx ? z[2 * p] : z[p];
+            V[2 * p + 1] = s->cplx ? z[2 * p + 1] : 0.0;
+        }
+        s->info.nconv = s->nev;
+    }
+    free(ev), free(z), free(isuppz);
     return st;
 }
 
