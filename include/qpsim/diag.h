@@ -55,6 +55,10 @@ char *qp_diag_format(const qp_diag *d);
 /* Orders the messages by file (in order of first mention), line and column, keeping each note
  * after the error it belongs to. Messages without a place come first. */
 void qp_diag_sort(qp_diag *d);
+/* Copies the errors of src, each with the notes that follow it, into d (warnings are left: they
+ * were reported where src's input was first read). Returns 1 when one of the errors has a place
+ * in a file. */
+int qp_diag_merge_errors(qp_diag *d, const qp_diag *src);
 
 /* Frees every entry and resets the list to empty. */
 void qp_diag_clear(qp_diag *d);

@@ -134,22 +134,6 @@ static void sweep_worker(void *arg, int w)
     free(all);
 }
 
-/* Copies the errors of src (and the notes after them) into d: the warnings of a sweep point's
- * elaboration repeat those the nominal elaboration already reported. */
-static void merge_errors(qp_diag *d, const qp_diag *src)
-{
-    int keep = 0;
-    for (size_t e = 0; e < src->count; e++) {
-        const qp_diag_entry *x = &src->items[e];
-        if (x->sev != QP_SEV_NOTE) {
-            keep = x->sev == QP_SEV_ERROR;
-        }
-        if (keep) {
-            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
-        }
-    }
-}
-
 /* After the errors of failing point p: a note, at the (last) .sweep directive, naming the point. */
 static void sweep_note(qp_diag *d, const qp_circuit *c, const qp_sweep_plan *sp, size_t p)
 {
@@ -166,7 +150,7 @@ qp_status qp_sweep_elaborate(const qp_runner *R, const qp_override *all, size_t 
 {
     qp_diag d0 = {0};
     qp_status st = qp_circuit_elaborate(R->job->deck, all, nbase + (size_t)R->sweep->n, cp, &d0);
-    merge_errors(R->d, &d0);
+    qp_diag_merge_errors(R->d, &d0); /* its warnings repeat the nominal elaboration's */
     qp_diag_clear(&d0);
     if (st != QP_OK) {
         sweep_note(R->d, R->job->c, R->sweep, p);
@@ -237,7 +221,7 @@ static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp
     qp_context_run(R->ctx, sweep_worker, &j, n - 1 < (size_t)INT_MAX ? (int)(n - 1) : INT_MAX);
     pthread_mutex_destroy(&j.mu);
     for (size_t p = 1; p < n; p++) { /* merged in point order up to the first failure */
-        merge_errors(R->d, &j.pd[p]);
+        qp_diag_merge_errors(R->d, &j.pd[p]);
         if (j.st[p] != QP_OK && st == QP_OK) {
             st = j.st[p];
             sweep_note(R->d, R->job->c, R->sweep, p);

@@ -156,24 +156,6 @@ static int make_view(const qpsim_circuit *h, qp_api_req *q, int keep_traces)
     return 1;
 }
 
-/* Copies the errors of src (and the notes after them) into d: the deck's warnings were reported
- * when it was loaded. Returns 1 when one of them has a place in a file. */
-static int merge_errors(qp_diag *d, const qp_diag *src)
-{
-    int keep = 0, placed = 0;
-    for (size_t e = 0; e < src->count; e++) {
-        const qp_diag_entry *x = &src->items[e];
-        if (x->sev != QP_SEV_NOTE) {
-            keep = x->sev == QP_SEV_ERROR;
-        }
-        if (keep) {
-            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
-            placed |= x->sev == QP_SEV_ERROR && x->file != NULL;
-        }
-    }
-    return placed;
-}
-
 /* The status of a request that failed with st: bad input is the deck's when an error has a
  * place in it, else the arguments'. */
 static qpsim_status request_status(qp_status st, int placed)
@@ -209,7 +191,7 @@ qpsim_status qp_api_run(qpsim_circuit *h, qp_api_req *q, int keep_traces, const 
     }
     qp_diag d0 = {0};
     qp_status st = qp_circuit_elaborate(&q->view, h->ov, h->nov, &q->c, &d0);
-    int placed = merge_errors(&h->diag, &d0);
+    int placed = qp_diag_merge_errors(&h->diag, &d0); /* warnings: reported at the load */
     qp_diag_clear(&d0);
     if (st == QP_OK && values) {
         st = set_values(q->c, values, npoints);

@@ -171,3 +171,19 @@ void qp_diag_sort(qp_diag *d)
     memcpy(d->items, out, n * sizeof *out);
     free(out), free(start), free(rank);
 }
+
+int qp_diag_merge_errors(qp_diag *d, const qp_diag *src)
+{
+    int keep = 0, placed = 0;
+    for (size_t e = 0; e < src->count; e++) {
+        const qp_diag_entry *x = &src->items[e];
+        if (x->sev != QP_SEV_NOTE) {
+            keep = x->sev == QP_SEV_ERROR;
+        }
+        if (keep) {
+            qp_diag_add(d, x->sev, x->file, x->line, x->col, "%s", x->msg);
+            placed |= x->sev == QP_SEV_ERROR && x->file != NULL;
+        }
+    }
+    return placed;
+}
