@@ -5,7 +5,6 @@
 #include "analyses/hier_impl.h"
 #include "operators/ham.h"
 #include "operators/kron.h"
-#include "solve/lapack.h"
 
 #include "base/mem.h"
 #include "base/vec.h"
