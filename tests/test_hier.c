@@ -24,6 +24,16 @@ static qp_modes *modes_of(const char *deck)
     return modes_from_text(deck, NULL);
 }
 
+/* The largest difference of two spectra's levels (GHz); infinite when their counts differ. */
+static double level_dev(const qp_spectrum *a, const qp_spectrum *b)
+{
+    double dev = a->nlev == b->nlev ? 0.0 : INFINITY;
+    for (int k = 0; k < a->nlev && k < b->nlev; k++) {
+        dev = fmax(dev, fabs(a->E[k] - b->E[k]));
+    }
+    return dev;
+}
+
 /* Exact and hierarchical levels of deck agree; groups NULL: the default grouping. exact_nho > 0
  * fixes the oscillator cutoffs of the exact side (its own convergence loop on normal modes that
  * mix two junction phases would take minutes; 40 states hold these levels to 1e-12 GHz). */
@@ -52,10 +62,7 @@ static void agree(const char *name, const char *deck, int levels, const int *gro
     QP_CHECK(s2 == QP_OK && hi.hier && hi.ngroups == want_groups,
              "%s: hierarchical in %zu groups (%s)", name, hi.ngroups, err);
     if (s1 == QP_OK && s2 == QP_OK) {
-        double dev = ex.nlev == hi.nlev ? 0.0 : INFINITY;
-        for (int k = 0; k < ex.nlev && k < hi.nlev; k++) {
-            dev = fmax(dev, fabs(ex.E[k] - hi.E[k]));
-        }
+        double dev = level_dev(&ex, &hi);
         QP_CHECK(dev <= TOL_AGREE,
                  "%s: hierarchical = exact (max diff %.3g GHz; %zu kept product states, exact "
                  "dim %zu, E0 = %.10f)", name, dev, hi.dim, ex.dim, ex.E[0]);
@@ -291,10 +298,7 @@ static void extended_array(void)
     qp_status s1 = qp_spectrum_compute(m, &o, &ex, err, sizeof err);
     QP_CHECK(s1 == QP_OK, "array of three: exact charge basis (%s)", err);
     if (s1 == QP_OK && s2 == QP_OK) {
-        double dev = ex.nlev == hi.nlev ? 0.0 : INFINITY;
-        for (int k = 0; k < ex.nlev && k < hi.nlev; k++) {
-            dev = fmax(dev, fabs(ex.E[k] - hi.E[k]));
-        }
+        double dev = level_dev(&ex, &hi);
         QP_CHECK(dev <= TOL_AGREE,
                  "array of three: extended = exact (max diff %.3g GHz; %zu kept states against "
                  "%zu, E0 = %.10f)", dev, hi.dim, ex.dim, ex.E[0]);
