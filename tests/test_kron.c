@@ -16,6 +16,8 @@
 
 #include <complex.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #define TOL_APPLY 1e-13 /* |K x - H x| / (||H||_1 ||x||_inf): same sums in another order */
 #define TOL_LEVEL 1e-9  /* |E_lanczos - E_dense| / ||H||_1: ARPACK tol 1e-12 on the shifted H */
@@ -155,11 +157,65 @@ static void check_case(const deck_case *dc)
     qp_circuit_free(c);
 }
 
+/* A product basis too large to index (fourteen charge modes of 41 states: 41^14 > 2^64) still
+ * gets its complete term list, which a hierarchical solve dresses group by group: the same
+ * terms, slot by slot, as at a small cutoff, with only the factors' sizes grown. */
+static void check_unindexable(void)
+{
+    char deck[2048] = "B0 1 0 ej=8.9\nC0 1 0 ec=2.5\n";
+    for (int j = 1; j <= 14; j++) {
+        char line[96];
+        snprintf(line, sizeof line, "BA%d %s%d %s%d ej=40 ec=0.1\n", j, j == 1 ? "" : "a",
+                 j == 1 ? 1 : j - 1, j == 14 ? "" : "a", j == 14 ? 0 : j);
+        strcat(deck, line);
+    }
+    strcat(deck, ".flux 0.5\n");
+    qp_circuit *c = NULL;
+    qp_modes *m = NULL;
+    char *msgs = NULL;
+    qp_diag d = {0};
+    qp_status st = elaborate_text(deck, NULL, NULL, 0, &c, &msgs);
+    if (st == QP_OK) {
+        st = qp_quantize(c, &m, &d);
+    }
+    QP_CHECK(st == QP_OK && m->n == 14, "14-junction array: 14 modes (%s)", msgs ? msgs : "");
+    free(msgs);
+    qp_diag_clear(&d);
+    if (st == QP_OK && m->n == 14) {
+        int big[14], small[14];
+        for (int i = 0; i < 14; i++) {
+            big[i] = 20, small[i] = 1;
+        }
+        qp_kron Kb, Ks;
+        qp_status sb = qp_ham_terms(m, m, big, 0, &Kb);
+        qp_status ss = qp_ham_terms(m, m, small, 0, &Ks);
+        QP_CHECK(sb == QP_ERR_NUMERIC && Kb.dim == 0 && ss == QP_OK && Ks.dim == 4782969,
+                 "41^14 states: too large to index (status %d, dim %zu); 3^14 indexed (%zu)",
+                 sb, Kb.dim, Ks.dim);
+        int same = sb == QP_ERR_NUMERIC && ss == QP_OK && Kb.nterm == Ks.nterm &&
+                   Kb.nterm > 0 && Kb.cst == Ks.cst;
+        for (size_t k = 0; same && k < Kb.nterm; k++) {
+            const qp_kron_term *a = &Kb.t[k], *b = &Ks.t[k];
+            same = a->coef == b->coef && a->herm == b->herm && a->nf == b->nf;
+            for (size_t j = 0; same && j < a->nf; j++) {
+                same = a->slot[j] == b->slot[j] && Kb.dims[a->slot[j]] == 41;
+            }
+        }
+        QP_CHECK(same, "the unindexable product keeps every term (%zu), slot for slot",
+                 Kb.nterm);
+        qp_kron_free(&Kb);
+        qp_kron_free(&Ks);
+    }
+    qp_modes_free(m);
+    qp_circuit_free(c);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         check_case(&cases[i]);
     }
+    check_unindexable();
     /* An operator without a matrix is refused by the methods that need one. */
     qp_linop A = {4, 0, 1.0, NULL, NULL};
     double E[1];

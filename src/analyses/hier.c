@@ -23,6 +23,7 @@
                            a few added states that barely couple to the low ones would make two
                            solves agree long before the levels converge (0-pi split into three
                            groups: 4 and 5 kept states agreed at 0.69 GHz from the answer) */
+#define KEPT_MAX 3.0    /* nor by more than this factor, where Ecut allows (many groups) */
 #define ECUT_FIRST 2.0  /* the first Ecut: this many times the spread of the uncoupled levels */
 #define GROUP_TOL 0.1   /* group levels are converged to this fraction of o->tol */
 #define FIRST_STATES 8  /* states computed per group at first (doubled when Ecut needs more) */
@@ -406,11 +407,9 @@ static qp_status build_cross(hier *h, const int *group)
     st = st == QP_OK && !basis.cos ? QP_ERR_NOMEM : st;
     if (st == QP_OK) {
         st = qp_ham_terms(&basis, m, cut, h->o->grid, &h->K);
-        if (st == QP_ERR_NUMERIC) { /* the modes' product overflows a size_t */
-            snprintf(h->err, h->errlen,
-                     "hierarchical: the product of the %zu modes' bases is too large to index "
-                     "(more than 2^64 states); fewer or smaller modes", m->n);
-        }
+        /* a product of the modes' bases too large to index is no obstacle here: only each
+         * slot's factors are dressed, the product states are the kept tuples */
+        st = st == QP_ERR_NUMERIC ? QP_OK : st;
     }
     for (size_t k = 0; h->dress_all && basis.cos && k < basis.ncos; k++) {
         free(basis.cos[k].c);
@@ -649,6 +648,39 @@ static qp_status well_unconverged(hier *h, double ecut, double last)
     return QP_ERR_NUMERIC;
 }
 
+/* Many groups: one Ecut step can multiply the kept states tenfold (near-degenerate array modes
+ * give many equal sums), the dense coupled solve a thousandfold. Brings *ecut back by bisection
+ * between lo (the last solved Ecut) and *ecut to the highest Ecut that keeps at most KEPT_MAX
+ * times the last solve's states, and rebuilds *P there; *P and *ecut stay when no Ecut in
+ * between keeps at least KEPT_GROWTH times as many (the sums jump past both at once). */
+static qp_status gentle_step(const hier *h, double lo, double *ecut, size_t nsolved, prodset *P)
+{
+    size_t cap = (size_t)(KEPT_MAX * (double)nsolved);
+    double hi = *ecut, best = lo;
+    size_t nbest = 0;
+    for (int it = 0; it < 40 && hi - lo > 1e-9 * hi; it++) {
+        double mid = 0.5 * (lo + hi);
+        prodset Q;
+        qp_status st = qp_hier_prodset_build(h, mid, cap, &Q);
+        size_t n = Q.n;
+        qp_hier_prodset_free(&Q);
+        if (st == QP_ERR_NUMERIC) {
+            hi = mid;
+        } else if (st != QP_OK) {
+            return st;
+        } else {
+            lo = best = mid;
+            nbest = n;
+        }
+    }
+    if ((double)nbest < KEPT_GROWTH * (double)nsolved) {
+        return QP_OK;
+    }
+    qp_hier_prodset_free(P);
+    *ecut = best;
+    return qp_hier_prodset_build(h, best, cap, P);
+}
+
 /* Grows Ecut until two successive coupled solves agree to o->tol. */
 static qp_status converge(hier *h, const int *group, qp_spectrum *out)
 {
@@ -657,6 +689,7 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
     double *prev = calloc((size_t)L, sizeof *prev), *E = calloc((size_t)L, sizeof *E);
     int nprev = 0, nlev = 0, changed = 1;
     double ecut = first_ecut(h, L), last = INFINITY;
+    double esolved = 0.0; /* Ecut of the last solve */
     size_t nkept = 0;   /* product states below the last Ecut */
     size_t nsolved = 0; /* product states of the last solve */
     prodset P = {0};
@@ -681,6 +714,9 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
                          o->tol, ecut, o->max_dim, last);
             }
         }
+        if (st == QP_OK && nsolved && (double)P.n > KEPT_MAX * (double)nsolved) {
+            st = gentle_step(h, esolved, &ecut, nsolved, &P);
+        }
         if (st != QP_OK) {
             break;
         }
@@ -703,6 +739,7 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
         if ((P.n > (size_t)L && (double)P.n >= KEPT_GROWTH * (double)nsolved) || whole ||
             capped) {
             nsolved = P.n;
+            esolved = ecut;
             if (o->status && P.n >= QP_SPEC_STATUS_FROM / 10) {
                 char line[160];
                 snprintf(line, sizeof line,

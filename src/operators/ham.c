@@ -360,12 +360,12 @@ qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
     if (st == QP_OK) {
         st = qp_kron_init(K, n, dims);
     }
-    if (st == QP_OK) {
+    if (st == QP_OK || (st == QP_ERR_NUMERIC && K->dims)) { /* terms even when unindexable */
         terms b = {K, 0};
         K->cst = m->cst;
         add_polynomial(&b, m, f, geo, grid);
         add_cosines(&b, m, f, geo, grid);
-        st = b.nomem ? QP_ERR_NOMEM : QP_OK;
+        st = b.nomem ? QP_ERR_NOMEM : st;
     }
     if (f) {
         for (size_t i = 0; i < n; i++) {

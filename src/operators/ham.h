@@ -50,7 +50,8 @@ qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *terms, co
 
 /* The terms of qp_ham_assemble_terms as a Kronecker term list on the product basis with cutoffs
  * cut[] (one slot per mode), without expanding them: the matrix-free Hamiltonian. *K is set up
- * here; release it with qp_kron_free whatever this returns. */
+ * here; release it with qp_kron_free whatever this returns. QP_ERR_NUMERIC when the product
+ * basis is too large to index: the terms are complete all the same (K->dim is 0). */
 qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *terms, const int *cut, int grid,
                        qp_kron *K);
 

@@ -19,8 +19,11 @@ qp_status qp_kron_init(qp_kron *K, size_t nslot, const size_t *dims)
     K->dim = 1;
     for (size_t i = nslot; i-- > 0;) {
         K->dims[i] = dims[i];
+    }
+    for (size_t i = nslot; i-- > 0;) {
         K->stride[i] = K->dim;
         if (dims[i] && K->dim > SIZE_MAX / dims[i]) {
+            K->dim = 0; /* too large to index; the slots and terms stay usable */
             return QP_ERR_NUMERIC;
         }
         K->dim *= dims[i];

@@ -32,7 +32,9 @@ typedef struct {
 } qp_kron;
 
 /* Sets up an empty operator on slots of the given sizes. QP_ERR_NUMERIC when the product of
- * the sizes overflows size_t, QP_ERR_NOMEM. Release with qp_kron_free whatever it returns. */
+ * the sizes overflows size_t: then K->dim is 0 and the strides are unset, but the slots are
+ * set and terms may still be added (a hierarchical solve needs only the per-slot factors).
+ * QP_ERR_NOMEM. Release with qp_kron_free whatever it returns. */
 qp_status qp_kron_init(qp_kron *K, size_t nslot, const size_t *dims);
 void qp_kron_free(qp_kron *K);
 
