@@ -101,6 +101,13 @@ set -- $(best "$Q" run "$T/zp.cir"); q=$1 r=$2
 if [ -n "${SCQUBITS:-}" ]; then # ZeroPi at the grid that matches the deck's 1e-9 (N 321), esys only
   p=$(PYTHONPATH=$SCQUBITS $PY bench/scqubits_peer.py zeropi-reduced 2>/dev/null | grep 'N=321' | grep -o 'esys [0-9.]* s' | tr -dc '0-9.')
   row "bench/zero_pi_reduced.cir (reduced, no dispersions)" "$q" "$r" "scqubits ZeroPi esys at equal accuracy (N 321): $p s, qpsim/peer $(awk "BEGIN{printf \"%.3f\", $q / $p}")"
+  # the same two solves in one Python process (bench/python_zero_pi.py): no program start for either
+  if [ -d "$B/python/qpsim" ]; then
+    o=$(PYTHONPATH="$B/python:$SCQUBITS" $PY bench/python_zero_pi.py 2>/dev/null)
+    tq=$(echo "$o" | sed -n 's/^qpsim.* \([0-9.]*\) s (best.*/\1/p')
+    tp=$(echo "$o" | sed -n 's/^scqubits.* \([0-9.]*\) s (best.*/\1/p')
+    row "reduced 0-pi from Python (bench/python_zero_pi.py)" "$tq" "-" "scqubits ZeroPi eigenvals at equal accuracy (N 321) in the same process: $tp s, qpsim/peer $(awk "BEGIN{printf \"%.3f\", $tq / $tp}") (target 0.2)"
+  fi
 else
   row "bench/zero_pi_reduced.cir (reduced, no dispersions)" "$q" "$r" "(SCQUBITS unset: no peer)"
 fi
