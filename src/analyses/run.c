@@ -67,6 +67,14 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, const qp_se
     char err[512] = "";
     qp_status st = qp_tran_run(c, an, keep, s ? s->progress : NULL, s ? s->progress_ctx : NULL,
                                tr, err, sizeof err);
+    char warn[512] = "";
+    if (st == QP_OK) { /* an aliased frequency is refused; a weak one is warned about */
+        st = qp_tran_resolution(c, an, tr, err, sizeof err, warn, sizeof warn);
+    }
+    if (warn[0]) {
+        qp_diag_add(d, QP_SEV_WARNING, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    ".tran%s%s: %s", where[0] ? " " : "", where, warn);
+    }
     if (st != QP_OK) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     ".tran%s%s: %s", where[0] ? " " : "", where, err[0] ? err : qp_status_str(st));
