@@ -50,7 +50,8 @@ static qp_status run_bands(const qp_runner *R, size_t k, qp_result *r)
     if (st != QP_OK) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     ".bands %s: %s", el->name, err[0] ? err : qp_status_str(st));
-        return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
+        /* EJ/EC out of range is the deck's (exit 1); the rest a numerical failure (exit 3) */
+        return st == QP_ERR_NOMEM ? st : st == QP_ERR_USAGE ? QP_ERR_INPUT : QP_ERR_NUMERIC;
     }
     /* dE/dQ with E = h E[GHz] 1e9 and Q = 2e q; dual: dE/dPhi with Phi = Phi0 f */
     double joule = QP_H * QP_GHZ * r->band.table.slope_max;
