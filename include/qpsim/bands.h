@@ -28,8 +28,12 @@ typedef struct {
 } qp_bands;
 
 /* Bands of 4 ec (n - q)^2 - ej cos(phi) (GHz) for nlev >= 1 levels at nq >= 2 points of q from
- * -1/2 to 1/2. The cutoff grows until the levels are converged to machine precision. Returns
- * QP_OK, QP_ERR_USAGE (bad arguments, message in err) or QP_ERR_NOMEM / QP_ERR_NUMERIC. */
+ * -1/2 to 1/2, for 1e-3 <= ej/ec <= 5e4. The cutoff grows until the levels are converged to
+ * machine precision; a band narrower than 1e-4 of its distance to the next ones (tight binding,
+ * from EJ/EC of about 15 for the lowest) gets its width from the Floquet discriminant, to
+ * relative accuracy however small (2e-119 ec at ej/ec = 1e4), and its levels and series from
+ * E = mid -+ (W/2) cos 2 pi q. Returns QP_OK, QP_ERR_USAGE (bad arguments or ej/ec out of that
+ * range: the message in err says which way to go) or QP_ERR_NOMEM / QP_ERR_NUMERIC. */
 qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out, char *err,
                            size_t errlen);
 void qp_bands_free(qp_bands *b);

@@ -49,6 +49,16 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
                       char *err, size_t errlen);
 void qp_tran_free(qp_tran_result *r);
 
+/* Whether the samples of the finished run r of `an` resolve its junctions' frequencies, judged
+ * on each junction's predicted frequency (f_theory, from its mean bias, which the integrator's
+ * own steps get right whatever TSTEP): QP_ERR_INPUT with the reason and the TSTEP needed in err
+ * when TSTEP exceeds half a predicted period (Nyquist: the traces alias it); else QP_OK, with
+ * warn (empty when all is well) saying when the second half holds fewer than 8 samples, fewer
+ * than 4 predicted periods of a junction that moves, or fewer than 4 samples per period, and
+ * what TSTEP or TSTOP would do. */
+qp_status qp_tran_resolution(const qp_circuit *c, const qp_analysis *an, const qp_tran_result *r,
+                             char *err, size_t errlen, char *warn, size_t warnlen);
+
 /* Frequency estimators on n uniform samples spaced dt (exposed for tests):
  * upward crossings of the mean with hysteresis (10 % of the range), located on the cubic through
  * the neighbouring samples; returns 0 when there are fewer than two; *periods receives the whole

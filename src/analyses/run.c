@@ -50,7 +50,8 @@ static qp_status run_bands(const qp_runner *R, size_t k, qp_result *r)
     if (st != QP_OK) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     ".bands %s: %s", el->name, err[0] ? err : qp_status_str(st));
-        return st == QP_ERR_NOMEM ? st : QP_ERR_NUMERIC;
+        /* EJ/EC out of range is the deck's (exit 1); the rest a numerical failure (exit 3) */
+        return st == QP_ERR_NOMEM ? st : st == QP_ERR_USAGE ? QP_ERR_INPUT : QP_ERR_NUMERIC;
     }
     /* dE/dQ with E = h E[GHz] 1e9 and Q = 2e q; dual: dE/dPhi with Phi = Phi0 f */
     double joule = QP_H * QP_GHZ * r->band.table.slope_max;
@@ -67,6 +68,14 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, const qp_se
     char err[512] = "";
     qp_status st = qp_tran_run(c, an, keep, s ? s->progress : NULL, s ? s->progress_ctx : NULL,
                                tr, err, sizeof err);
+    char warn[512] = "";
+    if (st == QP_OK) { /* an aliased frequency is refused; a weak one is warned about */
+        st = qp_tran_resolution(c, an, tr, err, sizeof err, warn, sizeof warn);
+    }
+    if (warn[0]) {
+        qp_diag_add(d, QP_SEV_WARNING, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    ".tran%s%s: %s", where[0] ? " " : "", where, warn);
+    }
     if (st != QP_OK) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     ".tran%s%s: %s", where[0] ? " " : "", where, err[0] ? err : qp_status_str(st));

@@ -2,12 +2,26 @@
  * shown for a transient, and the .print selection of its columns. */
 #include "analyses/tran_impl.h"
 
+#include "base/strbuf.h"
 #include "qpsim/units.h"
 #include "solve/fft.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What the samples of the second half must hold for a frequency (docs/netlist.md, .tran,
+ * "Resolution"; measured on the AC Josephson deck, f = 4.836 GHz): */
+#define FREQ_SAMPLES_MIN 8   /* samples: fewer give no frequency at all */
+#define NYQUIST_SPP 2.0      /* samples per predicted period: fewer alias it (150 ps read 1.83 GHz,
+                              * exit 0): refused */
+#define GOOD_SPP 4.0         /* fewer: the crossings err by 2e-5 at 4, 1e-3 at 2.3, 10 % at 2.07
+                              * samples per period (the FFT stays within 1e-6): warned */
+#define PERIODS_MIN 4.0      /* predicted periods: with 3 or fewer the crossings may count none
+                              * (the hysteresis arms within a period); the FFT errs by 1e-3 to 1e-4 */
+#define PERIODS_MOVING 0.5   /* fewer predicted periods: a junction at rest (its phase advanced by
+                              * less than pi), not a cut oscillation: nothing to warn */
 
 /* ---------------------------------------------------------------- frequency estimators */
 
@@ -267,7 +281,7 @@ qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_
         free(sig);
         return QP_ERR_NOMEM;
     }
-    size_t w = tr->ncol + 1, half = whole ? 0 : tr->nt / 2, m = tr->nt - half;
+    size_t w = tr->ncol + 1, half = whole ? 0 : qp_tran_half_start(tr->nt), m = tr->nt - half;
     double dt = an->tstep, span = (double)(m - 1) * dt;
     qp_fft fft = {0}; /* one plan for every junction (the same length) */
     /* column of each element's signals: the order of qp_tran_signal_values */
@@ -287,7 +301,7 @@ qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_
         /* columns: V, then P or Q, then (junction) Is */
         size_t cv = col, cx = col + 1, cs = fr->dual ? col : col + 2;
         col += fr->dual ? 2 : 3;
-        if (m < 8 || !(span > 0.0)) {
+        if (m < 2 || !(span > 0.0)) {
             continue;
         }
         const double *r0 = tr->data + half * w, *r1 = tr->data + (tr->nt - 1) * w;
@@ -306,6 +320,11 @@ qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_
             fr->mean_v = QP_PHI0 / (2.0 * QP_PI) * adv / span;
             fr->f_theory = fabs(fr->mean_v) / QP_PHI0;
             fr->area_theory = QP_PHI0;
+        }
+        /* The means above need two samples; a frequency needs FREQ_SAMPLES_MIN (the mean bias
+         * of a short run used to be dropped with the frequencies and read 0) */
+        if (m < FREQ_SAMPLES_MIN) {
+            continue;
         }
         double t1 = 0.0, t2 = 0.0;
         fr->f_sim = qp_freq_crossings(sig, m, dt, &fr->periods, &t1, &t2);
@@ -339,5 +358,74 @@ qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_
     }
     qp_fft_free(&fft);
     free(sig);
+    return QP_OK;
+}
+
+/* v with an SI prefix: "150 ps", "4.836 GHz" (messages only). */
+static const char *si(char *buf, size_t len, double v, const char *unit)
+{
+    static const char pre[] = "afpnum kMGTPE";
+    int k = 6; /* no prefix */
+    double a = fabs(v);
+    while (a > 0.0 && a < 1.0 && k > 0) {
+        a *= 1e3, v *= 1e3, k--;
+    }
+    while (a >= 1e3 && k < 12) {
+        a *= 1e-3, v *= 1e-3, k++;
+    }
+    snprintf(buf, len, "%.4g %s%s", v, k == 6 ? "" : (char[]){pre[k], '\0'}, unit);
+    return buf;
+}
+
+qp_status qp_tran_resolution(const qp_circuit *c, const qp_analysis *an, const qp_tran_result *r,
+                             char *err, size_t errlen, char *warn, size_t warnlen)
+{
+    if (warnlen) {
+        warn[0] = '\0';
+    }
+    size_t m = r->samples - qp_tran_half_start(r->samples);
+    double dt = an->tstep, span = m > 1 ? (double)(m - 1) * dt : 0.0;
+    char a[32], b[32], x[32], y[32];
+    int warned = 0;
+    if (m < FREQ_SAMPLES_MIN && r->nfreq > 0) {
+        qp_errf(warn, warnlen, "the second half of the run holds %zu sample%s: a frequency needs "
+                "%d or more (TSTEP <= %s)", m, m == 1 ? "" : "s", FREQ_SAMPLES_MIN,
+                si(a, sizeof a, 0.5 * (an->tstop - an->tstart) / (FREQ_SAMPLES_MIN - 1), "s"));
+        warned = 1;
+    }
+    for (size_t k = 0; k < r->nfreq; k++) {
+        const qp_tran_freq *fr = &r->freq[k];
+        double f = fr->f_theory, spp = f > 0.0 ? 1.0 / (f * dt) : INFINITY;
+        const char *name = c->elem[fr->element].name;
+        const char *law = fr->dual ? "I/2e of its mean current" : "V/Phi0 of its mean voltage";
+        si(a, sizeof a, dt, "s");
+        si(b, sizeof b, f, "Hz");
+        if (spp < NYQUIST_SPP) {
+            qp_errf(err, errlen, "TSTEP = %s gives %.3g samples per period of the %s predicted "
+                    "for %s (%s): below 2 (Nyquist) the traces alias it and its measured "
+                    "frequency would be wrong; use TSTEP < %s (%s or less for %g samples per "
+                    "period)", a, spp, b, name, law,
+                    si(x, sizeof x, 1.0 / (NYQUIST_SPP * f), "s"),
+                    si(y, sizeof y, 1.0 / (GOOD_SPP * f), "s"), GOOD_SPP);
+            return QP_ERR_INPUT;
+        }
+        double periods = f * span;
+        if (warned || !(periods >= PERIODS_MOVING)) {
+            continue;
+        }
+        if (periods < PERIODS_MIN) {
+            qp_errf(warn, warnlen, "the second half of the run (%s) holds %.3g periods of the %s "
+                    "predicted for %s (%s): a frequency needs %g or more (TSTOP >= %s)",
+                    si(x, sizeof x, span, "s"), periods, b, name, law, PERIODS_MIN,
+                    si(y, sizeof y, an->tstart + 2.0 * PERIODS_MIN / f + dt, "s"));
+            warned = 1;
+        } else if (spp < GOOD_SPP) {
+            qp_errf(warn, warnlen, "TSTEP = %s gives only %.3g samples per period of the %s "
+                    "predicted for %s (%s): its measured frequency loses accuracy below %g "
+                    "(TSTEP <= %s)", a, spp, b, name, law, GOOD_SPP,
+                    si(y, sizeof y, 1.0 / (GOOD_SPP * f), "s"));
+            warned = 1;
+        }
+    }
     return QP_OK;
 }

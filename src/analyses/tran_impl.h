@@ -67,6 +67,13 @@ size_t qp_tran_signal_count(const qp_tran_sys *S);
 int qp_tran_signal_names(const qp_tran_sys *S, char **col);
 void qp_tran_signal_values(const qp_tran_sys *S, const double *x, double *row);
 
+/* The first sample of the second half of nout output samples, the part the frequencies and means
+ * are taken over: nout / 2, but never the last sample alone (two samples make a time span). */
+static inline size_t qp_tran_half_start(size_t nout)
+{
+    return nout >= 2 && nout / 2 > nout - 2 ? nout - 2 : nout / 2;
+}
+
 /* The frequency report of every junction (out->freq, out->nfreq) from the trace tr of S's
  * signals: its second half, or all of it when whole (the run stored only the second half).
  * QP_OK or QP_ERR_NOMEM. */

@@ -354,7 +354,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->brk = qp_tran_next_break(c, an, R->t);
     R->next_report = 10;
     /* the samples to be stored are known: one allocation instead of a growing buffer */
-    size_t nstore = keep ? R->nout : R->nout - R->nout / 2;
+    size_t nstore = keep ? R->nout : R->nout - qp_tran_half_start(R->nout);
     R->tr.data = malloc((nstore ? nstore : 1) * (R->tr.ncol + 1) * sizeof *R->tr.data);
     if (!R->tr.data) {
         qp_errf(err, errlen, "out of memory for %zu trace samples", nstore);
@@ -440,7 +440,7 @@ static int emit_samples(run_t *R, double hstep, double tend)
 {
     while (R->kout < R->nout && R->next_out <= tend + R->tiny) {
         double tt = fmin(R->next_out, tend);
-        if (tt >= 0.0 && (R->keep || R->kout >= R->nout / 2)) {
+        if (tt >= 0.0 && (R->keep || R->kout >= qp_tran_half_start(R->nout))) {
             dense_eval(R->n, R->x0, R->W.Z, (tt - R->t) / hstep, R->xm);
             qp_tran_signal_values(&R->S, R->xm, R->row);
             if (!trace_push(&R->tr, R->next_out, R->row)) {
@@ -537,7 +537,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
     }
     if (R.next_out <= 0.0) { /* the sample at t = 0 */
         qp_tran_signal_values(&R.S, R.x0, R.row);
-        if ((R.keep || R.nout / 2 == 0) && !trace_push(&R.tr, 0.0, R.row)) {
+        if ((R.keep || qp_tran_half_start(R.nout) == 0) && !trace_push(&R.tr, 0.0, R.row)) {
             st = QP_ERR_NOMEM;
             goto done;
         }

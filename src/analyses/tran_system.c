@@ -422,12 +422,12 @@ static qp_status bloch_bands(qp_tran_sys *S, double *vmax, char *err, size_t err
                     "(c= or a capacitor between the same nodes)", e->name);
             return QP_ERR_INPUT;
         }
-        char berr[200] = "";
+        char berr[400] = "";
         qp_status st = qp_bands_compute(qp_units_ec_from_c(cap), qp_units_ej_from_ic(e->ic), 1,
                                         2, &S->band[k], berr, sizeof berr);
         if (st != QP_OK) {
             qp_errf(err, errlen, "%s: Bloch band: %s", e->name, berr);
-            return st;
+            return st == QP_ERR_USAGE ? QP_ERR_INPUT : st; /* out of range: the deck's values */
         }
         *vmax = fmax(*vmax, QP_H * QP_GHZ * S->band[k].slope_max / (2.0 * QP_QE));
     }

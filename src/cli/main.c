@@ -3,6 +3,7 @@
 #include "front/file.h"
 #include "base/strbuf.h"
 
+#include "writers/outfile.h"
 #include "writers/plot.h"
 #include "qp_config.h"
 
@@ -168,36 +169,34 @@ static int check(const cli *a, const qp_circuit *c)
     return rc;
 }
 
-/* Writes text to DIR/NAME; returns 0 or reports the failure. */
-static int write_file(const char *dir, const char *name, const char *text)
+/* -o DIR, before the run: DIR must be a folder or creatable (else a command-line error, exit 2,
+ * before any computing). */
+static int prepare_outdir(const char *dir)
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *path = malloc(n);
-    if (!path) {
-        return -1;
-    }
-    snprintf(path, n, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fputs(text, f) >= 0;
-    if (f && fclose(f) != 0) {
-        ok = 0;
-    }
-    if (!ok) {
-        fprintf(stderr, "qpsim: error: cannot write '%s': %s\n", path, strerror(errno));
-    }
-    free(path);
-    return ok ? 0 : -1;
-}
-
-/* -o DIR: the JSON document and one CSV per computed analysis. */
-static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *res)
-{
-    if (mkdir(a->outdir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "qpsim: error: cannot create '%s': %s\n", a->outdir, strerror(errno));
+    struct stat sb;
+    if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "qpsim: error: -o '%s' exists and is not a directory\n", dir);
         return QP_ERR_USAGE;
     }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "qpsim: error: cannot create '%s': %s\n", dir, strerror(errno));
+        return QP_ERR_USAGE;
+    }
+    return 0;
+}
+
+/* -o DIR: the JSON document, one CSV per computed analysis and the plots, all or nothing
+ * (writers/outfile.h): a failed write is exit 3 with the path and the reason, and leaves the
+ * folder as it was. */
+static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *res)
+{
+    qp_outdir *o = qp_outdir_open(a->outdir);
+    if (!o) {
+        fprintf(stderr, "qpsim: error: out of memory while writing the files in '%s'\n", a->outdir);
+        return QP_ERR_NUMERIC;
+    }
     char *json = qp_report_json(c, a->file, res->modes, res);
-    int rc = json ? write_file(a->outdir, "qpsim.json", json) : -1;
+    int rc = json ? qp_outdir_text(o, "qpsim.json", json) : -1;
     free(json);
     for (size_t i = 0; i < res->n && rc == 0; i++) {
         const qp_result *r = &res->r[i];
@@ -207,22 +206,34 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
             snprintf(name, sizeof name, "analysis%zu_%s%s.csv", i + 1,
                      qp_analysis_directive(r->kind) + 1,
                      r->param ? (r->kind == QP_AN_TRAN ? "_iv" : "_sweep") : "");
-            rc = write_file(a->outdir, name, csv);
+            rc = qp_outdir_text(o, name, csv);
         }
         free(csv);
         char *fft = rc == 0 ? qp_report_fft_csv(c, r) : NULL;
         if (fft) {
             char name[64];
             snprintf(name, sizeof name, "analysis%zu_tran_fft.csv", i + 1);
-            rc = write_file(a->outdir, name, fft);
+            rc = qp_outdir_text(o, name, fft);
         }
         free(fft);
     }
-    if (rc == 0 && qp_plot_results(a->outdir, c, res) != 0) {
-        fprintf(stderr, "qpsim: error: cannot write the plots in '%s'\n", a->outdir);
-        rc = -1;
+    if (rc == 0) {
+        rc = qp_plot_results(o, c, res);
     }
-    return rc == 0 ? 0 : QP_ERR_USAGE;
+    if (rc == 0) {
+        rc = qp_outdir_commit(o);
+    }
+    if (rc != 0) {
+        const char *why = qp_outdir_error(o);
+        if (why) {
+            fprintf(stderr, "qpsim: error: %s\n", why);
+        } else {
+            fprintf(stderr, "qpsim: error: out of memory while writing the files in '%s'\n",
+                    a->outdir);
+        }
+    }
+    qp_outdir_free(o); /* removes every temporary file: nothing half-written stays */
+    return rc == 0 ? 0 : QP_ERR_NUMERIC;
 }
 
 /* Progress of a sweep on stderr (a terminal only): a bar with the points done and the time
@@ -312,6 +323,12 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
         set.status_ctx = &ps;
     }
     set.keep_traces = a->outdir != NULL; /* only -o writes traces */
+    if (a->outdir) {
+        int prc = prepare_outdir(a->outdir);
+        if (prc != 0) {
+            return prc;
+        }
+    }
     qp_context *ctx = NULL;
     qp_status st = qp_context_create(&set, &ctx);
     if (st == QP_OK) {
@@ -389,8 +406,11 @@ static int run(const cli *a)
     }
     qp_circuit_free(c);
     qp_deck_free(deck);
-    if (fflush(stdout) != 0 && rc == 0) {
-        fprintf(stderr, "qpsim: error: cannot write the output\n");
+    /* ferror too: a write that failed before the last one leaves nothing for fflush to fail on */
+    int en = fflush(stdout) != 0 ? errno : 0;
+    if ((en || ferror(stdout)) && rc == 0) {
+        fprintf(stderr, "qpsim: error: cannot write the standard output: %s\n",
+                en ? strerror(en) : "a write failed");
         rc = QP_ERR_NUMERIC;
     }
     return rc;

@@ -1,7 +1,8 @@
 /* Plots of computed analyses as PNG files, drawn with PLplot (pngcairo driver) under -o DIR:
  * swept spectra (2-D sweeps as colour maps), Bloch bands, transient traces with their FFT
  * spectra, I-V curves, wavefunctions. Part of the
- * command-line program, not of the library (which never writes files). */
+ * command-line program, not of the library (which never writes files); every file goes through
+ * the all-or-nothing output set of writers/outfile.c. */
 #include "writers/plot.h"
 
 #include "qpsim/tran.h"
@@ -24,17 +25,16 @@ static const int palette[NCOLORS + 2][3] = {
     {255, 255, 255}, {0, 0, 0},     {31, 119, 180}, {214, 39, 40}, {44, 160, 44},
     {148, 103, 189}, {255, 127, 14}, {140, 86, 75}, {227, 119, 194}, {190, 190, 190}};
 
-static int start(const char *dir, const char *name, int panels)
+static int start(qp_outdir *out, const char *name, int panels)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb"); /* PLplot does not report an unwritable file: check first */
+    /* PLplot's cairo driver ignores write errors and closes the stream at plend(): the stream of
+     * the output set sees every failure (a full disk must not leave a cut PNG behind). */
+    FILE *f = qp_outdir_stream(out, name);
     if (!f) {
         return -1;
     }
-    fclose(f);
     plsdev("pngcairo");
-    plsfnam(path);
+    plsfile(f);
     plspage(0.0, 0.0, WIDTH, HEIGHT, 0, 0);
     int r[NCOLORS + 2], g[NCOLORS + 2], b[NCOLORS + 2];
     for (int i = 0; i < NCOLORS + 2; i++) {
@@ -116,9 +116,9 @@ static void vline(double x, double y0, double y1, int color)
 }
 
 /* Swept spectrum: levels against the parameter, and the transitions E_k - E_0. */
-static int plot_sweep(const char *dir, const char *name, const qp_result *r)
+static int plot_sweep(qp_outdir *out, const char *name, const qp_result *r)
 {
-    if (start(dir, name, 2) != 0) {
+    if (start(out, name, 2) != 0) {
         return -1;
     }
     size_t n = r->npoints, nl = (size_t)r->spec.nlev;
@@ -159,10 +159,10 @@ static int plot_sweep(const char *dir, const char *name, const qp_result *r)
     return 0;
 }
 
-static int plot_bands(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+static int plot_bands(qp_outdir *out, const char *name, const qp_circuit *c, const qp_result *r)
 {
     const qp_bands *b = &r->band.table;
-    if (start(dir, name, 1) != 0) {
+    if (start(out, name, 1) != 0) {
         return -1;
     }
     size_t nq = (size_t)b->nq, nl = (size_t)b->nlev;
@@ -189,7 +189,7 @@ static int plot_bands(const char *dir, const char *name, const qp_circuit *c, co
 
 /* Transient: per junction its signal over the last periods, and the FFT power spectrum of the
  * second half with the predicted frequency (dashed) marked. */
-static int plot_tran(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+static int plot_tran(qp_outdir *out, const char *name, const qp_circuit *c, const qp_result *r)
 {
     const qp_tran_result *t = &r->tran.run;
     if (t->nt < 16 || t->nfreq == 0) { /* 16: qp_tran_spectrum's shortest trace */
@@ -209,7 +209,7 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
     if (col < 0) {
         return 0;
     }
-    if (start(dir, name, 2) != 0) {
+    if (start(out, name, 2) != 0) {
         return -1;
     }
     size_t w = t->ncol + 1;
@@ -279,12 +279,12 @@ static int plot_tran(const char *dir, const char *name, const qp_circuit *c, con
 
 /* I-V: mean voltage (junction) or current (phase-slip / Bloch) against the swept parameter, with
  * the Shapiro (n f Phi0) or dual Shapiro (2e n f) levels of every sin source's frequency dashed. */
-static int plot_iv(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+static int plot_iv(qp_outdir *out, const char *name, const qp_circuit *c, const qp_result *r)
 {
     if (r->tran.nfreq == 0) {
         return 0;
     }
-    if (start(dir, name, 1) != 0) {
+    if (start(out, name, 1) != 0) {
         return -1;
     }
     size_t n = r->npoints;
@@ -402,7 +402,7 @@ static void image(const double *x, size_t nx, const double *y, size_t ny, const 
 }
 
 /* 2-D sweep: the first transition E1 - E0 (and E2 - E1 when computed) over the parameter grid. */
-static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
+static int plot_sweep_2d(qp_outdir *out, const char *name, const qp_result *r)
 {
     size_t n2 = 1;
     while (n2 < r->npoints && r->values[n2] == r->values[0]) {
@@ -413,7 +413,7 @@ static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
         return 0;
     }
     int panels = r->spec.nlev > 2 ? 2 : 1;
-    if (start(dir, name, panels) != 0) {
+    if (start(out, name, panels) != 0) {
         return -1;
     }
     double *x = malloc(n1 * sizeof *x), *y = malloc(n2 * sizeof *y);
@@ -445,7 +445,7 @@ static int plot_sweep_2d(const char *dir, const char *name, const qp_result *r)
 
 /* Wavefunctions. One variable: |psi_k|^2 drawn at height E_k (scaled to fit between the
  * levels), the levels dashed. Two variables: |psi_0|^2 and |psi_1|^2 as colour maps. */
-static int plot_wave(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+static int plot_wave(qp_outdir *out, const char *name, const qp_circuit *c, const qp_result *r)
 {
     const qp_wavefunctions *w = &r->spec.wave;
     size_t n1 = w->npts[0], n2 = w->npts[1], np = n1 * n2;
@@ -462,7 +462,7 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
     if (w->nvar == 2) {
         int panels = w->nlev > 1 ? 2 : 1;
         double *z = malloc(np * sizeof *z);
-        if (!z || start(dir, name, panels) != 0) {
+        if (!z || start(out, name, panels) != 0) {
             free(z);
             return -1;
         }
@@ -480,7 +480,7 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
         return 0;
     }
     double *y = malloc(n1 * sizeof *y);
-    if (!y || start(dir, name, 1) != 0) {
+    if (!y || start(out, name, 1) != 0) {
         free(y);
         return -1;
     }
@@ -516,9 +516,9 @@ static int plot_wave(const char *dir, const char *name, const qp_circuit *c, con
 
 /* Level diagram of an unswept spectrum (also the levels of .matrix and .wavefunction): each
  * level a horizontal line, labelled with E_k - E_0. */
-static int plot_levels(const char *dir, const char *name, const qp_result *r)
+static int plot_levels(qp_outdir *out, const char *name, const qp_result *r)
 {
-    if (r->spec.nlev < 1 || start(dir, name, 1) != 0) {
+    if (r->spec.nlev < 1 || start(out, name, 1) != 0) {
         return r->spec.nlev < 1 ? 0 : -1;
     }
     double lo = r->spec.levels[0], hi = r->spec.levels[r->spec.nlev - 1], m = 0.05 * (hi - lo);
@@ -547,7 +547,7 @@ static int plot_levels(const char *dir, const char *name, const qp_result *r)
 }
 
 /* .matrix: |<i|O|j>| of the first two operators as colour maps over (i, j). */
-static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, const qp_result *r)
+static int plot_matrix(qp_outdir *out, const char *name, const qp_circuit *c, const qp_result *r)
 {
     const qp_analysis *an = &c->analyses[r->analysis];
     size_t L = (size_t)r->spec.nlev, panels = r->spec.nops < 2 ? r->spec.nops : 2;
@@ -557,7 +557,7 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
     if (r->param) { /* |<i|O|j>| of the first levels against the parameter */
         size_t S = L < 4 ? L : 4, np = r->npoints;
         double *y = malloc(np * sizeof *y);
-        if (!y || start(dir, name, (int)panels) != 0) {
+        if (!y || start(out, name, (int)panels) != 0) {
             free(y);
             return -1;
         }
@@ -601,7 +601,7 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
         return 0;
     }
     double *ax = malloc(L * sizeof *ax), *z = malloc(L * L * sizeof *z);
-    if (!ax || !z || start(dir, name, (int)panels) != 0) {
+    if (!ax || !z || start(out, name, (int)panels) != 0) {
         free(ax), free(z);
         return -1;
     }
@@ -624,12 +624,12 @@ static int plot_matrix(const char *dir, const char *name, const qp_circuit *c, c
 /* Swept .coherence: log10 of T1, T2 and every channel's time against the parameter, named in a
  * key at the top left in their colours; times more than 8 decades above the shortest are drawn
  * at that top. */
-static int plot_coherence(const char *dir, const char *name, const qp_result *r)
+static int plot_coherence(qp_outdir *out, const char *name, const qp_result *r)
 {
     const qp_coherence_out *h = &r->coh;
     size_t n = r->npoints;
     double *y = malloc(n * sizeof *y), lo = INFINITY, xlo = INFINITY, xhi = -INFINITY;
-    if (!y || start(dir, name, 1) != 0) {
+    if (!y || start(out, name, 1) != 0) {
         free(y);
         return -1;
     }
@@ -670,7 +670,7 @@ static int plot_coherence(const char *dir, const char *name, const qp_result *r)
     return 0;
 }
 
-int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
+int qp_plot_results(qp_outdir *out, const qp_circuit *c, const qp_results *res)
 {
     int rc = 0;
     for (size_t i = 0; i < res->n; i++) {
@@ -681,33 +681,33 @@ int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
         }
         if (r->kind == QP_AN_SPECTRUM && r->param2) {
             snprintf(name, sizeof name, "analysis%zu_sweep.png", i + 1);
-            rc |= plot_sweep_2d(dir, name, r);
+            rc |= plot_sweep_2d(out, name, r);
         } else if (r->param2) { /* 2-D swept transients: the CSV only */
             continue;
         } else if (r->kind == QP_AN_WAVE) {
             snprintf(name, sizeof name, "analysis%zu_wavefunction.png", i + 1);
-            rc |= plot_wave(dir, name, c, r);
+            rc |= plot_wave(out, name, c, r);
         } else if (r->kind == QP_AN_MATRIX) {
             snprintf(name, sizeof name, "analysis%zu_matrix.png", i + 1);
-            rc |= plot_matrix(dir, name, c, r);
+            rc |= plot_matrix(out, name, c, r);
         } else if (r->kind == QP_AN_SPECTRUM && !r->param) {
             snprintf(name, sizeof name, "analysis%zu_spectrum.png", i + 1);
-            rc |= plot_levels(dir, name, r);
+            rc |= plot_levels(out, name, r);
         } else if (r->kind == QP_AN_SPECTRUM && r->param && r->npoints > 1) {
             snprintf(name, sizeof name, "analysis%zu_sweep.png", i + 1);
-            rc |= plot_sweep(dir, name, r);
+            rc |= plot_sweep(out, name, r);
         } else if (r->kind == QP_AN_COHERENCE && r->param && r->npoints > 1) {
             snprintf(name, sizeof name, "analysis%zu_coherence.png", i + 1);
-            rc |= plot_coherence(dir, name, r);
+            rc |= plot_coherence(out, name, r);
         } else if (r->kind == QP_AN_BANDS) {
             snprintf(name, sizeof name, "analysis%zu_bands.png", i + 1);
-            rc |= plot_bands(dir, name, c, r);
+            rc |= plot_bands(out, name, c, r);
         } else if (r->kind == QP_AN_TRAN && !r->param) {
             snprintf(name, sizeof name, "analysis%zu_tran.png", i + 1);
-            rc |= plot_tran(dir, name, c, r);
+            rc |= plot_tran(out, name, c, r);
         } else if (r->kind == QP_AN_TRAN && r->npoints > 1) {
             snprintf(name, sizeof name, "analysis%zu_tran_iv.png", i + 1);
-            rc |= plot_iv(dir, name, c, r);
+            rc |= plot_iv(out, name, c, r);
         }
     }
     return rc ? -1 : 0;
@@ -715,9 +715,9 @@ int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
 
 #else
 
-int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res)
+int qp_plot_results(qp_outdir *out, const qp_circuit *c, const qp_results *res)
 {
-    (void)dir, (void)c, (void)res;
+    (void)out, (void)c, (void)res;
     return 0;
 }
 

@@ -3,10 +3,11 @@
 #define QPSIM_PLOT_H
 
 #include "qpsim/run.h"
+#include "writers/outfile.h"
 
-/* Writes DIR/analysisK_{sweep,bands,tran,tran_iv}.png for the analyses that have a picture.
- * 0 on success (also when qpsim was built without PLplot: nothing is drawn), -1 when a file could
- * not be written. */
-int qp_plot_results(const char *dir, const qp_circuit *c, const qp_results *res);
+/* Adds analysisK_{spectrum,sweep,bands,tran,...}.png to the output set for the analyses that have
+ * a picture. 0 on success (also when qpsim was built without PLplot: nothing is drawn), -1 when a
+ * file could not be written (the reason in qp_outdir_error) or memory ran out. */
+int qp_plot_results(qp_outdir *out, const qp_circuit *c, const qp_results *res);
 
 #endif

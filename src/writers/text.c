@@ -338,6 +338,11 @@ static void freq_text(qp_strbuf *b, const qp_circuit *c, const qp_tran_freq *f)
     qp_report_si(a, sizeof a, f->dual ? f->mean_i : f->mean_v, f->dual ? "A" : "V");
     qp_sb_printf(b, "  %-10s %-10s", e->name,
                  e->kind == QP_EL_Q ? "phase-slip" : f->dual ? "bloch-band" : "rcsj");
+    if (f->periods == 0 && f->f_theory > 0.0) { /* moving, but no whole period was counted */
+        qp_sb_printf(b, " no period counted in the second half (mean %s = %s, %s = %.10g Hz)\n",
+                     f->dual ? "I" : "V", a, f->dual ? "I/2e" : "V/Phi0", f->f_theory);
+        return;
+    }
     if (f->periods == 0) {
         qp_sb_printf(b, " no oscillation in the second half (mean %s = %s)\n",
                      f->dual ? "I" : "V", a);
