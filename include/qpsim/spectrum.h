@@ -47,6 +47,14 @@ typedef struct {
     void (*status)(void *ctx, const char *line); /* a line before each solve of
                              QP_SPEC_STATUS_FROM states or more, "" at the end; or NULL */
     void *status_ctx;
+    /* Matrix elements on the hierarchical path (.matrix): nops operators, the q-th written by
+     * op_terms as terms on the modes the solve used (changed coordinates included; see
+     * qp_states_operator_terms); their elements between the levels land in the result's
+     * mre/mim. The exact path ignores them (the result's nops stays 0). */
+    size_t nops;
+    qp_status (*op_terms)(void *ctx, const qp_modes *m, size_t q, qp_modes **terms, char *err,
+                          size_t errlen);
+    void *op_ctx;
 } qp_spectrum_opts;
 
 void qp_spectrum_opts_default(qp_spectrum_opts *o);
@@ -72,6 +80,10 @@ typedef struct {
                          oscillators, charge modes sheared off oscillators); cut and group
                          refer to those, not to the quantizer's modes */
     double slip;      /* QP_COORD_EXTENDED: the largest phase-slip band width neglected [GHz] */
+    /* opts.nops > 0 on the hierarchical path: <i|O_q|j> for q < nops, i, j < nlev, row-major
+     * per operator (nops x nlev x nlev), real and imaginary parts (owned) */
+    size_t nops;
+    double *mre, *mim;
 } qp_spectrum;
 
 #define QP_COORD_ALIGNED 1 /* oscillator modes changed so that each junction phase is one mode */

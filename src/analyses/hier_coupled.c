@@ -331,7 +331,7 @@ static void dense_apply(void *ctx, int real, const double *x, double *y)
 /* The lowest levels of a dense coupled matrix (D: n x n complex, compacted in place when real):
  * LAPACK when small, else Lanczos on its product. */
 static qp_status solve_dense(hier *h, double complex *D, size_t n, qp_eig_opts *eo, double *E,
-                             qp_eig_info *info)
+                             double *vec, qp_eig_info *info)
 {
     double maxre = 0.0, maxim = 0.0, norm1 = 0.0;
     for (size_t c = 0; c < n; c++) {
@@ -346,7 +346,7 @@ static qp_status solve_dense(hier *h, double complex *D, size_t n, qp_eig_opts *
     int cplx = maxim > 1e-14 * fmax(maxre, 1e-300);
     if (n <= DENSE_LAPACK_MAX || (size_t)eo->nev + 2 > n || n > (size_t)INT32_MAX) {
         eo->method = QP_EIG_DENSE;
-        return qp_eig_lowest_dense((const double *)D, n, cplx, eo, E, NULL, info, h->err,
+        return qp_eig_lowest_dense((const double *)D, n, cplx, eo, E, vec, info, h->err,
                                    h->errlen);
     }
     double *R = (double *)D;
@@ -356,11 +356,12 @@ static qp_status solve_dense(hier *h, double complex *D, size_t n, qp_eig_opts *
     dense_op A = {R, (lp_int)n, cplx};
     qp_linop op = {n, cplx, norm1, dense_apply, &A};
     eo->method = QP_EIG_LANCZOS;
-    return qp_eig_lowest_op(&op, eo, E, NULL, info, h->err, h->errlen);
+    return qp_eig_lowest_op(&op, eo, E, vec, info, h->err, h->errlen);
 }
 
 /* One coupled solve at Ecut: the lowest levels into E (nlev of them). */
-qp_status qp_hier_solve_at(hier *h, const prodset *P, double *E, int *nlev, qp_eig_info *info)
+qp_status qp_hier_solve_at(hier *h, const prodset *P, double *E, int *nlev, double *vec,
+                           qp_eig_info *info)
 {
     coupled C = {{0}, NULL, 0};
     qp_status st = assemble(h, P, &C, h->err, h->errlen);
@@ -371,9 +372,10 @@ qp_status qp_hier_solve_at(hier *h, const prodset *P, double *E, int *nlev, qp_e
     qp_eig_opts_default(&eo);
     int want = h->o->levels;
     eo.nev = (size_t)want < C.n ? want : (int)C.n;
+    eo.want_vectors = vec != NULL;
     *nlev = eo.nev;
     if (C.D) {
-        st = solve_dense(h, C.D, C.n, &eo, E, info);
+        st = solve_dense(h, C.D, C.n, &eo, E, vec, info);
         free(C.D);
         return st;
     }
@@ -388,7 +390,42 @@ qp_status qp_hier_solve_at(hier *h, const prodset *P, double *E, int *nlev, qp_e
          * 5.4 s, 106 MB against 330 MB; docs/performance.md). */
         eo.method = QP_EIG_LANCZOS;
     }
-    st = qp_eig_lowest(H, &eo, E, NULL, info, h->err, h->errlen);
+    st = qp_eig_lowest(H, &eo, E, vec, info, h->err, h->errlen);
     qp_sparse_free(H);
+    return st;
+}
+
+qp_status qp_hier_operator_elements(const hier *h, const prodset *P, const cross_t *X, size_t nx,
+                                   double cst, const double complex *V, size_t L, double *re,
+                                   double *im)
+{
+    hier view = *h; /* the operator in place of the Hamiltonian's terms */
+    view.X = (cross_t *)X;
+    view.nx = nx;
+    view.cst = cst;
+    view.dress_all = 1; /* no group energies on the diagonal; a dense matrix */
+    coupled O = {{0}, NULL, 0};
+    qp_status st = assemble(&view, P, &O, h->err, h->errlen);
+    size_t n = P->n;
+    double complex *ov = st == QP_OK ? malloc(n * sizeof *ov) : NULL;
+    st = st == QP_OK && !ov ? QP_ERR_NOMEM : st;
+    for (size_t j = 0; j < L && st == QP_OK; j++) {
+        for (size_t r = 0; r < n; r++) {
+            double complex acc = 0.0;
+            for (size_t c = 0; c < n; c++) {
+                acc += O.D[r + c * n] * V[j * n + c];
+            }
+            ov[r] = acc;
+        }
+        for (size_t i = 0; i < L; i++) {
+            double complex acc = 0.0;
+            for (size_t r = 0; r < n; r++) {
+                acc += conj(V[i * n + r]) * ov[r];
+            }
+            re[i * L + j] = creal(acc);
+            im[i * L + j] = cimag(acc);
+        }
+    }
+    free(ov), free(O.D);
     return st;
 }

@@ -65,8 +65,29 @@ typedef struct {
  * *P is set up here; release it with qp_hier_prodset_free. */
 qp_status qp_hier_prodset_build(const hier *h, double ecut, size_t limit, prodset *P);
 void qp_hier_prodset_free(prodset *P);
-/* One coupled solve on the kept states P: the lowest levels into E (*nlev of them). Messages go
+/* One coupled solve on the kept states P: the lowest levels into E (*nlev of them) and, when vec
+ * is not NULL, their vectors on P (2 P->n *nlev doubles, qp_eig_lowest's layout). Messages go
  * to h->err. */
-qp_status qp_hier_solve_at(hier *h, const prodset *P, double *E, int *nlev, qp_eig_info *info);
+qp_status qp_hier_solve_at(hier *h, const prodset *P, double *E, int *nlev, double *vec,
+                           qp_eig_info *info);
+
+/* The modes whose bases the groups use (m with the cosines the groups were solved with; release
+ * with qp_hier_basis_free) and every mode's cutoff into cut (m->n). */
+qp_status qp_hier_basis(const hier *h, const int *group, qp_modes *basis, int *cut);
+void qp_hier_basis_free(const hier *h, qp_modes *basis);
+
+/* The terms of K (on the modes of h->m, the groups' cutoffs) carried into the groups' kept
+ * states: *X (*nx of them, release with qp_hier_cross_free) and the constant *cst. Terms inside
+ * one group are left out unless `all` (they are in the groups' own energies). */
+qp_status qp_hier_dress_terms(const hier *h, const int *group, const qp_kron *K, int all,
+                              cross_t **X, size_t *nx, double complex *cst);
+void qp_hier_cross_free(cross_t *X, size_t nx);
+
+/* <i|O|j> between the columns of V (P->n x L complex) for the dressed terms X (nx of them) and
+ * constant cst of one operator: O assembled dense on the kept states as the Hamiltonian is
+ * with every term dressed. re, im: L x L row-major. Messages go to h->err. */
+qp_status qp_hier_operator_elements(const hier *h, const prodset *P, const cross_t *X, size_t nx,
+                                    double cst, const double complex *V, size_t L, double *re,
+                                    double *im);
 
 #endif

@@ -50,8 +50,9 @@ qp_status qp_run_spectrum_groups(const qp_circuit *c, const qp_analysis *an, con
     if (bad) {
         qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->group_loc), an->group_loc.line,
                     an->group_loc.col,
-                    "groups of .spectrum must name each of the circuit's %zu modes (m1 to m%zu, "
-                    "as `qpsim check` lists them) exactly once", m->n, m->n);
+                    "groups of %s must name each of the circuit's %zu modes (m1 to m%zu, "
+                    "as `qpsim check` lists them) exactly once",
+                    an->kind == QP_AN_MATRIX ? ".matrix" : ".spectrum", m->n, m->n);
         return QP_ERR_INPUT;
     }
     return QP_OK;
@@ -391,7 +392,16 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
          * bound how tightly the extra spectra converge */
         int want = an->dispersion > 0 ||
                    (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM &&
-                    !(r->spec.aligned & QP_COORD_EXTENDED));
+                    !(r->spec.aligned & QP_COORD_EXTENDED) && !r->spec.hier);
+        /* hierarchical: each extra spectrum regrows every group to 1e-11 GHz (the rf-SQUID pair
+         * of examples/mutual_inductance.cir: 0.01 s for its spectrum, 4 s for the dispersions);
+         * not without being asked */
+        if (st == QP_OK && !want && an->dispersion < 0 && r->spec.hier &&
+            c->noffsets + c->nloops > 0) {
+            qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "dispersions not computed for a hierarchical spectrum (each is two more "
+                        "hierarchical solves at 1e-11 GHz); dispersion=yes computes them");
+        }
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
             st = dispersions(c, &c->analyses[k], r, R->ctx, d);
         }

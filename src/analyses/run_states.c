@@ -3,21 +3,41 @@
 
 #include "base/strbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The operators of a .matrix for the hierarchical path: written on whatever modes it solved in;
+ * `failed` receives the operator that could not be written (SIZE_MAX: none). */
+typedef struct {
+    const qp_circuit *c;
+    const qp_analysis *an;
+    size_t failed;
+    int reported; /* the error is already in the diagnostics (groups=) */
+} op_source;
+
+static qp_status op_terms(void *ctx, const qp_modes *m, size_t q, qp_modes **terms, char *err,
+                          size_t errlen)
+{
+    op_source *src = ctx;
+    qp_status st = qp_states_operator_terms(src->c, m, &src->an->ops[q], terms, err, errlen);
+    src->failed = st == QP_OK ? src->failed : q;
+    return st;
+}
+
 /* The states of analysis `an` (.matrix or .wavefunction) of circuit c: quantization, a converged
- * spectrum for the cutoffs, the eigenvectors on that basis. */
+ * spectrum for the cutoffs, the eigenvectors on that basis. A .matrix whose spectrum takes the
+ * hierarchical path (method auto or hierarchical) gets its elements from that solve (s->nops,
+ * S left empty); otherwise, and for .wavefunction, the states live on the exact product basis. */
 static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes **m,
-                           qp_spectrum *s, qp_states *S, double *tol, char *err, size_t errlen,
-                           qp_diag *d)
+                           qp_spectrum *s, qp_states *S, double *tol, op_source *src, char *err,
+                           size_t errlen, qp_diag *d)
 {
     memset(s, 0, sizeof *s);
     memset(S, 0, sizeof *S);
     qp_spectrum_opts o;
     qp_run_spectrum_opts(an, NULL, &o);
-    o.method = QP_SPEC_EXACT; /* the states live on the product basis */
     *tol = o.tol;
     qp_status st = qp_quantize(c, m, d);
     if (st != QP_OK) {
@@ -26,6 +46,28 @@ static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes 
     if (an->kind == QP_AN_WAVE) { /* before any solve */
         st = qp_states_wave_check(*m, an->levels, an->points, err, errlen);
     }
+    if (st == QP_OK && src && an->kind == QP_AN_MATRIX && o.method != QP_SPEC_EXACT) {
+        o.nops = an->nops;
+        o.op_terms = op_terms;
+        o.op_ctx = src;
+        int *group = calloc((*m)->n ? (*m)->n : 1, sizeof *group);
+        st = group ? qp_run_spectrum_groups(c, an, *m, group, d) : QP_ERR_NOMEM;
+        src->reported = st == QP_ERR_INPUT;
+        o.groups = an->ngmodes ? group : NULL;
+        if (st == QP_OK) {
+            st = qp_spectrum_compute(*m, &o, s, err, errlen);
+        }
+        free(group);
+        if (st != QP_OK || s->hier) {
+            return st;
+        }
+        if (!s->aligned) { /* the exact product basis of the quantizer's modes: reused */
+            return qp_states_compute(*m, s->cut, an->grid, an->levels, S, err, errlen);
+        }
+        qp_spectrum_clear(s);
+    }
+    o.method = QP_SPEC_EXACT; /* the states live on the product basis */
+    o.nops = 0;
     if (st == QP_OK) {
         st = qp_spectrum_compute(*m, &o, s, err, errlen);
     }
@@ -140,7 +182,7 @@ static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
         qp_states S;
         char err[512] = "";
         qp_loc at = ap->loc;
-        st = states_at(cp, ap, &m, &s, &S, &tol, err, sizeof err, d);
+        st = states_at(cp, ap, &m, &s, &S, &tol, NULL, err, sizeof err, d);
         if (st == QP_OK && p == 0) { /* point 0 sizes the result */
             L = (size_t)S.nlev;
             per = ap->nops * L * L;
@@ -194,6 +236,38 @@ static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
     return st;
 }
 
+/* The levels, matrix elements and hierarchy of a hierarchical .matrix solve s moved into r. */
+static qp_status take_hier(qp_result *r, qp_spectrum *s, double tol)
+{
+    r->npoints = 1;
+    r->spec.nlev = s->nlev;
+    r->spec.levels = s->E;
+    r->spec.nmodes = s->nmodes;
+    r->spec.cut = s->cut;
+    r->spec.checked = s->checked;
+    r->spec.tol = tol;
+    r->spec.method = s->info.used;
+    r->spec.hier = s->hier;
+    r->spec.ngroups = s->ngroups;
+    r->spec.group = s->group;
+    r->spec.kept = s->kept;
+    r->spec.ecut = s->ecut;
+    r->spec.aligned = s->aligned;
+    r->spec.slip = s->slip;
+    r->spec.nops = s->nops;
+    r->spec.mre = s->mre;
+    r->spec.mim = s->mim;
+    s->E = NULL, s->cut = NULL, s->group = s->kept = NULL, s->mre = s->mim = NULL;
+    r->spec.delta = calloc(1, sizeof *r->spec.delta);
+    r->spec.dim = calloc(1, sizeof *r->spec.dim);
+    if (!r->spec.delta || !r->spec.dim) {
+        return QP_ERR_NOMEM;
+    }
+    r->spec.delta[0] = s->delta;
+    r->spec.dim[0] = s->dim;
+    return QP_OK;
+}
+
 /* .matrix and .wavefunction: the cutoffs of a converged spectrum, the states on that basis,
  * then the operators or the wavefunctions. Under a .sweep, .matrix repeats per point and
  * .wavefunction is computed once at the nominal values (with a warning). */
@@ -221,8 +295,14 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
     char err[512] = "";
     qp_loc at = an->loc;
     double tol = 0.0;
-    qp_status st = states_at(c, an, &m, &s, &S, &tol, err, sizeof err, d);
-    if (st == QP_OK) {
+    op_source src = {c, an, SIZE_MAX, 0};
+    qp_status st = states_at(c, an, &m, &s, &S, &tol, &src, err, sizeof err, d);
+    if (st != QP_OK && src.failed != SIZE_MAX) {
+        at = an->ops[src.failed].loc; /* an operator the hierarchical path could not write */
+    }
+    if (st == QP_OK && s.nops) { /* hierarchical: levels and elements from that solve */
+        st = take_hier(r, &s, tol);
+    } else if (st == QP_OK) {
         r->npoints = 1;
         r->spec.nlev = S.nlev;
         r->spec.levels = S.E;
@@ -242,7 +322,9 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
             r->spec.dim[0] = S.dim;
         }
     }
-    if (st == QP_OK && an->kind == QP_AN_MATRIX) {
+    if (st == QP_OK && an->kind == QP_AN_MATRIX && r->spec.mre) {
+        /* the hierarchical solve computed them */
+    } else if (st == QP_OK && an->kind == QP_AN_MATRIX) {
         size_t L = (size_t)S.nlev;
         r->spec.nops = an->nops;
         r->spec.mre = calloc(an->nops * L * L, sizeof *r->spec.mre);
@@ -267,8 +349,12 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
             }
         }
     }
-    if (st != QP_OK && m) {
+    if (st != QP_OK && m && !src.reported) {
         st = states_error(c, at, what, "", st, err, d);
+    }
+    if (st == QP_OK && !res->modes && r->spec.aligned) { /* cutoffs of other coordinates */
+        res->modes = m;
+        m = NULL;
     }
     if (st == QP_OK && !res->modes) { /* the circuit's modes for the report */
         res->cut = malloc((m->n ? m->n : 1) * sizeof *res->cut);

@@ -36,6 +36,8 @@ void qp_spectrum_clear(qp_spectrum *s)
     free(s->cut);
     free(s->group);
     free(s->kept);
+    free(s->mre);
+    free(s->mim);
     memset(s, 0, sizeof *s);
 }
 

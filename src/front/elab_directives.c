@@ -443,20 +443,21 @@ static int group_keys(elab *E, const qp_token *t, qp_analysis *an)
     return 1;
 }
 
-/* method=auto|exact|hierarchical and groups= of .spectrum. */
-static int method_keys(elab *E, const qp_directive *dv, qp_analysis *an)
+/* method=auto|exact|hierarchical and groups= of .spectrum and .matrix (`what`). */
+static int method_keys(elab *E, const qp_directive *dv, qp_analysis *an, const char *what)
 {
     const qp_token *tm = dir_kv(dv, "method"), *tg = dir_kv(dv, "groups");
     if (tm && tm->kind == QP_TOK_WORD && (qp_ieq(tm->text, "auto") || qp_ieq(tm->text, "exact") ||
                                           qp_ieq(tm->text, "hierarchical"))) {
         an->method = qp_ieq(tm->text, "exact") ? 1 : qp_ieq(tm->text, "hierarchical") ? 2 : 0;
     } else if (tm) {
-        ERR(E, tm->loc, "method of .spectrum must be 'auto' (the default), 'exact' (the full "
-            "product basis) or 'hierarchical' (groups of modes solved alone, then coupled)");
+        ERR(E, tm->loc, "method of %s must be 'auto' (the default), 'exact' (the full "
+            "product basis) or 'hierarchical' (groups of modes solved alone, then coupled)",
+            what);
         return 0;
     }
     if (tg && an->method == 1) {
-        ERR(E, tg->loc, "groups of .spectrum are for method=hierarchical, not method=exact");
+        ERR(E, tg->loc, "groups of %s are for method=hierarchical, not method=exact", what);
         return 0;
     }
     return !tg || group_keys(E, tg, an);
@@ -475,7 +476,7 @@ static void dir_spectrum(elab *E, const qp_directive *dv, qp_analysis an)
         !nargs_ok(E, dv, 0, 0,
                   ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid] "
                   "[dispersion=yes|no] [method=auto|exact|hierarchical] [groups=1+2/3]") ||
-        !basis_keys(E, dv, &an) || !method_keys(E, dv, &an)) {
+        !basis_keys(E, dv, &an) || !method_keys(E, dv, &an, ".spectrum")) {
         return;
     }
     const qp_token *td = dir_kv(dv, "dispersion");
@@ -493,10 +494,12 @@ static void dir_spectrum(elab *E, const qp_directive *dv, qp_analysis an)
  * an arrives with its location and no element. */
 static void dir_matrix(elab *E, const qp_directive *dv, qp_analysis an)
 {
-    static const char *const keys[] = {"levels", "tol", "ncut", "mcut", "nho", "basis"};
+    static const char *const keys[] = {"levels", "tol",   "ncut",   "mcut",
+                                       "nho",    "basis", "method", "groups"};
     an.kind = QP_AN_MATRIX;
     an.levels = 4;
-    if (!dir_keys(E, dv, keys, 6) || !basis_keys(E, dv, &an) || !elab_ops(E, dv, &an)) {
+    if (!dir_keys(E, dv, keys, 8) || !basis_keys(E, dv, &an) ||
+        !method_keys(E, dv, &an, ".matrix") || !elab_ops(E, dv, &an)) {
         qp_analysis_free_ops(&an);
         return;
     }
