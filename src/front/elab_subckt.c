@@ -15,6 +15,26 @@
 #include <string.h>
 #include <strings.h>
 
+/* 0 after reporting that instance es of sub would instantiate sub inside itself, or nest
+ * deeper than QP_MAX_SUBCKT_DEPTH (counted before expanding, elab_count.c: reported once, not
+ * once per branch, and the expansion stops). */
+static int nesting_ok(elab *E, const qp_elem_stmt *es, const qp_subckt_def *sub)
+{
+    for (int k = 0; k < E->ninst; k++) {
+        if (E->inst[k] == sub) {
+            ERR(E, es->loc, "subcircuit %s instantiates itself through %s", sub->name->text,
+                es->name->text);
+            return 0;
+        }
+    }
+    if (E->ninst >= QP_MAX_SUBCKT_DEPTH) {
+        ERR(E, es->loc, "subcircuits nested more than %d deep", QP_MAX_SUBCKT_DEPTH);
+        E->too_big = 1;
+        return 0;
+    }
+    return 1;
+}
+
 static void elab_instance(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
 {
     if (es->npos < 1 || es->pos[es->npos - 1]->kind != QP_TOK_WORD) {
@@ -62,15 +82,7 @@ static void elab_instance(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
         NOTE(E, sub->loc, "subcircuit %s is defined here", sub->name->text);
         return;
     }
-    for (int k = 0; k < E->ninst; k++) {
-        if (E->inst[k] == sub) {
-            ERR(E, es->loc, "subcircuit %s instantiates itself through %s", sub->name->text,
-                es->name->text);
-            return;
-        }
-    }
-    if (E->ninst >= QP_MAX_SUBCKT_DEPTH) {
-        ERR(E, es->loc, "subcircuits nested more than %d deep", QP_MAX_SUBCKT_DEPTH);
+    if (!nesting_ok(E, es, sub)) {
         return;
     }
     int *portmap = calloc(nn ? nn : 1, sizeof *portmap);
