@@ -97,6 +97,28 @@ int main(void)
     deep[2 * n] = '1';
     deep[2 * n + 1] = '\0';
     QP_CHECK(ev(deep, &v, &pos) == QP_EXPR_TOO_DEEP, "200000 unary minus signs are refused");
+    /* The documented depth holds: 64 parentheses (each counted once; they failed at 32), 64
+     * signs, a function call inside 63 parentheses; one more is refused. */
+    for (int k = 64; k <= 65; k++) {
+        memset(deep, '(', (size_t)k);
+        deep[k] = '2';
+        memset(deep + k + 1, ')', (size_t)k);
+        deep[2 * k + 1] = '\0';
+        qp_expr_status st = ev(deep, &v, &pos);
+        QP_CHECK(k == 64 ? st == QP_EXPR_OK && v == 2.0 : st == QP_EXPR_TOO_DEEP,
+                 "%d nested parentheses: %s", k, k == 64 ? "evaluated" : "refused");
+        memset(deep, '-', (size_t)k);
+        deep[k] = '2';
+        deep[k + 1] = '\0';
+        st = ev(deep, &v, &pos);
+        QP_CHECK(k == 64 ? st == QP_EXPR_OK && v == 2.0 : st == QP_EXPR_TOO_DEEP,
+                 "%d signs: %s", k, k == 64 ? "evaluated" : "refused");
+    }
+    memset(deep, '(', 63);
+    strcpy(deep + 63, "sqrt(4)");
+    memset(deep + 70, ')', 63);
+    deep[133] = '\0';
+    QP_CHECK(ev(deep, &v, &pos) == QP_EXPR_OK && v == 2.0, "sqrt() inside 63 parentheses");
     free(deep);
     return tap_done();
 }

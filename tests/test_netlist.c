@@ -65,6 +65,33 @@ int main(void)
     }
     qp_deck_free(dk);
 
+    /* .end in an included file ends the whole deck (SPEC: ".end ends the deck"); it used to
+     * end only that file, so C3 after the .include was read. */
+    const memfile ends[] = {{"stop.inc", "C2 1 0 2f\n.end\nC8 not read\n"}, {NULL, NULL}};
+    dk = parse("C1 1 0 1f\n.include stop.inc\nC3 1 0 3f\n.spectrum\n", ends, QP_OK, &msgs);
+    QP_CHECK(dk && dk->top.nelems == 2 && dk->ndirs == 0,
+             ".end in an include ends the deck: C1, C2 read; C3, .spectrum not (%zu, %zu)",
+             dk ? dk->top.nelems : 0, dk ? dk->ndirs : 0);
+    free(msgs);
+    qp_deck_free(dk);
+
+    /* A file that is not a netlist is one error at the .include, quoting none of it. */
+    const memfile foreign[] = {{"passwd", "root:x:0:0:root:/root:/bin/bash\n"
+                                          "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
+                                          "lp:x:7:7:lp:/var/spool/lpd:/usr/sbin/nologin\n"},
+                               {"half.inc", "C1 1 0 1f\nhello world\nfoo bar\nbaz qux\n"},
+                               {NULL, NULL}};
+    dk = parse("C0 1 0 1f\n.include passwd\n.include half.inc\n", foreign, QP_ERR_INPUT,
+               &msgs);
+    QP_CHECK(msgs && strcmp(msgs, "deck.cir:2:10: error: 'passwd' is not a netlist (its line 1 is "
+                                  "neither an element nor a directive); nothing of it is read\n"
+                                  "deck.cir:3:10: error: 'half.inc' is not a netlist (only 1 of "
+                                  "its 4 statements are elements or directives); nothing of it "
+                                  "is read\n") == 0,
+             "foreign includes: one error each, no line of them quoted: %s", msgs ? msgs : "");
+    free(msgs);
+    qp_deck_free(dk);
+
     dk = parse(".include loop.inc\n.include nowhere.inc\n", inc, QP_ERR_INPUT, &msgs);
     QP_CHECK(msgs && strstr(msgs, "loop.inc:1:10: error: include cycle: 'loop.inc'"),
              "include cycle reported at the file name: %s", msgs ? msgs : "");

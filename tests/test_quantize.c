@@ -272,6 +272,142 @@ static void test_too_many_loops(void)
     release(c, m, msgs);
 }
 
+
+/* A deck of n parallel elements from one line pattern (%d: the element number; odd ones
+ * written with their nodes swapped when swap is set) after a fixed head. Caller frees. */
+static char *parallel_deck(const char *head, const char *even, const char *odd, int n)
+{
+    size_t len = strlen(head) + (size_t)n * 64 + 1, used = 0;
+    char *d = malloc(len);
+    used += (size_t)snprintf(d, len, "%s", head);
+    for (int i = 0; i < n && used < len; i++) {
+        used += (size_t)snprintf(d + used, len - used, i % 2 ? odd : even, i, i % 7 + 1);
+    }
+    return d;
+}
+
+/* The charge row (capacitances) or phase row of element el, or NULL. */
+static const double *row_of(const qp_modes *m, int el, int charge)
+{
+    for (size_t k = 0; k < m->nbranch; k++) {
+        if (m->branch[k].elem == el && m->branch[k].charge == charge) {
+            return m->branch[k].c;
+        }
+    }
+    return NULL;
+}
+
+/* 2,048 capacitors in parallel (values 1..7 aF x 10, half written n- to n+) across a junction
+ * are one capacitance C = sum C_i before the integer algebra: one charge mode with Ac = 4 EC(C)
+ * and no capacitor-only loop left, and each capacitor's charge row is C_i/C of the total, its
+ * sign from its orientation (the total that of a single capacitor C). */
+static void test_parallel_capacitors(void)
+{
+    enum { N = 2048 };
+    char *deck = parallel_deck("* parallel C\nB1 1 0 ej=10\n", "C%d 1 0 %d0e-18\n", "C%d 0 1 %d0e-18\n",
+                               N);
+    double csum = 0.0;
+    for (int i = 0; i < N; i++) {
+        csum += (i % 7 + 1) * 10e-18;
+    }
+    qp_circuit *c, *c1;
+    qp_modes *m, *m1;
+    char *msgs, *msgs1, one[96];
+    qp_status st = quantize_text(deck, &c, &m, &msgs);
+    snprintf(one, sizeof one, "* one C\nB1 1 0 ej=10\nC1 1 0 %.17g\n", csum);
+    qp_status st1 = quantize_text(one, &c1, &m1, &msgs1);
+    QP_CHECK(st == QP_OK && st1 == QP_OK, "2048 parallel capacitors quantize: %s",
+             msgs ? msgs : "");
+    if (st == QP_OK && st1 == QP_OK) {
+        QP_CHECK(m->n == 1 && m->kind[0] == QP_MODE_CHARGE && m->eliminated_loops == 0,
+                 "parallel capacitors: one charge mode, no loop to eliminate (%zu, %zu)", m->n,
+                 m->eliminated_loops);
+        QP_CHECK_REL(m->Ac[0], 4.0 * ec_of(csum), RTOL_FORM, "parallel capacitors: Ac = 4 EC(sum)");
+        const double *total = row_of(m1, 1, 1);
+        double worst = total ? 0.0 : INFINITY;
+        int found = 0;
+        for (int i = 0; i < N && total; i++) {
+            const double *r = row_of(m, 1 + i, 1);
+            if (r) {
+                double want = (i % 2 ? -1.0 : 1.0) * (i % 7 + 1) * 10e-18 / csum * total[0];
+                worst = fmax(worst, fabs(r[0] - want) / fabs(total[0]));
+                found++;
+            }
+        }
+        QP_CHECK(found == N && worst <= RTOL_FORM,
+                 "parallel capacitors: every charge row is +-C_i/C of the total (%d rows, %.2g)",
+                 found, worst);
+    }
+    release(c, m, msgs);
+    release(c1, m1, msgs1);
+    free(deck);
+}
+
+/* Inductors in parallel combine as 1/L sums unless a .flux names one: a fluxonium whose EL =
+ * 0.5 GHz is split over L1 (named by the flux loop, kept) and 64 inductors of 0.25/64 GHz (half
+ * reversed) has Lm = 4 EC EL and the offsets of the fluxonium with a single inductor; every
+ * merged inductor's phase row is +-1 times the branch phase of its group. */
+static void test_parallel_inductors(void)
+{
+    char *deck = parallel_deck("* split inductor\nB1 1 0 ej=4 ec=1\nL1 1 0 el=0.25\n"
+                               ".flux 0.3 L1 B1\n", "LP%d 1 0 el={0.25/64+0*%d}\n",
+                               "LP%d 0 1 el={0.25/64+0*%d}\n", 64);
+    qp_circuit *c, *c1;
+    qp_modes *m, *m1;
+    char *msgs, *msgs1;
+    qp_status st = quantize_text(deck, &c, &m, &msgs);
+    qp_status st1 = quantize_text("* two inductors\nB1 1 0 ej=4 ec=1\nL1 1 0 el=0.25\n"
+                                  "L2 1 0 el=0.25\n.flux 0.3 L1 B1\n", &c1, &m1, &msgs1);
+    QP_CHECK(st == QP_OK && st1 == QP_OK, "parallel inductors quantize: %s", msgs ? msgs : "");
+    if (st == QP_OK && st1 == QP_OK && m->n == 1 && m1->n == 1 && m->ncos == 1) {
+        QP_CHECK_REL(m->Lm[0], 4.0 * 1.0 * 0.5, RTOL_FORM, "parallel inductors: Lm = 4 EC EL");
+        QP_CHECK_ABS(m->lphi[0], m1->lphi[0], ATOL_ZERO, "parallel inductors: lphi as for two");
+        QP_CHECK_ABS(m->cst, m1->cst, ATOL_ZERO, "parallel inductors: constant as for two");
+        QP_CHECK_ABS(m->cos[0].shift, m1->cos[0].shift, ATOL_PHASE,
+                     "parallel inductors: junction offset as for two");
+        const double *r0 = row_of(m, 2, 0); /* LP0 is element 2 */
+        int ok = r0 != NULL;
+        for (int i = 1; i < 64 && ok; i++) {
+            const double *r = row_of(m, 2 + i, 0);
+            ok = r && fabs(r[0] - (i % 2 ? -1.0 : 1.0) * r0[0]) <= ATOL_MAP * fabs(r0[0]);
+        }
+        QP_CHECK(ok, "parallel inductors: every phase row is +-1 times the group's");
+    } else {
+        QP_CHECK(0, "parallel inductors: one mode, one cosine");
+    }
+    release(c, m, msgs);
+    release(c1, m1, msgs1);
+    free(deck);
+}
+
+/* Junctions in parallel share their phase (no .flux names them) and keep a cosine each, so that
+ * noise channels and operators still name every junction: 1,000 junctions (half reversed) on a
+ * capacitor give one charge mode and 1,000 terms -EJ_i cos(+-phi). */
+static void test_parallel_junctions(void)
+{
+    char *deck = parallel_deck("* parallel B\nC1 1 0 ec=0.3\n", "B%d 1 0 ej=0.0%d\n",
+                               "B%d 0 1 ej=0.0%d\n", 1000);
+    qp_circuit *c;
+    qp_modes *m;
+    char *msgs;
+    qp_status st = quantize_text(deck, &c, &m, &msgs);
+    QP_CHECK(st == QP_OK && m->n == 1 && m->ncos == 1000,
+             "1000 parallel junctions: one mode, 1000 cosines (%s)", msgs ? msgs : "");
+    if (st == QP_OK && m->n == 1 && m->ncos == 1000) {
+        int ok = 1;
+        for (size_t k = 0; k < m->ncos && ok; k++) {
+            const qp_cos_term *t = &m->cos[k];
+            int i = t->elem - 1; /* B<i> is element 1 + i */
+            double sign = c->elem[t->elem].n[0] == 1 ? 1.0 : -1.0;
+            ok = fabs(t->E - 0.01 * (i % 7 + 1)) <= 1e-15 &&
+                 fabs(t->c[0] * m->map[1] - sign) <= ATOL_MAP;
+        }
+        QP_CHECK(ok, "parallel junctions: each keeps its EJ and the sign of its own phase");
+    }
+    release(c, m, msgs);
+    free(deck);
+}
+
 int main(void)
 {
     test_lc();
@@ -283,5 +419,8 @@ int main(void)
                    "* fluxonium\nB1 1 0 ej=4 ec=1\nL1 1 0 el=0.5\n.flux 0.3 L1 B1\n");
     test_resistor_node();
     test_too_many_loops();
+    test_parallel_capacitors();
+    test_parallel_inductors();
+    test_parallel_junctions();
     return tap_done();
 }

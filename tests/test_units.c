@@ -73,5 +73,21 @@ int main(void)
     parse("abc", QP_QTY_NONE, QP_NUM_NOT_NUMBER);
     parse("2V", QP_QTY_NONE, QP_NUM_WRONG_UNIT);
     QP_CHECK_REL(parse("2.8mV", QP_QTY_ANY, QP_NUM_OK), 2.8e-3, RTOL_EXACT, "any unit accepted");
+    /* Any number of digits is a number (a 73-character one was "malformed"): the same double
+     * as the short spelling, exactly (40 significant digits are kept, then exponents add). */
+    QP_CHECK(parse("80.0000000000000000000000000000000000000000000000000000000000000000000000f",
+                   QP_QTY_CAPACITANCE, QP_NUM_OK) == parse("80f", QP_QTY_CAPACITANCE, QP_NUM_OK),
+             "a 73-character 80f is 80f");
+    char longnum[300];
+    memset(longnum, '0', sizeof longnum);
+    longnum[0] = '0', longnum[1] = '.';
+    strcpy(longnum + 201, "25e201"); /* 0.(199 zeros)25 x 1e201 = 25 */
+    QP_CHECK(parse(longnum, QP_QTY_NONE, QP_NUM_OK) == 25.0, "199 zeros after the point");
+    memset(longnum, '9', 120);
+    strcpy(longnum + 120, "e-120"); /* 120 nines: 1 - 1e-120, rounds to 1 */
+    QP_CHECK(parse(longnum, QP_QTY_NONE, QP_NUM_OK) == 1.0, "120 significant digits round");
+    memset(longnum, '1', 250);
+    strcpy(longnum + 250, "e99");
+    parse(longnum, QP_QTY_NONE, QP_NUM_RANGE);
     return tap_done();
 }

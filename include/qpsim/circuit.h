@@ -174,7 +174,20 @@ typedef struct {
     const char *value;
 } qp_override;
 
-#define QP_MAX_ELEMENTS 1000000
+#define QP_MAX_ELEMENTS 200000 /* elements and subcircuit instances after flattening */
+/* The energy (EC, EL, EJ, ES) of any element, from its SI value, must lie in this range [GHz]
+ * (checked at elaboration; 0 only where the value is 0, "none"): C = 1e300 F has an EC that
+ * underflows to 0 and would drop out of a spectrum unseen. Transients of macroscopic parts
+ * (kilofarads, henries) stay inside. */
+#define QP_ELEMENT_ENERGY_MIN_GHZ 1e-30
+#define QP_ELEMENT_ENERGY_MAX_GHZ 1e30
+/* The narrower range of a quantized circuit (spectra and all that uses the modes): beyond it the
+ * quadratic forms and kernels lose their meaning in double precision (an EC of 1e-300 GHz is a
+ * typo, not a circuit). */
+#define QP_ENERGY_MIN_GHZ 1e-15
+#define QP_ENERGY_MAX_GHZ 1e12
+#define QP_QUANTIZE_MAX_NODES 400 /* nodes besides ground, after parallel elements merge */
+#define QP_QUANTIZE_MAX_LOOPS 800 /* independent loops (chords of the spanning tree), same */
 #define QP_TRAN_MAX_SAMPLES 20000000 /* (TSTOP - TSTART) / TSTEP */
 #define QP_STATES_MAX_LEVELS 200     /* .matrix, .wavefunction: eigenvectors asked at most */
 #define QP_WAVE_MAX_VALUES 20000000  /* .wavefunction: levels x grid points */

@@ -91,7 +91,9 @@ void qpsim_free(void *p);
 qpsim_status qpsim_messages_text(const qpsim_circuit *c, char **out);
 
 /* What `qpsim check` shows: the circuit view (elements in SI and as energies, nodes, loops,
- * offsets, parameters, analyses, modes). */
+ * offsets, parameters, analyses, modes). QPSIM_ERR_INPUT, with the messages, where `qpsim check`
+ * fails: a .matrix operator that is not single-valued on the modes, a .wavefunction that cannot
+ * be drawn (both also for qpsim_check_json). */
 qpsim_status qpsim_check_text(qpsim_circuit *c, char **out);
 
 /* The "circuit" member of `qpsim check --json`, a JSON object. */

@@ -137,4 +137,10 @@ qp_status qp_run_analyses(const qp_deck *deck, const qp_override *ov, size_t nov
                           const qp_circuit *c, qp_results *out, qp_diag *d);
 void qp_results_free(qp_results *r);
 
+/* What `qpsim check` can tell before any solve, on the nominal circuit c and its modes m: every
+ * .matrix operator is single-valued on the modes (qp_states_operator_terms) and every
+ * .wavefunction fits (qp_states_wave_check). The problems go to d at their places; QP_OK,
+ * QP_ERR_INPUT, or QP_ERR_NOMEM. `run` checks the same before it solves. */
+qp_status qp_run_check_states(const qp_circuit *c, const qp_modes *m, qp_diag *d);
+
 #endif

@@ -77,7 +77,9 @@ class Circuit(_CircuitBase):
         return self.check_text()
 
     def check(self):
-        """The circuit as `qpsim check --json` shows it (its "circuit" member): dict."""
+        """The circuit as `qpsim check --json` shows it (its "circuit" member): dict. Raises
+        NetlistError where `qpsim check` fails (a .matrix operator not single-valued on the
+        modes, a .wavefunction that cannot be drawn)."""
         return _json.loads(self.check_json())
 
     def run(self):

@@ -46,6 +46,8 @@ def test_error_fixture(name, monkeypatch):
         shown = [str(w.message) for w in caught if w.category is qpsim.NetlistWarning]
         if command == "run":
             c.run()  # ... or `run` here
+        else:
+            c.check()  # ... or check's own stage, on the modes (.matrix operators)
     assert command == "run" or not shown
     got = "\n".join(shown + [str(e.value)]).splitlines()
     assert got == expect

@@ -239,6 +239,7 @@ qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d
         r.kind = an->kind;
         r.analysis = k;
         r.loc = an->loc;
+        size_t errors = d->errors;
         if (an->kind == QP_AN_SPECTRUM) {
             r.computed = 1;
             st = qp_run_spectrum(&R, k, &r);
@@ -257,6 +258,10 @@ qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d
         if (!QP_PUSH(out->r, out->n, r)) { /* on success the results own r's arrays */
             result_free(&r);
             st = QP_ERR_NOMEM;
+        }
+        if (st == QP_ERR_NOMEM && d->errors == errors) { /* every failure says what failed */
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "out of memory while computing %s", qp_analysis_directive(an->kind));
         }
     }
     if (st != QP_OK) {

@@ -26,13 +26,59 @@ static qp_status op_terms(void *ctx, const qp_modes *m, size_t q, qp_modes **ter
     return st;
 }
 
-/* The states of analysis `an` (.matrix or .wavefunction) of circuit c: quantization, a converged
- * spectrum for the cutoffs, the eigenvectors on that basis. A .matrix whose spectrum takes the
- * hierarchical path (method auto or hierarchical) gets its elements from that solve (s->nops,
- * S left empty); otherwise, and for .wavefunction, the states live on the exact product basis. */
+/* Whether the operators of .matrix an are single-valued on the modes m and the grid of a
+ * .wavefunction fits: checked before any solve; *at the place of the one that fails. */
+static qp_status states_check(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
+                              qp_loc *at, char *err, size_t errlen)
+{
+    if (an->kind == QP_AN_WAVE) {
+        return qp_states_wave_check(m, an->levels, an->points, err, errlen);
+    }
+    qp_status st = QP_OK;
+    for (size_t q = 0; an->kind == QP_AN_MATRIX && q < an->nops && st == QP_OK; q++) {
+        qp_modes *t = NULL;
+        *at = an->ops[q].loc;
+        st = qp_states_operator_terms(c, m, &an->ops[q], &t, err, errlen);
+        qp_modes_free(t);
+    }
+    if (st == QP_OK) {
+        *at = an->loc;
+    }
+    return st;
+}
+
+qp_status qp_run_check_states(const qp_circuit *c, const qp_modes *m, qp_diag *d)
+{
+    qp_status st = QP_OK;
+    for (size_t k = 0; k < c->nanalyses; k++) {
+        const qp_analysis *an = &c->analyses[k];
+        if (an->kind != QP_AN_MATRIX && an->kind != QP_AN_WAVE) {
+            continue;
+        }
+        char err[512] = "";
+        qp_loc at = an->loc;
+        qp_status s = states_check(c, an, m, &at, err, sizeof err);
+        if (s == QP_ERR_NOMEM) {
+            return s;
+        }
+        if (s != QP_OK) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, at), at.line, at.col, "%s: %s",
+                        an->kind == QP_AN_MATRIX ? ".matrix" : ".wavefunction",
+                        err[0] ? err : qp_status_str(s));
+            st = QP_ERR_INPUT;
+        }
+    }
+    return st;
+}
+
+/* The states of analysis `an` (.matrix or .wavefunction) of circuit c: quantization, the
+ * operators or grid checked (states_check, *at), a converged spectrum for the cutoffs, the
+ * eigenvectors on that basis. A .matrix whose spectrum takes the hierarchical path (method auto
+ * or hierarchical; src not NULL) gets its elements from that solve (s->nops, S left empty);
+ * otherwise, and for .wavefunction, the states live on the exact product basis. */
 static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes **m,
-                           qp_spectrum *s, qp_states *S, double *tol, op_source *src, char *err,
-                           size_t errlen, qp_diag *d)
+                           qp_spectrum *s, qp_states *S, double *tol, qp_loc *at, op_source *src,
+                           char *err,                            size_t errlen, qp_diag *d)
 {
     memset(s, 0, sizeof *s);
     memset(S, 0, sizeof *S);
@@ -43,9 +89,7 @@ static qp_status states_at(const qp_circuit *c, const qp_analysis *an, qp_modes 
     if (st != QP_OK) {
         return st;
     }
-    if (an->kind == QP_AN_WAVE) { /* before any solve */
-        st = qp_states_wave_check(*m, an->levels, an->points, err, errlen);
-    }
+    st = states_check(c, an, *m, at, err, errlen); /* before any solve */
     if (st == QP_OK && src && an->kind == QP_AN_MATRIX && o.method != QP_SPEC_EXACT) {
         o.nops = an->nops;
         o.op_terms = op_terms;
@@ -182,7 +226,7 @@ static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
         qp_states S;
         char err[512] = "";
         qp_loc at = ap->loc;
-        st = states_at(cp, ap, &m, &s, &S, &tol, NULL, err, sizeof err, d);
+        st = states_at(cp, ap, &m, &s, &S, &tol, &at, NULL, err, sizeof err, d);
         if (st == QP_OK && p == 0) { /* point 0 sizes the result */
             L = (size_t)S.nlev;
             per = ap->nops * L * L;
@@ -296,7 +340,7 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
     qp_loc at = an->loc;
     double tol = 0.0;
     op_source src = {c, an, SIZE_MAX, 0};
-    qp_status st = states_at(c, an, &m, &s, &S, &tol, &src, err, sizeof err, d);
+    qp_status st = states_at(c, an, &m, &s, &S, &tol, &at, &src, err, sizeof err, d);
     if (st != QP_OK && src.failed != SIZE_MAX) {
         at = an->ops[src.failed].loc; /* an operator the hierarchical path could not write */
     }

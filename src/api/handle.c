@@ -281,9 +281,16 @@ static qpsim_status check(qpsim_circuit *h, char **out, int json)
         qp_diag qd = {0};
         qp_modes *m = NULL;
         qp_status qs = qp_quantize(h->c, &m, &qd);
+        /* .matrix operators and .wavefunction grids, as the command line's check */
+        qp_status os = m ? qp_run_check_states(h->c, m, &h->diag) : QP_OK;
         const char *why = qs != QP_OK && qd.count > 0 ? qd.items[0].msg : NULL;
-        *out = json ? qp_report_json_circuit(h->c, m, NULL) : qp_report_check_text(h->c, m, why);
-        st = *out ? QPSIM_OK : QPSIM_ERR_NOMEM;
+        if (qs == QP_ERR_NOMEM || os != QP_OK) {
+            st = qp_api_status(qs == QP_ERR_NOMEM ? qs : os);
+        } else {
+            *out = json ? qp_report_json_circuit(h->c, m, NULL)
+                        : qp_report_check_text(h->c, m, why);
+            st = *out ? QPSIM_OK : QPSIM_ERR_NOMEM;
+        }
         qp_modes_free(m);
         qp_diag_clear(&qd);
     }

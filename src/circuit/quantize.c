@@ -152,11 +152,26 @@ static qp_status mode_map(const qctx *q, const reduced *red, const double *Vd, c
     return st;
 }
 
+/* The integer algebra and the forms after it are dense in the tree branches (nodes) and chords
+ * (independent loops): refused beyond QP_QUANTIZE_MAX_NODES / _LOOPS, before any of it is
+ * allocated (a chain of 700 junctions took a minute; 400 take 5 s). */
+static qp_status check_size(qctx *q)
+{
+    if (q->nt <= QP_QUANTIZE_MAX_NODES && q->nc <= QP_QUANTIZE_MAX_LOOPS) {
+        return QP_OK;
+    }
+    QERR(q, q->c->elem[0].loc, "the circuit has %zu nodes besides ground and %zu independent "
+         "loops once parallel elements are merged; quantization handles at most %d and %d: "
+         "describe a long array of junctions by its effective inductance, or quantize the "
+         "circuit in parts", q->nt, q->nc, QP_QUANTIZE_MAX_NODES, QP_QUANTIZE_MAX_LOOPS);
+    return QP_ERR_INPUT;
+}
+
 /* Frees what the steps left in q and red (the cosine terms only if red still owns them). */
 static void free_steps(qctx *q, reduced *red)
 {
     free(q->br), free(q->tree), free(q->chords), free(q->Bn), free(q->F), free(q->theta);
-    free(q->ngT), free(q->elem_branch);
+    free(q->ngT), free(q->elem_branch), free(q->mem);
     free(red->Lm), free(red->lphi), free(red->Ac), free(red->lp);
     for (size_t k = 0; k < red->ncos; k++) {
         free(red->cos[k].c);
@@ -192,6 +207,9 @@ qp_status qp_quantize(const qp_circuit *c, qp_modes **out, qp_diag *d)
     }
     if (st == QP_OK) {
         st = qp_quantize_spanning_tree(&q);
+    }
+    if (st == QP_OK) {
+        st = check_size(&q);
     }
     if (st == QP_OK) {
         st = qp_quantize_loop_matrix(&q);

@@ -3,13 +3,14 @@
 #define QPSIM_CIRCUIT_QUANTIZE_STATE_H
 
 /* Files and the steps they hold, called in this order by qp_quantize (quantize.c):
- *   tree.c    1-3: branches, spanning tree, loop matrix (and the rank test gauge.c uses)
+ *   tree.c    1-3: branches (parallel ones merged), spanning tree, loop matrix (and a rank
+ *                  test the aligned coordinates use)
  *   reduce.c  4-5: terms, canonical pairs (Smith form), kernel elimination; on the way it calls
  *   gauge.c        the flux gauge (where the external flux goes)
  *   modes.c   6:   compact directions, the unimodular change to mode kinds, normal modes
  *   qdense.c       small dense helpers the steps share.
  * No two of them call each other: quantize.c calls tree.c, reduce.c and modes.c; reduce.c calls
- * gauge.c; gauge.c calls tree.c; every file may call qdense.c, which calls none. */
+ * gauge.c; every file may call qdense.c, which calls none. */
 
 #include "circuit/intmat.h"
 #include "qpsim/quantize.h"
@@ -23,7 +24,17 @@ typedef struct {
     double E;   /* EC, EJ or ES [GHz]; L uses the inverse inductance matrix */
     int elem;
     int lidx;   /* index among inductors, or -1 */
+    double ind_H; /* L: the inductance [H] (of the parallel group when merged) */
+    size_t first, nmem; /* merged parallel group: its members are q->mem[first .. first+nmem) */
 } branch;
+
+/* One element of a merged group of parallel branches: its branch variable is share times the
+ * group's (a capacitance's charge: +-C_i/C_sum; an inductor's or a junction's phase: +-1, the
+ * sign from its orientation against the group's). */
+typedef struct {
+    int elem;
+    double share;
+} member;
 
 /* The state of one quantization; qp_quantize owns every array and frees them at the end. */
 typedef struct {
@@ -38,6 +49,8 @@ typedef struct {
     double *theta; /* per branch */
     double *ngT;   /* per tree branch */
     int *elem_branch; /* element -> its (inductive, for B) branch */
+    member *mem;      /* members of the merged parallel groups (branch.first, .nmem) */
+    size_t nmem;
 } qctx;
 
 /* The forms over the r canonical pairs left after the reduction (steps 4-5). */
@@ -73,7 +86,9 @@ qp_status qp_quantize_sym_eig(double *A, size_t n, double *w);
 /* ---- tree.c ---- */
 
 /* Steps 1-3 on q (q->c, q->d, q->nn set): the branches q->br with q->elem_branch (inductive
- * branches first; energies out of range and sources are errors in q->d), the spanning tree
+ * branches first; energies out of range and sources are errors in q->d; capacitances,
+ * junctions and (not K-coupled) inductors in parallel merged into one branch of each kind unless
+ * a .flux names one of them: q->mem), the spanning tree
  * q->tree / chords q->chords (a node without a C, L, B or Q path to ground is an error), and the
  * node-to-tree matrix q->Bn with the loop matrix q->F. Arrays go into q, freed by its owner. */
 qp_status qp_quantize_collect_branches(qctx *q);

@@ -20,6 +20,7 @@ typedef struct {
     double *vec; /* over I-tree coordinates (inductive) or K-chord coordinates (capacitive) */
     double sh;
     int elem, lidx;
+    int br;      /* its branch in q->br */
 } term;
 /* Minimises w^T M w s + 2 s v^T w + c0 over the coordinates `drop` (s = 1/2 if half): the
  * Schur complement on `keep` written to A (nk x nk), a (nk), and the new constant. */
@@ -38,9 +39,9 @@ static qp_status eliminate(const double *M, const double *v, double c0, size_t n
         return QP_OK;
     }
     double *U = qp_quantize_dnew(nz * nz), *w = qp_quantize_dnew(nz);
-    double *P = qp_quantize_dnew(nz * nz);
-    if (!U || !w || !P) {
-        free(U), free(w), free(P);
+    double *P = qp_quantize_dnew(nz * nz), *W = qp_quantize_dnew(nz * (nk + 1));
+    if (!U || !w || !P || !W) {
+        free(U), free(w), free(P), free(W);
         return QP_ERR_NOMEM;
     }
     for (size_t i = 0; i < nz; i++) {
@@ -66,33 +67,35 @@ static qp_status eliminate(const double *M, const double *v, double c0, size_t n
                 P[i * nz + j] = s;
             }
         }
+        /* W = P [M_dk | v_d] first: O(nz^2 nk + nk^2 nz), not O(nk^2 nz^2) (a chain of 400
+         * junctions took 70 s here) */
+        size_t nw = nk + 1;
+        for (size_t k = 0; k < nz; k++) {
+            for (size_t l = 0; l < nz; l++) {
+                double p = P[k * nz + l];
+                const double *row = M + (nk + l) * n;
+                for (size_t j = 0; j < nk; j++) {
+                    W[k * nw + j] += p * row[j];
+                }
+                W[k * nw + nk] += p * v[nk + l];
+            }
+        }
         for (size_t i = 0; i < nk; i++) {
-            for (size_t j = 0; j < nk; j++) {
-                double s = 0.0;
-                for (size_t k = 0; k < nz; k++) {
-                    for (size_t l = 0; l < nz; l++) {
-                        s += M[(nk + k) * n + i] * P[k * nz + l] * M[(nk + l) * n + j];
-                    }
-                }
-                A[i * nk + j] -= s;
-            }
-            double s = 0.0;
             for (size_t k = 0; k < nz; k++) {
-                for (size_t l = 0; l < nz; l++) {
-                    s += M[(nk + k) * n + i] * P[k * nz + l] * v[nk + l];
+                double x = M[(nk + k) * n + i];
+                for (size_t j = 0; j < nk; j++) {
+                    A[i * nk + j] -= x * W[k * nw + j];
                 }
+                a[i] -= x * W[k * nw + nk];
             }
-            a[i] -= s;
         }
         double s = 0.0;
         for (size_t k = 0; k < nz; k++) {
-            for (size_t l = 0; l < nz; l++) {
-                s += v[nk + k] * P[k * nz + l] * v[nk + l];
-            }
+            s += v[nk + k] * W[k * nw + nk];
         }
         *cout = c0 - (half ? 0.5 : 1.0) * s;
     }
-    free(U), free(w), free(P);
+    free(U), free(w), free(P), free(W);
     return st;
 }
 
@@ -118,7 +121,7 @@ static qp_status inductive_matrix(qctx *q, size_t nl, double *EL)
     for (size_t b = 0; b < q->nb; b++) {
         if (q->br[b].kind == 'L') {
             lof[q->br[b].elem] = q->br[b].lidx;
-            Lm[(size_t)q->br[b].lidx * nl + (size_t)q->br[b].lidx] = c->elem[q->br[b].elem].value;
+            Lm[(size_t)q->br[b].lidx * nl + (size_t)q->br[b].lidx] = q->br[b].ind_H;
         }
     }
     const qp_element *firstk = NULL;
@@ -298,10 +301,11 @@ static qp_status tree_offsets(qctx *q)
     return QP_OK;
 }
 
-static qp_status add_term(term **t, size_t *n, char kind, double E, size_t len, double sh,
-                          int elem, int lidx, double **vec)
+static qp_status add_term(term **t, size_t *n, const qctx *q, int br, size_t len, double sh,
+                          double **vec)
 {
-    term x = {kind, E, qp_quantize_dnew(len), sh, elem, lidx};
+    const branch *b = &q->br[br];
+    term x = {b->kind, b->E, qp_quantize_dnew(len), sh, b->elem, b->lidx, br};
     if (!x.vec || !QP_PUSH(*t, *n, x)) {
         free(x.vec);
         return QP_ERR_NOMEM;
@@ -316,33 +320,29 @@ static qp_status build_terms(const qctx *q, work *w)
     qp_status st = QP_OK;
     double *v;
     for (size_t a = 0; a < w->nI && st == QP_OK; a++) {
-        const branch *b = &q->br[q->tree[w->It[a]]];
-        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nI,
-                           q->theta[q->tree[w->It[a]]], b->elem, b->lidx, &v)) == QP_OK) {
+        int b = q->tree[w->It[a]];
+        if ((st = add_term(&w->terms, &w->nterms, q, b, w->nI, q->theta[b], &v)) == QP_OK) {
             v[a] = 1.0;
         }
     }
     for (size_t j = 0; j < w->nIc && st == QP_OK; j++) {
-        const branch *b = &q->br[q->chords[w->Ic[j]]];
-        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nI,
-                           q->theta[q->chords[w->Ic[j]]], b->elem, b->lidx, &v)) == QP_OK) {
+        int b = q->chords[w->Ic[j]];
+        if ((st = add_term(&w->terms, &w->nterms, q, b, w->nI, q->theta[b], &v)) == QP_OK) {
             for (size_t a = 0; a < w->nI; a++) {
                 v[a] = (double)q->F[(size_t)w->Ic[j] * q->nt + (size_t)w->It[a]];
             }
         }
     }
     for (size_t a = 0; a < w->nK && st == QP_OK; a++) {
-        const branch *b = &q->br[q->chords[w->Kc[a]]];
-        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nK, 0.0, b->elem, -1, &v)) ==
+        if ((st = add_term(&w->terms, &w->nterms, q, q->chords[w->Kc[a]], w->nK, 0.0, &v)) ==
             QP_OK) {
             v[a] = 1.0;
         }
     }
     for (size_t k = 0; k < w->nKt && st == QP_OK; k++) {
-        const branch *b = &q->br[q->tree[w->Kt[k]]];
         /* KCL on the K-tree branch's cut set, the island's integer charge set to zero. */
-        if ((st = add_term(&w->terms, &w->nterms, b->kind, b->E, w->nK, -q->ngT[w->Kt[k]],
-                           b->elem, -1, &v)) == QP_OK) {
+        if ((st = add_term(&w->terms, &w->nterms, q, q->tree[w->Kt[k]], w->nK, -q->ngT[w->Kt[k]],
+                           &v)) == QP_OK) {
             for (size_t a = 0; a < w->nK; a++) {
                 v[a] = -(double)q->F[(size_t)w->Kc[a] * q->nt + (size_t)w->Kt[k]];
             }
@@ -431,6 +431,9 @@ static void add_inductor(work *w, const term *t)
             continue;
         }
         double e = w->ELm[(size_t)t->lidx * nl + (size_t)u->lidx];
+        if (e == 0.0) {
+            continue; /* uncoupled: most pairs */
+        }
         for (size_t i = 0; i < nI; i++) {
             w->lq[i] += e * u->sh * t->vec[i];
             for (size_t j = 0; j < nI; j++) {
@@ -478,18 +481,33 @@ static qp_status add_cosine(qctx *q, const work *w, const term *t, size_t r, red
             return QP_ERR_INPUT;
         }
     }
-    qp_cos_term ct = {is_qps, t->E, qp_quantize_dnew(r), t->sh, t->elem, 0};
-    if (!ct.c || !QP_PUSH(out->cos, out->ncos, ct)) {
-        free(ct.c);
-        return QP_ERR_NOMEM;
+    /* A merged group of parallel junctions keeps one term per junction (noise channels and
+     * operators name them): -EJ_i cos(s_i (c.Phi + shift)), s_i = +-1 its orientation. */
+    const branch *b = &q->br[t->br];
+    member self = {t->elem, 1.0};
+    const member *mem = b->nmem ? q->mem + b->first : &self;
+    for (size_t k = 0; k < (b->nmem ? b->nmem : 1); k++) {
+        double E = b->nmem ? qp_element_ej(&q->c->elem[mem[k].elem]) : t->E;
+        if (E == 0.0) {
+            continue;
+        }
+        qp_cos_term ct = {is_qps, E, qp_quantize_dnew(r), mem[k].share * t->sh, mem[k].elem, 0};
+        if (!ct.c || !QP_PUSH(out->cos, out->ncos, ct)) {
+            free(ct.c);
+            return QP_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < r; i++) {
+            ct.c[i] = mem[k].share * t->vec[i];
+        }
     }
-    memcpy(ct.c, t->vec, r * sizeof *ct.c);
     return QP_OK;
 }
 
 /* The row of inductor or capacitance t over the r pairs, kept when it has no component in an
- * eliminated direction (qp_branch_row). */
-static qp_status add_branch_row(const work *w, const term *t, size_t r, reduced *out)
+ * eliminated direction (qp_branch_row); a merged group of parallel branches gives each member
+ * its share of the group's row. */
+static qp_status add_branch_row(const qctx *q, const work *w, const term *t, size_t r,
+                                reduced *out)
 {
     size_t n = t->kind == 'C' ? w->nK : w->nI;
     for (size_t i = r; i < n; i++) {
@@ -497,12 +515,19 @@ static qp_status add_branch_row(const work *w, const term *t, size_t r, reduced 
             return QP_OK;
         }
     }
-    qp_branch_row br = {t->elem, t->kind == 'C', qp_quantize_dnew(r ? r : 1)};
-    if (!br.c || !QP_PUSH(out->branch, out->nbranch, br)) {
-        free(br.c);
-        return QP_ERR_NOMEM;
+    const branch *b = &q->br[t->br];
+    member self = {t->elem, 1.0};
+    const member *mem = b->nmem ? q->mem + b->first : &self;
+    for (size_t k = 0; k < (b->nmem ? b->nmem : 1); k++) {
+        qp_branch_row br = {mem[k].elem, t->kind == 'C', qp_quantize_dnew(r ? r : 1)};
+        if (!br.c || !QP_PUSH(out->branch, out->nbranch, br)) {
+            free(br.c);
+            return QP_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < r; i++) {
+            br.c[i] = mem[k].share * t->vec[i];
+        }
     }
-    memcpy(br.c, t->vec, r * sizeof *br.c);
     return QP_OK;
 }
 
@@ -514,10 +539,10 @@ static qp_status collect_forms(qctx *q, work *w, size_t r, reduced *out)
         const term *t = &w->terms[k];
         if (t->kind == 'L') {
             add_inductor(w, t);
-            st = add_branch_row(w, t, r, out);
+            st = add_branch_row(q, w, t, r, out);
         } else if (t->kind == 'C') {
             add_capacitor(w, t);
-            st = add_branch_row(w, t, r, out);
+            st = add_branch_row(q, w, t, r, out);
         } else if (t->E != 0.0) {
             st = add_cosine(q, w, t, r, out);
         }

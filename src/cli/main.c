@@ -35,6 +35,13 @@ static int usage_error(const char *fmt, const char *arg)
     return QP_ERR_USAGE;
 }
 
+/* Out of memory at a stage that left no message of its own: says which stage, exit 3. */
+static int nomem_exit(const char *what)
+{
+    fprintf(stderr, "qpsim: error: out of memory while %s\n", what);
+    return QP_ERR_NUMERIC;
+}
+
 static void flush_diag(qp_diag *d)
 {
     qp_diag_sort(d);
@@ -76,7 +83,7 @@ static int parse_args(int argc, char **argv, cli *a)
     }
     a->ov = calloc((size_t)argc, sizeof *a->ov);
     if (!a->ov) {
-        return QP_ERR_NUMERIC; /* out of memory: reported as a failure, exit 3 */
+        return nomem_exit("reading the command line");
     }
     for (int i = 2; i < argc; i++) {
         const char *s = argv[i];
@@ -90,7 +97,7 @@ static int parse_args(int argc, char **argv, cli *a)
             }
             char *name = malloc((size_t)(eq - v) + 1);
             if (!name) {
-                return QP_ERR_NUMERIC;
+                return nomem_exit("reading the command line");
             }
             memcpy(name, v, (size_t)(eq - v));
             name[eq - v] = '\0';
@@ -158,6 +165,19 @@ static int check(const cli *a, const qp_circuit *c)
     qp_modes *m = NULL;
     qp_status qs = qp_quantize(c, &m, &qd);
     int rc;
+    qp_diag od = {0}; /* .matrix operators and .wavefunction grids, as `run` checks them */
+    qp_status os = m ? qp_run_check_states(c, m, &od) : QP_OK;
+    if (qs == QP_ERR_NOMEM || os == QP_ERR_NOMEM) {
+        qp_diag_clear(&qd), qp_diag_clear(&od), qp_modes_free(m);
+        fprintf(stderr, "qpsim: error: out of memory while quantizing the circuit (%zu nodes, "
+                "%zu elements)\n", c->nnodes, c->nelem);
+        return QP_ERR_NUMERIC;
+    }
+    if (os != QP_OK) {
+        flush_diag(&od);
+        qp_diag_clear(&qd), qp_modes_free(m);
+        return (int)os;
+    }
     if (a->json) {
         rc = emit(qp_report_json(c, a->file, m, NULL), 1);
     } else {
@@ -339,7 +359,11 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
     if (ps.shown) { /* a sweep that failed midway leaves its bar: erase it before the messages */
         fprintf(stderr, "\r%80s\r", "");
     }
+    int silent = d.errors == 0 || d.nomem; /* no message of its own could be stored */
     flush_diag(&d);
+    if (st == QP_ERR_NOMEM && silent) {
+        return nomem_exit("running the analyses");
+    }
     if (st != QP_OK) {
         return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;
     }
@@ -390,7 +414,8 @@ static int run(const cli *a)
     if (st != QP_OK) {
         qp_circuit_free(c);
         qp_deck_free(deck);
-        return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;
+        return st == QP_ERR_NOMEM ? nomem_exit("reading the deck and flattening its circuit")
+                                  : (int)st;
     }
     int rc = 0;
     if (strcmp(a->cmd, "dual") == 0) {
@@ -398,7 +423,9 @@ static int run(const cli *a)
         char *text = NULL;
         qp_status ds = qp_dual_netlist(c, a->file, &text, &dd);
         flush_diag(&dd);
-        rc = ds == QP_OK ? emit(text, 0) : ds == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)ds;
+        rc = ds == QP_OK          ? emit(text, 0)
+             : ds == QP_ERR_NOMEM ? nomem_exit("writing the dual netlist")
+                                  : (int)ds;
     } else if (strcmp(a->cmd, "check") == 0) {
         rc = check(a, c);
     } else {

@@ -150,13 +150,14 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
     }
     qp_elab_eval_models(&E);
     inst_ctx top = {"", NULL, NULL, &E.global};
-    if (E.st == QP_OK) {
+    if (E.st == QP_OK && qp_elab_check_expansion(&E)) {
         qp_elab_instantiate(&E, &deck->top, &top);
     }
-    if (E.st == QP_OK) {
+    /* A circuit left unexpanded (too big) has no elements for the directives to name. */
+    if (E.st == QP_OK && !E.too_big) {
         qp_elab_resolve_mutuals(&E);
     }
-    for (size_t i = 0; i < deck->ndirs && E.st == QP_OK; i++) {
+    for (size_t i = 0; i < deck->ndirs && E.st == QP_OK && !E.too_big; i++) {
         qp_elab_directive(&E, &deck->dirs[i]);
     }
     int has_tran = 0;

@@ -145,6 +145,12 @@ int qp_elab_mutual(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_eleme
 /* I, V: dc value or a sin/pwl/pulse waveform. */
 int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
 
+/* ---- elab_count.c ---- */
+/* Counts the elements and instances the top level expands into, and the depth of nested
+ * instances, from the definitions alone; reports the first top-level statement past
+ * QP_MAX_ELEMENTS or QP_MAX_SUBCKT_DEPTH and returns 0 (E->too_big set), else 1. */
+int qp_elab_check_expansion(elab *E);
+
 /* ---- elab_subckt.c: instances ---- */
 /* Elaborates every statement of body inside instance ic (subcircuit instances recursively). */
 void qp_elab_instantiate(elab *E, const qp_body *body, const inst_ctx *ic);

@@ -15,6 +15,26 @@
 #include <string.h>
 #include <strings.h>
 
+/* 0 after reporting that instance es of sub would instantiate sub inside itself, or nest
+ * deeper than QP_MAX_SUBCKT_DEPTH (counted before expanding, elab_count.c: reported once, not
+ * once per branch, and the expansion stops). */
+static int nesting_ok(elab *E, const qp_elem_stmt *es, const qp_subckt_def *sub)
+{
+    for (int k = 0; k < E->ninst; k++) {
+        if (E->inst[k] == sub) {
+            ERR(E, es->loc, "subcircuit %s instantiates itself through %s", sub->name->text,
+                es->name->text);
+            return 0;
+        }
+    }
+    if (E->ninst >= QP_MAX_SUBCKT_DEPTH) {
+        ERR(E, es->loc, "subcircuits nested more than %d deep", QP_MAX_SUBCKT_DEPTH);
+        E->too_big = 1;
+        return 0;
+    }
+    return 1;
+}
+
 static void elab_instance(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
 {
     if (es->npos < 1 || es->pos[es->npos - 1]->kind != QP_TOK_WORD) {
@@ -62,15 +82,7 @@ static void elab_instance(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
         NOTE(E, sub->loc, "subcircuit %s is defined here", sub->name->text);
         return;
     }
-    for (int k = 0; k < E->ninst; k++) {
-        if (E->inst[k] == sub) {
-            ERR(E, es->loc, "subcircuit %s instantiates itself through %s", sub->name->text,
-                es->name->text);
-            return;
-        }
-    }
-    if (E->ninst >= QP_MAX_SUBCKT_DEPTH) {
-        ERR(E, es->loc, "subcircuits nested more than %d deep", QP_MAX_SUBCKT_DEPTH);
+    if (!nesting_ok(E, es, sub)) {
         return;
     }
     int *portmap = calloc(nn ? nn : 1, sizeof *portmap);
@@ -137,19 +149,65 @@ done:
     free(prefix);
 }
 
-/* Values must be finite after conversion (ec=1e-300 would make an infinite capacitance). The
- * range that spectra can handle is checked by the quantizer. */
+/* The token that gave a value of es: the first of keys written (NULL ends them; "" is the
+ * positional value), else NULL (the value came from a model). */
+static const qp_token *value_tok(const qp_elem_stmt *es, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        if (!**keys && es->npos > 2) {
+            return es->pos[2];
+        }
+        for (size_t i = 0; i < es->nkv && **keys; i++) {
+            if (qp_ieq(es->kv[i].key->text, *keys)) {
+                return es->kv[i].val;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Values must be finite after conversion (ec=1e-300 would make an infinite capacitance), and
+ * the energies derived from the SI values (EC, EL, EJ, ES) within QP_ELEMENT_ENERGY_MIN_GHZ ..
+ * _MAX_GHZ: C = 1e300 F gives an EC that underflows to 0, which would silently drop the
+ * capacitor from every spectrum. (Spectra check their narrower range when they quantize.) */
 static int in_range(elab *E, const qp_elem_stmt *es, const qp_element *el)
 {
-    double e[4] = {qp_element_ec(el), qp_element_el(el), qp_element_ej(el), qp_element_es(el)};
+    static const char *const ckeys[] = {"", "ec", NULL}, *const lkeys[] = {"", "el", NULL};
+    static const char *const jkeys[] = {"ic", "ej", "area", NULL};
+    static const char *const jckeys[] = {"c", "ec", "area", NULL};
+    static const char *const skeys[] = {"es", "vc", NULL};
+    struct {
+        const char *name;
+        double e, si;
+        const char *unit;
+        const char *const *keys;
+    } d[4] = {{"EC", qp_element_ec(el), el->kind == QP_EL_B ? el->cap : el->value, "F",
+               el->kind == QP_EL_B ? jckeys : ckeys},
+              {"EL", qp_element_el(el), el->value, "H", lkeys},
+              {"EJ", qp_element_ej(el), el->ic, "A", jkeys},
+              {"ES", qp_element_es(el), el->vc, "V", skeys}};
     int bad = !isfinite(el->value) || !isfinite(el->ic) || !isfinite(el->cap) ||
               !isfinite(el->vc) || !isfinite(el->rn);
     for (int k = 0; k < 4; k++) {
-        bad |= !isfinite(e[k]);
+        bad |= !isfinite(d[k].e);
     }
     if (bad) {
         ERR(E, es->loc, "a value of %s is out of range (not a finite number after conversion)",
             es->name->text);
+        return 0;
+    }
+    int kinds[4] = {el->kind == QP_EL_C || el->kind == QP_EL_B, el->kind == QP_EL_L,
+                    el->kind == QP_EL_B, el->kind == QP_EL_Q};
+    for (int k = 0; k < 4; k++) {
+        if (!kinds[k] || d[k].si == 0.0 ||
+            (d[k].e >= QP_ELEMENT_ENERGY_MIN_GHZ && d[k].e <= QP_ELEMENT_ENERGY_MAX_GHZ)) {
+            continue;
+        }
+        const qp_token *t = value_tok(es, d[k].keys);
+        qp_loc at = t ? t->loc : es->loc;
+        ERR(E, at, "%s of %s is %g GHz (from %g %s), outside the range %g to %g GHz that qpsim "
+            "handles: check the value and its scale suffix", d[k].name, es->name->text, d[k].e,
+            fabs(d[k].si), d[k].unit, QP_ELEMENT_ENERGY_MIN_GHZ, QP_ELEMENT_ENERGY_MAX_GHZ);
         return 0;
     }
     return 1;

@@ -69,6 +69,20 @@ static int accept(parser *p, char c)
 static double expr(parser *p);
 static double unary(parser *p);
 
+/* One level deeper: a parenthesis, a function's arguments, a sign or a power's exponent. Every
+ * recursion passes here, so QP_EXPR_MAX_DEPTH bounds the stack; 0 when too deep. */
+static int enter(parser *p)
+{
+    if (++p->depth > QP_EXPR_MAX_DEPTH) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "expression nested more than %d deep (parentheses, function "
+                 "calls, signs and powers count)", QP_EXPR_MAX_DEPTH);
+        fail(p, QP_EXPR_TOO_DEEP, p->pos, msg);
+        return 0;
+    }
+    return 1;
+}
+
 static double number(parser *p)
 {
     size_t start = p->pos, i = p->pos;
@@ -111,6 +125,9 @@ static double call(parser *p, const char *name, size_t nlen, size_t at)
     static const char *const fn1[] = {"sqrt", "exp", "log", "sin", "cos", "tan", "abs"};
     double args[2] = {0.0, 0.0};
     int nargs = 0;
+    if (!enter(p)) {
+        return 0.0;
+    }
     if (!accept(p, ')')) {
         do {
             double v = expr(p);
@@ -123,6 +140,7 @@ static double call(parser *p, const char *name, size_t nlen, size_t at)
             return fail(p, QP_EXPR_SYNTAX, p->pos, "expected ')' to close the argument list");
         }
     }
+    p->depth--;
     if (p->st != QP_EXPR_OK) {
         return 0.0;
     }
@@ -185,10 +203,14 @@ static double primary(parser *p)
     char c = p->s[p->pos];
     if (c == '(') {
         size_t open = p->pos++;
+        if (!enter(p)) {
+            return 0.0;
+        }
         double v = expr(p);
         if (p->st == QP_EXPR_OK && !accept(p, ')')) {
             return fail(p, QP_EXPR_SYNTAX, open, "unclosed '(' in expression");
         }
+        p->depth--;
         return v;
     }
     if (isdigit((unsigned char)c) || c == '.') {
@@ -237,7 +259,11 @@ static double power(parser *p)
 {
     double base = primary(p);
     if (p->st == QP_EXPR_OK && accept(p, '^')) {
+        if (!enter(p)) {
+            return 0.0;
+        }
         double e = unary(p); /* right-associative: 2^3^2 = 2^9 */
+        p->depth--;
         return pow(base, e);
     }
     return base;
@@ -245,17 +271,14 @@ static double power(parser *p)
 
 static double unary(parser *p)
 {
-    if (++p->depth > QP_EXPR_MAX_DEPTH) {
-        return fail(p, QP_EXPR_TOO_DEEP, p->pos, "expression nested too deeply");
+    int sign = accept(p, '-') ? -1 : accept(p, '+') ? 1 : 0;
+    if (!sign) {
+        return power(p);
     }
-    double v;
-    if (accept(p, '-')) {
-        v = -unary(p);
-    } else if (accept(p, '+')) {
-        v = unary(p);
-    } else {
-        v = power(p);
+    if (!enter(p)) {
+        return 0.0;
     }
+    double v = sign * unary(p);
     p->depth--;
     return v;
 }
@@ -282,9 +305,6 @@ static double term(parser *p)
 
 static double expr(parser *p)
 {
-    if (++p->depth > QP_EXPR_MAX_DEPTH) {
-        return fail(p, QP_EXPR_TOO_DEEP, p->pos, "expression nested too deeply");
-    }
     double v = term(p);
     while (p->st == QP_EXPR_OK) {
         if (accept(p, '+')) {
@@ -295,7 +315,6 @@ static double expr(parser *p)
             break;
         }
     }
-    p->depth--;
     return v;
 }
 

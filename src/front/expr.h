@@ -14,10 +14,10 @@ typedef enum {
     QP_EXPR_UNKNOWN,   /* unknown name at *errpos */
     QP_EXPR_FAILED,    /* a parameter it needs failed: nothing new to report */
     QP_EXPR_DOMAIN,    /* division by zero, sqrt of a negative, ...: message in err */
-    QP_EXPR_TOO_DEEP   /* nesting deeper than QP_EXPR_MAX_DEPTH */
+    QP_EXPR_TOO_DEEP   /* nested deeper than QP_EXPR_MAX_DEPTH: message in err */
 } qp_expr_status;
 
-#define QP_EXPR_MAX_DEPTH 64
+#define QP_EXPR_MAX_DEPTH 64 /* parentheses, function calls, signs and powers inside each other */
 
 /* Evaluates text[0..len). On failure *errpos is the offset of the problem and `err` (size errlen)
  * holds a message. Constants: pi phi0 hbar h qe kb rq; functions: sqrt exp log sin cos tan abs

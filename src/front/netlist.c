@@ -563,6 +563,57 @@ static char *resolve_path(const char *base, const char *rel)
     return out;
 }
 
+/* Whether st reads as a line of a netlist: a directive-like word (a dot and letters) or an
+ * element-like name (a known letter, then letters, digits and _ . - [ ] $ # @) with at least two
+ * more tokens. Typos pass; the lines of /etc/passwd, /etc/hosts or a binary do not. */
+static int netlist_like(const qp_stmt *st)
+{
+    if (st->bad || st->ntok == 0 || st->tok[0].kind != QP_TOK_WORD) {
+        return 0;
+    }
+    const char *w = st->tok[0].text;
+    size_t n = st->tok[0].len;
+    if (w[0] == '.') {
+        for (size_t k = 1; k < n; k++) {
+            if (!isalpha((unsigned char)w[k])) {
+                return 0;
+            }
+        }
+        return n >= 2 && n <= 16;
+    }
+    if (!strchr("CLBQKRIVX", toupper((unsigned char)w[0])) || st->ntok < 3) {
+        return 0;
+    }
+    for (size_t k = 1; k < n; k++) {
+        unsigned char c = (unsigned char)w[k];
+        if (!isalnum(c) && !(c && strchr("_.-[]$#@", c))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Why an included file's statements are not a netlist (into buf, without quoting them), or
+ * NULL: its first statement must read as one (netlist_like), and so must half of them. */
+static const char *foreign(const qp_stmt_list *l, char *buf, size_t len)
+{
+    size_t good = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        good += (size_t)netlist_like(&l->items[i]);
+    }
+    if (l->count > 0 && !netlist_like(&l->items[0])) {
+        snprintf(buf, len, "its line %d is neither an element nor a directive",
+                 l->items[0].loc.line);
+        return buf;
+    }
+    if (2 * good < l->count) {
+        snprintf(buf, len, "only %zu of its %zu statements are elements or directives", good,
+                 l->count);
+        return buf;
+    }
+    return NULL;
+}
+
 static void parse_include(parser *p, const qp_stmt *st, int file)
 {
     if (st->ntok != 2 || (st->tok[1].kind != QP_TOK_WORD && st->tok[1].kind != QP_TOK_STRING)) {
@@ -600,15 +651,28 @@ static void parse_include(parser *p, const qp_stmt *st, int file)
         free(path);
         return;
     }
+    /* Its lexical errors wait until it is known to be a netlist: a foreign file's are not
+     * shown, as they would quote it. */
+    qp_diag lexd = {0}, *d = p->d;
+    p->d = &lexd;
     int idx = add_file(p, path, text, len);
+    p->d = d;
     free(text);
-    free(path);
-    if (idx >= 0) {
+    char reason[96];
+    if (idx >= 0 && foreign(&p->deck->src[idx], reason, sizeof reason)) {
+        ERR(p, t->loc, "'%s' is not a netlist (%s); nothing of it is read", path, reason);
+    } else if (idx >= 0) {
+        for (size_t i = 0; i < lexd.count; i++) {
+            const qp_diag_entry *x = &lexd.items[i];
+            qp_diag_add(p->d, x->sev, x->file, x->line, x->col, "%s", x->msg);
+        }
+        p->d->nomem |= lexd.nomem;
         p->incl[p->nincl++] = idx;
-        parse_stmts(p, idx);
+        parse_stmts(p, idx); /* a .end in it ends the whole deck (p->ended stays set) */
         p->nincl--;
-        p->ended = 0; /* .end in an included file ends that file only */
     }
+    qp_diag_clear(&lexd);
+    free(path);
 }
 
 static void parse_stmts(parser *p, int file)

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,47 @@ static qp_num_status parse_energy(const char *u, size_t ulen, double v, double *
     return QP_NUM_UNKNOWN_UNIT;
 }
 
+/* The mantissa s[0..m) (sign, digits with at most one '.', exponent: scanned as valid) written
+ * into buf (80 bytes) as [sign]DIGITSe[exponent] with at most 40 significant digits: digits
+ * beyond change the value by less than 1e-40 of it, far below a double's rounding. */
+static void short_mantissa(const char *s, size_t m, char *buf)
+{
+    size_t i = 0, o = 0;
+    if (s[i] == '+' || s[i] == '-') {
+        buf[o++] = s[i++];
+    }
+    long long exp10 = 0; /* value = DIGITS x 10^exp10 */
+    int ndig = 0, point = 0;
+    for (; i < m && (isdigit((unsigned char)s[i]) || s[i] == '.'); i++) {
+        if (s[i] == '.') {
+            point = 1;
+        } else if (ndig == 0 && s[i] == '0') {
+            exp10 -= point; /* a leading zero after the point */
+        } else if (ndig < 40) {
+            buf[o++] = s[i];
+            ndig++;
+            exp10 -= point;
+        } else {
+            exp10 += !point; /* an integer digit beyond the 40 kept */
+        }
+    }
+    long long e = 0;
+    int neg = 0;
+    if (i < m && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < m && (s[i] == '+' || s[i] == '-')) {
+            neg = s[i++] == '-';
+        }
+        for (; i < m && isdigit((unsigned char)s[i]); i++) {
+            e = e < 1000000 ? e * 10 + (s[i] - '0') : e; /* far past any double's range */
+        }
+    }
+    if (ndig == 0) {
+        buf[o++] = '0';
+    }
+    snprintf(buf + o, 80 - o, "e%lld", exp10 + (neg ? -e : e));
+}
+
 qp_num_status qp_units_parse(const char *s, size_t len, qp_quantity q, double *out, size_t *errpos,
                              qp_quantity *unit_q)
 {
@@ -198,12 +240,16 @@ qp_num_status qp_units_parse(const char *s, size_t len, qp_quantity q, double *o
     if (m == 0) {
         return QP_NUM_SYNTAX;
     }
-    char buf[64];
-    if (m >= sizeof buf) {
-        return QP_NUM_SYNTAX;
+    /* strtod needs the mantissa alone, copied; a long one (any number of digits is valid:
+     * 0.000...01, 1000...0) is first written with 40 significant digits, which gives the same
+     * double. */
+    char buf[80];
+    if (m < 64) {
+        memcpy(buf, s, m);
+        buf[m] = '\0';
+    } else {
+        short_mantissa(s, m, buf);
     }
-    memcpy(buf, s, m);
-    buf[m] = '\0';
     errno = 0;
     double v = strtod(buf, NULL);
     if (errno == ERANGE && fabs(v) > 1.0) {
