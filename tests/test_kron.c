@@ -94,7 +94,7 @@ static void check_case(const deck_case *dc)
     qp_kron K;
     qp_sparse H = {0};
     char err[256] = "";
-    st = qp_ham_terms(m, m, dc->cut, dc->grid, &K);
+    st = qp_ham_terms(m, m, dc->cut, dc->grid, NULL, &K);
     qp_status st2 = qp_ham_assemble(m, dc->cut, dc->grid, &H, err, sizeof err);
     QP_CHECK(st == QP_OK && st2 == QP_OK && K.dim == H.n, "%s: terms and matrix (dim %zu)",
              dc->name, H.n);

@@ -405,7 +405,7 @@ static qp_status build_cross(hier *h, const int *group)
                                : group_cosines(m, group, &basis.ncos);
     st = st == QP_OK && !basis.cos ? QP_ERR_NOMEM : st;
     if (st == QP_OK) {
-        st = qp_ham_terms(&basis, m, cut, h->o->grid, &h->K);
+        st = qp_ham_terms(&basis, m, cut, h->o->grid, NULL, &h->K);
         if (st == QP_ERR_NUMERIC) { /* the modes' product overflows a size_t */
             snprintf(h->err, h->errlen,
                      "hierarchical: the product of the %zu modes' bases is too large to index "
@@ -513,7 +513,8 @@ static qp_status ground_exp(const hier *h, const group_t *G, double c, double co
     qp_osc_geom geo;
     qp_ham_basis_geom(G->sub, 0, &geo);
     qp_factor f = {0};
-    if (!qp_basis_exp(&f, G->sub->kind[0], G->D, &geo, c, 0, h->o->grid)) {
+    double complex centre = 1.0;
+    if (!qp_basis_exp(&f, &centre, G->sub->kind[0], G->D, &geo, c, 0, h->o->grid, NULL)) {
         qp_basis_factor_free(&f);
         return QP_ERR_NOMEM;
     }
@@ -521,6 +522,7 @@ static qp_status ground_exp(const hier *h, const group_t *G, double c, double co
     for (size_t k = 0; k < f.n; k++) {
         *z += conj(G->V[f.row[k]]) * f.v[k] * G->V[f.col[k]];
     }
+    *z *= centre;
     qp_basis_factor_free(&f);
     return QP_OK;
 }

@@ -286,20 +286,24 @@ static void add_polynomial(terms *b, const qp_modes *m, qp_factor *f, const qp_o
     }
 }
 
-/* Cosines: -E/2 (e^{i theta} U + h.c.). */
-static void add_cosines(terms *b, const qp_modes *m, qp_factor *f, const qp_osc_geom *geo, int grid)
+/* Cosines: -E/2 (e^{i theta} U + h.c.), the phases of the oscillators' centres in the
+ * coefficient (qp_basis_exp). */
+static void add_cosines(terms *b, const qp_modes *m, qp_factor *f, const qp_osc_geom *geo, int grid,
+                        qp_basis_cache *cache)
 {
     size_t n = m->n;
     for (size_t k = 0; k < m->ncos && !b->nomem; k++) {
         const qp_cos_term *t = &m->cos[k];
         set_ident(f, n);
+        double ph = t->is_qps ? 2.0 * QP_PI * t->shift : t->shift;
+        double complex coef = -0.5 * t->E * cexp(I * ph), centre = 1.0;
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++) {
-            ok = qp_basis_exp(&f[i], m->kind[i], b->K->dims[i], &geo[i], t->c[i], t->is_qps,
-                              grid);
+            ok = qp_basis_exp(&f[i], &centre, m->kind[i], b->K->dims[i], &geo[i], t->c[i],
+                              t->is_qps, grid, cache);
+            coef *= centre;
         }
-        double ph = t->is_qps ? 2.0 * QP_PI * t->shift : t->shift;
-        if (!ok || !qp_kron_add(b->K, f, -0.5 * t->E * cexp(I * ph), 1)) {
+        if (!ok || !qp_kron_add(b->K, f, coef, 1)) {
             b->nomem = 1;
         }
         for (size_t i = 0; i < n; i++) {
@@ -343,7 +347,7 @@ static qp_status builder_finish(builder *b, qp_sparse *H)
 }
 
 qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut, int grid,
-                       qp_kron *K)
+                       qp_basis_cache *cache, qp_kron *K)
 {
     memset(K, 0, sizeof *K); /* safe to free whatever happens below */
     size_t n = m->n;
@@ -364,7 +368,8 @@ qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *m, const int *cut,
         terms b = {K, 0};
         K->cst = m->cst;
         add_polynomial(&b, m, f, geo, grid);
-        add_cosines(&b, m, f, geo, grid);
+        qp_basis_cache_begin(cache);
+        add_cosines(&b, m, f, geo, grid, cache);
         st = b.nomem ? QP_ERR_NOMEM : QP_OK;
     }
     if (f) {
@@ -559,7 +564,7 @@ qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *m, const 
                                 int grid, qp_sparse *H, char *err, size_t errlen)
 {
     qp_kron K;
-    qp_status st = qp_ham_terms(basis, m, cut, grid, &K);
+    qp_status st = qp_ham_terms(basis, m, cut, grid, NULL, &K);
     if (st == QP_ERR_NUMERIC) {
         snprintf(err, errlen, "the Hamiltonian would exceed %zu stored entries",
                  QP_HAM_MAX_ENTRIES);
