@@ -1,4 +1,5 @@
-/* The dense path of the eigensolver: LAPACK's MRRR on the full matrix. */
+/* The dense path of the eigensolver: LAPACK's MRRR on the full matrix, or for values alone its
+ * tridiagonal reduction and bisection. */
 #include "solve/eig_impl.h"
 #include "solve/lapack.h"
 
@@ -92,7 +93,8 @@ done:
     return st;
 }
 
-qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
+/* Every eigenvalue by dsyevr / zheevr (range 'A', no vectors), the lowest nev into vals. */
+static qp_status values_evr(qp_eig_solver *s, double *vals)
 {
     double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
     qp_status st = ev ? evr(s, 0, ev, NULL, NULL) : QP_ERR_NOMEM;
@@ -101,10 +103,77 @@ qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
     }
     if (st == QP_OK) {
         memcpy(vals, ev, (size_t)s->nev * sizeof *vals);
+    }
+    free(ev);
+    return st;
+}
+
+/* The reduction of the lower triangle to (d, e) by dsytrd / zhetrd, workspace query included. */
+static qp_status tridiagonal(qp_eig_solver *s, double *d, double *e)
+{
+    lp_int n = (lp_int)s->n, info = 0, query = -1, lwork;
+    size_t w = s->cplx ? 2 : 1;
+    double wq[2] = {0.0, 0.0};
+    double *a = qp_eig_alloc_n(qp_eig_mul_sat(qp_eig_mul_sat(s->n, s->n), w), sizeof *a);
+    double *tau = qp_eig_alloc_n(s->n * w, sizeof *tau), *work = NULL;
+    qp_status st = QP_ERR_NOMEM;
+    if (!a || !tau) {
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+        goto done;
+    }
+    copy_full(s, a);
+    if (s->cplx) {
+        zhetrd_("L", &n, a, &n, d, e, tau, wq, &query, &info, 1);
+    } else {
+        dsytrd_("L", &n, a, &n, d, e, tau, wq, &query, &info, 1);
+    }
+    lwork = info == 0 && wq[0] >= 1.0 ? (lp_int)wq[0] : 1;
+    work = qp_eig_alloc_n((size_t)lwork * w, sizeof *work);
+    if (!work) {
+        qp_eig_fail(s, "out of memory for LAPACK workspace");
+        goto done;
+    }
+    if (s->cplx) {
+        zhetrd_("L", &n, a, &n, d, e, tau, work, &lwork, &info, 1);
+    } else {
+        dsytrd_("L", &n, a, &n, d, e, tau, work, &lwork, &info, 1);
+    }
+    st = info == 0 ? QP_OK : QP_ERR_NUMERIC;
+    if (st != QP_OK) {
+        qp_eig_fail(s, "LAPACK %s failed (info=%d)", s->cplx ? "zhetrd" : "dsytrd", (int)info);
+    }
+done:
+    free(a), free(tau), free(work);
+    return st;
+}
+
+/* Norms outside these bounds (1-norm, GHz or whatever the caller's unit) go to dsyevr, which
+ * scales such a matrix (beyond ~1e-146 and ~1e77 of its largest entry) before reducing it; in
+ * between, nothing the bisection squares can overflow or lose itself below the smallest
+ * normal double. */
+#define VALUES_NORM_MIN 1e-100
+#define VALUES_NORM_MAX 1e76
+
+qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
+{
+    qp_status st;
+    if (!(s->norm1 >= VALUES_NORM_MIN && s->norm1 <= VALUES_NORM_MAX)) {
+        st = values_evr(s, vals);
+    } else {
+        double *d = qp_eig_alloc_n(s->n, sizeof *d), *e = qp_eig_alloc_n(s->n, sizeof *e);
+        st = d && e ? tridiagonal(s, d, e) : QP_ERR_NOMEM;
+        if (!d || !e) {
+            qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+        }
+        if (st == QP_OK) {
+            qp_eig_tridiag_lowest(s->n, d, e, s->nev, vals);
+        }
+        free(d), free(e);
+    }
+    if (st == QP_OK) {
         s->info.nconv = s->nev;
         s->info.max_residual = NAN; /* not computed: no vectors */
     }
-    free(ev);
     return st;
 }
 
