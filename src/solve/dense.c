@@ -4,6 +4,7 @@
 #include "solve/lapack.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,42 +109,44 @@ static qp_status values_evr(qp_eig_solver *s, double *vals)
     return st;
 }
 
-/* The reduction of the lower triangle to (d, e) by dsytrd / zhetrd, workspace query included. */
-static qp_status tridiagonal(qp_eig_solver *s, double *d, double *e)
+/* The lowest s->nev eigenvalues: the lower triangle reduced to (d, e) by dsytrd / zhetrd
+ * (workspace query included), then qp_eig_tridiag_lowest. tau, d, e and the workspace share one
+ * block in dsyevr's order: OpenBLAS's level-2 kernels read a little past the end of a vector
+ * (under ASAN a separate tau ending at a page boundary made dsymv fault), and those reads then
+ * stay inside the block, as they do inside dsyevr's workspace. */
+static qp_status values_bisect(qp_eig_solver *s, double *vals)
 {
     lp_int n = (lp_int)s->n, info = 0, query = -1, lwork;
     size_t w = s->cplx ? 2 : 1;
-    double wq[2] = {0.0, 0.0};
-    double *a = qp_eig_alloc_n(qp_eig_mul_sat(qp_eig_mul_sat(s->n, s->n), w), sizeof *a);
-    double *tau = qp_eig_alloc_n(s->n * w, sizeof *tau), *work = NULL;
-    qp_status st = QP_ERR_NOMEM;
-    if (!a || !tau) {
-        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
-        goto done;
-    }
-    copy_full(s, a);
+    double wq[2] = {0.0, 0.0}, none[2] = {0.0, 0.0};
     if (s->cplx) {
-        zhetrd_("L", &n, a, &n, d, e, tau, wq, &query, &info, 1);
+        zhetrd_("L", &n, none, &n, none, none, none, wq, &query, &info, 1);
     } else {
-        dsytrd_("L", &n, a, &n, d, e, tau, wq, &query, &info, 1);
+        dsytrd_("L", &n, none, &n, none, none, none, wq, &query, &info, 1);
     }
     lwork = info == 0 && wq[0] >= 1.0 ? (lp_int)wq[0] : 1;
-    work = qp_eig_alloc_n((size_t)lwork * w, sizeof *work);
-    if (!work) {
-        qp_eig_fail(s, "out of memory for LAPACK workspace");
-        goto done;
+    size_t len = qp_eig_mul_sat(s->n, w + 2), wlen = qp_eig_mul_sat((size_t)lwork, w);
+    double *a = qp_eig_alloc_n(qp_eig_mul_sat(qp_eig_mul_sat(s->n, s->n), w), sizeof *a);
+    double *block = qp_eig_alloc_n(len + wlen < len ? SIZE_MAX : len + wlen, sizeof *block);
+    if (!a || !block) {
+        free(a), free(block);
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+        return QP_ERR_NOMEM;
     }
+    double *tau = block, *d = block + s->n * w, *e = d + s->n, *work = e + s->n;
+    copy_full(s, a);
     if (s->cplx) {
         zhetrd_("L", &n, a, &n, d, e, tau, work, &lwork, &info, 1);
     } else {
         dsytrd_("L", &n, a, &n, d, e, tau, work, &lwork, &info, 1);
     }
-    st = info == 0 ? QP_OK : QP_ERR_NUMERIC;
-    if (st != QP_OK) {
+    qp_status st = info == 0 ? QP_OK : QP_ERR_NUMERIC;
+    if (st == QP_OK) {
+        qp_eig_tridiag_lowest(s->n, d, e, s->nev, vals);
+    } else {
         qp_eig_fail(s, "LAPACK %s failed (info=%d)", s->cplx ? "zhetrd" : "dsytrd", (int)info);
     }
-done:
-    free(a), free(tau), free(work);
+    free(a), free(block);
     return st;
 }
 
@@ -160,15 +163,7 @@ qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
     if (!(s->norm1 >= VALUES_NORM_MIN && s->norm1 <= VALUES_NORM_MAX)) {
         st = values_evr(s, vals);
     } else {
-        double *d = qp_eig_alloc_n(s->n, sizeof *d), *e = qp_eig_alloc_n(s->n, sizeof *e);
-        st = d && e ? tridiagonal(s, d, e) : QP_ERR_NOMEM;
-        if (!d || !e) {
-            qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
-        }
-        if (st == QP_OK) {
-            qp_eig_tridiag_lowest(s->n, d, e, s->nev, vals);
-        }
-        free(d), free(e);
+        st = values_bisect(s, vals);
     }
     if (st == QP_OK) {
         s->info.nconv = s->nev;
