@@ -1,8 +1,11 @@
-/* Unit tests: eigensolver paths (dense, Lanczos, shift-invert, auto) against closed forms. */
+/* Unit tests: eigensolver paths (dense, Lanczos, shift-invert, auto) against closed forms, and
+ * the bisection of the dense values path on tridiagonal matrices. */
 #include "qpsim/eig.h"
+#include "solve/eig_impl.h"
 
 #include "tap.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,9 @@
 #define TOL_RESID 1e-10    /* ||H v - lambda v|| / max(1, ||H||_1), recomputed here */
 #define TOL_ORTHO 1e-10    /* |<v_i, v_j> - delta_ij| */
 #define TOL_OVERLAP 1e-8   /* 1 - |<v, exact eigenvector>| for non-degenerate levels */
+#define ULPS_BISECT 8.0    /* tridiagonal bisection, in ulps of its Gershgorin bound: one for its
+                              tolerance, a few for the Sturm count's backward error, a few for a
+                              closed form's cosine */
 #define PI 3.14159265358979323846
 
 /* The test keeps its own COO copy of every matrix, so residuals and orthonormality are checked
@@ -810,9 +816,78 @@ static void test_determinism(void)
     }
 }
 
+/* Largest |w[k] - want[k]|, k < m, in ulps of tnorm (the largest |Gershgorin bound|). */
+static double ulps_off(const double *w, const double *want, int m, double tnorm)
+{
+    double worst = 0.0;
+    for (int k = 0; k < m; k++) {
+        worst = fmax(worst, fabs(w[k] - want[k]) / (DBL_EPSILON * tnorm));
+    }
+    return worst;
+}
+
+/* qp_eig_tridiag_lowest (solve/tridiag.c) against closed forms: a Toeplitz matrix (all 40
+ * values: five blocks of eight), the Clement matrix (d = 0, e_i = sqrt(i (n - i)): the integers
+ * -(n-1), -(n-3), ..., n-1), the same glued twice (every value exactly double), a diagonal one
+ * with repeated entries, and n = 1; the lowest values do not depend on how many are asked. */
+static void test_tridiag(void)
+{
+    enum { N = 40, C = 21 };
+    double d[2 * C + 1], e[2 * C + 1], w[2 * C + 1], want[2 * C + 1];
+    for (int i = 0; i < N; i++) { /* a = 3, b = -1.3: 3 - 2.6 cos(k pi / 41), ascending */
+        d[i] = 3.0, e[i] = -1.3;
+        want[i] = 3.0 - 2.6 * cos((i + 1) * PI / (N + 1));
+    }
+    qp_eig_tridiag_lowest(N, d, e, N, w);
+    double off = ulps_off(w, want, N, 5.6);
+    QP_CHECK(off <= ULPS_BISECT, "tridiagonal Toeplitz n=40: all 40 values within %.2g ulps", off);
+
+    double tnorm = 0.0;
+    for (int i = 0; i < C; i++) {
+        d[i] = 0.0;
+        e[i] = i + 1 < C ? sqrt((double)((i + 1) * (C - 1 - i))) : 0.0;
+        want[i] = -(C - 1) + 2.0 * i;
+        tnorm = fmax(tnorm, (i ? e[i - 1] : 0.0) + e[i]);
+    }
+    qp_eig_tridiag_lowest(C, d, e, C, w);
+    off = ulps_off(w, want, C, tnorm);
+    QP_CHECK(off <= ULPS_BISECT, "Clement n=21: -20, -18, ..., 20 within %.2g ulps", off);
+    double w3[3];
+    qp_eig_tridiag_lowest(C, d, e, 3, w3);
+    QP_CHECK(memcmp(w3, w, sizeof w3) == 0, "Clement: the lowest 3 asked alone are those of all "
+                                            "21, bit for bit");
+
+    /* two Clement blocks joined by e = 0: -20, -20, -18, -18, ... */
+    for (int i = 0; i < C; i++) {
+        d[C + i] = 0.0;
+        e[C + i] = e[i];
+    }
+    e[C - 1] = 0.0;
+    for (int k = 0; k < 2 * C; k++) {
+        want[k] = -(C - 1) + 2.0 * (k / 2);
+    }
+    qp_eig_tridiag_lowest(2 * C, d, e, 2 * C, w);
+    off = ulps_off(w, want, 2 * C, tnorm);
+    QP_CHECK(off <= ULPS_BISECT, "two Clement blocks: every value twice, within %.2g ulps", off);
+
+    static const double diag[9] = {2.0, -1.0, 2.0, 0.5, -1.0, 2.0, 5.0, -1.0, 0.5};
+    static const double sorted[9] = {-1.0, -1.0, -1.0, 0.5, 0.5, 2.0, 2.0, 2.0, 5.0};
+    memcpy(d, diag, sizeof diag);
+    memset(e, 0, 9 * sizeof *e);
+    qp_eig_tridiag_lowest(9, d, e, 9, w);
+    off = ulps_off(w, sorted, 9, 5.0);
+    QP_CHECK(off <= ULPS_BISECT, "diagonal with repeats: sorted, within %.2g ulps", off);
+
+    d[0] = 4.5;
+    qp_eig_tridiag_lowest(1, d, e, 1, w);
+    QP_CHECK(fabs(w[0] - 4.5) <= ULPS_BISECT * DBL_EPSILON * 4.5, "n = 1: the entry (%.17g)",
+             w[0]);
+}
+
 int main(void)
 {
     test_defaults_and_triplets();
+    test_tridiag();
     test_laplacian();
     test_transmon();
     test_ring();

@@ -1,7 +1,8 @@
 /* Unit tests: Hamiltonian assembly (operators/ham.c, operators/basis.c) on circuits built from
  * deck text, entry by entry against closed forms computed here: Hermiticity, the LC oscillator
  * in its own Fock basis, the transmon in the charge basis, two capacitively coupled transmons
- * (the cross term from C^-1 inverted by hand) and the flux phase of a fluxonium's cosine. */
+ * (the cross term from C^-1 inverted by hand) and the flux phase of a fluxonium's cosine; and
+ * the cache of oscillator exponentials against the assembly without it. */
 #include "qpsim/engine.h"
 #include "operators/ham.h"
 
@@ -354,7 +355,7 @@ static void test_dense_expansion(void)
         qp_kron K = {0};
         qp_sparse H = {0};
         char err[256] = "";
-        ok = ok && qp_ham_terms(S.m, S.m, cut, 0, &K) == QP_OK;
+        ok = ok && qp_ham_terms(S.m, S.m, cut, 0, NULL, &K) == QP_OK;
         double *D = ok ? malloc(2 * K.dim * K.dim * sizeof *D) : NULL;
         int cplx = -1;
         ok = ok && D && qp_ham_expand_dense(&K, D, &cplx) == QP_OK &&
@@ -381,8 +382,134 @@ static void test_dense_expansion(void)
     }
 }
 
+/* The dense matrix of S's terms at cutoffs cut, built with cache (or NULL), into a new array
+ * (NULL on failure); *shared receives the v arrays of the term list's shared factors (up to 4,
+ * their count in *nshared). */
+static double *terms_dense(const sys *S, const int *cut, qp_basis_cache *cache,
+                           const void **shared, size_t *nshared, size_t *dim)
+{
+    qp_kron K;
+    int cplx = 0;
+    double *D = NULL;
+    *nshared = 0;
+    if (qp_ham_terms(S->m, S->m, cut, 0, cache, &K) == QP_OK) {
+        D = malloc(2 * K.dim * K.dim * sizeof *D);
+        *dim = K.dim;
+    }
+    if (D && qp_ham_expand_dense(&K, D, &cplx) != QP_OK) {
+        free(D);
+        D = NULL;
+    }
+    for (size_t k = 0; k < K.nterm; k++) {
+        for (size_t j = 0; j < K.t[k].nf; j++) {
+            if (K.t[k].f[j].shared && *nshared < 4) {
+                shared[(*nshared)++] = K.t[k].f[j].v;
+            }
+        }
+    }
+    qp_kron_free(&K);
+    return D;
+}
+
+/* Along a sweep that moves the oscillators' centres (a fluxonium with its flux on the inductor,
+ * a 0-pi ring under flux with an offset, whose cosines span a charge mode and two oscillators,
+ * and a phase slip on an oscillator with an offset charge), term lists built with one basis
+ * cache expand to the matrices built without it, bit for bit; at the second point the cosines'
+ * oscillator factors are the arrays the cache built at the first. */
+static void test_basis_cache(void)
+{
+    static const char *const decks[3][2] = {
+        {"B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux 0.3\n",
+         "B1 1 0 ej=8.9\nC1 1 0 ec=2.5\nL1 1 0 el=0.5\n.flux 0.7\n"},
+        {"B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\nC1 1 3 ec=1\n"
+         "C2 2 0 ec=1\n.flux 0.5 B1 L1 B2 L2\n.ng 2 0.2\n",
+         "B1 1 2 ej=1 ec=0.5\nL1 2 3 el=2\nB2 3 0 ej=1 ec=0.5\nL2 0 1 el=2\nC1 1 3 ec=1\n"
+         "C2 2 0 ec=1\n.flux 0.3 B1 L1 B2 L2\n.ng 2 0.2\n"},
+        {"Q1 0 1 es=8.9\nL1 1 2 el=0.5\nC1 2 0 ec=2.5\n.ng 2 0.3\n",
+         "Q1 0 1 es=8.9\nL1 1 2 el=0.5\nC1 2 0 ec=2.5\n.ng 2 0.1\n"}};
+    static const char *const names[3] = {"fluxonium", "0-pi ring", "phase slip"};
+    for (int c = 0; c < 3; c++) {
+        qp_basis_cache *cache = qp_basis_cache_new();
+        const void *first[4] = {NULL}, *now[4], *none[4];
+        size_t nfirst = 0;
+        for (int p = 0; p < 2; p++) {
+            sys S;
+            int ok = build(decks[c][p], &S), cut[3] = {0, 0, 0};
+            for (size_t i = 0; ok && i < S.m->n && i < 3; i++) {
+                cut[i] = S.m->kind[i] == QP_MODE_OSC ? (S.m->n == 1 ? 40 : 8) : 3;
+            }
+            size_t n1 = 0, n2 = 0, nnow = 0, nnone = 0;
+            double *A = ok && cache ? terms_dense(&S, cut, cache, now, &nnow, &n1) : NULL;
+            double *B = A ? terms_dense(&S, cut, NULL, none, &nnone, &n2) : NULL;
+            QP_CHECK(B && n1 == n2 && memcmp(A, B, 2 * n1 * n1 * sizeof *A) == 0 && nnow > 0 &&
+                         nnone == 0,
+                     "basis cache, %s point %d: the same matrix bit for bit (%zu shared "
+                     "factors)", names[c], p + 1, nnow);
+            if (p == 0) {
+                memcpy(first, now, sizeof first);
+                nfirst = nnow;
+            } else {
+                QP_CHECK(nnow == nfirst && memcmp(first, now, nnow * sizeof *now) == 0,
+                         "basis cache, %s: the second point takes the first one's factors",
+                         names[c]);
+            }
+            free(A), free(B);
+            sys_free(&S);
+        }
+        qp_basis_cache_free(cache);
+    }
+}
+
+/* The cache's room: within one term list (after one begin) it keeps the first eight factors
+ * and builds the others without it (not shared); after the next begin those eight may go to
+ * make room; a factor larger than its whole budget is never kept. Shared or not, each factor
+ * equals the one built without a cache. */
+static void test_basis_cache_room(void)
+{
+    qp_basis_cache *cache = qp_basis_cache_new();
+    qp_osc_geom g = {0.7, 0.3, 0.0};
+    qp_basis_cache_begin(cache);
+    qp_factor f[10];
+    int shared = 0, same = 1;
+    for (int k = 0; k < 10; k++) {
+        qp_factor plain = {0};
+        double complex ph1 = 0.0, ph2 = 0.0;
+        memset(&f[k], 0, sizeof f[k]);
+        int ok = qp_basis_exp(&f[k], &ph1, QP_MODE_OSC, (size_t)(10 + k), &g, 2.0, 0, 0,
+                              cache) &&
+                 qp_basis_exp(&plain, &ph2, QP_MODE_OSC, (size_t)(10 + k), &g, 2.0, 0, 0,
+                              NULL);
+        shared += ok && f[k].shared && k < 8;
+        same &= ok && ph1 == ph2 && ph1 == cexp(I * 2.0 * 0.3) && !plain.shared &&
+                f[k].shared == (k < 8) && f[k].n == plain.n &&
+                memcmp(f[k].v, plain.v, plain.n * sizeof *plain.v) == 0 &&
+                memcmp(f[k].row, plain.row, plain.n * sizeof *plain.row) == 0 &&
+                memcmp(f[k].col, plain.col, plain.n * sizeof *plain.col) == 0;
+        qp_basis_factor_free(&plain);
+    }
+    QP_CHECK(cache && shared == 8 && same,
+             "basis cache: eight factors kept in one term list, the other two built alone, all "
+             "as without the cache");
+    for (int k = 0; k < 10; k++) {
+        qp_basis_factor_free(&f[k]);
+    }
+    qp_basis_cache_begin(cache);
+    qp_factor h = {0}, big = {0};
+    double complex ph = 0.0;
+    int ok = qp_basis_exp(&h, &ph, QP_MODE_OSC, 30, &g, 2.0, 0, 0, cache);
+    QP_CHECK(ok && h.shared, "basis cache: after the next begin a new factor is kept");
+    ok = qp_basis_exp(&big, &ph, QP_MODE_OSC, 1500, &g, 2.0, 0, 0, cache);
+    QP_CHECK(ok && !big.shared && big.n > 0,
+             "basis cache: a factor of 1500^2 entries (72 MB) is built but not kept");
+    qp_basis_factor_free(&h);
+    qp_basis_factor_free(&big);
+    qp_basis_cache_free(cache);
+}
+
 int main(void)
 {
+    test_basis_cache();
+    test_basis_cache_room();
     test_dense_expansion();
     test_hermitian();
     test_lc();

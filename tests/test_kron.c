@@ -96,7 +96,7 @@ static void check_case(const deck_case *dc)
     qp_kron K;
     qp_sparse H = {0};
     char err[256] = "";
-    st = qp_ham_terms(m, m, dc->cut, dc->grid, &K);
+    st = qp_ham_terms(m, m, dc->cut, dc->grid, NULL, &K);
     qp_status st2 = qp_ham_assemble(m, dc->cut, dc->grid, &H, err, sizeof err);
     QP_CHECK(st == QP_OK && st2 == QP_OK && K.dim == H.n, "%s: terms and matrix (dim %zu)",
              dc->name, H.n);
@@ -187,8 +187,8 @@ static void check_unindexable(void)
             big[i] = 20, small[i] = 1;
         }
         qp_kron Kb, Ks;
-        qp_status sb = qp_ham_terms(m, m, big, 0, &Kb);
-        qp_status ss = qp_ham_terms(m, m, small, 0, &Ks);
+        qp_status sb = qp_ham_terms(m, m, big, 0, NULL, &Kb);
+        qp_status ss = qp_ham_terms(m, m, small, 0, NULL, &Ks);
         QP_CHECK(sb == QP_ERR_NUMERIC && Kb.dim == 0 && ss == QP_OK && Ks.dim == 4782969,
                  "41^14 states: too large to index (status %d, dim %zu); 3^14 indexed (%zu)",
                  sb, Kb.dim, Ks.dim);

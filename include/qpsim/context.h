@@ -1,5 +1,5 @@
 /* A run context: the settings of a run with their defaults, the worker threads that compute sweep
- * points and one solver cache per worker, kept for every run made with the context. */
+ * points and the caches of each worker, kept for every run made with the context. */
 #ifndef QPSIM_CONTEXT_H
 #define QPSIM_CONTEXT_H
 

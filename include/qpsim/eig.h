@@ -19,7 +19,8 @@ typedef struct {
 typedef enum {
     QP_EIG_AUTO,         /* dense up to 300, or up to dense_max when a tenth or more of the
                             entries is stored; else shift-invert, else Lanczos */
-    QP_EIG_DENSE,        /* LAPACK dsyevr / zheevr on the full matrix */
+    QP_EIG_DENSE,        /* LAPACK on the full matrix: dsyevr / zheevr; values alone (n <= 600)
+                            by dsytrd / zhetrd and bisection */
     QP_EIG_LANCZOS,      /* ARPACK dsaupd "SA" / znaupd "SR" on H itself */
     QP_EIG_SHIFT_INVERT  /* ARPACK mode 3 on (H - sigma I)^-1, factorized by CHOLMOD */
 } qp_eig_method;

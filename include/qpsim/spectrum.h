@@ -25,6 +25,8 @@ const char *qp_spectrum_method_name(qp_spectrum_method m); /* "auto", "exact", "
 /* Solves of at least this many states are announced through opts.status. */
 #define QP_SPEC_STATUS_FROM 20000
 
+struct qp_basis_cache;
+
 typedef struct {
     int levels;         /* eigenvalues wanted (default 6) */
     double tol;         /* GHz: the wanted levels must change less than this when every cutoff
@@ -35,6 +37,8 @@ typedef struct {
     size_t max_dim;     /* automatic growth stops here (default 4e6) */
     int grid;           /* extended modes on a phase grid instead of oscillator states */
     qp_eig_cache *cache; /* symbolic analyses reused between calls (a sweep); NULL: none */
+    struct qp_basis_cache *basis_cache; /* the exponentials of oscillator bases reused between
+                           calls (a sweep: the same basis at another centre); NULL: none */
     qp_spectrum_method method;
     const int *groups;  /* hierarchical: group number (0, 1, ...) of every mode; NULL: default
                            grouping (modes joined by a junction share a group) */

@@ -1,4 +1,4 @@
-/* Run context: settings, worker threads started on first use, and a solver cache per worker. */
+/* Run context: settings, worker threads started on first use, and caches per worker. */
 #include "analyses/context_impl.h"
 #include "base/pool.h"
 
@@ -12,7 +12,7 @@ struct qp_context {
     qp_pool *pool;         /* started by the first qp_context_run that needs threads */
     int pool_size;         /* the workers asked of it (it may have fewer) */
     pid_t pool_pid;        /* the process that started its threads */
-    qp_eig_cache **cache;  /* nworkers caches, made on first use */
+    qp_worker_cache *cache; /* nworkers, their caches made on first use */
 };
 
 void qp_settings_default(qp_settings *s)
@@ -57,22 +57,27 @@ const qp_settings *qp_context_settings(const qp_context *ctx)
     return &ctx->set;
 }
 
-qp_eig_cache *qp_context_cache(qp_context *ctx, int worker)
+qp_worker_cache *qp_context_cache(qp_context *ctx, int worker)
 {
     if (worker < 0 || worker >= ctx->nworkers) {
         return NULL;
     }
-    if (!ctx->cache[worker]) {
-        ctx->cache[worker] = qp_eig_cache_new();
+    qp_worker_cache *c = &ctx->cache[worker];
+    if (!c->eig) {
+        c->eig = qp_eig_cache_new();
     }
-    return ctx->cache[worker];
+    if (!c->basis) {
+        c->basis = qp_basis_cache_new();
+    }
+    return c;
 }
 
 void qp_context_drop_caches(qp_context *ctx)
 {
     for (int w = 0; w < ctx->nworkers; w++) {
-        qp_eig_cache_free(ctx->cache[w]);
-        ctx->cache[w] = NULL;
+        qp_eig_cache_free(ctx->cache[w].eig);
+        qp_basis_cache_free(ctx->cache[w].basis);
+        ctx->cache[w] = (qp_worker_cache){NULL, NULL};
     }
 }
 

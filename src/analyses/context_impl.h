@@ -1,15 +1,24 @@
-/* Internal: what the analyses take from a run context: its workers and their solver caches. */
+/* Internal: what the analyses take from a run context: its workers and their caches. */
 #ifndef QPSIM_ANALYSES_CONTEXT_IMPL_H
 #define QPSIM_ANALYSES_CONTEXT_IMPL_H
 
+#include "operators/basis.h"
 #include "qpsim/context.h"
 #include "qpsim/eig.h"
 
-/* The symbolic-analysis cache of worker w (0: the calling thread), or NULL (only costs speed).
- * Valid until the next qp_context_drop_caches. */
-qp_eig_cache *qp_context_cache(qp_context *ctx, int worker);
+/* What one worker keeps between the computations of an analysis: the symbolic analyses of its
+ * sparse solves and the oscillator exponentials of its bases. Either may be NULL (out of
+ * memory), which only costs speed: both give the numbers computed without them, bit for bit. */
+typedef struct {
+    qp_eig_cache *eig;
+    qp_basis_cache *basis;
+} qp_worker_cache;
 
-/* Empties every worker's cache: the factorizations of one analysis are not kept past it. */
+/* The caches of worker w (0: the calling thread), or NULL for a worker the context does not
+ * have. Valid until the next qp_context_drop_caches. */
+qp_worker_cache *qp_context_cache(qp_context *ctx, int worker);
+
+/* Empties every worker's caches: what one analysis built is not kept past it. */
 void qp_context_drop_caches(qp_context *ctx);
 
 /* Runs fn(arg, w) on the context's workers, w = 0 .. n - 1 with n at most settings.threads and

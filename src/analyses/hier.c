@@ -468,7 +468,7 @@ static qp_status build_cross(hier *h, const int *group)
     qp_modes basis = {0};
     qp_status st = cut ? qp_hier_basis(h, group, &basis, cut) : QP_ERR_NOMEM;
     if (st == QP_OK) {
-        st = qp_ham_terms(&basis, m, cut, h->o->grid, &h->K);
+        st = qp_ham_terms(&basis, m, cut, h->o->grid, NULL, &h->K);
         /* a product of the modes' bases too large to index is no obstacle here: only each
          * slot's factors are dressed, the product states are the kept tuples */
         st = st == QP_ERR_NUMERIC ? QP_OK : st;
@@ -516,7 +516,7 @@ static qp_status hier_matrix(hier *h, const int *group, const prodset *P, qp_spe
         double complex cst = 0.0;
         st = o->op_terms(o->op_ctx, h->m, q, &terms, h->err, h->errlen);
         if (st == QP_OK) {
-            st = qp_ham_terms(&basis, terms, cut, o->grid, &K);
+            st = qp_ham_terms(&basis, terms, cut, o->grid, NULL, &K);
             st = st == QP_ERR_NUMERIC ? QP_OK : st; /* only the factors are used */
         }
         if (st == QP_OK) {
@@ -593,7 +593,8 @@ static qp_status ground_exp(const hier *h, const group_t *G, double c, double co
     qp_osc_geom geo;
     qp_ham_basis_geom(G->sub, 0, &geo);
     qp_factor f = {0};
-    if (!qp_basis_exp(&f, G->sub->kind[0], G->D, &geo, c, 0, h->o->grid)) {
+    double complex centre = 1.0;
+    if (!qp_basis_exp(&f, &centre, G->sub->kind[0], G->D, &geo, c, 0, h->o->grid, NULL)) {
         qp_basis_factor_free(&f);
         return QP_ERR_NOMEM;
     }
@@ -601,6 +602,7 @@ static qp_status ground_exp(const hier *h, const group_t *G, double c, double co
     for (size_t k = 0; k < f.n; k++) {
         *z += conj(G->V[f.row[k]]) * f.v[k] * G->V[f.col[k]];
     }
+    *z *= centre;
     qp_basis_factor_free(&f);
     return QP_OK;
 }

@@ -85,7 +85,7 @@ static qp_status tran_point(const qp_circuit *c, size_t k, int keep, const qp_se
 
 /* Point p >= 1 of a swept transient (a qp_sweep_point_fn): its frequency reports. */
 static qp_status tran_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
-                                  qp_eig_cache *cache, qp_diag *d, const char *where)
+                                  qp_worker_cache *cache, qp_diag *d, const char *where)
 {
     (void)cache;
     qp_tran_result tr = {0};

@@ -32,7 +32,7 @@ typedef struct {
  * worker's cache (may be NULL); errors into d, `where` names the point ("at x = 1"). Writes only
  * point p's part of r, so points may run on several threads at once. */
 typedef qp_status (*qp_sweep_point_fn)(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
-                                       qp_eig_cache *cache, qp_diag *d, const char *where);
+                                       qp_worker_cache *cache, qp_diag *d, const char *where);
 
 /* The parameter values of point p (row-major: the second parameter runs fastest), written into
  * the override texts val[] and the "at a = x, b = y" text. */
@@ -77,8 +77,10 @@ qp_status qp_sweep_elaborate(const qp_runner *R, const qp_override *all, size_t 
 /* Progress of the run's current sequence (see qp_settings). */
 void qp_run_progress(const qp_runner *R, size_t done, size_t total);
 
-/* The spectrum options of analysis an (.spectrum, .matrix, .wavefunction) with cache. */
-void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o);
+/* The spectrum options of analysis an (.spectrum, .matrix, .wavefunction) with a worker's caches
+ * (or NULL). */
+void qp_run_spectrum_opts(const qp_analysis *an, const qp_worker_cache *cache,
+                          qp_spectrum_opts *o);
 
 /* The groups= of a .spectrum as the group of each of m's modes (group[] has room for m->n), or
  * QP_ERR_INPUT with a positioned error when it does not name every mode once; QP_OK and group

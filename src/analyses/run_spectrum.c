@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o)
+void qp_run_spectrum_opts(const qp_analysis *an, const qp_worker_cache *cache,
+                          qp_spectrum_opts *o)
 {
     qp_spectrum_opts_default(o);
     o->levels = an->levels;
@@ -22,7 +23,8 @@ void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectru
     o->cut_fluxoid = an->mcut;
     o->cut_osc = an->nho;
     o->grid = an->grid;
-    o->cache = cache;
+    o->cache = cache ? cache->eig : NULL;
+    o->basis_cache = cache ? cache->basis : NULL;
     o->method = (qp_spectrum_method)an->method;
 }
 
@@ -67,7 +69,7 @@ typedef struct {
 
 /* Spectrum of one circuit for its analysis number k; fills point p of r (and *info, if given). */
 static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, size_t p,
-                                qp_modes **keep, qp_eig_cache *cache, qp_diag *d,
+                                qp_modes **keep, qp_worker_cache *cache, qp_diag *d,
                                 const char *where, point_cut *info, const qp_settings *set)
 {
     const qp_analysis *an = &c->analyses[k];
@@ -206,7 +208,7 @@ static qp_status spectrum_sweep_check(const qp_runner *R, const qp_circuit *cp, 
 /* Point p >= 1 of a swept spectrum (a qp_sweep_point_fn); the checkpoints are already done
  * when the others reuse their basis. */
 static qp_status spectrum_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
-                                      qp_eig_cache *cache, qp_diag *d, const char *where)
+                                      qp_worker_cache *cache, qp_diag *d, const char *where)
 {
     if (r->spec.sweep_cut && (p + 1 == r->npoints || p == (r->npoints - 1) / 2)) {
         return QP_OK;
@@ -243,7 +245,7 @@ qp_status qp_circuit_moved(const qp_circuit *c, int io, int il, double value, in
 /* Levels of c with one offset (offset index `io`) or one loop flux (loop index `il`) replaced by
  * `value`; everything else unchanged. */
 static qp_status levels_modified(const qp_circuit *c, const qp_analysis *an, int io, int il,
-                                 double value, double *E, int nlev, qp_eig_cache *cache,
+                                 double value, double *E, int nlev, qp_worker_cache *cache,
                                  qp_diag *d)
 {
     qp_offset *off = NULL;
@@ -367,15 +369,15 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     return st;
 }
 
-/* The analysis shares worker 0's cache of symbolic analyses with its sweep points and the extra
- * spectra of the dispersions: they share matrix patterns, so their sparse factorizations skip
- * the ordering step. */
+/* The analysis shares worker 0's caches with its sweep points and the extra spectra of the
+ * dispersions: they share matrix patterns, so their sparse factorizations skip the ordering
+ * step, and oscillator bases, whose exponentials are built once. */
 qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
 {
     const qp_circuit *c = R->job->c;
     qp_results *res = R->res;
     qp_diag *d = R->d;
-    qp_eig_cache *cache = qp_context_cache(R->ctx, 0); /* NULL only costs speed */
+    qp_worker_cache *cache = qp_context_cache(R->ctx, 0); /* NULL only costs speed */
     r->npoints = R->sweep ? R->sweep->points : 1;
     r->values = calloc(r->npoints, sizeof *r->values);
     r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);

@@ -135,7 +135,7 @@ static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts
                        size_t errlen)
 {
     qp_kron K;
-    qp_status st = qp_ham_terms(m, m, cut, o->grid, &K);
+    qp_status st = qp_ham_terms(m, m, cut, o->grid, o->basis_cache, &K);
     if (st != QP_OK) {
         qp_kron_free(&K);
         if (st == QP_ERR_NUMERIC) {

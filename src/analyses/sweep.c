@@ -85,7 +85,7 @@ static qp_override *plan_overrides(const qp_override *ov, size_t nov, const qp_s
 
 /* One point (p >= 1), on worker thread w. */
 static qp_status sweep_point(sweep_job *j, size_t p, qp_override *all, char val[2][64],
-                             qp_eig_cache *cache)
+                             qp_worker_cache *cache)
 {
     const qp_sweep_plan *sp = j->R->sweep;
     char where[256];
@@ -109,7 +109,7 @@ static void sweep_worker(void *arg, int w)
     char val[2][64];
     size_t nbase = 0;
     qp_override *all = NULL;
-    qp_eig_cache *cache = NULL;
+    qp_worker_cache *cache = NULL;
     for (int first = 1;; first = 0) {
         pthread_mutex_lock(&j->mu);
         size_t p = j->next++;

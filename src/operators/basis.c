@@ -10,7 +10,9 @@
 
 void qp_basis_factor_free(qp_factor *f)
 {
-    free(f->row), free(f->col), free(f->v);
+    if (!f->shared) {
+        free(f->row), free(f->col), free(f->v);
+    }
     memset(f, 0, sizeof *f);
 }
 
@@ -21,6 +23,7 @@ static int factor_alloc(qp_factor *f, size_t n)
     f->v = malloc((n ? n : 1) * sizeof *f->v);
     f->n = 0;
     f->ident = 0;
+    f->shared = 0;
     return f->row && f->col && f->v;
 }
 
@@ -162,11 +165,116 @@ int qp_basis_quad(qp_factor *f, qp_mode_kind k, size_t d, const qp_osc_geom *g, 
     return 1;
 }
 
-/* exp(i k Phi) (junction) or exp(2 pi i k P) (phase slip) on one mode; on an oscillator the
- * centres give the phases e^{i k x0} and e^{2 pi i k p0}. */
-int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, const qp_osc_geom *g, double k,
-                 int is_qps, int grid)
+/* cabs(v) > 1e-300, the test that keeps an entry, with hypot called only when both parts are
+ * tiny or one is NaN: otherwise |v| >= max(|re|, |im|) decides, and hypot on every entry was
+ * 7 % of a fluxonium sweep. */
+static int above_tiny(double complex v)
 {
+    double a = fabs(creal(v)), b = fabs(cimag(v));
+    if (!isnan(a) && !isnan(b) && (a > 1e-300 || b > 1e-300)) {
+        return 1;
+    }
+    return (a != 0.0 || b != 0.0) && cabs(v) > 1e-300;
+}
+
+/* The factors the cache keeps: a flux sweep needs one or a few, the checkpoints of a
+ * converging basis a few sizes each. Bytes count the three arrays. */
+#define CACHE_SLOTS 8
+#define CACHE_BYTES ((size_t)64 << 20)
+
+typedef struct {
+    int used, is_qps;
+    size_t d;
+    double s;          /* the displacement of the factor (qp_ho_exp_i_x's s) */
+    qp_factor f;       /* owned here */
+    size_t bytes;
+    unsigned long stamp; /* the term list that last took it */
+} cache_entry;
+
+struct qp_basis_cache {
+    cache_entry e[CACHE_SLOTS];
+    size_t bytes;
+    unsigned long clock; /* the current term list */
+};
+
+qp_basis_cache *qp_basis_cache_new(void)
+{
+    return calloc(1, sizeof(qp_basis_cache));
+}
+
+static void entry_clear(qp_basis_cache *c, cache_entry *e)
+{
+    c->bytes -= e->bytes;
+    free(e->f.row), free(e->f.col), free(e->f.v);
+    memset(e, 0, sizeof *e);
+}
+
+void qp_basis_cache_free(qp_basis_cache *c)
+{
+    for (int k = 0; c && k < CACHE_SLOTS; k++) {
+        entry_clear(c, &c->e[k]);
+    }
+    free(c);
+}
+
+void qp_basis_cache_begin(qp_basis_cache *c)
+{
+    if (c) {
+        c->clock++;
+    }
+}
+
+/* The factor of (d, s, is_qps) from the cache into *f (shared), or 0. */
+static int cache_take(qp_basis_cache *c, size_t d, double s, int is_qps, qp_factor *f)
+{
+    for (int k = 0; c && k < CACHE_SLOTS; k++) {
+        cache_entry *e = &c->e[k];
+        if (e->used && e->d == d && e->s == s && e->is_qps == is_qps) {
+            e->stamp = c->clock;
+            *f = e->f;
+            f->shared = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Hands *f (just built for (d, s, is_qps)) to the cache, which then owns its arrays (f->shared
+ * set), dropping factors no term list since the last qp_basis_cache_begin took (oldest first) to
+ * make room; f stays the caller's when no room can be made. */
+static void cache_give(qp_basis_cache *c, size_t d, double s, int is_qps, qp_factor *f)
+{
+    size_t bytes = d * d * (2 * sizeof *f->row + sizeof *f->v); /* as allocated */
+    for (;;) {
+        cache_entry *free_slot = NULL, *stale = NULL;
+        for (int k = 0; k < CACHE_SLOTS; k++) {
+            cache_entry *e = &c->e[k];
+            if (!e->used && !free_slot) {
+                free_slot = e;
+            } else if (e->used && e->stamp != c->clock && (!stale || e->stamp < stale->stamp)) {
+                stale = e;
+            }
+        }
+        if (free_slot && c->bytes + bytes <= CACHE_BYTES) {
+            *free_slot = (cache_entry){1, is_qps, d, s, *f, bytes, c->clock};
+            c->bytes += bytes;
+            f->shared = 1;
+            return;
+        }
+        if (!stale) {
+            return;
+        }
+        entry_clear(c, stale);
+    }
+}
+
+/* exp(i k Phi) (junction) or exp(2 pi i k P) (phase slip) on one mode. On Fock states the phase
+ * of the centre, e^{i k x0} or e^{2 pi i k p0}, goes to *phase instead of into the entries: the
+ * factor is then a function of (d, s, is_qps) alone, which the cache keeps. */
+int qp_basis_exp(qp_factor *f, double complex *phase, qp_mode_kind kind, size_t d,
+                 const qp_osc_geom *g, double k, int is_qps, int grid, qp_basis_cache *cache)
+{
+    *phase = 1.0;
     if (grid && kind == QP_MODE_OSC && k != 0.0) {
         return grid_exp_factor(f, d, g, k, is_qps);
     }
@@ -198,16 +306,15 @@ int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, const qp_osc_geom *g
         }
         return 1;
     }
-    double *X = malloc(2 * d * d * sizeof *X);
-    if (!X || !factor_alloc(f, d * d)) {
-        free(X);
-        return 0;
-    }
-    /* e^{i k Phi} = e^{i k zp (a + a^dag)}; e^{2 pi i k P} = e^{s (a^dag - a)} with
-     * s = -pi k/zp, whose elements are i^(n-m) <m|e^{i s (a + a^dag)}|n>. */
+    /* e^{i k Phi} = e^{i k x0} e^{i k zp (a + a^dag)}; e^{2 pi i k P} = e^{2 pi i k p0}
+     * e^{s (a^dag - a)} with s = -pi k/zp, whose elements are i^(n-m) <m|e^{i s (a + a^dag)}|n>. */
     double zp = g->zp, s = is_qps ? -QP_PI * k / zp : k * zp;
-    double complex ph = cexp(I * (is_qps ? 2.0 * QP_PI * k * g->p0 : k * g->x0));
-    if (qp_ho_exp_i_x(d, s, X) != QP_OK) {
+    *phase = cexp(I * (is_qps ? 2.0 * QP_PI * k * g->p0 : k * g->x0));
+    if (cache_take(cache, d, s, is_qps, f)) {
+        return 1;
+    }
+    double *X = malloc(2 * d * d * sizeof *X);
+    if (!X || !factor_alloc(f, d * d) || qp_ho_exp_i_x(d, s, X) != QP_OK) {
         free(X);
         return 0;
     }
@@ -218,13 +325,15 @@ int qp_basis_exp(qp_factor *f, qp_mode_kind kind, size_t d, const qp_osc_geom *g
             if (is_qps) {
                 v *= ipow[((col + 4 * d) - row) % 4];
             }
-            v *= ph;
-            if (cabs(v) > 1e-300) {
+            if (above_tiny(v)) {
                 put(f, row, col, v);
             }
         }
     }
     free(X);
     f->diagonal = 0;
+    if (cache) {
+        cache_give(cache, d, s, is_qps, f);
+    }
     return 1;
 }

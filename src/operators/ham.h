@@ -51,9 +51,11 @@ qp_status qp_ham_assemble_terms(const qp_modes *basis, const qp_modes *terms, co
 /* The terms of qp_ham_assemble_terms as a Kronecker term list on the product basis with cutoffs
  * cut[] (one slot per mode), without expanding them: the matrix-free Hamiltonian. *K is set up
  * here; release it with qp_kron_free whatever this returns. QP_ERR_NUMERIC when the product
- * basis is too large to index: the terms are complete all the same (K->dim is 0). */
+ * basis is too large to index: the terms are complete all the same (K->dim is 0). With a cache
+ * (or NULL) the oscillators' exponentials are shared with it (bit for bit those built without
+ * it), so *K must be freed before the next qp_ham_terms with the same cache. */
 qp_status qp_ham_terms(const qp_modes *basis, const qp_modes *terms, const int *cut, int grid,
-                       qp_kron *K);
+                       qp_basis_cache *cache, qp_kron *K);
 
 /* The triplets qp_ham_expand would write (the diagonal and every term's products, before
  * duplicates are summed): an upper bound on the stored entries; SIZE_MAX on overflow. */

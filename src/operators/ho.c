@@ -1,6 +1,7 @@
 /* Displacement-operator matrix elements in the harmonic-oscillator basis (Laguerre closed form). */
 #include "operators/ho.h"
 
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -38,6 +39,19 @@ static scaled exp_neg(double y)
     return normalised(exp(n * LN2 - y), -(long)n);
 }
 
+/* x 2^e, the value ldexp gives (the exact product, rounded once), by one multiplication when 2^e
+ * is a normal double: ldexp's call and its error checks took 5 % of a fluxonium sweep. */
+static double times_pow2(double x, int e)
+{
+    if (e < DBL_MIN_EXP - 1 || e > DBL_MAX_EXP - 1) {
+        return ldexp(x, e);
+    }
+    uint64_t bits = (uint64_t)(e + (DBL_MAX_EXP - 1)) << (DBL_MANT_DIG - 1);
+    double p;
+    memcpy(&p, &bits, sizeof p);
+    return x * p;
+}
+
 /* Element (m, n) and its mirror (n, m) of i^k sgn^k h, k = m - n (h real, sgn = sign of s). */
 static void put(double *out, size_t N, size_t m, size_t n, double h, int odd_negative)
 {
@@ -73,7 +87,7 @@ static void band(double *out, size_t N, size_t k, double x, scaled start, int od
     long expo = start.expo;
     for (size_t n = 0; n + k < N; n++) {
         int e2 = expo < INT_MIN ? INT_MIN : expo > INT_MAX ? INT_MAX : (int)expo;
-        put(out, N, n + k, n, ldexp(hc, e2), odd_negative);
+        put(out, N, n + k, n, times_pow2(hc, e2), odd_negative);
         double dn = (double)n, dk = (double)k;
         double hn = ((2.0 * dn + 1.0 + dk - x) * hc - sqrt(dn * (dn + dk)) * hp) /
                     sqrt((dn + 1.0) * (dn + dk + 1.0));

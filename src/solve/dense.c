@@ -1,8 +1,10 @@
-/* The dense path of the eigensolver: LAPACK's MRRR on the full matrix. */
+/* The dense path of the eigensolver: LAPACK's MRRR on the full matrix, or for values alone its
+ * tridiagonal reduction and bisection. */
 #include "solve/eig_impl.h"
 #include "solve/lapack.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,7 +94,8 @@ done:
     return st;
 }
 
-qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
+/* Every eigenvalue by dsyevr / zheevr (range 'A', no vectors), the lowest nev into vals. */
+static qp_status values_evr(qp_eig_solver *s, double *vals)
 {
     double *ev = qp_eig_alloc_n(s->n, sizeof *ev);
     qp_status st = ev ? evr(s, 0, ev, NULL, NULL) : QP_ERR_NOMEM;
@@ -101,10 +104,71 @@ qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
     }
     if (st == QP_OK) {
         memcpy(vals, ev, (size_t)s->nev * sizeof *vals);
+    }
+    free(ev);
+    return st;
+}
+
+/* The lowest s->nev eigenvalues: the lower triangle reduced to (d, e) by dsytrd / zhetrd
+ * (workspace query included), then qp_eig_tridiag_lowest. tau, d, e and the workspace share one
+ * block in dsyevr's order: OpenBLAS's level-2 kernels read a little past the end of a vector
+ * (under ASAN a separate tau ending at a page boundary made dsymv fault), and those reads then
+ * stay inside the block, as they do inside dsyevr's workspace. */
+static qp_status values_bisect(qp_eig_solver *s, double *vals)
+{
+    lp_int n = (lp_int)s->n, info = 0, query = -1, lwork;
+    size_t w = s->cplx ? 2 : 1;
+    double wq[2] = {0.0, 0.0}, none[2] = {0.0, 0.0};
+    if (s->cplx) {
+        zhetrd_("L", &n, none, &n, none, none, none, wq, &query, &info, 1);
+    } else {
+        dsytrd_("L", &n, none, &n, none, none, none, wq, &query, &info, 1);
+    }
+    lwork = info == 0 && wq[0] >= 1.0 ? (lp_int)wq[0] : 1;
+    size_t len = qp_eig_mul_sat(s->n, w + 2), wlen = qp_eig_mul_sat((size_t)lwork, w);
+    double *a = qp_eig_alloc_n(qp_eig_mul_sat(qp_eig_mul_sat(s->n, s->n), w), sizeof *a);
+    double *block = qp_eig_alloc_n(len + wlen < len ? SIZE_MAX : len + wlen, sizeof *block);
+    if (!a || !block) {
+        free(a), free(block);
+        qp_eig_fail(s, "out of memory for a dense %zu x %zu matrix", s->n, s->n);
+        return QP_ERR_NOMEM;
+    }
+    double *tau = block, *d = block + s->n * w, *e = d + s->n, *work = e + s->n;
+    copy_full(s, a);
+    if (s->cplx) {
+        zhetrd_("L", &n, a, &n, d, e, tau, work, &lwork, &info, 1);
+    } else {
+        dsytrd_("L", &n, a, &n, d, e, tau, work, &lwork, &info, 1);
+    }
+    qp_status st = info == 0 ? QP_OK : QP_ERR_NUMERIC;
+    if (st == QP_OK) {
+        qp_eig_tridiag_lowest(s->n, d, e, s->nev, vals);
+    } else {
+        qp_eig_fail(s, "LAPACK %s failed (info=%d)", s->cplx ? "zhetrd" : "dsytrd", (int)info);
+    }
+    free(a), free(block);
+    return st;
+}
+
+/* Norms outside these bounds (1-norm, GHz or whatever the caller's unit) go to dsyevr, which
+ * scales such a matrix (beyond ~1e-146 and ~1e77 of its largest entry) before reducing it; in
+ * between, nothing the bisection squares can overflow or lose itself below the smallest
+ * normal double. */
+#define VALUES_NORM_MIN 1e-100
+#define VALUES_NORM_MAX 1e76
+
+qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals)
+{
+    qp_status st;
+    if (!(s->norm1 >= VALUES_NORM_MIN && s->norm1 <= VALUES_NORM_MAX)) {
+        st = values_evr(s, vals);
+    } else {
+        st = values_bisect(s, vals);
+    }
+    if (st == QP_OK) {
         s->info.nconv = s->nev;
         s->info.max_residual = NAN; /* not computed: no vectors */
     }
-    free(ev);
     return st;
 }
 

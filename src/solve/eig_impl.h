@@ -69,16 +69,26 @@ void qp_eig_zsub(size_t n, double cr, double ci, const double *x, double *y); /*
 
 /* ---- dense.c */
 
+/* The lowest nev eigenvalues of a small dense problem without vectors: LAPACK's reduction to
+ * tridiagonal form (dsytrd / zhetrd), then qp_eig_tridiag_lowest; a matrix whose norm dsyevr
+ * would scale (below 1e-100 or above 1e76) goes to dsyevr / zheevr with jobz 'N' and range 'A'
+ * (every eigenvalue by dsterf's root-free QR). The reduction is backward stable (the values are
+ * exact for H + E, ||E|| ~ eps ||H||) and so is the Sturm count, so no residual is computed:
+ * info.max_residual is NaN. Sets s->info.nconv. */
+qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals);
+
 /* Lowest s->nev pairs by LAPACK on the full matrix: values into vals[nev], vectors into V
  * (n x nev, interleaved complex). Sets s->info.nconv. */
-/* The lowest nev eigenvalues of a small dense problem without vectors: every eigenvalue by
- * dsyevr/zheevr with jobz 'N' and range 'A' (the root-free QR of dsterf, O(n^2) after the
- * reduction), where a partial range runs bisection (dstebz), which with the vectors and their
- * residuals took half of a 401-point fluxonium sweep at 40 states. LAPACK's dense reduction is
- * backward stable (the values are exact for H + E, ||E|| ~ eps ||H||), so no residual is
- * computed: info.max_residual is NaN. */
-qp_status qp_eig_dense_values(qp_eig_solver *s, double *vals);
 qp_status qp_eig_dense_solve(qp_eig_solver *s, double *vals, double *V);
+
+/* ---- tridiag.c */
+
+/* The lowest nev (1 <= nev <= n) eigenvalues of the real symmetric tridiagonal matrix with
+ * diagonal d (n) and off-diagonal e (n - 1), ascending, into w: bisection on Sturm counts as
+ * LAPACK's dstebz does it with abstol 0 (to an ulp of the largest Gershgorin bound, 2 ulp of the
+ * value or the pivot guard, whichever is largest), eight values at once; every value is the same whatever nev is. The entries must be
+ * finite and e^2 must not overflow. No allocation. */
+void qp_eig_tridiag_lowest(size_t n, const double *d, const double *e, int nev, double *w);
 
 /* ---- factor.c: CHOLMOD factor of H - sigma I */
 

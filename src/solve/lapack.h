@@ -26,6 +26,13 @@ void zheevr_(const char *jobz, const char *range, const char *uplo, const lp_int
              const lp_int *ldz, lp_int *isuppz, double *work, const lp_int *lwork,
              double *rwork, const lp_int *lrwork, lp_int *iwork, const lp_int *liwork,
              lp_int *info, size_t ljobz, size_t lrange, size_t luplo);
+/* reduction to real symmetric tridiagonal form (d, e): a Hermitian one's too */
+void dsytrd_(const char *uplo, const lp_int *n, double *a, const lp_int *lda, double *d,
+             double *e, double *tau, double *work, const lp_int *lwork, lp_int *info,
+             size_t luplo);
+void zhetrd_(const char *uplo, const lp_int *n, double *a, const lp_int *lda, double *d,
+             double *e, double *tau, double *work, const lp_int *lwork, lp_int *info,
+             size_t luplo);
 /* symmetric tridiagonal */
 void dstev_(const char *jobz, const lp_int *n, double *d, double *e, double *z,
             const lp_int *ldz, double *work, lp_int *info, size_t ljobz);
