@@ -499,6 +499,11 @@ static qp_status hier_matrix(hier *h, const int *group, const prodset *P, qp_spe
     if (st == QP_OK) { /* the converged solve again, with its vectors */
         st = qp_hier_solve_at(h, P, E, &nlev, (double *)V, &info);
     }
+    if (st == QP_OK && nlev != out->nlev) { /* the same kept states: cannot differ */
+        snprintf(h->err, h->errlen, "hierarchical: the states' solve gave %d levels, not %d",
+                 nlev, out->nlev);
+        st = QP_ERR_NUMERIC;
+    }
     size_t L = (size_t)nlev;
     if (st == QP_OK) {
         size_t count = nq * L * L;
