@@ -337,6 +337,16 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
         return QP_ERR_INPUT;
     }
     R->tr.ncol = qp_tran_signal_count(&R->S);
+    R->nout = (size_t)floor((an->tstop - an->tstart) / an->tstep * (1.0 + 1e-12)) + 1;
+    /* every sample counts, kept or not: a deck must not run without -o and fail with it */
+    double values = (double)R->nout * (double)(R->tr.ncol + 1);
+    if (values > QP_TRAN_MAX_TRACE_VALUES) {
+        qp_errf(err, errlen, "the traces would hold %zu samples of %zu signals and the time, "
+                "%.3g values (at most %.0e, %.1f GB): use a longer TSTEP or a later TSTART",
+                R->nout, R->tr.ncol, values, QP_TRAN_MAX_TRACE_VALUES,
+                QP_TRAN_MAX_TRACE_VALUES * sizeof(double) / 1e9);
+        return QP_ERR_INPUT;
+    }
     R->row = calloc(R->tr.ncol ? R->tr.ncol : 1, sizeof *R->row);
     if (!R->x0 || !R->x1 || !R->tmp || !R->xm || !R->xp || !R->Zp || !R->f0 || !R->J0 ||
         !R->row || !work_init(&R->W, n)) {
@@ -349,7 +359,6 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->hmax = (R->tstop - 0.0) / SPAN_STEPS_MIN;
     R->h = fmin(fmax(1e-3 * R->dt, 1e3 * R->tiny), R->hmax);
     R->eacc = 1.0;
-    R->nout = (size_t)floor((R->tstop - R->tstart) / R->dt * (1.0 + 1e-12)) + 1;
     R->next_out = R->tstart;
     R->brk = qp_tran_next_break(c, an, R->t);
     R->next_report = 10;
