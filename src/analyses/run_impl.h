@@ -77,7 +77,8 @@ qp_status qp_sweep_elaborate(const qp_runner *R, const qp_override *all, size_t 
 /* Progress of the run's current sequence (see qp_settings). */
 void qp_run_progress(const qp_runner *R, size_t done, size_t total);
 
-/* The spectrum options of analysis an (.spectrum, .matrix, .wavefunction) with cache. */
+/* The spectrum options of analysis an (.spectrum, .matrix, .wavefunction) with cache, within the
+ * active run's cap on the states (qp_context_active, qp_settings.cap_dim). */
 void qp_run_spectrum_opts(const qp_analysis *an, qp_eig_cache *cache, qp_spectrum_opts *o);
 
 /* The groups= of a .spectrum as the group of each of m's modes (group[] has room for m->n), or

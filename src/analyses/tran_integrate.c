@@ -11,6 +11,7 @@
  * accuracy, see docs/performance.md.) */
 #include "analyses/tran_impl.h"
 
+#include "analyses/context_impl.h"
 #include "base/strbuf.h"
 #include "solve/lu.h"
 
@@ -301,7 +302,7 @@ typedef struct {
     double next_out;   /* time of the next output sample: tstart + kout dt */
     size_t kout, nout; /* next output sample, samples in all */
     size_t next_report; /* progress in 1/1000 of TSTOP, about every 1 % */
-    unsigned long steps;
+    unsigned long steps, max_steps; /* MAX_STEPS, or a bounded run's cap */
     int keep, singular, rejected, have_f0;
 } run_t;
 
@@ -334,6 +335,16 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     }
     if (n == 0) {
         qp_errf(err, errlen, "the circuit has no unknowns to simulate");
+        return QP_ERR_INPUT;
+    }
+    /* a bounded run (qp_settings cap_*): its caps on the unknowns, samples and steps */
+    const qp_settings *set = qp_context_active();
+    size_t cap_n = set ? set->cap_dim : 0, cap_samples = set ? set->cap_samples : 0;
+    R->max_steps = set && set->cap_steps && set->cap_steps < MAX_STEPS ? set->cap_steps : MAX_STEPS;
+    double samples = floor((an->tstop - an->tstart) / an->tstep * (1.0 + 1e-12)) + 1.0;
+    if ((cap_n && n > cap_n) || (cap_samples && !(samples <= (double)cap_samples))) {
+        qp_errf(err, errlen, "%zu unknowns and %.3g samples: this run's caps are %zu and %zu",
+                n, samples, cap_n, cap_samples);
         return QP_ERR_INPUT;
     }
     R->tr.ncol = qp_tran_signal_count(&R->S);
@@ -570,9 +581,9 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         }
         report_progress(&R, progress, progress_ctx);
         accept_step(&R, c, an, hstep, tend, hit, e);
-        if (++R.steps > MAX_STEPS) {
+        if (++R.steps > R.max_steps) {
             st = QP_ERR_NUMERIC;
-            qp_errf(err, errlen, "more than %lu steps", MAX_STEPS);
+            qp_errf(err, errlen, "more than %lu steps", R.max_steps);
             goto done;
         }
     }
