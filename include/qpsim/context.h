@@ -31,7 +31,8 @@ typedef struct {
      * is refused with an error at its line that names the cap: before it computes where the
      * deck tells (levels, points, samples), else when a solve or a step would pass it. */
     size_t cap_dim;     /* states of one eigenproblem (fixed cutoffs too; automatic ones grow no
-                         * further) and unknowns of a transient */
+                         * further) */
+    size_t cap_unknowns; /* unknowns of a transient (its dense LU grows as their cube) */
     size_t cap_levels;  /* levels asked of .spectrum, .bands, .matrix, .wavefunction, .coherence */
     size_t cap_points;  /* sweep points (of a 2-D sweep, the grid's), .bands points,
                          * .wavefunction points per variable */

@@ -339,7 +339,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     }
     /* a bounded run (qp_settings cap_*): its caps on the unknowns, samples and steps */
     const qp_settings *set = qp_context_active();
-    size_t cap_n = set ? set->cap_dim : 0, cap_samples = set ? set->cap_samples : 0;
+    size_t cap_n = set ? set->cap_unknowns : 0, cap_samples = set ? set->cap_samples : 0;
     R->max_steps = set && set->cap_steps && set->cap_steps < MAX_STEPS ? set->cap_steps : MAX_STEPS;
     double samples = floor((an->tstop - an->tstart) / an->tstep * (1.0 + 1e-12)) + 1.0;
     if ((cap_n && n > cap_n) || (cap_samples && !(samples <= (double)cap_samples))) {
