@@ -297,7 +297,7 @@ static void test_sweep_reuses_basis(void)
  * context's workers (point 1 of the swept cutoff has 101 states). */
 static void test_caps(void)
 {
-    enum { DIM, UNKNOWNS, LEVELS, POINTS, SAMPLES, STEPS };
+    enum { DIM, UNKNOWNS, LEVELS, POINTS, GRID, SAMPLES, STEPS };
     static const struct {
         int cap;
         size_t value;
@@ -308,6 +308,7 @@ static void test_caps(void)
                                     ".spectrum levels=2 ncut={n}\n.sweep n 5 50 2\n"},
         {UNKNOWNS, 3, "transient unknowns", "V1 1 0 dc 1u\nR1 1 2 1\nR2 2 3 1\nC1 3 0 1f\n.tran 1p 1n\n"},
         {LEVELS, 20, "levels", "B1 1 0 ej=5 c=1f\n.bands B1 levels=30\n"},
+        {GRID, 20, "band points", "B1 1 0 ej=5 c=1f\n.bands B1 points=30\n"},
         {POINTS, 20, "sweep points", ".param x=0\nB1 1 0 ej=15\nC1 1 0 ec=0.3\n.ng 1 {x}\n"
                                  ".sweep x 0 1 30\n.spectrum levels=2\n"},
         {SAMPLES, 20, "samples", "V1 1 0 dc 10u\nB1 1 0 ic=100n\n.tran 1p 1n\n"},
@@ -327,6 +328,7 @@ static void test_caps(void)
         set.cap_unknowns = c == UNKNOWNS ? v : 0;
         set.cap_levels = c == LEVELS ? v : 0;
         set.cap_points = c == POINTS ? v : 0;
+        set.cap_grid = c == GRID ? v : 0;
         set.cap_samples = c == SAMPLES ? v : 0;
         set.cap_steps = c == STEPS ? v : 0;
         qp_status st = run_set(cases[i].text, &set, &r, &msgs);

@@ -34,8 +34,8 @@ typedef struct {
                          * further) */
     size_t cap_unknowns; /* unknowns of a transient (its dense LU grows as their cube) */
     size_t cap_levels;  /* levels asked of .spectrum, .bands, .matrix, .wavefunction, .coherence */
-    size_t cap_points;  /* sweep points (of a 2-D sweep, the grid's), .bands points,
-                         * .wavefunction points per variable */
+    size_t cap_points;  /* sweep points (of a 2-D sweep, the grid's) */
+    size_t cap_grid;    /* .bands points, .wavefunction points per variable */
     size_t cap_samples; /* .tran output samples, (TSTOP - TSTART) / TSTEP + 1 */
     size_t cap_steps;   /* .tran integrator steps */
 } qp_settings;

@@ -243,10 +243,10 @@ static qp_status within_caps(const qp_circuit *c, const qp_sweep_plan *plan, con
             qp_diag_add(d, QP_SEV_ERROR, file, an->loc.line, an->loc.col,
                         "%s: %d levels pass this run's cap of %zu", what, an->levels,
                         s->cap_levels);
-        } else if (points && s->cap_points && (size_t)an->points > s->cap_points) {
+        } else if (points && s->cap_grid && (size_t)an->points > s->cap_grid) {
             qp_diag_add(d, QP_SEV_ERROR, file, an->loc.line, an->loc.col,
                         "%s: %d points pass this run's cap of %zu", what, an->points,
-                        s->cap_points);
+                        s->cap_grid);
         } else if (s->cap_samples && samples > (double)s->cap_samples) {
             qp_diag_add(d, QP_SEV_ERROR, file, an->loc.line, an->loc.col,
                         "%s: %.3g samples pass this run's cap of %zu", what, samples,
