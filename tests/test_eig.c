@@ -709,6 +709,32 @@ static void test_failures(void)
     coo_free(&m);
 }
 
+/* An operator product that must never run: the budget test refuses before any vector exists. */
+static void apply_never(void *ctx, int real, const double *x, double *y)
+{
+    (void)real, (void)x, (void)y;
+    ++*(int *)ctx;
+}
+
+/* A solve whose vectors cannot fit this machine's memory (the largest ARPACK dimension, complex:
+ * 34 GB a vector, 1.1 TB for four levels with the work space) is refused from its estimate with
+ * a message naming the budget, before anything is allocated (it was an out-of-memory failure
+ * without a word at the command line). */
+static void test_budget(void)
+{
+    int calls = 0;
+    qp_linop A = {2147483647, 1, 1.0, apply_never, &calls};
+    qp_eig_opts o;
+    qp_eig_opts_default(&o);
+    o.nev = 4;
+    double ev[4];
+    char err[512] = "";
+    qp_status got = qp_eig_lowest_op(&A, &o, ev, NULL, NULL, err, sizeof err);
+    QP_CHECK(got == QP_ERR_NUMERIC && strstr(err, "3/4 of this machine's memory") &&
+                 strstr(err, "fewer levels") && calls == 0,
+             "2^31 - 1 states refused from the estimate: %d \"%s\"", (int)got, err);
+}
+
 static void test_usage(void)
 {
     qp_status got;
@@ -896,6 +922,7 @@ int main(void)
     test_impurity();
     test_dense_failures();
     test_failures();
+    test_budget();
     test_usage();
     test_determinism();
     return tap_done();

@@ -15,9 +15,8 @@
 #define RSJ_V_RTOL 1e-4  /* mean RSJ voltage against R sqrt(I^2 - Ic^2) on a 2 ns run */
 #define ORACLE_RTOL 1e-9 /* against an oracle converged to ~1e-11 GHz */
 
-/* Parses and elaborates text, then runs it with `threads` workers and keep_traces. */
-static qp_status run_text(const char *text, int threads, int keep_traces, qp_results *res,
-                          char **msgs)
+/* Parses and elaborates text, then runs it with settings set. */
+static qp_status run_set(const char *text, const qp_settings *set, qp_results *res, char **msgs)
 {
     qp_diag d = {0};
     qp_netlist_opts opts = {memread, NULL};
@@ -28,13 +27,9 @@ static qp_status run_text(const char *text, int threads, int keep_traces, qp_res
     if (st == QP_OK) {
         st = qp_circuit_elaborate(deck, NULL, 0, &c, &d);
     }
-    qp_settings set;
-    qp_settings_default(&set);
-    set.threads = threads;
-    set.keep_traces = keep_traces;
     qp_context *ctx = NULL;
     if (st == QP_OK) {
-        st = qp_context_create(&set, &ctx);
+        st = qp_context_create(set, &ctx);
     }
     if (st == QP_OK) {
         qp_job job = {deck, NULL, 0, c};
@@ -46,6 +41,17 @@ static qp_status run_text(const char *text, int threads, int keep_traces, qp_res
     *msgs = qp_diag_format(&d);
     qp_diag_clear(&d);
     return st;
+}
+
+/* run_set with `threads` workers and keep_traces. */
+static qp_status run_text(const char *text, int threads, int keep_traces, qp_results *res,
+                          char **msgs)
+{
+    qp_settings set;
+    qp_settings_default(&set);
+    set.threads = threads;
+    set.keep_traces = keep_traces;
+    return run_set(text, &set, res, msgs);
 }
 
 /* Frees the results and messages of two runs of run_text. */
@@ -286,6 +292,56 @@ static void test_sweep_reuses_basis(void)
     }
 }
 
+/* The caps of a bounded run (the fuzzer's): each deck runs without them and is refused with them,
+ * with a message naming the cap; the cap on the states reaches the sweep points computed on the
+ * context's workers (point 1 of the swept cutoff has 101 states). */
+static void test_caps(void)
+{
+    enum { DIM, UNKNOWNS, LEVELS, POINTS, GRID, SAMPLES, STEPS };
+    static const struct {
+        int cap;
+        size_t value;
+        const char *what, *text;
+    } cases[] = {
+        {DIM, 20, "states", "B1 1 0 ej=15\nC1 1 0 ec=0.3\n.spectrum ncut=30\n"},
+        {DIM, 20, "states on a worker", ".param n=5\nB1 1 0 ej=15\nC1 1 0 ec=0.3\n"
+                                    ".spectrum levels=2 ncut={n}\n.sweep n 5 50 2\n"},
+        {UNKNOWNS, 3, "transient unknowns", "V1 1 0 dc 1u\nR1 1 2 1\nR2 2 3 1\nC1 3 0 1f\n.tran 1p 1n\n"},
+        {LEVELS, 20, "levels", "B1 1 0 ej=5 c=1f\n.bands B1 levels=30\n"},
+        {GRID, 20, "band points", "B1 1 0 ej=5 c=1f\n.bands B1 points=30\n"},
+        {POINTS, 20, "sweep points", ".param x=0\nB1 1 0 ej=15\nC1 1 0 ec=0.3\n.ng 1 {x}\n"
+                                 ".sweep x 0 1 30\n.spectrum levels=2\n"},
+        {SAMPLES, 20, "samples", "V1 1 0 dc 10u\nB1 1 0 ic=100n\n.tran 1p 1n\n"},
+        {STEPS, 20, "steps", "V1 1 0 dc 10u\nB1 1 0 ic=100n\n.tran 1p 1n\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        qp_settings set;
+        qp_settings_default(&set);
+        set.threads = 2;
+        qp_results r;
+        char *free_msgs = NULL, *msgs = NULL;
+        qp_status free_st = run_set(cases[i].text, &set, &r, &free_msgs);
+        qp_results_free(&r);
+        int c = cases[i].cap;
+        size_t v = cases[i].value;
+        set.cap_dim = c == DIM ? v : 0;
+        set.cap_unknowns = c == UNKNOWNS ? v : 0;
+        set.cap_levels = c == LEVELS ? v : 0;
+        set.cap_points = c == POINTS ? v : 0;
+        set.cap_grid = c == GRID ? v : 0;
+        set.cap_samples = c == SAMPLES ? v : 0;
+        set.cap_steps = c == STEPS ? v : 0;
+        qp_status st = run_set(cases[i].text, &set, &r, &msgs);
+        int named = msgs && (strstr(msgs, "this run's cap") || strstr(msgs, "more than 20 steps"));
+        /* a failed run keeps no result */
+        QP_CHECK(free_st == QP_OK && st != QP_OK && r.n == 0 && named,
+                 "cap on the %s: %d without it, %d with it: %s", cases[i].what, (int)free_st,
+                 (int)st, msgs ? msgs : "(no message)");
+        qp_results_free(&r);
+        free(free_msgs), free(msgs);
+    }
+}
+
 int main(void)
 {
     test_pool();
@@ -295,5 +351,6 @@ int main(void)
     test_failing_point();
     test_sweep_reuses_basis();
     test_tran_spectra();
+    test_caps();
     return tap_done();
 }

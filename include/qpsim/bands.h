@@ -8,6 +8,12 @@
 
 #include <stddef.h>
 
+/* The work of one computation is refused beyond this many state-levels, points x levels x the
+ * charge basis (2 ncut + 1): bisection costs about that many steps of 0.3 us (1e6 points of one
+ * level at small EJ/EC are 4.5e7, about 13 s), estimated from the starting cutoff before
+ * anything is allocated and checked again at the converged one. */
+#define QP_BANDS_MAX_WORK 5e7
+
 /* Smooth periodic band as a cosine series: E(q) = c[0] + sum_k c[k] cos(2 pi k q), k < nc. */
 typedef struct {
     int nc;
@@ -32,8 +38,9 @@ typedef struct {
  * machine precision; a band narrower than 1e-4 of its distance to the next ones (tight binding,
  * from EJ/EC of about 15 for the lowest) gets its width from the Floquet discriminant, to
  * relative accuracy however small (2e-119 ec at ej/ec = 1e4), and its levels and series from
- * E = mid -+ (W/2) cos 2 pi q. Returns QP_OK, QP_ERR_USAGE (bad arguments or ej/ec out of that
- * range: the message in err says which way to go) or QP_ERR_NOMEM / QP_ERR_NUMERIC. */
+ * E = mid -+ (W/2) cos 2 pi q. Returns QP_OK, QP_ERR_USAGE (bad arguments, ej/ec out of that
+ * range or more work than QP_BANDS_MAX_WORK: the message in err says which way to go) or
+ * QP_ERR_NOMEM / QP_ERR_NUMERIC. */
 qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out, char *err,
                            size_t errlen);
 void qp_bands_free(qp_bands *b);

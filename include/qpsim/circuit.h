@@ -114,6 +114,9 @@ typedef struct {
 } qp_operator;
 
 #define QP_MAX_GROUP_MODES 64 /* .spectrum groups= names at most this many modes */
+/* The numbers one analysis may keep, over all its sweep points (levels, matrix elements, rates,
+ * frequency reports): 0.8 GB; checked when the deck is read (qp_circuit_check). */
+#define QP_RESULT_MAX_VALUES 1e8
 
 typedef struct {
     qp_analysis_kind kind;
@@ -202,7 +205,8 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
                                qp_circuit **out, qp_diag *d);
 
 /* Graph checks on an elaborated circuit (called by qp_circuit_elaborate): ground present, all
- * nodes connected, no element with both ends on one node, flux loops closed, .ng nodes valid. */
+ * nodes connected, no element with both ends on one node, flux loops closed, .ng nodes valid;
+ * then the results' sizes (QP_RESULT_MAX_VALUES). */
 qp_status qp_circuit_check(qp_circuit *c, qp_diag *d);
 
 void qp_circuit_free(qp_circuit *c);

@@ -26,6 +26,18 @@ typedef struct {
     void (*thread_init)(void); /* called first in every thread the context starts (e.g.
                                 * per-thread OpenMP settings; the calling thread is not one of
                                 * them), or NULL */
+    /* Caps of a bounded run, each 0 (the default) for none: the fuzzer's (fuzz/fuzz_run.c), so
+     * that any deck ends in milliseconds; docs/reliability.md. An analysis that would pass one
+     * is refused with an error at its line that names the cap: before it computes where the
+     * deck tells (levels, points, samples), else when a solve or a step would pass it. */
+    size_t cap_dim;     /* states of one eigenproblem (fixed cutoffs too; automatic ones grow no
+                         * further) */
+    size_t cap_unknowns; /* unknowns of a transient (its dense LU grows as their cube) */
+    size_t cap_levels;  /* levels asked of .spectrum, .bands, .matrix, .wavefunction, .coherence */
+    size_t cap_points;  /* sweep points (of a 2-D sweep, the grid's) */
+    size_t cap_grid;    /* .bands points, .wavefunction points per variable */
+    size_t cap_samples; /* .tran output samples, (TSTOP - TSTART) / TSTEP + 1 */
+    size_t cap_steps;   /* .tran integrator steps */
 } qp_settings;
 
 /* The defaults above. */

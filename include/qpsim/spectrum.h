@@ -35,6 +35,8 @@ typedef struct {
     int cut_fluxoid;    /* > 0: fixed fluxoid cutoff mcut; 0: automatic */
     int cut_osc;        /* > 0: fixed number of oscillator states; 0: automatic */
     size_t max_dim;     /* automatic growth stops here (default 4e6) */
+    size_t dim_cap;     /* > 0: no solve of more states than this, fixed cutoffs included
+                           (QP_ERR_NUMERIC; a bounded run, qp_settings.cap_dim); 0 (default): none */
     int grid;           /* extended modes on a phase grid instead of oscillator states */
     qp_eig_cache *cache; /* symbolic analyses reused between calls (a sweep); NULL: none */
     struct qp_basis_cache *basis_cache; /* the exponentials of oscillator bases reused between

@@ -330,6 +330,20 @@ static double band_slope_max(const qp_band_series *s)
     return fmax(best, qp_band_slope(s, 0.5 * (a + b)));
 }
 
+/* Whether nq points of nlev levels in the charge basis |n| <= ncut pass QP_BANDS_MAX_WORK
+ * (then the message in err: what to lower). */
+static int too_much_work(int nq, int nlev, int ncut, int estimate, char *err, size_t errlen)
+{
+    double work = (double)nq * (double)nlev * (2.0 * ncut + 1.0);
+    if (work <= QP_BANDS_MAX_WORK) {
+        return 0;
+    }
+    qp_errf(err, errlen, "%d levels at %d points in a charge basis of %s%d states are %.3g "
+            "state-levels to solve (at most %.0e, about 15 s): lower points= or levels=", nlev,
+            nq, estimate ? "at least " : "", 2 * ncut + 1, work, QP_BANDS_MAX_WORK);
+    return 1;
+}
+
 qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out, char *err,
                            size_t errlen)
 {
@@ -354,6 +368,10 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
                 ratio < RATIO_MIN ? " (of a phase-slip loop: ES or the inductance)"
                                   : " (of a phase-slip loop: ES or the inductance), or use "
                                     ".spectrum for the levels");
+        return QP_ERR_USAGE;
+    }
+    /* choose_ncut's first answer, from its starting cutoff: the least the grid can cost */
+    if (too_much_work(nq, nlev, NCUT_MIN + nlev + (int)ceil(sqrt(ratio)) + 10, 1, err, errlen)) {
         return QP_ERR_USAGE;
     }
     qp_status st = QP_ERR_NOMEM;
@@ -382,6 +400,10 @@ qp_status qp_bands_compute(double ec, double ej, int nlev, int nq, qp_bands *out
         goto done;
     }
     out->ncut = ncut;
+    if (too_much_work(nq, nlev, ncut, 0, err, errlen)) {
+        st = QP_ERR_USAGE;
+        goto done;
+    }
     int narrow0 = 0;
     st = band_levels(ec, ej, ncut, out, wb, &narrow0, &w, err, errlen);
     if (st == QP_OK) {

@@ -15,6 +15,36 @@ struct qp_context {
     qp_worker_cache *cache; /* nworkers, their caches made on first use */
 };
 
+/* The active settings of this thread (qp_context_active). */
+static _Thread_local const qp_settings *active;
+
+const qp_settings *qp_context_active(void)
+{
+    return active;
+}
+
+const qp_settings *qp_context_activate(const qp_settings *s)
+{
+    const qp_settings *before = active;
+    active = s;
+    return before;
+}
+
+/* A job on the pool's workers, each with the job's context active while it runs. */
+typedef struct {
+    const qp_context *ctx;
+    void (*fn)(void *arg, int worker);
+    void *arg;
+} job;
+
+static void job_worker(void *arg, int worker)
+{
+    const job *j = arg;
+    const qp_settings *before = qp_context_activate(&j->ctx->set);
+    j->fn(j->arg, worker);
+    qp_context_activate(before);
+}
+
 void qp_settings_default(qp_settings *s)
 {
     *s = (qp_settings){.threads = 1, .keep_traces = 1};
@@ -97,7 +127,8 @@ void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *ar
         ctx->pool_pid = getpid();
     }
     if (want > 1 && ctx->pool) {
-        qp_pool_run(ctx->pool, fn, arg);
+        job j = {ctx, fn, arg};
+        qp_pool_run(ctx->pool, job_worker, &j);
     } else {
         fn(arg, 0); /* serial, or no memory for a pool: the calling thread does everything */
     }

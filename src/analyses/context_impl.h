@@ -27,4 +27,14 @@ void qp_context_drop_caches(qp_context *ctx);
  * and started again, more of them, only when a later run could use more. */
 void qp_context_run(qp_context *ctx, void (*fn)(void *arg, int worker), void *arg, int useful);
 
+/* The settings of the run the calling thread computes for, or NULL: set by qp_run on its thread
+ * for the length of the run (qp_context_activate) and by qp_context_run on the workers for the
+ * length of a job. Code deep in a run that is handed no context reads its caps here (the
+ * spectrum options, the transient). */
+const qp_settings *qp_context_active(void);
+
+/* Makes s the calling thread's active settings (NULL: none); returns the ones before, to be
+ * restored by the same call. */
+const qp_settings *qp_context_activate(const qp_settings *s);
+
 #endif

@@ -220,6 +220,42 @@ static qp_status make_plan(const qp_circuit *c, qp_sweep_plan *plan, qp_diag *d)
     return QP_OK;
 }
 
+/* A bounded run (qp_settings cap_*): what the deck asks, refused at its place before anything is
+ * computed when it passes a cap. The caps on the states and on a transient's unknowns and steps
+ * are applied where those are known (qp_context_active). */
+static qp_status within_caps(const qp_circuit *c, const qp_sweep_plan *plan, const qp_settings *s,
+                             qp_diag *d)
+{
+    size_t errors = d->errors;
+    if (s->cap_points && plan->points > s->cap_points) {
+        const qp_analysis *last = plan->sw[plan->n - 1];
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, last->loc), last->loc.line,
+                    last->loc.col, "%zu sweep points pass this run's cap of %zu", plan->points,
+                    s->cap_points);
+    }
+    for (size_t k = 0; k < c->nanalyses; k++) {
+        const qp_analysis *an = &c->analyses[k];
+        const char *what = qp_analysis_directive(an->kind), *file = qp_circuit_file(c, an->loc);
+        int levels = an->kind != QP_AN_SWEEP && an->kind != QP_AN_TRAN;
+        int points = an->kind == QP_AN_BANDS || an->kind == QP_AN_WAVE;
+        double samples = an->kind == QP_AN_TRAN ? (an->tstop - an->tstart) / an->tstep + 1.0 : 0;
+        if (levels && s->cap_levels && (size_t)an->levels > s->cap_levels) {
+            qp_diag_add(d, QP_SEV_ERROR, file, an->loc.line, an->loc.col,
+                        "%s: %d levels pass this run's cap of %zu", what, an->levels,
+                        s->cap_levels);
+        } else if (points && s->cap_grid && (size_t)an->points > s->cap_grid) {
+            qp_diag_add(d, QP_SEV_ERROR, file, an->loc.line, an->loc.col,
+                        "%s: %d points pass this run's cap of %zu", what, an->points,
+                        s->cap_grid);
+        } else if (s->cap_samples && samples > (double)s->cap_samples) {
+            qp_diag_add(d, QP_SEV_ERROR, file, an->loc.line, an->loc.col,
+                        "%s: %.3g samples pass this run's cap of %zu", what, samples,
+                        s->cap_samples);
+        }
+    }
+    return d->errors > errors ? QP_ERR_INPUT : QP_OK;
+}
+
 qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d)
 {
     memset(out, 0, sizeof *out);
@@ -229,7 +265,8 @@ qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d
         return QP_ERR_INPUT;
     }
     qp_runner R = {ctx, job, plan.n ? &plan : NULL, out, d};
-    qp_status st = QP_OK;
+    qp_status st = within_caps(c, &plan, qp_context_settings(ctx), d);
+    const qp_settings *before = qp_context_activate(qp_context_settings(ctx));
     for (size_t k = 0; k < c->nanalyses && st == QP_OK; k++) {
         const qp_analysis *an = &c->analyses[k];
         if (an->kind == QP_AN_SWEEP) {
@@ -267,6 +304,7 @@ qp_status qp_run(qp_context *ctx, const qp_job *job, qp_results *out, qp_diag *d
     if (st != QP_OK) {
         qp_results_free(out);
     }
+    qp_context_activate(before);
     return st;
 }
 

@@ -78,7 +78,8 @@ qp_status qp_sweep_elaborate(const qp_runner *R, const qp_override *all, size_t 
 void qp_run_progress(const qp_runner *R, size_t done, size_t total);
 
 /* The spectrum options of analysis an (.spectrum, .matrix, .wavefunction) with a worker's caches
- * (or NULL). */
+ * (or NULL), within the active run's cap on the states (qp_context_active,
+ * qp_settings.cap_dim). */
 void qp_run_spectrum_opts(const qp_analysis *an, const qp_worker_cache *cache,
                           qp_spectrum_opts *o);
 

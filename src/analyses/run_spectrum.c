@@ -26,6 +26,11 @@ void qp_run_spectrum_opts(const qp_analysis *an, const qp_worker_cache *cache,
     o->cache = cache ? cache->eig : NULL;
     o->basis_cache = cache ? cache->basis : NULL;
     o->method = (qp_spectrum_method)an->method;
+    const qp_settings *set = qp_context_active(); /* a bounded run's cap on the states */
+    if (set && set->cap_dim) {
+        o->dim_cap = set->cap_dim;
+        o->max_dim = o->max_dim < set->cap_dim ? o->max_dim : set->cap_dim;
+    }
 }
 
 /* The groups= of a .spectrum for modes m into group[] (m->n of them), or 0 with a positioned

@@ -134,6 +134,11 @@ static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts
                        double *E, int *nlev, size_t *dim, qp_eig_info *info, char *err,
                        size_t errlen)
 {
+    if (o->dim_cap && total_dim(m, cut) > o->dim_cap) { /* a bounded run: before any assembly */
+        snprintf(err, errlen, "a basis of %zu states passes this run's cap of %zu states",
+                 total_dim(m, cut), o->dim_cap);
+        return QP_ERR_NUMERIC;
+    }
     qp_kron K;
     qp_status st = qp_ham_terms(m, m, cut, o->grid, o->basis_cache, &K);
     if (st != QP_OK) {

@@ -11,6 +11,7 @@
  * accuracy, see docs/performance.md.) */
 #include "analyses/tran_impl.h"
 
+#include "analyses/context_impl.h"
 #include "base/strbuf.h"
 #include "solve/lu.h"
 
@@ -301,7 +302,7 @@ typedef struct {
     double next_out;   /* time of the next output sample: tstart + kout dt */
     size_t kout, nout; /* next output sample, samples in all */
     size_t next_report; /* progress in 1/1000 of TSTOP, about every 1 % */
-    unsigned long steps;
+    unsigned long steps, max_steps; /* MAX_STEPS, or a bounded run's cap */
     int keep, singular, rejected, have_f0;
 } run_t;
 
@@ -336,7 +337,27 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
         qp_errf(err, errlen, "the circuit has no unknowns to simulate");
         return QP_ERR_INPUT;
     }
+    /* a bounded run (qp_settings cap_*): its caps on the unknowns, samples and steps */
+    const qp_settings *set = qp_context_active();
+    size_t cap_n = set ? set->cap_unknowns : 0, cap_samples = set ? set->cap_samples : 0;
+    R->max_steps = set && set->cap_steps && set->cap_steps < MAX_STEPS ? set->cap_steps : MAX_STEPS;
+    double samples = floor((an->tstop - an->tstart) / an->tstep * (1.0 + 1e-12)) + 1.0;
+    if ((cap_n && n > cap_n) || (cap_samples && !(samples <= (double)cap_samples))) {
+        qp_errf(err, errlen, "%zu unknowns and %.3g samples: this run's caps are %zu and %zu",
+                n, samples, cap_n, cap_samples);
+        return QP_ERR_INPUT;
+    }
     R->tr.ncol = qp_tran_signal_count(&R->S);
+    R->nout = (size_t)floor((an->tstop - an->tstart) / an->tstep * (1.0 + 1e-12)) + 1;
+    /* every sample counts, kept or not: a deck must not run without -o and fail with it */
+    double values = (double)R->nout * (double)(R->tr.ncol + 1);
+    if (values > QP_TRAN_MAX_TRACE_VALUES) {
+        qp_errf(err, errlen, "the traces would hold %zu samples of %zu signals and the time, "
+                "%.3g values (at most %.0e, %.1f GB): use a longer TSTEP or a later TSTART",
+                R->nout, R->tr.ncol, values, QP_TRAN_MAX_TRACE_VALUES,
+                QP_TRAN_MAX_TRACE_VALUES * sizeof(double) / 1e9);
+        return QP_ERR_INPUT;
+    }
     R->row = calloc(R->tr.ncol ? R->tr.ncol : 1, sizeof *R->row);
     if (!R->x0 || !R->x1 || !R->tmp || !R->xm || !R->xp || !R->Zp || !R->f0 || !R->J0 ||
         !R->row || !work_init(&R->W, n)) {
@@ -349,7 +370,6 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->hmax = (R->tstop - 0.0) / SPAN_STEPS_MIN;
     R->h = fmin(fmax(1e-3 * R->dt, 1e3 * R->tiny), R->hmax);
     R->eacc = 1.0;
-    R->nout = (size_t)floor((R->tstop - R->tstart) / R->dt * (1.0 + 1e-12)) + 1;
     R->next_out = R->tstart;
     R->brk = qp_tran_next_break(c, an, R->t);
     R->next_report = 10;
@@ -561,9 +581,9 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         }
         report_progress(&R, progress, progress_ctx);
         accept_step(&R, c, an, hstep, tend, hit, e);
-        if (++R.steps > MAX_STEPS) {
+        if (++R.steps > R.max_steps) {
             st = QP_ERR_NUMERIC;
-            qp_errf(err, errlen, "more than %lu steps", MAX_STEPS);
+            qp_errf(err, errlen, "more than %lu steps", R.max_steps);
             goto done;
         }
     }

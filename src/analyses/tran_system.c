@@ -506,6 +506,13 @@ qp_status qp_tran_sys_build(qp_tran_sys *S, const qp_circuit *c, double tstep, c
         return st;
     }
     size_t n = S->n;
+    if (n > QP_TRAN_MAX_UNKNOWNS) { /* refused before its n x n matrices exist */
+        qp_errf(err, errlen, "the circuit has %zu unknowns (node voltages, inductor and source "
+                "currents, junction phases); the transient solves them as dense matrices, "
+                "(3n)^3/3 operations a step, and takes at most %d: simulate a smaller circuit",
+                n, QP_TRAN_MAX_UNKNOWNS);
+        return QP_ERR_INPUT;
+    }
     S->vk = malloc((n ? n : 1) * sizeof *S->vk);
     S->A = calloc(n > 0 ? n * n : 1, sizeof *S->A);
     if (!S->vk || !S->A) {

@@ -183,6 +183,60 @@ static int same_loop(const qp_flux_loop *a, const qp_flux_loop *b)
     return 1;
 }
 
+/* Values kept per point by a swept analysis of a transient's frequency report, per junction (the
+ * fields of qp_tran_freq, rounded up). */
+#define TRAN_FREQ_VALUES 11
+
+/* The result of every analysis, refused when it would keep more than QP_RESULT_MAX_VALUES
+ * numbers: counted from the deck (levels, operators, junctions, sweep points) before anything
+ * is computed, so that neither `check` nor a run's first points pass what the run cannot
+ * allocate at its end. */
+static void result_sizes(const qp_circuit *c, qp_diag *d)
+{
+    double points = 1.0, junctions = 0.0;
+    for (size_t k = 0; k < c->nanalyses; k++) {
+        points *= c->analyses[k].kind == QP_AN_SWEEP ? (double)c->analyses[k].points : 1.0;
+    }
+    for (size_t i = 0; i < c->nelem; i++) {
+        junctions += c->elem[i].kind == QP_EL_B || c->elem[i].kind == QP_EL_Q;
+    }
+    for (size_t k = 0; k < c->nanalyses; k++) {
+        const qp_analysis *an = &c->analyses[k];
+        double lev = an->levels, each = 0.0;
+        const char *what = "";
+        switch (an->kind) {
+        case QP_AN_SPECTRUM:
+            each = lev, what = "a lower levels=";
+            break;
+        case QP_AN_MATRIX:
+            each = lev + 2.0 * (double)an->nops * lev * lev;
+            what = "a lower levels= or fewer operators";
+            break;
+        case QP_AN_COHERENCE:
+            each = lev + QP_CH_COUNT + 3.0;
+            break;
+        case QP_AN_TRAN:
+            each = points > 1.0 ? TRAN_FREQ_VALUES * junctions : 0.0; /* traces: QP_TRAN_MAX_* */
+            break;
+        default: /* .bands and .wavefunction are computed once, with limits of their own */
+            break;
+        }
+        if (each * points <= QP_RESULT_MAX_VALUES) {
+            continue;
+        }
+        if (points > 1.0) {
+            ERR(c, d, an->loc, "%s would keep %.3g values over the sweep's %.0f points, %.3g at "
+                "each (at most %.0e, %.1f GB): fewer sweep points%s%s",
+                qp_analysis_directive(an->kind), each * points, points, each, QP_RESULT_MAX_VALUES,
+                QP_RESULT_MAX_VALUES * sizeof(double) / 1e9, what[0] ? ", or " : "", what);
+        } else {
+            ERR(c, d, an->loc, "%s would keep %.3g values (at most %.0e, %.1f GB)%s%s",
+                qp_analysis_directive(an->kind), each, QP_RESULT_MAX_VALUES,
+                QP_RESULT_MAX_VALUES * sizeof(double) / 1e9, what[0] ? ": " : "", what);
+        }
+    }
+}
+
 qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
 {
     size_t errors0 = d->errors;
@@ -250,6 +304,9 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
                             c->loops[j].loc.col, "the other .flux is here");
             }
         }
+    }
+    if (d->errors == errors0) {
+        result_sizes(c, d);
     }
     return d->errors > errors0 ? QP_ERR_INPUT : QP_OK;
 }

@@ -1,6 +1,8 @@
 /* Hamiltonian assembly as sums of Kronecker products of per-mode operators (docs/physics.md); the
  * per-mode matrices come from operators/basis.c. */
 #include "operators/ham.h"
+
+#include "base/mem.h"
 #include "operators/basis.h"
 #include "operators/kron.h"
 #include "qpsim/units.h"
@@ -407,11 +409,13 @@ qp_status qp_ham_expand(const qp_kron *K, qp_sparse *H, char *err, size_t errlen
     /* Refused from the count before anything large is allocated: the triplets (4 x 8 bytes
      * each) and the dense diagonal come first, the compressed matrix after. */
     size_t entries = qp_ham_count_entries(K);
-    if (entries > QP_HAM_MAX_ENTRIES) {
+    double gib = (double)entries * 56.0 / 1073741824.0, budget = qp_mem_budget() / 1073741824.0;
+    if (entries > QP_HAM_MAX_ENTRIES || gib > budget) { /* the budget: a smaller machine */
         snprintf(err, errlen,
-                 "the Hamiltonian would have %.3g stored entries (%.3g GiB to assemble; more "
-                 "than %zu); use .spectrum method=hierarchical, or smaller cutoffs",
-                 (double)entries, (double)entries * 56.0 / 1073741824.0, QP_HAM_MAX_ENTRIES);
+                 "the Hamiltonian would have %.3g stored entries, %.3g GiB to assemble (at most "
+                 "%zu entries, and %.3g GiB: 3/4 of this machine's memory); use .spectrum "
+                 "method=hierarchical, or smaller cutoffs",
+                 (double)entries, gib, QP_HAM_MAX_ENTRIES, budget);
         return QP_ERR_NUMERIC;
     }
     builder b = {0};

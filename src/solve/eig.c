@@ -3,6 +3,8 @@
 
 #include "solve/eig_impl.h"
 
+#include "base/mem.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -156,6 +158,27 @@ static qp_status check_pairs(qp_eig_solver *s, double *V, const double *vals)
     return st;
 }
 
+/* Whether the solve's vectors fit qp_mem_budget(), estimated before any is allocated: the nev
+ * result vectors (complex) and the caller's copy, and for ARPACK its basis of ncv vectors, the
+ * start and three work vectors and dseupd's nev Ritz vectors; the dense methods hold two n x n
+ * complex matrices. (The matrix itself and a factor are the caller's and CHOLMOD's.) */
+static qp_status within_budget(qp_eig_solver *s, qp_eig_method method)
+{
+    double n = (double)s->n, nev = s->nev, w = s->cplx ? 2.0 : 1.0;
+    double doubles = method == QP_EIG_DENSE
+                         ? 4.0 * n * n + 4.0 * n * nev
+                         : n * (4.0 * nev + w * ((double)s->ncv + 4.0) + (s->cplx ? 0.0 : nev));
+    double need = 8.0 * doubles, budget = (double)qp_mem_budget();
+    if (need <= budget) {
+        return QP_OK;
+    }
+    qp_eig_fail(s, "%d eigenvectors of %zu states need %.3g GiB with the %s eigensolver's work "
+                "space (more than the %.3g GiB budget: 3/4 of this machine's memory); ask for "
+                "fewer levels or a smaller basis", s->nev, s->n, need / 1073741824.0,
+                qp_eig_method_name(method), budget / 1073741824.0);
+    return QP_ERR_NUMERIC;
+}
+
 /* The common body: s holds the matrix or operator, its size and the options. */
 static qp_status lowest(qp_eig_solver *s, double *evals, double *vecs, qp_eig_info *info)
 {
@@ -183,6 +206,10 @@ static qp_status lowest(qp_eig_solver *s, double *evals, double *vecs, qp_eig_in
         goto done;
     }
     s->info.used = method;
+    st = within_budget(s, method);
+    if (st != QP_OK) {
+        goto done;
+    }
     V = qp_eig_alloc_n(qp_eig_mul_sat(2 * s->n, (size_t)s->nev), sizeof *V);
     vals = qp_eig_alloc_n((size_t)s->nev, sizeof *vals);
     if (!V || !vals) {
