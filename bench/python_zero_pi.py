@@ -14,19 +14,10 @@ bench/scqubits_peer.py explains: the zeta oscillator is decoupled and left out b
 """
 import argparse
 import re
-import time
 
 import numpy as np
 
-
-def best_of(repeat, fn):
-    best, out = None, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        dt = time.perf_counter() - t
-        best = dt if best is None else min(best, dt)
-    return best, out
+from python_sweep import best_of  # the same timer as the sweep bench (bench/ is on the path)
 
 
 def main():
