@@ -145,7 +145,12 @@ static void run(const qp_deck *deck, const qp_circuit *c, int plots, qp_diag *d)
         write_files(c, &res, plots);
     }
     if (getenv("FUZZ_RUN_VERBOSE")) { /* what the caps let through, for a look by hand */
-        fprintf(stderr, "fuzz_run: run status %d, %zu analyses\n", (int)st, res.n);
+        fprintf(stderr, "fuzz_run: run status %d, %zu analyses:", (int)st, res.n);
+        for (size_t i = 0; i < res.n; i++) {
+            fprintf(stderr, " %s%s", qp_analysis_directive(res.r[i].kind),
+                    res.r[i].npoints > 1 ? "(swept)" : "");
+        }
+        fputc('\n', stderr);
     }
     qp_results_free(&res);
     qp_context_free(ctx);
