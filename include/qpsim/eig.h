@@ -18,7 +18,8 @@ typedef struct {
 
 typedef enum {
     QP_EIG_AUTO,         /* dense up to 300, or up to dense_max when a tenth or more of the
-                            entries is stored; else shift-invert, else Lanczos */
+                            entries is stored, or up to QP_EIG_DENSE_MANY when nev is an eighth
+                            of n or more; else shift-invert, else Lanczos */
     QP_EIG_DENSE,        /* LAPACK on the full matrix: dsyevr / zheevr; values alone (n <= 600)
                             by dsytrd / zhetrd and bisection */
     QP_EIG_LANCZOS,      /* ARPACK dsaupd "SA" / znaupd "SR" on H itself */
@@ -50,6 +51,14 @@ typedef struct {
     double sigma;
     qp_eig_cache *cache; /* shift-invert: reuse symbolic analyses (NULL: none) */
 } qp_eig_opts;
+
+/* Many levels of a moderate basis go to dense LAPACK whatever the sparsity: at nev >= n / 8 an
+ * ARPACK basis of 2 nev + 1 vectors and its restarts cost more than the full reduction (two
+ * coupled transmons, n = 1681: 1000 levels 39 s by Lanczos, 400 levels 4.9 s by shift-invert;
+ * docs/performance.md). Beyond QP_EIG_DENSE_MANY states the dense work (four n x n matrices,
+ * 2 GB at 8000) is left to ARPACK. */
+#define QP_EIG_DENSE_MANY 8000
+int qp_eig_many_levels(size_t n, int nev);
 
 /* Fills *o with the defaults above (nev = 1, no vectors, QP_EIG_AUTO). */
 void qp_eig_opts_default(qp_eig_opts *o);

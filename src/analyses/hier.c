@@ -814,10 +814,15 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
         if (st != QP_OK) {
             break;
         }
-        int whole = 1; /* every state of every group kept: nothing left to grow */
+        /* every product of every group's states kept: nothing left to grow (all of each group
+         * below Ecut is not enough: the sums of their energies may still pass it) */
+        int whole = 1;
+        double full = 1.0;
         for (size_t g = 0; whole && g < h->ngroups; g++) {
             whole = P.kmax[g] == h->G[g].D;
+            full *= (double)h->G[g].D;
         }
+        whole = whole && (double)P.n >= full;
         if (P.n == nkept) { /* Ecut grew past no new sum: nothing new to solve or compare */
             if (whole) {
                 break; /* the last solve had them all */

@@ -381,7 +381,7 @@ qp_status qp_hier_solve_at(hier *h, const prodset *P, double *E, int *nlev, doub
     }
     qp_sparse *H = &C.H;
     size_t room = H->im ? 2 : 1; /* ARPACK: nev <= n - 1 (real), n - 2 (complex) */
-    if ((size_t)want + room > H->n) {
+    if ((size_t)want + room > H->n || qp_eig_many_levels(H->n, want)) {
         eo.method = QP_EIG_DENSE;
     } else if (H->n > eo.dense_max) {
         /* Lanczos, not shift-invert: the kept states span only Ecut, so the spectrum is narrow

@@ -80,8 +80,9 @@ static qp_status check_args(qp_eig_solver *s, const double *evals, const double 
     if (*method == QP_EIG_AUTO) {
         /* A sparse matrix of 560 states (0-pi at scqubits' truncation, 8 % stored): shift-invert
          * 5 ms, the dense reduction 20 ms; a dense one (dressed couplings) favours LAPACK. */
-        int dense = s->D || (n <= o->dense_max && (n <= DENSE_ALWAYS || !s->H ||
-                                                     s->H->nnz >= n * n / DENSE_FILL));
+        int dense = s->D || qp_eig_many_levels(n, o->nev) ||
+                    (n <= o->dense_max &&
+                     (n <= DENSE_ALWAYS || !s->H || s->H->nnz >= n * n / DENSE_FILL));
         *method = dense ? QP_EIG_DENSE : QP_EIG_SHIFT_INVERT;
     }
     if (*method == QP_EIG_DENSE) {
@@ -108,6 +109,11 @@ static qp_status check_args(qp_eig_solver *s, const double *evals, const double 
     }
     s->ncv = (int)(ncv < n ? ncv : n);
     return QP_OK;
+}
+
+int qp_eig_many_levels(size_t n, int nev)
+{
+    return n <= QP_EIG_DENSE_MANY && nev > 0 && 8 * (size_t)nev >= n;
 }
 
 /* The ARPACK paths: shift-invert (with AUTO's fallback to Lanczos when the factorization fails)
