@@ -117,6 +117,8 @@ typedef struct {
 /* The numbers one analysis may keep, over all its sweep points (levels, matrix elements, rates,
  * frequency reports): 0.8 GB; checked when the deck is read (qp_circuit_check). */
 #define QP_RESULT_MAX_VALUES 1e8
+/* The points of a 2-D sweep (two .sweep directives), at most (each one: 1e6). */
+#define QP_SWEEP2_MAX_POINTS 1e7
 
 typedef struct {
     qp_analysis_kind kind;

@@ -208,10 +208,10 @@ static qp_status make_plan(const qp_circuit *c, qp_sweep_plan *plan, qp_diag *d)
                         "'%s' is swept twice", an->param);
             return QP_ERR_INPUT;
         }
-        if ((double)plan->points * an->points > 1e7) {
+        if ((double)plan->points * an->points > QP_SWEEP2_MAX_POINTS) { /* elaboration says it */
             qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
-                        "the 2-D sweep would have %.3g points (at most 1e7)",
-                        (double)plan->points * an->points);
+                        "the 2-D sweep would have %.3g points (at most %.0e)",
+                        (double)plan->points * an->points, QP_SWEEP2_MAX_POINTS);
             return QP_ERR_INPUT;
         }
         plan->sw[plan->n++] = an;

@@ -654,6 +654,37 @@ static void dir_temp(elab *E, const qp_directive *dv)
     E->c->temp = t;
 }
 
+/* A second .sweep makes a 2-D grid: at most two, of different parameters, and at most
+ * QP_SWEEP2_MAX_POINTS points in all, found here so that `check` says it as `run` does. */
+static int second_sweep_ok(elab *E, const qp_directive *dv, const qp_analysis *an,
+                           const char *name)
+{
+    size_t n = 0;
+    double points = an->points;
+    for (size_t k = 0; k < E->c->nanalyses; k++) {
+        const qp_analysis *o = &E->c->analyses[k];
+        if (o->kind != QP_AN_SWEEP) {
+            continue;
+        }
+        n++;
+        points *= o->points;
+        if (qp_ieq(o->param, name)) {
+            ERR(E, dv->args[0]->loc, "'%s' is swept twice", name);
+            return 0;
+        }
+    }
+    if (n >= 2) {
+        ERR(E, dv->loc, "at most two .sweep directives (a 2-D sweep) per deck");
+        return 0;
+    }
+    if (points > QP_SWEEP2_MAX_POINTS) {
+        ERR(E, dv->args[3]->loc, "the 2-D sweep would have %.3g points (at most %.0e): fewer "
+            "points", points, QP_SWEEP2_MAX_POINTS);
+        return 0;
+    }
+    return 1;
+}
+
 /* .sweep NAME START STOP POINTS over a top-level .param.
  * an arrives with its location and no element. */
 static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
@@ -688,7 +719,10 @@ static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
             an.stop);
         return;
     }
-    an.param = qp_strdup(E->global.e[qp_elab_find_top_param(E, nt->text)].name);
+    if (!second_sweep_ok(E, dv, &an, pe->name)) {
+        return;
+    }
+    an.param = qp_strdup(pe->name);
     if (!an.param) {
         qp_elab_nomem(E);
         return;
