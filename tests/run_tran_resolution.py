@@ -7,10 +7,14 @@ voltage right whatever TSTEP, but the traces sampled every TSTEP must resolve th
 - a mean voltage over a second half of two samples is the source's (it read 0);
 - TSTOP = 1 ns (2.42 periods in the second half) warns how many periods there are and what is
   needed (it said "no oscillation"); TSTEP = 90 ps (2.3 samples per period) warns;
-- the bundled AC Josephson decks (1 ps steps, one junction at rest) warn about nothing.
+- the bundled AC Josephson decks (1 ps steps, one junction at rest) warn about nothing;
+- through a 1 ohm resistor (a junction with dynamics, so the integrator cannot take long steps),
+  TSTEP = TSTOP = 1 ms is refused while it runs, once the junction has wound 1000 times inside one
+  sample interval (it integrated for 67 s before the refusal).
 Arguments: qpsim, the repository root."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,7 +40,7 @@ def run(exe, path, *args):
 def main():
     exe, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     folder = tempfile.mkdtemp()
-    tap = taplib.Tap(7)
+    tap = taplib.Tap(1 + 7)
 
     r = run(exe, deck(folder, "150p 50n"), "--json")
     want = "t.cir:3:1: error: .tran: TSTEP = 150 ps gives 1.38 samples per period of the " \
@@ -82,6 +86,18 @@ def main():
         "samples per period of the 4.836 GHz" in r.stderr \
         else ["exit %d, stderr %r" % (r.returncode, r.stderr)]
     tap.result("TSTEP = 90 ps (2.3 samples per period): warned", problems)
+
+    path = os.path.join(folder, "r.cir")
+    with open(path, "w") as f:
+        f.write("V1 1 0 dc 10uV\nR1 1 2 1\nB1 2 0 ic=100nA\n.tran 1m 1m\n")
+    r = run(exe, path)
+    problems = [] if r.returncode == 1 and r.stderr.startswith(
+        "r.cir:4:1: error: .tran: TSTEP = 0.001 s cannot resolve B1: between t = ") and \
+        re.search(r"inside one sample interval, it made 10\d\d periods", r.stderr) and \
+        not r.stdout \
+        else ["exit %d, stderr %r" % (r.returncode, r.stderr)]
+    tap.result("TSTEP = 1 ms through a resistor: refused while running, at 1000 windings",
+               problems)
 
     for rel in ("netlists/ac_josephson.cir", "examples/tran/ac_josephson_capacitive.cir"):
         r = run(exe, os.path.join(root, rel), "--json")

@@ -14,6 +14,7 @@
 #include "analyses/context_impl.h"
 #include "base/strbuf.h"
 #include "solve/lu.h"
+#include "qpsim/units.h"
 
 #include <float.h>
 #include <math.h>
@@ -304,6 +305,10 @@ typedef struct {
     size_t next_report; /* progress in 1/1000 of TSTOP, about every 1 % */
     unsigned long steps, max_steps; /* MAX_STEPS, or a bounded run's cap */
     int keep, singular, rejected, have_f0;
+    double *wind0;     /* per element: its windings (phase / 2 pi, or charge / 2e) at twind */
+    double *wlast;     /* and at tlast, the previous check (its latest rate gives the advice) */
+    double twind, tlast; /* the first step end at or after the last sample time; the check */
+    size_t kwind;      /* R->kout when wind0 was taken */
 } run_t;
 
 static void run_free(run_t *R)
@@ -311,7 +316,7 @@ static void run_free(run_t *R)
     free(R->tr.data);
     work_free(&R->W);
     free(R->x0), free(R->x1), free(R->tmp), free(R->xm), free(R->xp), free(R->Zp), free(R->f0);
-    free(R->J0), free(R->row);
+    free(R->J0), free(R->row), free(R->wind0), free(R->wlast);
     qp_tran_sys_free(&R->S);
 }
 
@@ -359,8 +364,10 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
         return QP_ERR_INPUT;
     }
     R->row = calloc(R->tr.ncol ? R->tr.ncol : 1, sizeof *R->row);
+    R->wind0 = calloc(c->nelem ? c->nelem : 1, sizeof *R->wind0);
+    R->wlast = calloc(c->nelem ? c->nelem : 1, sizeof *R->wlast);
     if (!R->x0 || !R->x1 || !R->tmp || !R->xm || !R->xp || !R->Zp || !R->f0 || !R->J0 ||
-        !R->row || !work_init(&R->W, n)) {
+        !R->row || !R->wind0 || !R->wlast || !work_init(&R->W, n)) {
         qp_errf(err, errlen, "out of memory for the transient");
         return QP_ERR_NOMEM;
     }
@@ -542,6 +549,58 @@ static qp_status run_finish(run_t *R, const qp_circuit *c, const qp_analysis *an
     return qp_tran_select_prints(c, out);
 }
 
+/* The windings of element e in state x: a junction's phase / 2 pi, a phase-slip or Bloch
+ * junction's charge / 2e; 0 for the other elements. */
+static double windings(const run_t *R, size_t e, const double *x)
+{
+    const qp_element *el = &R->S.c->elem[e];
+    int j = R->S.bvar[e];
+    if (j < 0 || (el->kind != QP_EL_B && el->kind != QP_EL_Q)) {
+        return 0.0;
+    }
+    return el->kind == QP_EL_B && !R->S.bloch[e] ? x[j] / (2.0 * QP_PI) : x[j];
+}
+
+/* A TSTEP that cannot resolve the run, found while it runs rather than after it: when a junction
+ * winds ALIAS_WINDINGS times between two samples, its traces have under 1/ALIAS_WINDINGS samples
+ * a period, and a long TSTOP would spend minutes on steps no sample shows (`.tran 1m 1m` on a
+ * 10 uV bias: 67 s, then the Nyquist refusal). Checked every WIND_EVERY steps. */
+#define ALIAS_WINDINGS 1000.0
+#define WIND_EVERY 64
+static qp_status alias_guard(run_t *R, char *err, size_t errlen)
+{
+    const qp_circuit *c = R->S.c;
+    int fresh = R->kout != R->kwind || R->steps == 0;
+    if (!fresh && R->steps % WIND_EVERY != 0) {
+        return QP_OK;
+    }
+    for (size_t e = 0; !fresh && e < c->nelem; e++) {
+        double w = windings(R, e, R->x0), adv = fabs(w - R->wind0[e]);
+        /* the advice from its latest rate: the first windings may be a slow start */
+        double f = R->t > R->tlast ? fabs(w - R->wlast[e]) / (R->t - R->tlast) : 0.0;
+        f = fmax(f, adv / (R->t - R->twind));
+        if (adv >= ALIAS_WINDINGS) {
+            qp_errf(err, errlen, "TSTEP = %.4g s cannot resolve %s: between t = %.4g s and "
+                    "%.4g s, inside one sample interval, it made %.0f periods (now about "
+                    "%.4g Hz, %.2g samples per period; 2 or more are needed, Nyquist); use TSTEP "
+                    "< %.4g s (%.4g s or less for 4 samples per period)", R->dt,
+                    c->elem[e].name, R->twind, R->t, adv, f, 1.0 / (f * R->dt), 1.0 / (2.0 * f),
+                    1.0 / (4.0 * f));
+            return QP_ERR_INPUT;
+        }
+    }
+    for (size_t e = 0; e < c->nelem; e++) {
+        R->wlast[e] = windings(R, e, R->x0);
+        R->wind0[e] = fresh ? R->wlast[e] : R->wind0[e];
+    }
+    R->tlast = R->t;
+    if (fresh) {
+        R->twind = R->t;
+        R->kwind = R->kout;
+    }
+    return QP_OK;
+}
+
 qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_traces,
                       qp_progress_fn progress, void *progress_ctx, qp_tran_result *out,
                       char *err, size_t errlen)
@@ -581,6 +640,10 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         }
         report_progress(&R, progress, progress_ctx);
         accept_step(&R, c, an, hstep, tend, hit, e);
+        st = alias_guard(&R, err, errlen);
+        if (st != QP_OK) {
+            goto done;
+        }
         if (++R.steps > R.max_steps) {
             st = QP_ERR_NUMERIC;
             qp_errf(err, errlen, "more than %lu steps", R.max_steps);
