@@ -1,6 +1,9 @@
 /* .spectrum: quantize, solve with convergence control, the dispersions, repeat along a sweep. */
 #include "analyses/context_impl.h"
+#include "analyses/labels.h"
 #include "analyses/run_impl.h"
+#include "analyses/spectrum_impl.h"
+#include "operators/ham.h"
 
 #include "qpsim/units.h"
 
@@ -374,6 +377,57 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     return st;
 }
 
+/* The bare-state labels of an unswept spectrum of several modes, and what they give (chi, ZZ,
+ * anharmonicities; labels.h): the eigenvectors on the converged exact basis, one more solve.
+ * Where they are not available, or too costly, a note says why and the result has none. */
+static qp_status spectrum_labels(const qp_circuit *c, const qp_analysis *an, qp_result *r,
+                                 qp_diag *d)
+{
+    qp_modes *m = NULL;
+    qp_diag quiet = {0}; /* the nominal quantization already reported its warnings */
+    qp_status st = qp_quantize(c, &m, &quiet);
+    qp_diag_clear(&quiet);
+    if (st != QP_OK) { /* the spectrum quantized the same circuit: only memory can fail here */
+        return st == QP_ERR_NOMEM ? st : QP_OK;
+    }
+    size_t prod = 1, parts = 0;
+    int *group = malloc((m->n ? m->n : 1) * sizeof *group);
+    if (group) {
+        parts = qp_hier_default_groups(m, group);
+        for (size_t i = 0; i < m->n && r->spec.cut && prod <= QP_LABEL_MAX_DIM; i++) {
+            prod *= qp_ham_mode_dim(m->kind[i], r->spec.cut[i]);
+        }
+    }
+    free(group);
+    const char *why = parts < 2 || m->n != r->spec.nmodes ? NULL
+                      : r->spec.hier ? "the spectrum is hierarchical (its eigenvectors live on "
+                                       "kept group states)"
+                      : r->spec.aligned ? "the spectrum was solved in changed coordinates"
+                      : prod > QP_LABEL_MAX_DIM ? "the product basis is too large"
+                                                : "";
+    if (st == QP_OK && why && why[0]) {
+        qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    "levels not labelled by bare states (no chi, ZZ or anharmonicity per "
+                    "mode): %s", why);
+    }
+    if (st == QP_OK && why && !why[0]) {
+        qp_states S;
+        char err[512] = "";
+        st = qp_states_compute(m, r->spec.cut, an->grid, r->spec.nlev, &S, err, sizeof err);
+        if (st == QP_OK) {
+            st = qp_labels_compute(m, r->spec.cut, an->grid, &S, &r->spec, err, sizeof err);
+            qp_states_free(&S);
+        }
+        if (st != QP_OK && st != QP_ERR_NOMEM) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "labels: %s", err[0] ? err : qp_status_str(st));
+            st = QP_ERR_NUMERIC;
+        }
+    }
+    qp_modes_free(m);
+    return st;
+}
+
 /* The analysis shares worker 0's caches with its sweep points and the extra spectra of the
  * dispersions: they share matrix patterns, so their sparse factorizations skip the ordering
  * step, and oscillator bases, whose exponentials are built once. */
@@ -411,6 +465,9 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
         }
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
             st = dispersions(c, &c->analyses[k], r, R->ctx, d);
+        }
+        if (st == QP_OK && r->kind == QP_AN_SPECTRUM && r->spec.nmodes > 1) {
+            st = spectrum_labels(c, an, r, d);
         }
         /* the circuit's modes show the first spectrum's cutoffs, unless those were of the
          * extended normal modes, which are not the quantizer's */
