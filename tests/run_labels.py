@@ -5,8 +5,9 @@ Independent numbers: tests/oracles/labels_dispersive.py (exact diagonalization i
 same circuits built from their capacitance matrices, labels by overlap with each mode's own
 eigenstates) and the closed form of Koch et al. (2007) for a transmon and a resonator; for two
 coupled LC resonators, normal modes (no anharmonicity, chi = 0 exactly). Also: swept spectra
-carry their transitions in JSON, and a spectrum without eigenvectors (hierarchical) says why it
-has no labels instead of inventing them.
+carry their transitions in JSON; the hierarchical path labels its levels by the groups' kept
+states with the same result; a spectrum solved in changed coordinates (whose modes are not those
+`qpsim check` lists) says why it has no labels instead of inventing them.
 
     python3 run_labels.py QPSIM ROOT
 """
@@ -58,7 +59,7 @@ def pair(s, key):
 
 def main():
     exe, root = os.path.abspath(sys.argv[1]), sys.argv[2]
-    tap = taplib.Tap(7)
+    tap = taplib.Tap(8)
     tr = os.path.join(root, "examples", "transmon_resonator.cir")
     s, p = spectrum(exe, tr)
     problems = []
@@ -117,10 +118,18 @@ def main():
         with open(deck, "w") as f:
             f.write(text)
         s, p = spectrum(exe, deck)
-    ok = s.get("method") == "hierarchical" and "labels" not in s and \
-        "levels not labelled by bare states" in p.stderr and "hierarchical" in p.stderr
-    tap.result("hierarchical spectrum: no labels, a note says why",
-               [] if ok else ["method %r, stderr %r" % (s.get("method"), p.stderr)])
+    zz = pair(s, "zz")
+    ok = s.get("method") == "hierarchical" and s.get("labels") == TT_LABELS and \
+        close(zz, TT_ZZ, 2 * SHIFT_TOL)
+    tap.result("hierarchical path: labels from the groups' kept states, the oracle's ZZ",
+               [] if ok else ["method %r labels %r zz %r: %s" % (
+                   s.get("method"), s.get("labels"), zz, p.stderr.strip())])
+
+    s, p = spectrum(exe, os.path.join(root, "examples", "mutual_inductance.cir"))
+    ok = s.get("aligned") is True and "labels" not in s and \
+        "levels not labelled by bare states" in p.stderr and "changed coordinates" in p.stderr
+    tap.result("changed coordinates: no labels, a note says why",
+               [] if ok else ["aligned %r, stderr %r" % (s.get("aligned"), p.stderr)])
     return tap.exit_code()
 
 

@@ -126,13 +126,23 @@ static int find_level(const qp_spectrum_out *o, const int *lbl)
     return -1;
 }
 
-/* The numbers read off the labelled levels: anharmonicity of each qubit-like part of one mode,
- * chi between every two parts (NaN where a level is missing); lbl has room for one label. */
-static void derived(const qp_modes *m, qp_spectrum_out *o, int *lbl)
+qp_status qp_labels_derive(const qp_modes *m, qp_spectrum_out *o)
 {
     size_t np = o->nlab;
     const double *E = o->levels;
-    memset(lbl, 0, np * sizeof *lbl);
+    int *lbl = calloc(np ? np : 1, sizeof *lbl);
+    o->lab_anh = calloc(np ? np : 1, sizeof *o->lab_anh);
+    o->lab_anharm = malloc((np ? np : 1) * sizeof *o->lab_anharm);
+    o->lab_chi = malloc((np ? np * np : 1) * sizeof *o->lab_chi);
+    if (!lbl || !o->lab_anh || !o->lab_anharm || !o->lab_chi) {
+        free(lbl);
+        return QP_ERR_NOMEM;
+    }
+    for (size_t t = 0; t < m->ncos; t++) { /* the parts a junction acts on */
+        for (size_t i = 0; i < m->n; i++) {
+            o->lab_anh[o->lab_group[i]] |= m->cos[t].c[i] != 0.0;
+        }
+    }
     int k0 = find_level(o, lbl);
     for (size_t a = 0; a < np; a++) {
         size_t modes = 0;
@@ -163,6 +173,8 @@ static void derived(const qp_modes *m, qp_spectrum_out *o, int *lbl)
         }
         lbl[a] = 0;
     }
+    free(lbl);
+    return QP_OK;
 }
 
 /* Level k's label: the largest |T|^2 over the product of part states (T contracted along every
@@ -204,24 +216,14 @@ qp_status qp_labels_compute(const qp_modes *m, const int *cut, int grid, const q
     part_t *part = calloc(np, sizeof *part);
     size_t *idx = malloc(n * sizeof *idx), *digit = malloc(n * sizeof *digit);
     size_t *local = malloc(np * sizeof *local), *shape = malloc(np * sizeof *shape);
-    int *lbl = malloc(np * sizeof *lbl);
     double complex *T = malloc(S->dim * sizeof *T), *W = malloc(S->dim * sizeof *W);
-    out->lab_anh = calloc(np, sizeof *out->lab_anh);
     out->label = calloc((size_t)out->nlev * np, sizeof *out->label);
     out->lab_weight = calloc((size_t)out->nlev, sizeof *out->lab_weight);
-    out->lab_anharm = malloc(np * sizeof *out->lab_anharm);
-    out->lab_chi = malloc(np * np * sizeof *out->lab_chi);
     out->lab_group = group;
-    qp_status st = part && idx && digit && local && shape && lbl && T && W && out->lab_anh &&
-                   out->label && out->lab_weight && out->lab_anharm && out->lab_chi
-                       ? QP_OK : QP_ERR_NOMEM;
+    qp_status st = part && idx && digit && local && shape && T && W && out->label &&
+                   out->lab_weight ? QP_OK : QP_ERR_NOMEM;
     for (size_t g = 0; st == QP_OK && g < np; g++) { /* every level's label is below nl + 1 */
         st = part_states(m, group, (int)g, cut, grid, nl + 1, &part[g], idx, err, errlen);
-    }
-    for (size_t t = 0; st == QP_OK && t < m->ncos; t++) { /* parts a junction acts on */
-        for (size_t i = 0; i < n; i++) {
-            out->lab_anh[group[i]] |= m->cos[t].c[i] != 0.0;
-        }
     }
     for (size_t k = 0; st == QP_OK && k < nl; k++) {
         to_parts(m, cut, group, np, part, S, (int)k, T, digit, local);
@@ -240,11 +242,12 @@ qp_status qp_labels_compute(const qp_modes *m, const int *cut, int grid, const q
     }
     if (st == QP_OK) {
         out->nlab = np;
-        derived(m, out, lbl);
+        st = qp_labels_derive(m, out);
+        out->nlab = st == QP_OK ? np : 0;
     }
     for (size_t g = 0; part && g < np; g++) {
         free(part[g].U);
     }
-    free(part), free(idx), free(digit), free(local), free(shape), free(lbl), free(T), free(W);
+    free(part), free(idx), free(digit), free(local), free(shape), free(T), free(W);
     return st;
 }

@@ -107,6 +107,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         return st;
     }
     o.groups = an->ngmodes ? group : NULL;
+    o.labels = set != NULL; /* unswept: the labels of a hierarchical solve (spectrum_labels) */
     st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
     free(group);
     if (st != QP_OK) {
@@ -136,7 +137,11 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         r->spec.ecut = s.ecut;
         r->spec.aligned = s.aligned;
         r->spec.slip = s.slip;
+        free(r->spec.label), free(r->spec.lab_weight);
+        r->spec.label = s.label; /* a hierarchical solve's labels, on its groups */
+        r->spec.lab_weight = s.lab_weight;
         s.group = s.kept = NULL;
+        s.label = NULL, s.lab_weight = NULL;
     }
     if (!r->spec.levels || s.nlev != r->spec.nlev) {
         qp_spectrum_clear(&s);
@@ -377,9 +382,26 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     return st;
 }
 
+/* The labels of a hierarchical spectrum (in the quantizer's coordinates; its solve left them in
+ * r->spec.label on its groups) and what they give. */
+static qp_status hier_labels(const qp_modes *m, qp_result *r)
+{
+    qp_spectrum_out *o = &r->spec;
+    o->lab_group = malloc((m->n ? m->n : 1) * sizeof *o->lab_group);
+    if (!o->lab_group) {
+        return QP_ERR_NOMEM;
+    }
+    memcpy(o->lab_group, o->group, m->n * sizeof *o->lab_group);
+    o->nlab = o->ngroups;
+    qp_status st = qp_labels_derive(m, o);
+    o->nlab = st == QP_OK ? o->ngroups : 0;
+    return st;
+}
+
 /* The bare-state labels of an unswept spectrum of several modes, and what they give (chi, ZZ,
- * anharmonicities; labels.h): the eigenvectors on the converged exact basis, one more solve.
- * Where they are not available, or too costly, a note says why and the result has none. */
+ * anharmonicities; labels.h): on the exact path the eigenvectors on the converged basis, one
+ * more solve; on the hierarchical path its kept product states. Where they are not available,
+ * or too costly, a note says why and the result has none. */
 static qp_status spectrum_labels(const qp_circuit *c, const qp_analysis *an, qp_result *r,
                                  qp_diag *d)
 {
@@ -399,18 +421,22 @@ static qp_status spectrum_labels(const qp_circuit *c, const qp_analysis *an, qp_
         }
     }
     free(group);
-    const char *why = parts < 2 || m->n != r->spec.nmodes ? NULL
-                      : r->spec.hier ? "the spectrum is hierarchical (its eigenvectors live on "
-                                       "kept group states)"
-                      : r->spec.aligned ? "the spectrum was solved in changed coordinates"
+    int hier = r->spec.hier && r->spec.label && r->spec.ngroups > 1;
+    const char *why = (parts < 2 && !hier) || m->n != r->spec.nmodes ? NULL
+                      : r->spec.aligned ? "the spectrum was solved in changed coordinates, "
+                                          "not the modes qpsim check lists"
+                      : hier ? ""
+                      : r->spec.hier ? "the hierarchical solve kept no labels"
                       : prod > QP_LABEL_MAX_DIM ? "the product basis is too large"
                                                 : "";
-    if (st == QP_OK && why && why[0]) {
+    if (why && why[0]) {
         qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
                     "levels not labelled by bare states (no chi, ZZ or anharmonicity per "
                     "mode): %s", why);
     }
-    if (st == QP_OK && why && !why[0]) {
+    if (why && !why[0] && hier) {
+        st = hier_labels(m, r);
+    } else if (why && !why[0]) {
         qp_states S;
         char err[512] = "";
         st = qp_states_compute(m, r->spec.cut, an->grid, r->spec.nlev, &S, err, sizeof err);
