@@ -412,11 +412,13 @@ static qp_status spectrum_labels(const qp_circuit *c, const qp_analysis *an, qp_
     if (st != QP_OK) { /* the spectrum quantized the same circuit: only memory can fail here */
         return st == QP_ERR_NOMEM ? st : QP_OK;
     }
-    size_t prod = 1, parts = 0;
+    size_t prod = 1, parts = 0, most = QP_LABEL_MAX_DIM;
+    const qp_settings *set = qp_context_active(); /* a bounded run's cap on the states */
+    most = set && set->cap_dim && set->cap_dim < most ? set->cap_dim : most;
     int *group = malloc((m->n ? m->n : 1) * sizeof *group);
     if (group) {
         parts = qp_hier_default_groups(m, group);
-        for (size_t i = 0; i < m->n && r->spec.cut && prod <= QP_LABEL_MAX_DIM; i++) {
+        for (size_t i = 0; i < m->n && r->spec.cut && prod <= most; i++) {
             prod *= qp_ham_mode_dim(m->kind[i], r->spec.cut[i]);
         }
     }
@@ -427,7 +429,7 @@ static qp_status spectrum_labels(const qp_circuit *c, const qp_analysis *an, qp_
                                           "not the modes qpsim check lists"
                       : hier ? ""
                       : r->spec.hier ? "the hierarchical solve kept no labels"
-                      : prod > QP_LABEL_MAX_DIM ? "the product basis is too large"
+                      : prod > most ? "the exact product basis is too large"
                                                 : "";
     if (why && why[0]) {
         qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
