@@ -8,7 +8,8 @@ EC = e^2/2C), H = (1/2) Q^T C^-1 Q + Phi^2/2L - sum EJ cos phi, each transmon in
 (f_r = sqrt(C^-1_rr / L)/2 pi, Q_r = i Q_zpf (a^+ - a), Q_zpf^2 = hbar w_r / 2 C^-1_rr), the
 transmon charge Q = 2e n, the coupling C^-1_qr Q_q Q_r.  Each mode's bare states are the
 eigenstates of its own terms; a level's label is the product of bare states with the largest
-|<bare|level>|^2 (scqubits' HilbertSpace lookup).  chi_ab = E(1a1b) - E(1a0b) - E(0a1b) + E(00).
+|<bare|level>|^2 (scqubits' HilbertSpace lookup).  chi_ab = E(1a1b) - E(1a0b) - E(0a1b) + E(00);
+the anharmonicity of mode a from the dressed levels, E(2a) - 2 E(1a) + E(0).
 Also the Koch et al. (2007) closed form, Phys. Rev. A 76, 042319, Eqs. (3.8)-(3.12): chi_ij =
 g_ij^2 / (w_ij - w_r), chi_Koch = chi_01 - chi_12 / 2, with g_ij the coupling times the transmon's
 charge matrix element <i|n|j> and w_ij its bare transitions (its anharmonicity enters through
@@ -57,6 +58,12 @@ def shift(levels, a, b):
     return e(one(a, b)) - e(one(a)) - e(one(b)) + e(one())
 
 
+def anharmonicity(levels, a):
+    find = {lab: e for e, lab, wt in levels if wt > 0.5}
+    lab = lambda k: tuple(k if q == a else 0 for q in range(2))
+    return find[lab(2)] - 2 * find[lab(1)] + find[lab(0)]
+
+
 def transmon_resonator():
     ej, c1, cg, L, cr = 20.0, C_OF_EC(0.25), 2e-15, 5.6e-9, 80e-15
     Ci = np.linalg.inv(np.array([[c1 + cg, -cg], [-cg, cr + cg]]))
@@ -102,11 +109,13 @@ if __name__ == '__main__':
     print('transmon_resonator: levels (E, label, weight):')
     for e, lab, wt in lv:
         print('  %.10f %s %.6f' % (e, lab, wt))
-    print('  chi = %.10e GHz' % chi)
+    print('  chi = %.10e GHz, anharmonicity of the transmon (dressed) = %.10e GHz'
+          % (chi, anharmonicity(lv, 0)))
     print('  ' + ', '.join('%s = %.10g' % kv for kv in k.items()))
     print('  chi / chi_closed - 1 = %.3g' % (chi / k['chi_closed'] - 1))
     lv, zz = two_transmons()
     print('two_transmons: levels (E, label, weight):')
     for e, lab, wt in lv:
         print('  %.10f %s %.6f' % (e, lab, wt))
-    print('  ZZ = %.10e GHz' % zz)
+    print('  ZZ = %.10e GHz, anharmonicities (dressed) %.10e %.10e GHz'
+          % (zz, anharmonicity(lv, 0), anharmonicity(lv, 1)))
