@@ -1,6 +1,6 @@
 /* Tests of the analyses driver (TAP): the run context and its worker pool, swept spectra against
- * the closed form and across thread counts, the failing sweep point, and the transient spectra
- * that the analysis computes for the writers. */
+ * the closed form and across thread counts, the failing sweep point, the transient spectra
+ * that the analysis computes for the writers, and the bare-state labels of coupled levels. */
 #include "base/pool.h"
 #include "qpsim/engine.h"
 #include "tap.h"
@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -342,6 +343,50 @@ static void test_caps(void)
     }
 }
 
+/* Labels, ZZ and anharmonicities of two coupled transmons (exact and hierarchical) against the
+ * numpy oracle tests/oracles/labels_dispersive.py; two harmonic modes get labels and no
+ * anharmonicity. */
+static void test_labels(void)
+{
+    static const int want[8][2] = {{0, 0}, {0, 1}, {1, 0}, {0, 2}, {1, 1}, {2, 0}, {0, 3}, {1, 2}};
+    const double zz = -1.0105321229e-02, shift_tol = 1e-7; /* GHz; as tests/run_labels.py */
+    static const char *const method[2] = {"", " method=hierarchical"};
+    for (int h = 0; h < 2; h++) {
+        char text[256];
+        snprintf(text, sizeof text, "B1 1 0 ej=20\nC1 1 0 ec=0.25\nB2 2 0 ej=16\nC2 2 0 ec=0.22\n"
+                 "CC 1 2 3fF\n.spectrum levels=8%s\n", method[h]);
+        qp_results res;
+        char *msgs = NULL;
+        qp_status st = run_text(text, 1, 0, &res, &msgs);
+        const qp_spectrum_out *o = st == QP_OK && res.n == 1 ? &res.r[0].spec : NULL;
+        QP_CHECK(o && o->nlab == 2 && o->nlev == 8 && o->hier == h,
+                 "two transmons%s: two parts labelled (%s)", method[h], msgs ? msgs : "");
+        int same = o && o->nlab == 2;
+        for (int k = 0; same && k < 8; k++) {
+            same = o->label[2 * k] == want[k][0] && o->label[2 * k + 1] == want[k][1] &&
+                   o->lab_weight[k] > QP_LABEL_MIN_WEIGHT && o->lab_weight[k] <= 1.0 + 1e-12;
+        }
+        QP_CHECK(same, "two transmons%s: the oracle's labels", method[h]);
+        if (o && o->nlab == 2) {
+            QP_CHECK_ABS(o->lab_chi[1], zz, shift_tol, "ZZ against the numpy oracle");
+            QP_CHECK(o->lab_anh[0] && o->lab_anh[1] && isfinite(o->lab_anharm[0]) &&
+                     isfinite(o->lab_anharm[1]), "both transmons qubit-like, with anharmonicity");
+        }
+        qp_results_free(&res);
+        free(msgs);
+    }
+    qp_results res;
+    char *msgs = NULL;
+    qp_status st = run_text("L1 1 0 10nH\nC1 1 0 100fF\nL2 2 0 12nH\nC2 2 0 80fF\nCC 1 2 5fF\n"
+                            ".spectrum levels=6\n", 1, 0, &res, &msgs);
+    const qp_spectrum_out *o = st == QP_OK && res.n == 1 ? &res.r[0].spec : NULL;
+    QP_CHECK(o && o->nlab == 2 && !o->lab_anh[0] && !o->lab_anh[1] && isnan(o->lab_anharm[0]) &&
+             isnan(o->lab_anharm[1]) && fabs(o->lab_chi[1]) < 1e-9,
+             "two LC resonators: labelled, harmonic, no anharmonicity, chi = 0");
+    qp_results_free(&res);
+    free(msgs);
+}
+
 int main(void)
 {
     test_pool();
@@ -352,5 +397,6 @@ int main(void)
     test_sweep_reuses_basis();
     test_tran_spectra();
     test_caps();
+    test_labels();
     return tap_done();
 }

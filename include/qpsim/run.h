@@ -61,7 +61,24 @@ typedef struct {
     size_t nops;
     double *mre, *mim;  /* (owned) */
     qp_wavefunctions wave; /* (owned) */
+    /* unswept exact spectra of two or more parts, the parts being the modes no junction joins
+     * (docs/physics.md, "Labels of coupled levels"): lab_group[i] the part of mode i (nmodes);
+     * lab_anh[a]: a junction or phase slip acts on part a (qubit-like); label[k nlab + a] the
+     * state of part a in the product of part eigenstates level k overlaps most, lab_weight[k]
+     * that overlap |<bare|k>|^2; lab_anharm[a] = E(2a) - 2 E(1a) + E(0) for a qubit-like part of
+     * one mode, lab_chi[a nlab + b] = E(1a1b) - E(1a) - E(1b) + E(0) for a < b; NaN where a
+     * level is not among the nlev or its label weighs less than QP_LABEL_MIN_WEIGHT. nlab 0: no
+     * labels (owned) */
+    size_t nlab;
+    int *lab_group, *lab_anh, *label;
+    double *lab_weight, *lab_anharm, *lab_chi;
 } qp_spectrum_out;
+
+/* A level counts as bare state X in the derived numbers (anharmonicity, chi, ZZ) only when its
+ * overlap with X is above one half: then no other level can carry the same label. */
+#define QP_LABEL_MIN_WEIGHT 0.5
+/* Labels need the eigenvectors, one more solve on the exact basis: not above this many states. */
+#define QP_LABEL_MAX_DIM 200000
 
 /* .bands: element index; for a QPS the variable is the loop flux f and the slope is a current. */
 typedef struct {

@@ -61,6 +61,9 @@ typedef struct {
     qp_status (*op_terms)(void *ctx, const qp_modes *m, size_t q, qp_modes **terms, char *err,
                           size_t errlen);
     void *op_ctx;
+    /* The hierarchical path labels each level by the kept product state (one state per group)
+     * it overlaps most, into the result's label and lab_weight; the exact path ignores it. */
+    int labels;
 } qp_spectrum_opts;
 
 void qp_spectrum_opts_default(qp_spectrum_opts *o);
@@ -90,6 +93,11 @@ typedef struct {
      * per operator (nops x nlev x nlev), real and imaginary parts (owned) */
     size_t nops;
     double *mre, *mim;
+    /* opts.labels on the hierarchical path: label[k ngroups + g] the state of group g (its own
+     * eigenstates, lowest first) in the kept product state level k overlaps most, lab_weight[k]
+     * that overlap |<product|k>|^2 (owned; NULL otherwise) */
+    int *label;
+    double *lab_weight;
 } qp_spectrum;
 
 #define QP_COORD_ALIGNED 1 /* oscillator modes changed so that each junction phase is one mode */

@@ -883,6 +883,9 @@ static qp_status converge(hier *h, const int *group, qp_spectrum *out)
     if (st == QP_OK && o->nops && o->op_terms) {
         st = hier_matrix(h, group, &P, out);
     }
+    if (st == QP_OK && o->labels && !h->dress_all) { /* dress_all: groups not on own states */
+        st = qp_hier_labels(h, &P, out);
+    }
     qp_hier_prodset_free(&P);
     free(prev), free(E);
     return st;

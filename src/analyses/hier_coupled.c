@@ -429,3 +429,40 @@ qp_status qp_hier_operator_elements(const hier *h, const prodset *P, const cross
     free(ov), free(O.D);
     return st;
 }
+
+qp_status qp_hier_labels(hier *h, const prodset *P, qp_spectrum *out)
+{
+    size_t n = P->n, L = (size_t)out->nlev, ng = P->ng;
+    int nlev = 0;
+    double *E = malloc((L ? L : 1) * sizeof *E);
+    double *V = malloc(2 * n * (L ? L : 1) * sizeof *V);
+    out->label = calloc((L ? L : 1) * ng, sizeof *out->label);
+    out->lab_weight = calloc(L ? L : 1, sizeof *out->lab_weight);
+    qp_eig_info info;
+    qp_status st = E && V && out->label && out->lab_weight ? QP_OK : QP_ERR_NOMEM;
+    if (st == QP_OK) {
+        st = qp_hier_solve_at(h, P, E, &nlev, V, &info);
+    }
+    if (st == QP_OK && (size_t)nlev != L) { /* the same kept states: cannot differ */
+        snprintf(h->err, h->errlen, "hierarchical: the labels' solve gave %d levels, not %zu",
+                 nlev, L);
+        st = QP_ERR_NUMERIC;
+    }
+    for (size_t k = 0; st == QP_OK && k < L; k++) {
+        const double *v = V + 2 * n * k;
+        size_t best = 0;
+        double w = -1.0;
+        for (size_t r = 0; r < n; r++) {
+            double a = v[2 * r] * v[2 * r] + v[2 * r + 1] * v[2 * r + 1];
+            if (a > w) {
+                w = a, best = r;
+            }
+        }
+        for (size_t g = 0; g < ng; g++) {
+            out->label[k * ng + g] = (int)P->tup[best * ng + g];
+        }
+        out->lab_weight[k] = w;
+    }
+    free(E), free(V);
+    return st;
+}

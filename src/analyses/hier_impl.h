@@ -90,4 +90,9 @@ qp_status qp_hier_operator_elements(const hier *h, const prodset *P, const cross
                                     double cst, const double complex *V, size_t L, double *re,
                                     double *im);
 
+/* opts.labels: the converged solve on P again with its vectors; each level's largest component
+ * |<k_1 ... k_G|level>|^2 over the kept product states gives its label (the group states k_g)
+ * and weight, into out->label and out->lab_weight (out->nlev levels). Messages go to h->err. */
+qp_status qp_hier_labels(hier *h, const prodset *P, qp_spectrum *out);
+
 #endif

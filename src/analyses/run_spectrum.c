@@ -1,6 +1,9 @@
 /* .spectrum: quantize, solve with convergence control, the dispersions, repeat along a sweep. */
 #include "analyses/context_impl.h"
+#include "analyses/labels.h"
 #include "analyses/run_impl.h"
+#include "analyses/spectrum_impl.h"
+#include "operators/ham.h"
 
 #include "qpsim/units.h"
 
@@ -104,6 +107,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         return st;
     }
     o.groups = an->ngmodes ? group : NULL;
+    o.labels = set != NULL; /* unswept: the labels of a hierarchical solve (spectrum_labels) */
     st = qp_spectrum_compute(m, &o, &s, err, sizeof err);
     free(group);
     if (st != QP_OK) {
@@ -133,7 +137,11 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         r->spec.ecut = s.ecut;
         r->spec.aligned = s.aligned;
         r->spec.slip = s.slip;
+        free(r->spec.label), free(r->spec.lab_weight);
+        r->spec.label = s.label; /* a hierarchical solve's labels, on its groups */
+        r->spec.lab_weight = s.lab_weight;
         s.group = s.kept = NULL;
+        s.label = NULL, s.lab_weight = NULL;
     }
     if (!r->spec.levels || s.nlev != r->spec.nlev) {
         qp_spectrum_clear(&s);
@@ -374,6 +382,80 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     return st;
 }
 
+/* The labels of a hierarchical spectrum (in the quantizer's coordinates; its solve left them in
+ * r->spec.label on its groups) and what they give. */
+static qp_status hier_labels(const qp_modes *m, qp_result *r)
+{
+    qp_spectrum_out *o = &r->spec;
+    o->lab_group = malloc((m->n ? m->n : 1) * sizeof *o->lab_group);
+    if (!o->lab_group) {
+        return QP_ERR_NOMEM;
+    }
+    memcpy(o->lab_group, o->group, m->n * sizeof *o->lab_group);
+    o->nlab = o->ngroups;
+    qp_status st = qp_labels_derive(m, o);
+    o->nlab = st == QP_OK ? o->ngroups : 0;
+    return st;
+}
+
+/* The bare-state labels of an unswept spectrum of several modes, and what they give (chi, ZZ,
+ * anharmonicities; labels.h): on the exact path the eigenvectors on the converged basis, one
+ * more solve; on the hierarchical path its kept product states. Where they are not available,
+ * or too costly, a note says why and the result has none. */
+static qp_status spectrum_labels(const qp_circuit *c, const qp_analysis *an, qp_result *r,
+                                 qp_diag *d)
+{
+    qp_modes *m = NULL;
+    qp_diag quiet = {0}; /* the nominal quantization already reported its warnings */
+    qp_status st = qp_quantize(c, &m, &quiet);
+    qp_diag_clear(&quiet);
+    if (st != QP_OK) { /* the spectrum quantized the same circuit: only memory can fail here */
+        return st == QP_ERR_NOMEM ? st : QP_OK;
+    }
+    size_t prod = 1, parts = 0, most = QP_LABEL_MAX_DIM;
+    const qp_settings *set = qp_context_active(); /* a bounded run's cap on the states */
+    most = set && set->cap_dim && set->cap_dim < most ? set->cap_dim : most;
+    int *group = malloc((m->n ? m->n : 1) * sizeof *group);
+    if (group) {
+        parts = qp_hier_default_groups(m, group);
+        for (size_t i = 0; i < m->n && r->spec.cut && prod <= most; i++) {
+            prod *= qp_ham_mode_dim(m->kind[i], r->spec.cut[i]);
+        }
+    }
+    free(group);
+    int hier = r->spec.hier && r->spec.label && r->spec.ngroups > 1;
+    const char *why = (parts < 2 && !hier) || m->n != r->spec.nmodes ? NULL
+                      : r->spec.aligned ? "the spectrum was solved in changed coordinates, "
+                                          "not the modes qpsim check lists"
+                      : hier ? ""
+                      : r->spec.hier ? "the hierarchical solve kept no labels"
+                      : prod > most ? "the exact product basis is too large"
+                                                : "";
+    if (why && why[0]) {
+        qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    "levels not labelled by bare states (no chi, ZZ or anharmonicity per "
+                    "mode): %s", why);
+    }
+    if (why && !why[0] && hier) {
+        st = hier_labels(m, r);
+    } else if (why && !why[0]) {
+        qp_states S;
+        char err[512] = "";
+        st = qp_states_compute(m, r->spec.cut, an->grid, r->spec.nlev, &S, err, sizeof err);
+        if (st == QP_OK) {
+            st = qp_labels_compute(m, r->spec.cut, an->grid, &S, &r->spec, err, sizeof err);
+            qp_states_free(&S);
+        }
+        if (st != QP_OK && st != QP_ERR_NOMEM) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "labels: %s", err[0] ? err : qp_status_str(st));
+            st = QP_ERR_NUMERIC;
+        }
+    }
+    qp_modes_free(m);
+    return st;
+}
+
 /* The analysis shares worker 0's caches with its sweep points and the extra spectra of the
  * dispersions: they share matrix patterns, so their sparse factorizations skip the ordering
  * step, and oscillator bases, whose exponentials are built once. */
@@ -411,6 +493,9 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
         }
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
             st = dispersions(c, &c->analyses[k], r, R->ctx, d);
+        }
+        if (st == QP_OK && r->kind == QP_AN_SPECTRUM && r->spec.nmodes > 1) {
+            st = spectrum_labels(c, an, r, d);
         }
         /* the circuit's modes show the first spectrum's cutoffs, unless those were of the
          * extended normal modes, which are not the quantizer's */

@@ -38,6 +38,8 @@ void qp_spectrum_clear(qp_spectrum *s)
     free(s->kept);
     free(s->mre);
     free(s->mim);
+    free(s->label);
+    free(s->lab_weight);
     memset(s, 0, sizeof *s);
 }
 

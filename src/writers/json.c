@@ -569,6 +569,93 @@ static void coherence_json(jctx *j, cJSON *o, const qp_result *r)
     add_value(j, o, "t2_s", time_value(h->t2, 1, np, sw));
 }
 
+void qp_report_part_name(char *buf, size_t len, const qp_spectrum_out *s, size_t a)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < s->nmodes && at < len; i++) {
+        if (s->lab_group[i] == (int)a) {
+            int w = snprintf(buf + at, len - at, "%sm%zu", at ? "+" : "", i + 1);
+            at += w > 0 ? (size_t)w : 0;
+        }
+    }
+}
+
+/* Pairs of parts with a finite value v[a np + b], a < b: those with a harmonic part (zz 0) or
+ * those of two qubit-like parts (zz 1), as [{"parts": [A, B], "value": v}]; nothing when none. */
+static void pairs_json(jctx *j, cJSON *o, const char *key, const qp_spectrum_out *s, int zz)
+{
+    cJSON *list = NULL;
+    for (size_t a = 0; a < s->nlab; a++) {
+        for (size_t b = a + 1; b < s->nlab; b++) {
+            double v = s->lab_chi[a * s->nlab + b];
+            if (!isfinite(v) || (s->lab_anh[a] && s->lab_anh[b]) != zz) {
+                continue;
+            }
+            list = list ? list : arr(j, o, key);
+            cJSON *x = cJSON_CreateObject();
+            push(j, list, x);
+            cJSON *pa = j->fail ? NULL : arr(j, x, "parts");
+            if (!pa) {
+                return;
+            }
+            char name[128];
+            qp_report_part_name(name, sizeof name, s, a);
+            push(j, pa, cJSON_CreateString(name));
+            qp_report_part_name(name, sizeof name, s, b);
+            push(j, pa, cJSON_CreateString(name));
+            num(j, x, "value", v);
+        }
+    }
+}
+
+/* The bare-state labels of the levels and what they give (docs/json.md). */
+static void labels_json(jctx *j, cJSON *o, const qp_spectrum_out *s)
+{
+    cJSON *parts = arr(j, o, "label_parts"), *lab = arr(j, o, "labels");
+    cJSON *w = cJSON_CreateDoubleArray(s->lab_weight, s->nlev);
+    j->fail |= !w || !cJSON_AddItemToObject(o, "label_weights", w);
+    char name[128];
+    for (size_t a = 0; parts && a < s->nlab; a++) {
+        qp_report_part_name(name, sizeof name, s, a);
+        push(j, parts, cJSON_CreateString(name));
+    }
+    for (int k = 0; lab && k < s->nlev; k++) {
+        push(j, lab, cJSON_CreateIntArray(s->label + (size_t)k * s->nlab, (int)s->nlab));
+    }
+    cJSON *an = NULL;
+    for (size_t a = 0; a < s->nlab && !j->fail; a++) {
+        if (!isfinite(s->lab_anharm[a])) {
+            continue;
+        }
+        an = an ? an : arr(j, o, "anharmonicities");
+        cJSON *x = cJSON_CreateObject();
+        push(j, an, x);
+        if (!j->fail) {
+            qp_report_part_name(name, sizeof name, s, a);
+            str(j, x, "part", name);
+            num(j, x, "value", s->lab_anharm[a]);
+        }
+    }
+    pairs_json(j, o, "chi", s, 0);
+    pairs_json(j, o, "zz", s, 1);
+}
+
+/* The energies of point p above its ground level. */
+static cJSON *transition_row(const double *E, int n)
+{
+    cJSON *t = cJSON_CreateArray();
+    for (int k = 0; t && k < n; k++) {
+        cJSON *x = cJSON_CreateNumber(E[k] - E[0]);
+        if (!x || !cJSON_AddItemToArray(t, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
 static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result *r,
                         char *const *node_name)
 {
@@ -598,19 +685,24 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         for (size_t p = 0; lv && p < r->npoints; p++) {
             push(j, lv, level_row(r->spec.levels + p * (size_t)r->spec.nlev, r->spec.nlev));
         }
+        cJSON *tr = arr(j, o, "transitions"); /* per point, as the levels */
+        for (size_t p = 0; tr && p < r->npoints; p++) {
+            push(j, tr, transition_row(r->spec.levels + p * (size_t)r->spec.nlev, r->spec.nlev));
+        }
     } else {
         cJSON *lv = level_row(r->spec.levels, r->spec.nlev);
         j->fail |= !lv || !cJSON_AddItemToObject(o, "levels", lv);
-        cJSON *tr = arr(j, o, "transitions");
-        for (int k = 0; tr && k < r->spec.nlev; k++) {
-            push(j, tr, cJSON_CreateNumber(r->spec.levels[k] - r->spec.levels[0]));
-        }
+        cJSON *tr = transition_row(r->spec.levels, r->spec.nlev);
+        j->fail |= !tr || !cJSON_AddItemToObject(o, "transitions", tr);
         if (r->spec.nlev > 1) {
             num(j, o, "f01", r->spec.levels[1] - r->spec.levels[0]);
         }
         if (r->spec.nlev > 2 && r->spec.nmodes == 1) { /* only where it means something */
             const double *E = r->spec.levels;
             num(j, o, "anharmonicity", E[2] - 2.0 * E[1] + E[0]);
+        }
+        if (r->spec.nlab > 0) {
+            labels_json(j, o, &r->spec);
         }
         cJSON *cd = NULL, *fd = NULL;
         for (size_t k = 0; k < r->spec.ndisp; k++) {

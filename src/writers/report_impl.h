@@ -10,4 +10,8 @@
 void qp_report_wave_var_name(char *buf, size_t len, const qp_circuit *c, const qp_wavefunctions *w,
                              size_t v);
 
+/* The name of label part a of spectrum s into buf: its modes joined by '+', "m1" or "m1+m3"
+ * (text and JSON). */
+void qp_report_part_name(char *buf, size_t len, const qp_spectrum_out *s, size_t a);
+
 #endif

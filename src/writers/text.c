@@ -544,6 +544,57 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
 
 /* The hierarchy of a hierarchical spectrum: the groups (modes as `check` lists them, or in
  * junction-aligned coordinates), the states kept in each, and the energy cutoff. */
+/* The level table of an unswept spectrum, with each level's bare-state label and its weight
+ * when the spectrum has labels. */
+static void levels_text(qp_strbuf *b, const qp_spectrum_out *s)
+{
+    char name[128];
+    qp_sb_puts(b, "  level          E [GHz]      E - E0 [GHz]");
+    if (s->nlab > 0) {
+        qp_sb_puts(b, "  bare state (");
+        for (size_t a = 0; a < s->nlab; a++) {
+            qp_report_part_name(name, sizeof name, s, a);
+            qp_sb_printf(b, "%s%s", a ? ", " : "", name);
+        }
+        qp_sb_puts(b, ")  weight");
+    }
+    qp_sb_putc(b, '\n');
+    for (int k = 0; k < s->nlev; k++) {
+        qp_sb_printf(b, "  %5d  %16.10f  %16.10f", k, s->levels[k], s->levels[k] - s->levels[0]);
+        for (size_t a = 0; a < s->nlab; a++) {
+            qp_sb_printf(b, "%s%d", a ? ", " : "  (", s->label[(size_t)k * s->nlab + a]);
+        }
+        if (s->nlab > 0) {
+            qp_sb_printf(b, ")  %.4f", s->lab_weight[k]);
+        }
+        qp_sb_putc(b, '\n');
+    }
+}
+
+/* What the labels give: anharmonicities of qubit-like modes, chi and ZZ (docs/physics.md). */
+static void labels_text(qp_strbuf *b, const qp_spectrum_out *s)
+{
+    char na[128], nb[128];
+    for (size_t a = 0; a < s->nlab; a++) {
+        if (isfinite(s->lab_anharm[a])) {
+            qp_report_part_name(na, sizeof na, s, a);
+            qp_sb_printf(b, "  anharmonicity of %s, E(2) - 2 E(1) + E(0) = %.10f GHz\n", na,
+                         s->lab_anharm[a]);
+        }
+    }
+    for (size_t a = 0; a < s->nlab; a++) {
+        for (size_t c = a + 1; c < s->nlab; c++) {
+            double v = s->lab_chi[a * s->nlab + c];
+            if (isfinite(v)) {
+                qp_report_part_name(na, sizeof na, s, a);
+                qp_report_part_name(nb, sizeof nb, s, c);
+                qp_sb_printf(b, "  %s(%s, %s) = E(11) - E(10) - E(01) + E(00) = %.10f GHz\n",
+                             s->lab_anh[a] && s->lab_anh[c] ? "ZZ" : "chi", na, nb, v);
+            }
+        }
+    }
+}
+
 static void hier_text(qp_strbuf *b, const qp_result *r)
 {
     qp_sb_printf(b, "  hierarchical: %zu groups", r->spec.ngroups);
@@ -669,11 +720,7 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             }
             continue;
         }
-        qp_sb_puts(&b, "  level          E [GHz]      E - E0 [GHz]\n");
-        for (int k = 0; k < r->spec.nlev; k++) {
-            qp_sb_printf(&b, "  %5d  %16.10f  %16.10f\n", k, r->spec.levels[k],
-                         r->spec.levels[k] - r->spec.levels[0]);
-        }
+        levels_text(&b, &r->spec);
         if (r->spec.nlev > 1) {
             qp_sb_printf(&b, "  f01 = %.10f GHz", r->spec.levels[1] - r->spec.levels[0]);
         }
@@ -682,6 +729,7 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                          r->spec.levels[2] - 2.0 * r->spec.levels[1] + r->spec.levels[0]);
         }
         qp_sb_putc(&b, '\n');
+        labels_text(&b, &r->spec);
         for (size_t k = 0; k < r->spec.ndisp; k++) {
             if (r->spec.disp_node[k] > 0) {
                 qp_sb_printf(&b, "  charge dispersion of island %s, E_m(ng=1/2) - E_m(ng=0) [GHz]:",
