@@ -55,6 +55,8 @@ typedef struct {
     size_t nkv;
     qp_loc loc;
     int bad; /* its line had a syntax error (already reported): uses stay silent */
+    int scope; /* index of the .subckt it is written in (JoSIM repeats `jj1` in every cell), or
+                  -1 at top level: a subcircuit's own models hide the top level's */
 } qp_model_def;
 
 typedef struct {

@@ -349,8 +349,19 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
     if (es->npos < 3) {
         return NULL;
     }
-    const qp_token *t = es->pos[2];
-    int i = t->kind == QP_TOK_WORD ? qp_strmap_get(&E->models, t->text) : -1;
+    const qp_token *t = es->pos[es->npos > 3 && es->letter == 'B' ? 3 : 2];
+    int i = -1;
+    /* a model written in the subcircuits being instantiated first (innermost out), then the
+     * top level's */
+    for (int k = E->ninst - 1; t->kind == QP_TOK_WORD && i < 0 && k >= 0; k--) {
+        char key[600];
+        qp_elab_model_key(E->deck, (int)(E->inst[k] - E->deck->subckts), t->text, key,
+                          sizeof key);
+        i = qp_strmap_get(&E->models, key);
+    }
+    if (i < 0 && t->kind == QP_TOK_WORD) {
+        i = qp_strmap_get(&E->models, t->text);
+    }
     if (i < 0) {
         const qp_token *before = unit_after_space(es, t);
         if (before) {
@@ -374,6 +385,33 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
     return mv->ok ? mv : (const model_val *)-1;
 }
 
+/* JoSIM's subgap model from model mv (its default rtype when r0 or vg is given), with JoSIM's
+ * defaults for what the model leaves out; the resistances scale with 1/area as rn does. */
+static void subgap(const model_val *mv, double area, qp_element *el)
+{
+    if (!mv || !(mv->rtype == 1 || (mv->rtype < 0 && (mv->r0 > 0.0 || mv->vg > 0.0)))) {
+        return;
+    }
+    el->rtype = 1;
+    el->r0 = (mv->r0 > 0.0 ? mv->r0 : 30.0) / area;
+    el->vg = mv->vg > 0.0 ? mv->vg : 2.8e-3;
+    el->delv = mv->delv > 0.0 ? mv->delv : 0.1e-3;
+    el->icfct = mv->icfct > 0.0 ? mv->icfct : QP_PI / 4.0;
+    if (!(el->rn > 0.0)) {
+        el->rn = 5.0 / area;
+    }
+}
+
+/* JoSIM/WRspice's B n+ n- PHASENODE model: the phase node is not created (warned). */
+static void phase_node(elab *E, const qp_elem_stmt *es)
+{
+    if (es->npos > 3) {
+        const qp_token *pn = es->pos[2];
+        WARN(E, pn->loc, "phase node '%s' of %s is not created: its phase is printed as P(%s)",
+             pn->text, es->name->text, es->name->text);
+    }
+}
+
 int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
 {
     static const char *const keys[] = {"ic",   "icrit", "ej",    "c",  "cap",
@@ -383,9 +421,10 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
         return 0;
     }
     const model_val *mv = find_model(E, es, 0);
-    if (mv == (const model_val *)-1 || extra_args(E, es, 3)) {
+    if (mv == (const model_val *)-1 || extra_args(E, es, es->npos > 3 ? 4 : 3)) {
         return 0;
     }
+    phase_node(E, es);
     const qp_token *t_ic = get_kv(es, "ic") ? get_kv(es, "ic") : get_kv(es, "icrit");
     const qp_token *t_ej = get_kv(es, "ej");
     const qp_token *t_c = get_kv(es, "c") ? get_kv(es, "c") : get_kv(es, "cap");
@@ -463,6 +502,7 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
     } else if (mv && mv->has_rn) {
         el->rn = mv->rn / area;
     }
+    subgap(mv, area, el);
     const qp_token *t_bl = get_kv(es, "bloch");
     if (t_bl) {
         if (!qp_elab_eval_tok(E, ic->sc, t_bl, QP_QTY_NONE, &v)) {
@@ -628,10 +668,11 @@ int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_eleme
     if (qp_ieq(fn, "sin")) {
         const qp_quantity qs[] = {q, q, QP_QTY_FREQUENCY, QP_QTY_TIME, QP_QTY_NONE, QP_QTY_NONE};
         el->wave.kind = QP_WAVE_SIN;
-        if (!eval_fargs(E, es, ic, qs, 3, 6, el)) {
+        /* sin(VO VA): JoSIM's short form, one period over the run (FREQ 0 = 1/TSTOP) */
+        if (!eval_fargs(E, es, ic, qs, 2, 6, el)) {
             return 0;
         }
-        if (!(el->wave.p[2] > 0.0)) {
+        if (es->nfargs >= 3 && !(el->wave.p[2] > 0.0)) {
             ERR(E, es->fargs[2]->loc, "frequency of sin(...) must be positive");
             return 0;
         }
