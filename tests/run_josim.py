@@ -205,7 +205,18 @@ def form_checks(plots):
             return ["exit %d: %s" % (rc, err)]
         return [] if "deck.cir:4:1: warning: .iv" in err else ["no warning for .iv: " + err]
 
-    return [("four-argument .tran", tran4), (".temp", temp), (".options", options),
+    def pipe_names(q):  # JoSIM's B01|X1 for qpsim's X1.B01, the column as written
+        rc, err, res, _ = run(q, ".subckt CELL a\nB01 a 0 jj1\n.model jj1 jj(icrit=100u, rn=1)\n"
+                              ".ends\nX1 CELL 1\nI1 0 1 dc 150u\n.tran 1p 100p\n"
+                              ".print phase B01|X1\n.print P(X1.B01) devv B01|X1\n")
+        if rc != 0:
+            return ["exit %d: %s" % (rc, err)]
+        head, rows = res["csv"]
+        if head != ["t_s", "P(B01|X1)", "P(X1.B01)", "V(B01|X1)"]:
+            return ["columns %s" % head]
+        return [] if rows[-1][1] == rows[-1][2] != 0 else ["P(B01|X1) is not P(X1.B01)"]
+
+    return [("four-argument .tran", tran4), ("JoSIM's names B01|X1 in .print", pipe_names), (".temp", temp), (".options", options),
             ("phase node B01 1 0 5 jj1", phase_node), ("JoSIM-only model key warned", unused_key),
             ("rtype=1: subgap r0 below vg, rn above", rtype),
             (".print V(1) P(B1) with -o: picture and FFT CSV", print_outputs),

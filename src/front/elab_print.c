@@ -51,25 +51,27 @@ static int add_signal(elab *E, const char *name, const char *fmt, const char *of
 }
 
 /* The element or node a .print names: as written, or JoSIM's B01|X03 for qpsim's X03.B01. */
-static void lookup(elab *E, const char *text, int *node, int *el, char *canon, size_t len)
+static void lookup(elab *E, const char *text, int *node, int *el)
 {
     *node = qp_strmap_get(&E->nodes, text);
     *el = qp_strmap_get(&E->elems, text);
-    snprintf(canon, len, "%s", text);
     if (*node >= 0 || *el >= 0 || !strchr(text, '|')) {
         return;
     }
-    /* B01|X03|X1 (innermost instance first, as JoSIM writes it) is X1.X03.B01 */
-    char parts[600], out[600] = "";
-    snprintf(parts, sizeof parts, "%s", text);
-    char *seg[64];
-    int n = 0;
-    for (char *s = strtok(parts, "|"); s && n < 64; s = strtok(NULL, "|")) {
-        seg[n++] = s;
-    }
-    for (int k = n - 1; k >= 0; k--) {
-        size_t used = strlen(out);
-        snprintf(out + used, sizeof out - used, "%s%s", seg[k], k > 0 ? "." : "");
+    /* B01|X03|X1 (innermost instance first, as JoSIM writes it) is X1.X03.B01: the parts in
+     * reverse order (no strtok: elaboration runs in several threads during sweeps) */
+    char out[600] = "";
+    size_t used = 0, end = strlen(text);
+    while (end > 0 && used + 1 < sizeof out) {
+        size_t start = end;
+        while (start > 0 && text[start - 1] != '|') {
+            start--;
+        }
+        int w = snprintf(out + used, sizeof out - used, "%s%.*s", used ? "." : "",
+                         (int)(end - start), text + start);
+        used += w > 0 ? (size_t)w : 0;
+        used = used < sizeof out ? used : sizeof out - 1;
+        end = start > 0 ? start - 1 : 0;
     }
     *node = qp_strmap_get(&E->nodes, out);
     *el = qp_strmap_get(&E->elems, out);
@@ -81,9 +83,9 @@ static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token
                         const qp_token *second, int as_node)
 {
     const qp_circuit *c = E->c;
-    char canon[600], out[1300];
+    char out[1300];
     int node, el;
-    lookup(E, name->text, &node, &el, canon, sizeof canon);
+    lookup(E, name->text, &node, &el);
     if (is_ground(name->text)) {
         node = 0;
     }
@@ -173,9 +175,10 @@ static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token
     default:
         break;
     }
+    char fname[3] = {fn == 'S' ? 'I' : fn, fn == 'S' ? 's' : '\0', '\0'};
     ERR(E, fn_tok->loc, "%s(%s) is not traced: .print takes V(node or element), I(element), "
         "Is(junction) (its supercurrent), P(node or element) (phase) and Q(phase-slip or "
-        "bloch=1 junction) (charge)", fn == 'S' ? "Is" : (char[]){fn, '\0'}, name->text);
+        "bloch=1 junction) (charge)", fname, name->text);
     return 0;
 }
 

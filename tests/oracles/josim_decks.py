@@ -12,7 +12,10 @@ How: JoSIM runs each deck unchanged (its own columns) and a copy with one `.prin
 added per junction, subcircuit junctions named as JoSIM names them (B01|X03).
 
 JoSIM: https://github.com/JoeyDelp/JoSIM, commit 02a34ee5e7a3a6952b21ccc726fbf7a6d5e2b224
-(v2.7, MIT licence, tests/josim/LICENSE.JoSIM), built with cmake against Debian's KLU.
+(v2.7, MIT licence, tests/josim/LICENSE.JoSIM), built with cmake against Debian's KLU
+(libsuitesparse-dev): its cmake/dependencies.cmake, which downloads SuiteSparse, SuperLU and
+CBLAS, replaced by find_library for klu, amd, colamd, btf and suitesparseconfig (SuperLU and
+CBLAS are only used with -DSLU=ON), and test/ left out of its CMakeLists.txt.
 Run:  /usr/bin/python3 tests/oracles/josim_decks.py PATH/TO/josim-cli
 """
 import csv
