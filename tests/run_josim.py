@@ -41,7 +41,7 @@ COL_TOL = 0.03
 # Decks qpsim cannot run, and the element its error must name (JoSIM elements qpsim lacks).
 UNSUPPORTED = {
     "cccs": ("4:1", "'F'"), "ccvs": ("5:1", "'H'"), "vccs": ("5:1", "'G'"),
-    "vcvs": ("5:1", "'E'"), "ps": ("3:1", "'P'"), "tx": ("4:1", "'T'"),
+    "vcvs": ("5:1", "'E'"), "tx": ("4:1", "'T'"),
     "ex_mitll_dff_wr": ("7:1", "'T'"),
 }
 

@@ -23,7 +23,7 @@ typedef struct {
 
 /* One element line, split but not interpreted. */
 typedef struct {
-    char letter; /* upper case: C L B Q K R I V X */
+    char letter; /* upper case: C L B Q K R I V P X */
     const qp_token *name;
     const qp_token **pos; /* positional tokens after the name (nodes, values, model, ...) */
     size_t npos;

@@ -163,6 +163,8 @@ const char *qp_elab_letter_name(char letter)
         return "current source";
     case 'V':
         return "voltage source";
+    case 'P':
+        return "phase source";
     default:
         return "subcircuit instance";
     }
@@ -633,12 +635,57 @@ static int eval_fargs(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, const
     return 1;
 }
 
+/* JoSIM's phase source P: its pwl phase (rad) becomes the voltage Phi0/2pi dphi/dt of a
+ * voltage source, a step per segment (the phase starts at 0 like every state). */
+static int phase_source(elab *E, const qp_elem_stmt *es, qp_element *el)
+{
+    qp_wave *w = &el->wave;
+    if (w->kind != QP_WAVE_PWL || w->dc != 0.0 || w->p[1] != 0.0) {
+        ERR(E, es->fn ? es->fn->loc : es->loc, "phase source %s takes pwl(...) starting at phase "
+            "0 (every state starts at 0 in .tran)", es->name->text);
+        return 0;
+    }
+    size_t m = w->np / 2;
+    double *v = calloc(4 * m + 2, sizeof *v), *p = w->p;
+    if (!v) {
+        qp_elab_nomem(E);
+        return 0;
+    }
+    size_t k = 0;
+    v[k++] = 0.0, v[k++] = 0.0;
+    for (size_t i = 0; i + 1 < m; i++) {
+        double dt = p[2 * i + 2] - p[2 * i];
+        if (!(dt > 0.0)) {
+            ERR(E, es->fargs[2 * i + 2]->loc, "phase source %s jumps at %g s: its voltage would be "
+                "infinite", es->name->text, p[2 * i]);
+            free(v);
+            return 0;
+        }
+        double s = QP_PHI0 / (2.0 * QP_PI) * (p[2 * i + 3] - p[2 * i + 1]) / dt;
+        v[k++] = p[2 * i], v[k++] = s, v[k++] = p[2 * i + 2], v[k++] = s;
+    }
+    v[k++] = p[2 * m - 2], v[k++] = 0.0; /* constant phase after the last point */
+    free(w->p);
+    w->p = v;
+    w->np = k;
+    return 1;
+}
+
+static int source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+
 int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
+{
+    int ok = source(E, es, ic, el);
+    return ok && es->letter == 'P' ? phase_source(E, es, el) : ok;
+}
+
+static int source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
 {
     if (!check_keys(E, es, NULL, 0)) {
         return 0;
     }
-    qp_quantity q = es->letter == 'I' ? QP_QTY_CURRENT : QP_QTY_VOLTAGE;
+    qp_quantity q = es->letter == 'I' ? QP_QTY_CURRENT
+                  : es->letter == 'P' ? QP_QTY_NONE : QP_QTY_VOLTAGE;
     size_t i = 2;
     if (i < es->npos && es->pos[i]->kind == QP_TOK_WORD && qp_ieq(es->pos[i]->text, "dc")) {
         i++;

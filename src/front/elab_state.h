@@ -154,7 +154,8 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
 int qp_elab_qps(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
 /* K: the coupling factor; its inductors are resolved later (qp_elab_resolve_mutuals). */
 int qp_elab_mutual(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
-/* I, V: dc value or a sin/pwl/pulse waveform. */
+/* I, V: dc value or a sin/pwl/pulse waveform; P (JoSIM's phase source): a pwl phase, kept as
+ * the voltage source of its derivative. */
 int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
 
 /* ---- elab_count.c ---- */

@@ -196,9 +196,9 @@ static void parse_element(parser *p, const qp_stmt *st)
 {
     const qp_token *name = &st->tok[0];
     char letter = (char)toupper((unsigned char)name->text[0]);
-    if (!strchr("CLBQKRIVX", letter) || letter == '\0') {
+    if (!strchr("CLBQKRIVPX", letter) || letter == '\0') {
         ERR(p, name->loc,
-            "unknown element letter '%c' in '%s' (expected C, L, B, Q, K, R, I, V or X)",
+            "unknown element letter '%c' in '%s' (expected C, L, B, Q, K, R, I, V, P or X)",
             name->text[0], name->text);
         return;
     }
@@ -206,7 +206,7 @@ static void parse_element(parser *p, const qp_stmt *st)
     e.letter = letter;
     e.name = name;
     e.loc = name->loc;
-    int wants_fn = letter == 'I' || letter == 'V';
+    int wants_fn = letter == 'I' || letter == 'V' || letter == 'P';
     if (!split_args(p, st, 1, &e.pos, &e.npos, &e.kv, &e.nkv, wants_fn ? &e.fn : NULL, &e.fargs,
                     &e.nfargs)) {
         goto fail;
@@ -582,7 +582,7 @@ static int netlist_like(const qp_stmt *st)
         }
         return n >= 2 && n <= 16;
     }
-    if (!strchr("CLBQKRIVX", toupper((unsigned char)w[0])) || st->ntok < 3) {
+    if (!strchr("CLBQKRIVPX", toupper((unsigned char)w[0])) || st->ntok < 3) {
         return 0;
     }
     for (size_t k = 1; k < n; k++) {
