@@ -38,6 +38,11 @@ typedef struct {
     double ic;      /* B: critical current [A] */
     double cap;     /* B: junction capacitance [F] (0 = none) */
     double rn;      /* B: normal/shunt resistance [Ohm] for time-domain models (0 = none) */
+    int rtype;      /* B: 1 = JoSIM's piecewise-linear quasiparticle branch in .tran: r0 below
+                       the gap vg - delv/2, rn above vg + delv/2, slope ic/(icfct delv) between;
+                       0 = rn at every voltage (RCSJ) */
+    double r0, vg, delv, icfct; /* B, rtype 1: subgap resistance [Ohm] (area applied), gap
+                       voltage [V], width of the step [V], JoSIM's Ic factor (pi/4) */
     double area;    /* B: area factor applied to model values */
     int bloch;      /* B: .tran uses its lowest Bloch band instead of RCSJ (bloch=1) */
     double vc;      /* Q: critical voltage [V] = 2 pi ES/2e */
@@ -146,6 +151,25 @@ typedef struct {
     qp_coh_params coh; /* coherence */
 } qp_analysis;
 
+/* Where a .print column comes from (JoSIM's forms included): a signal the transient records, or
+ * one derived from the node voltages after the run. */
+typedef enum {
+    QP_PR_SIGNAL, /* the recorded signal named `src` */
+    QP_PR_VDIFF,  /* V(a) - V(b) */
+    QP_PR_PHASE,  /* 2 pi / Phi0 times the time integral of V(a) - V(b), from the first sample */
+    QP_PR_IR,     /* resistor current (V(a) - V(b)) / R */
+    QP_PR_IC,     /* capacitor current C d(V(a) - V(b))/dt, differenced on the samples */
+    QP_PR_ISRC,   /* a current source's value */
+    QP_PR_IJJ     /* a junction's whole current: supercurrent, quasiparticle and C dV/dt */
+} qp_print_kind;
+
+typedef struct {
+    qp_print_kind kind;
+    int a, b;  /* nodes (0 = ground) */
+    int elem;  /* element, or -1 */
+    char *src; /* QP_PR_SIGNAL: the recorded signal's name (owned), else NULL */
+} qp_print;
+
 typedef struct {
     char *name; /* as written in the deck (owned) */
     double value;
@@ -168,7 +192,9 @@ typedef struct qp_circuit {
     size_t nanalyses;
     qp_param_value *params; /* top-level .param values after overrides */
     size_t nparams;
-    char **prints;          /* .print: trace columns to write, e.g. "V(1)", "P(B1)" (owned) */
+    char **prints;          /* .print: trace columns to write, named as JoSIM names them, e.g.
+                               "V(1)", "P(B1)", "I(ROUT)" (owned) */
+    qp_print *print_from;   /* nprints: what each column is computed from (owned) */
     size_t nprints;
     double temp;            /* .temp [K], or 0 when the deck has none */
 } qp_circuit;

@@ -23,7 +23,7 @@ typedef struct {
 
 /* One element line, split but not interpreted. */
 typedef struct {
-    char letter; /* upper case: C L B Q K R I V X */
+    char letter; /* upper case: C L B Q K R I V P X */
     const qp_token *name;
     const qp_token **pos; /* positional tokens after the name (nodes, values, model, ...) */
     size_t npos;
@@ -55,6 +55,8 @@ typedef struct {
     size_t nkv;
     qp_loc loc;
     int bad; /* its line had a syntax error (already reported): uses stay silent */
+    int scope; /* index of the .subckt it is written in (JoSIM repeats `jj1` in every cell), or
+                  -1 at top level: a subcircuit's own models hide the top level's */
 } qp_model_def;
 
 typedef struct {

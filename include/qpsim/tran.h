@@ -29,6 +29,11 @@ typedef struct {
     double area;        /* per counted period: integral V dt [V s] (junction) or I dt [C] (dual) */
     double area_theory; /* Phi0 or 2e */
     int periods;        /* full periods counted in the second half (0: no oscillation) */
+    double phase_end;   /* its phase [rad] (junction) or charge [C] (dual) at TSTOP, from 0 at
+                         * t = 0: the mean voltage over the whole run is Phi0/2pi of it / TSTOP */
+    long slips;         /* over the whole run (from t = 0, where every phase and charge starts
+                         * at 0): the nearest whole number of 2 pi phase slips (junction) or
+                         * of 2e charges passed (dual) at TSTOP, signed */
 } qp_tran_freq;
 
 typedef struct {

@@ -126,7 +126,8 @@ static void tran_spectra_free(qp_tran_spectra *s)
 }
 
 /* The spectra the writers show for an unswept transient with traces: one per junction whose
- * signal (Is, or V of a phase-slip junction) the traces hold, in frequency-report order. None
+ * signal (Is, or V of a phase-slip junction) the traces hold, in frequency-report order; when
+ * .print keeps none of them, one per column it asks for. None
  * (n = 0) when the traces are too short for qp_tran_spectrum or none is kept; when a spectrum
  * cannot be made (out of memory, a degenerate trace) there are none either, as the writers never
  * showed a partial set: the analysis itself stands. QP_ERR_NOMEM only when the list itself
@@ -134,11 +135,12 @@ static void tran_spectra_free(qp_tran_spectra *s)
 static qp_status tran_spectra(const qp_circuit *c, const qp_tran_result *t, qp_tran_spectra *s)
 {
     memset(s, 0, sizeof *s);
-    if (t->nt < 16 || t->nfreq == 0) { /* 16: qp_tran_spectrum's shortest trace */
+    if (t->nt < 16 || (t->nfreq == 0 && c->nprints == 0)) { /* 16: qp_tran_spectrum's shortest */
         return QP_OK;
     }
-    s->power = calloc(t->nfreq, sizeof *s->power);
-    s->col = calloc(t->nfreq, sizeof *s->col);
+    size_t room = t->nfreq > t->ncol ? t->nfreq : t->ncol;
+    s->power = calloc(room ? room : 1, sizeof *s->power);
+    s->col = calloc(room ? room : 1, sizeof *s->col);
     if (!s->power || !s->col) {
         tran_spectra_free(s);
         return QP_ERR_NOMEM;
@@ -157,6 +159,14 @@ static qp_status tran_spectra(const qp_circuit *c, const qp_tran_result *t, qp_t
                 break;
             }
         }
+    }
+    /* .print left out every junction's signal: the spectra of the columns it asked for */
+    for (size_t i = 0; s->n == i && c->nprints > 0 && i < t->ncol; i++) {
+        if (qp_tran_spectrum(t, i, &s->power[s->n], &s->nb, &s->df) != 0) {
+            tran_spectra_free(s);
+            return QP_OK;
+        }
+        s->col[s->n++] = i;
     }
     return QP_OK;
 }

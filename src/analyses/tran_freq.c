@@ -1,5 +1,5 @@
 /* .tran: the junctions' frequencies from the traces (zero crossings, FFT peak), the spectrum
- * shown for a transient, and the .print selection of its columns. */
+ * shown for a transient. */
 #include "analyses/tran_impl.h"
 
 #include "base/strbuf.h"
@@ -205,66 +205,6 @@ double qp_freq_fft(const double *x, size_t n, double dt)
 }
 
 /* ---------------------------------------------------------------- the run's reports */
-
-/* With .print, only the requested columns are kept, in the order asked (repeats once). */
-qp_status qp_tran_select_prints(const qp_circuit *c, qp_tran_result *r)
-{
-    if (c->nprints == 0) {
-        return QP_OK;
-    }
-    int *pick = malloc((r->ncol ? r->ncol : 1) * sizeof *pick);
-    if (!pick) {
-        return QP_ERR_NOMEM;
-    }
-    size_t np = 0;
-    for (size_t k = 0; k < c->nprints && np < r->ncol; k++) {
-        for (size_t i = 0; i < r->ncol; i++) { /* the first column of that name, once */
-            int seen = 0;
-            for (size_t q = 0; q < np; q++) {
-                seen |= pick[q] == (int)i;
-            }
-            if (strcmp(r->col[i], c->prints[k]) == 0) {
-                if (!seen) {
-                    pick[np++] = (int)i;
-                }
-                break;
-            }
-        }
-    }
-    size_t w = r->ncol + 1;
-    double *tmp = malloc((np + 1) * sizeof *tmp);
-    if (!tmp) {
-        free(pick);
-        return QP_ERR_NOMEM;
-    }
-    for (size_t t = 0; t < r->nt; t++) { /* in place: row t shrinks to 1 + np values, read
-                                          * whole before it is written */
-        const double *src = r->data + t * w;
-        tmp[0] = src[0];
-        for (size_t q = 0; q < np; q++) {
-            tmp[q + 1] = src[pick[q] + 1];
-        }
-        memcpy(r->data + t * (np + 1), tmp, (np + 1) * sizeof *tmp);
-    }
-    free(tmp);
-    char **col = calloc(np ? np : 1, sizeof *col);
-    if (!col) {
-        free(pick);
-        return QP_ERR_NOMEM;
-    }
-    for (size_t q = 0; q < np; q++) {
-        col[q] = r->col[pick[q]];
-        r->col[pick[q]] = NULL;
-    }
-    for (size_t i = 0; i < r->ncol; i++) {
-        free(r->col[i]);
-    }
-    free(r->col);
-    r->col = col;
-    r->ncol = np;
-    free(pick);
-    return QP_OK;
-}
 
 /* The frequency report of every junction from the traces of the second half. */
 qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_tran_trace *tr,

@@ -46,6 +46,10 @@ qp_status qp_tran_sys_build(qp_tran_sys *S, const qp_circuit *c, double tstep, c
                             size_t errlen);
 void qp_tran_sys_free(qp_tran_sys *S);
 
+/* The quasiparticle (resistive) current of junction e at voltage v and its slope *g: v/rn, or
+ * with rtype 1 JoSIM's piecewise-linear subgap branch (r0, vg, delv, icfct). */
+double qp_tran_qp_current(const qp_element *e, double v, double *g);
+
 /* f = -g(t, x) (n values) and, when J is not NULL, J = df/dx (n x n, column-major). */
 void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
                     double *f, double *J);
@@ -80,8 +84,14 @@ static inline size_t qp_tran_half_start(size_t nout)
 qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_tran_trace *tr,
                           int whole, qp_tran_result *out);
 
-/* With .print, only the requested columns of r are kept, in the order asked (repeats once).
- * QP_OK or QP_ERR_NOMEM. */
-qp_status qp_tran_select_prints(const qp_circuit *c, qp_tran_result *r);
+/* With .print, r keeps only the requested columns, in the order asked (repeats once), named as
+ * .print names them (c->prints) and computed as c->print_from says: recorded signals copied,
+ * the others derived from the node voltages of the samples (tran_print.c). QP_OK or
+ * QP_ERR_NOMEM. */
+qp_status qp_tran_select_prints(const qp_circuit *c, const qp_analysis *an, qp_tran_result *r);
+
+/* The value of current or voltage source e at time t, its switch-on over the first TSTEP
+ * included (what the equations see). */
+double qp_tran_source_value(const qp_element *e, const qp_analysis *an, double t);
 
 #endif

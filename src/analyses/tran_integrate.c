@@ -10,6 +10,7 @@
  * step doubling, three Radau solves per step: measured 1.3-2x slower to the same frequency
  * accuracy, see docs/performance.md.) */
 #include "analyses/tran_impl.h"
+#include "qpsim/units.h"
 
 #include "analyses/context_impl.h"
 #include "base/strbuf.h"
@@ -535,6 +536,12 @@ static qp_status run_finish(run_t *R, const qp_circuit *c, const qp_analysis *an
     if (st != QP_OK) {
         return st;
     }
+    for (size_t k = 0; k < out->nfreq; k++) { /* R->x0 is the state at TSTOP */
+        qp_tran_freq *fr = &out->freq[k];
+        double x = R->x0[R->S.bvar[fr->element]];
+        fr->phase_end = fr->dual ? 2.0 * QP_QE * x : x;
+        fr->slips = lround(fr->dual ? x : x / (2.0 * QP_PI));
+    }
     /* the signal names always (the report lists them); the samples only when kept */
     out->col = calloc(R->tr.ncol ? R->tr.ncol : 1, sizeof *out->col);
     out->ncol = R->tr.ncol;
@@ -546,7 +553,7 @@ static qp_status run_finish(run_t *R, const qp_circuit *c, const qp_analysis *an
         out->data = R->tr.data;
         R->tr.data = NULL;
     }
-    return qp_tran_select_prints(c, out);
+    return qp_tran_select_prints(c, an, out);
 }
 
 /* The windings of element e in state x: a junction's phase / 2 pi, a phase-slip or Bloch

@@ -47,7 +47,8 @@ static double wave_value(const qp_wave *w, double t, double tstep, double tstop)
     case QP_WAVE_DC:
         return w->dc;
     case QP_WAVE_SIN: {
-        double vo = p[0], va = p[1], f = p[2], td = w->np > 3 ? p[3] : 0.0;
+        double vo = p[0], va = p[1], f = w->np > 2 ? p[2] : 1.0 / tstop; /* JoSIM's default */
+        double td = w->np > 3 ? p[3] : 0.0;
         double th = w->np > 4 ? p[4] : 0.0, ph = w->np > 5 ? p[5] * QP_PI / 180.0 : 0.0;
         if (t < td) {
             return vo + va * sin(ph);
@@ -220,10 +221,40 @@ void qp_tran_noise_interval(qp_tran_sys *S, const qp_analysis *an, long long i)
     for (size_t k = 0; k < c->nelem; k++) {
         const qp_element *e = &c->elem[k];
         double R = e->kind == QP_EL_R ? e->value : e->kind == QP_EL_B ? e->rn : 0.0;
+        /* a junction with JoSIM's subgap branch: the resistance depends on its voltage, so
+         * the draw is kept without it and divided by sqrt(R(v)) where the current is formed */
+        R = e->kind == QP_EL_B && e->rtype == 1 && R > 0.0 ? 1.0 : R;
         S->noise[k] = R > 0.0 ? sqrt(2.0 * QP_KB * c->temp / (R * an->tstep)) *
                                     normal_at(an->seed, k, i)
                               : 0.0;
     }
+}
+
+double qp_tran_source_value(const qp_element *e, const qp_analysis *an, double t)
+{
+    return switch_on(an, t) * wave_value(&e->wave, t, an->tstep, an->tstop);
+}
+
+double qp_tran_qp_current(const qp_element *e, double v, double *g)
+{
+    if (e->rtype != 1) {
+        *g = 1.0 / e->rn;
+        return v / e->rn;
+    }
+    /* JoSIM's JJ::update_value: three straight pieces, continuous at the lower corner; the
+     * jump at the upper corner is JoSIM's too */
+    double lo = e->vg - 0.5 * e->delv, hi = e->vg + 0.5 * e->delv, a = fabs(v);
+    if (a < lo) {
+        *g = 1.0 / e->r0;
+        return v / e->r0;
+    }
+    if (a < hi) {
+        double gl = e->ic / (e->icfct * e->delv);
+        *g = gl;
+        return copysign(lo / e->r0 + gl * (a - lo), v);
+    }
+    *g = 1.0 / e->rn;
+    return v / e->rn;
 }
 
 void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
@@ -281,9 +312,14 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
                 jadd(J, n, ia, j, -g), jadd(J, n, ib, j, g);
             }
             if (e->rn > 0.0) {
-                cur += v / e->rn + (S->noise ? S->noise[k] : 0.0);
-                jadd(J, n, ia, ia, -1.0 / e->rn), jadd(J, n, ia, ib, 1.0 / e->rn);
-                jadd(J, n, ib, ia, 1.0 / e->rn), jadd(J, n, ib, ib, -1.0 / e->rn);
+                double g = 0.0, nz = S->noise ? S->noise[k] : 0.0;
+                if (e->rtype == 1 && nz != 0.0) { /* Johnson noise of r0 below the gap, rn above
+                                                   * (JoSIM's choice), held over the step */
+                    nz /= sqrt(fabs(v) < e->vg - 0.5 * e->delv ? e->r0 : e->rn);
+                }
+                cur += qp_tran_qp_current(e, v, &g) + nz;
+                jadd(J, n, ia, ia, -g), jadd(J, n, ia, ib, g);
+                jadd(J, n, ib, ia, g), jadd(J, n, ib, ib, -g);
             }
             f[j] = v; /* (Phi0/2pi) phi' = v */
             jadd(J, n, j, ia, 1.0), jadd(J, n, j, ib, -1.0);

@@ -36,8 +36,10 @@ void qp_circuit_free(qp_circuit *c)
     free(c->elem);
     for (size_t i = 0; i < c->nprints; i++) {
         free(c->prints[i]);
+        free(c->print_from ? c->print_from[i].src : NULL);
     }
     free(c->prints);
+    free(c->print_from);
     for (size_t i = 0; i < c->nloops; i++) {
         free(c->loops[i].branch);
         free(c->loops[i].sign);

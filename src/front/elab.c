@@ -158,6 +158,12 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
         qp_elab_resolve_mutuals(&E);
     }
     for (size_t i = 0; i < deck->ndirs && E.st == QP_OK && !E.too_big; i++) {
+        if (qp_ieq(deck->dirs[i].word->text, ".options") ||
+            qp_ieq(deck->dirs[i].word->text, ".option")) {
+            qp_elab_options(&E, &deck->dirs[i]);
+        }
+    }
+    for (size_t i = 0; i < deck->ndirs && E.st == QP_OK && !E.too_big; i++) {
         qp_elab_directive(&E, &deck->dirs[i]);
     }
     int has_tran = 0;
@@ -166,7 +172,7 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
     }
     for (size_t i = 0; i < deck->ndirs && E.c->nprints && !has_tran; i++) {
         const qp_directive *dv = &deck->dirs[i];
-        if (qp_ieq(dv->word->text, ".print")) {
+        if (qp_ieq(dv->word->text, ".print") || qp_ieq(dv->word->text, ".plot")) {
             qp_diag_add(E.d, QP_SEV_WARNING, qp_elab_fname(&E, dv->loc), dv->loc.line, dv->loc.col,
                         ".print has no effect without .tran");
             break;
@@ -214,6 +220,10 @@ done:
     free(ovtok);
     qp_elab_scope_free(&E.global);
     qp_strmap_free(&E.models);
+    for (size_t k = 0; k < E.nmodel_keys; k++) {
+        free(E.model_keys[k]);
+    }
+    free(E.model_keys);
     qp_strmap_free(&E.subckts);
     qp_strmap_free(&E.nodes);
     qp_strmap_free(&E.elems);

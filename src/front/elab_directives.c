@@ -1,4 +1,4 @@
-/* Elaboration of directives: .flux, .ng, .print, .matrix/.wavefunction operators, analyses. */
+/* Elaboration of directives: .flux, .ng, .matrix/.wavefunction operators, analyses, .options. */
 #include "qpsim/circuit.h"
 #include "front/elab_state.h"
 #include "front/expr.h"
@@ -168,123 +168,6 @@ static void elab_ng(elab *E, const qp_directive *dv)
     }
     if (!QP_PUSH(E->c->offsets, E->c->noffsets, off)) {
         qp_elab_nomem(E);
-    }
-}
-
-/* One .print request: the trace column it names, checked against the circuit. */
-static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token *name)
-{
-    const qp_circuit *c = E->c;
-    char buf[600];
-    int node = qp_strmap_get(&E->nodes, name->text);
-    int el = qp_strmap_get(&E->elems, name->text);
-    if (node <= -2 || el <= -2) {
-        return 0;
-    }
-    const qp_element *e = el >= 0 ? &c->elem[el] : NULL;
-    const char *col = NULL;
-    int dual = e && (e->kind == QP_EL_Q || (e->kind == QP_EL_B && e->bloch));
-    if (fn == 'V' && node >= 0 && e && (e->kind == QP_EL_B || e->kind == QP_EL_Q)) {
-        ERR(E, name->loc, "V(%s) is ambiguous: '%s' names both a node and a junction; rename one",
-            name->text, name->text);
-        return 0;
-    }
-    if (fn == 'V' && node == 0) {
-        ERR(E, name->loc, "V(%s) is the ground node, always 0", name->text);
-        return 0;
-    }
-    switch (fn) {
-    case 'V':
-        if (node >= 0 || (e && (e->kind == QP_EL_B || e->kind == QP_EL_Q))) {
-            col = "V";
-        }
-        break;
-    case 'I':
-        if (e && (e->kind == QP_EL_L || e->kind == QP_EL_V)) {
-            col = "I";
-        } else if (e && e->kind == QP_EL_B && !dual) {
-            col = "Is";
-        }
-        break;
-    case 'P':
-        col = e && e->kind == QP_EL_B && !dual ? "P" : NULL;
-        break;
-    case 'Q':
-        col = dual ? "Q" : NULL;
-        break;
-    default:
-        break;
-    }
-    if (!col) {
-        if (node < 0 && !e) {
-            ERR(E, name->loc, "no node or element named '%s' for .print", name->text);
-        } else {
-            ERR(E, fn_tok->loc, "%c(%s) is not traced: .print takes V(node), V(junction), "
-                "I(inductor or voltage source), I(junction) (its supercurrent), P(junction) "
-                "(phase) and Q(phase-slip or bloch=1 junction) (charge)", fn, name->text);
-        }
-        return 0;
-    }
-    /* the column as the transient names it: canonical node or element name */
-    snprintf(buf, sizeof buf, "%s(%s)", col, e && !(fn == 'V' && node >= 0) ? e->name
-                                                                            : c->node_names[node]);
-    char *dup = qp_strdup(buf);
-    if (!dup || !QP_PUSH(E->c->prints, E->c->nprints, dup)) {
-        free(dup);
-        qp_elab_nomem(E);
-        return 0;
-    }
-    return 1;
-}
-
-/* .print V(n) I(L1) P(B1) Q(Q1) ... and JoSIM's forms "phase B1", "devv B1", "devi B1",
- * "nodev N [0]" (one request per directive in JoSIM; any number here). */
-static void elab_print(elab *E, const qp_directive *dv)
-{
-    size_t i = 0, n = dv->nargs;
-    if (n == 0) {
-        ERR(E, dv->loc, "expected '.print V(node) | I(element) | P(junction) | Q(element) ...'");
-        return;
-    }
-    while (i < n) {
-        const qp_token *t = dv->args[i];
-        const qp_token *nx = i + 1 < n ? dv->args[i + 1] : NULL;
-        if (t->kind == QP_TOK_WORD && strlen(t->text) == 1 && nx && nx->kind == QP_TOK_LPAREN) {
-            char fn = (char)toupper((unsigned char)t->text[0]);
-            const qp_token *nm = i + 2 < n ? dv->args[i + 2] : NULL;
-            const qp_token *cl = i + 3 < n ? dv->args[i + 3] : NULL;
-            if (!nm || nm->kind != QP_TOK_WORD || !cl || cl->kind != QP_TOK_RPAREN) {
-                ERR(E, nx->loc, "expected %s(NAME) in .print (differences such as V(a,b) are not "
-                    "supported: print V(a) and V(b))", t->text);
-                return;
-            }
-            if (!print_column(E, t, fn, nm)) {
-                return;
-            }
-            i += 4;
-            continue;
-        }
-        static const char *const jos[4] = {"phase", "devv", "devi", "nodev"};
-        static const char fns[4] = {'P', 'V', 'I', 'V'};
-        int k = -1;
-        for (int j = 0; t->kind == QP_TOK_WORD && j < 4; j++) {
-            if (qp_ieq(t->text, jos[j])) {
-                k = j;
-            }
-        }
-        if (k < 0 || !nx || nx->kind != QP_TOK_WORD) {
-            ERR(E, t->loc, "expected V(node), I(element), P(junction), Q(element) or JoSIM's "
-                "'phase|devv|devi|nodev NAME' in .print");
-            return;
-        }
-        if (!print_column(E, t, fns[k], nx)) {
-            return;
-        }
-        i += 2;
-        if (k == 3 && i < n && dv->args[i]->kind == QP_TOK_WORD &&
-            strcmp(dv->args[i]->text, "0") == 0) {
-            i++; /* nodev N 0: against ground */
-        }
     }
 }
 
@@ -778,11 +661,11 @@ static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
     static const char *const keys[] = {"rtol", "seed"};
     an.kind = QP_AN_TRAN;
     if (!dir_keys(E, dv, keys, 2) ||
-        !nargs_ok(E, dv, 2, 3, ".tran TSTEP TSTOP [TSTART] [rtol=R] [seed=N]")) {
+        !nargs_ok(E, dv, 2, 4, ".tran TSTEP TSTOP [TSTART [PSTEP]] [rtol=R] [seed=N]")) {
         return;
     }
     const qp_token *ts = dir_kv(dv, "seed");
-    double sd = 1.0;
+    double sd = E->has_opt_seed ? E->opt_seed : 1.0;
     if (ts && (!qp_elab_eval_tok(E, &E->global, ts, QP_QTY_NONE, &sd) || sd != floor(sd) ||
                sd < 0.0 || sd > 9007199254740992.0)) {
         ERR(E, ts->loc, "seed of .tran must be a whole number from 0 to 2^53");
@@ -790,6 +673,7 @@ static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
     }
     an.seed = (unsigned long long)sd;
     const qp_token *tr = dir_kv(dv, "rtol");
+    an.rtol = E->opt_rtol;
     if (tr) {
         if (!qp_elab_eval_tok(E, &E->global, tr, QP_QTY_NONE, &an.rtol)) {
             return;
@@ -801,9 +685,22 @@ static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
     }
     if (!qp_elab_eval_tok(E, &E->global, dv->args[0], QP_QTY_TIME, &an.tstep) ||
         !qp_elab_eval_tok(E, &E->global, dv->args[1], QP_QTY_TIME, &an.tstop) ||
-        (dv->nargs == 3 &&
+        (dv->nargs >= 3 &&
          !qp_elab_eval_tok(E, &E->global, dv->args[2], QP_QTY_TIME, &an.tstart))) {
         return;
+    }
+    if (dv->nargs == 4) {
+        /* JoSIM's fourth value is the print step: the output spacing, which is what TSTEP is
+         * here (the integrator picks its own steps); JoSIM prints at TSTEP when it is finer */
+        double pstep = 0.0;
+        if (!qp_elab_eval_tok(E, &E->global, dv->args[3], QP_QTY_TIME, &pstep)) {
+            return;
+        }
+        if (!(pstep >= 0.0)) {
+            ERR(E, dv->args[3]->loc, "print step of .tran must not be negative");
+            return;
+        }
+        an.tstep = pstep > an.tstep ? pstep : an.tstep;
     }
     if (!(an.tstep > 0.0)) {
         ERR(E, dv->args[0]->loc, "time step of .tran must be positive");
@@ -830,6 +727,43 @@ static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
     add_analysis(E, an);
 }
 
+/* .options KEY=VALUE ...: rtol= and seed= are the defaults of every .tran that gives none (read
+ * before the other directives: the deck's .tran may come first); SPICE's and JoSIM's other options have no meaning
+ * here and are warned about, each where it is written. */
+void qp_elab_options(elab *E, const qp_directive *dv)
+{
+    for (size_t i = 0; i < dv->nargs; i++) {
+        WARN(E, dv->args[i]->loc, "option '%s' has no meaning in qpsim; ignored",
+             dv->args[i]->text);
+    }
+    for (size_t i = 0; i < dv->nkv; i++) {
+        const qp_token *k = dv->kv[i].key, *v = dv->kv[i].val;
+        int is_rtol = qp_ieq(k->text, "rtol"), is_seed = qp_ieq(k->text, "seed");
+        if (!is_rtol && !is_seed) {
+            WARN(E, k->loc, "option '%s' has no meaning in qpsim (it knows rtol= and seed=); "
+                 "ignored", k->text);
+            continue;
+        }
+        double x = 0.0;
+        if (!qp_elab_eval_tok(E, &E->global, v, QP_QTY_NONE, &x)) {
+            continue;
+        }
+        if (is_rtol && !(x >= 1e-13 && x <= 1e-2)) {
+            ERR(E, v->loc, "rtol of .options must lie between 1e-13 and 1e-2 (got %g)", x);
+            continue;
+        }
+        if (is_seed && (x != floor(x) || x < 0.0 || x > 9007199254740992.0)) {
+            ERR(E, v->loc, "seed of .options must be a whole number from 0 to 2^53");
+            continue;
+        }
+        if (is_rtol) {
+            E->opt_rtol = x;
+        } else {
+            E->opt_seed = x, E->has_opt_seed = 1;
+        }
+    }
+}
+
 /* One directive of the deck: .flux, .ng and .print fill the circuit; the analyses are checked
  * and appended to it. */
 void qp_elab_directive(elab *E, const qp_directive *dv)
@@ -842,8 +776,11 @@ void qp_elab_directive(elab *E, const qp_directive *dv)
         elab_flux(E, dv);
     } else if (qp_ieq(w, ".ng")) {
         elab_ng(E, dv);
-    } else if (qp_ieq(w, ".print")) {
-        elab_print(E, dv);
+    } else if (qp_ieq(w, ".print") || qp_ieq(w, ".plot")) {
+        qp_elab_print(E, dv);
+    } else if (qp_ieq(w, ".iv")) {
+        WARN(E, dv->loc, ".iv (JoSIM's I-V curve of a junction model) is not computed by qpsim; "
+             "ignored");
     } else if (qp_ieq(w, ".spectrum")) {
         dir_spectrum(E, dv, an);
     } else if (qp_ieq(w, ".matrix")) {

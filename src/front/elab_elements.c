@@ -163,6 +163,8 @@ const char *qp_elab_letter_name(char letter)
         return "current source";
     case 'V':
         return "voltage source";
+    case 'P':
+        return "phase source";
     default:
         return "subcircuit instance";
     }
@@ -349,8 +351,19 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
     if (es->npos < 3) {
         return NULL;
     }
-    const qp_token *t = es->pos[2];
-    int i = t->kind == QP_TOK_WORD ? qp_strmap_get(&E->models, t->text) : -1;
+    const qp_token *t = es->pos[es->npos > 3 && es->letter == 'B' ? 3 : 2];
+    int i = -1;
+    /* a model written in the subcircuits being instantiated first (innermost out), then the
+     * top level's */
+    for (int k = E->ninst - 1; t->kind == QP_TOK_WORD && i < 0 && k >= 0; k--) {
+        char key[600];
+        qp_elab_model_key(E->deck, (int)(E->inst[k] - E->deck->subckts), t->text, key,
+                          sizeof key);
+        i = qp_strmap_get(&E->models, key);
+    }
+    if (i < 0 && t->kind == QP_TOK_WORD) {
+        i = qp_strmap_get(&E->models, t->text);
+    }
     if (i < 0) {
         const qp_token *before = unit_after_space(es, t);
         if (before) {
@@ -374,6 +387,33 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
     return mv->ok ? mv : (const model_val *)-1;
 }
 
+/* JoSIM's subgap model from model mv (its default rtype when r0 or vg is given), with JoSIM's
+ * defaults for what the model leaves out; the resistances scale with 1/area as rn does. */
+static void subgap(const model_val *mv, double area, qp_element *el)
+{
+    if (!mv || !(mv->rtype == 1 || (mv->rtype < 0 && (mv->r0 > 0.0 || mv->vg > 0.0)))) {
+        return;
+    }
+    el->rtype = 1;
+    el->r0 = (mv->r0 > 0.0 ? mv->r0 : 30.0) / area;
+    el->vg = mv->vg > 0.0 ? mv->vg : 2.8e-3;
+    el->delv = mv->delv > 0.0 ? mv->delv : 0.1e-3;
+    el->icfct = mv->icfct > 0.0 ? mv->icfct : QP_PI / 4.0;
+    if (!(el->rn > 0.0)) {
+        el->rn = 5.0 / area;
+    }
+}
+
+/* JoSIM/WRspice's B n+ n- PHASENODE model: the phase node is not created (warned). */
+static void phase_node(elab *E, const qp_elem_stmt *es)
+{
+    if (es->npos > 3) {
+        const qp_token *pn = es->pos[2];
+        WARN(E, pn->loc, "phase node '%s' of %s is not created: its phase is printed as P(%s)",
+             pn->text, es->name->text, es->name->text);
+    }
+}
+
 int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
 {
     static const char *const keys[] = {"ic",   "icrit", "ej",    "c",  "cap",
@@ -383,9 +423,10 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
         return 0;
     }
     const model_val *mv = find_model(E, es, 0);
-    if (mv == (const model_val *)-1 || extra_args(E, es, 3)) {
+    if (mv == (const model_val *)-1 || extra_args(E, es, es->npos > 3 ? 4 : 3)) {
         return 0;
     }
+    phase_node(E, es);
     const qp_token *t_ic = get_kv(es, "ic") ? get_kv(es, "ic") : get_kv(es, "icrit");
     const qp_token *t_ej = get_kv(es, "ej");
     const qp_token *t_c = get_kv(es, "c") ? get_kv(es, "c") : get_kv(es, "cap");
@@ -463,6 +504,7 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
     } else if (mv && mv->has_rn) {
         el->rn = mv->rn / area;
     }
+    subgap(mv, area, el);
     const qp_token *t_bl = get_kv(es, "bloch");
     if (t_bl) {
         if (!qp_elab_eval_tok(E, ic->sc, t_bl, QP_QTY_NONE, &v)) {
@@ -593,12 +635,57 @@ static int eval_fargs(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, const
     return 1;
 }
 
+/* JoSIM's phase source P: its pwl phase (rad) becomes the voltage Phi0/2pi dphi/dt of a
+ * voltage source, a step per segment (the phase starts at 0 like every state). */
+static int phase_source(elab *E, const qp_elem_stmt *es, qp_element *el)
+{
+    qp_wave *w = &el->wave;
+    if (w->kind != QP_WAVE_PWL || w->dc != 0.0 || w->p[1] != 0.0) {
+        ERR(E, es->fn ? es->fn->loc : es->loc, "phase source %s takes pwl(...) starting at phase "
+            "0 (every state starts at 0 in .tran)", es->name->text);
+        return 0;
+    }
+    size_t m = w->np / 2;
+    double *v = calloc(4 * m + 2, sizeof *v), *p = w->p;
+    if (!v) {
+        qp_elab_nomem(E);
+        return 0;
+    }
+    size_t k = 0;
+    v[k++] = 0.0, v[k++] = 0.0;
+    for (size_t i = 0; i + 1 < m; i++) {
+        double dt = p[2 * i + 2] - p[2 * i];
+        if (!(dt > 0.0)) {
+            ERR(E, es->fargs[2 * i + 2]->loc, "phase source %s jumps at %g s: its voltage would be "
+                "infinite", es->name->text, p[2 * i]);
+            free(v);
+            return 0;
+        }
+        double s = QP_PHI0 / (2.0 * QP_PI) * (p[2 * i + 3] - p[2 * i + 1]) / dt;
+        v[k++] = p[2 * i], v[k++] = s, v[k++] = p[2 * i + 2], v[k++] = s;
+    }
+    v[k++] = p[2 * m - 2], v[k++] = 0.0; /* constant phase after the last point */
+    free(w->p);
+    w->p = v;
+    w->np = k;
+    return 1;
+}
+
+static int source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+
 int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
+{
+    int ok = source(E, es, ic, el);
+    return ok && es->letter == 'P' ? phase_source(E, es, el) : ok;
+}
+
+static int source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el)
 {
     if (!check_keys(E, es, NULL, 0)) {
         return 0;
     }
-    qp_quantity q = es->letter == 'I' ? QP_QTY_CURRENT : QP_QTY_VOLTAGE;
+    qp_quantity q = es->letter == 'I' ? QP_QTY_CURRENT
+                  : es->letter == 'P' ? QP_QTY_NONE : QP_QTY_VOLTAGE;
     size_t i = 2;
     if (i < es->npos && es->pos[i]->kind == QP_TOK_WORD && qp_ieq(es->pos[i]->text, "dc")) {
         i++;
@@ -628,10 +715,11 @@ int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_eleme
     if (qp_ieq(fn, "sin")) {
         const qp_quantity qs[] = {q, q, QP_QTY_FREQUENCY, QP_QTY_TIME, QP_QTY_NONE, QP_QTY_NONE};
         el->wave.kind = QP_WAVE_SIN;
-        if (!eval_fargs(E, es, ic, qs, 3, 6, el)) {
+        /* sin(VO VA): JoSIM's short form, one period over the run (FREQ 0 = 1/TSTOP) */
+        if (!eval_fargs(E, es, ic, qs, 2, 6, el)) {
             return 0;
         }
-        if (!(el->wave.p[2] > 0.0)) {
+        if (es->nfargs >= 3 && !(el->wave.p[2] > 0.0)) {
             ERR(E, es->fargs[2]->loc, "frequency of sin(...) must be positive");
             return 0;
         }

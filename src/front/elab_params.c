@@ -245,7 +245,9 @@ int qp_elab_eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, 
         }
         return 1;
     }
-    if (t->kind == QP_TOK_WORD && qp_units_is_numeric(t->text, t->len)) {
+    /* a word with * / ^ in it (JoSIM's 2*pi) is an expression, as a word naming a parameter */
+    if (t->kind == QP_TOK_WORD && qp_units_is_numeric(t->text, t->len) &&
+        !strpbrk(t->text, "*/^")) {
         size_t errpos = 0;
         qp_quantity got = QP_QTY_NONE;
         qp_num_status st = qp_units_parse(t->text, t->len, q, out, &errpos, &got);

@@ -35,6 +35,8 @@ typedef struct {
     int ok;
     double ic, cap, ej, ec, rn, es, vc;
     int has_ic, has_cap, has_ej, has_ec, has_rn, has_es, has_vc;
+    int rtype; /* -1 unset, 0, 1 (JoSIM's subgap model) */
+    double r0, vg, delv, icfct; /* JoSIM's rtype=1 keys; 0 = unset */
 } model_val;
 
 typedef struct {
@@ -51,6 +53,10 @@ typedef struct {
     scope global;
     qp_strmap models, subckts, nodes, elems;
     model_val *mv;
+    double opt_rtol, opt_seed; /* .options rtol= (0: none) and seed= (has_opt_seed) */
+    int has_opt_seed;
+    char **model_keys; /* keys of models written inside a .subckt (owned) */
+    size_t nmodel_keys;
     pending_k *pk;
     size_t npk;
     char **dropped; /* names of elements dropped after an error, kept for duplicate checks */
@@ -72,6 +78,8 @@ typedef struct {
 
 #define ERR(E, loc, ...)                                                                           \
     qp_diag_add((E)->d, QP_SEV_ERROR, qp_elab_fname(E, loc), (loc).line, (loc).col, __VA_ARGS__)
+#define WARN(E, loc, ...)                                                                          \
+    qp_diag_add((E)->d, QP_SEV_WARNING, qp_elab_fname(E, loc), (loc).line, (loc).col, __VA_ARGS__)
 #define NOTE(E, loc, ...)                                                                          \
     qp_diag_add((E)->d, QP_SEV_NOTE, qp_elab_fname(E, loc), (loc).line, (loc).col, __VA_ARGS__)
 
@@ -81,6 +89,10 @@ typedef struct {
     const int *portmap;         /* node index of each port */
     const scope *sc;
 } inst_ctx;
+
+/* ---- elab_models.c ---- */
+/* The key of model `name` written in subcircuit `sub` (-1: top level) in E->models. */
+void qp_elab_model_key(const qp_deck *dk, int sub, const char *name, char *key, size_t len);
 
 /* ---- elab_params.c: scopes and evaluation ---- */
 /* The file name of a location of the deck (NULL when it has none), for messages. */
@@ -142,7 +154,8 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
 int qp_elab_qps(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
 /* K: the coupling factor; its inductors are resolved later (qp_elab_resolve_mutuals). */
 int qp_elab_mutual(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
-/* I, V: dc value or a sin/pwl/pulse waveform. */
+/* I, V: dc value or a sin/pwl/pulse waveform; P (JoSIM's phase source): a pwl phase, kept as
+ * the voltage source of its derivative. */
 int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
 
 /* ---- elab_count.c ---- */
@@ -160,6 +173,14 @@ void qp_elab_resolve_mutuals(elab *E);
 /* ---- elab_directives.c ---- */
 /* One directive: .flux, .ng and .print fill the circuit; analyses are checked and appended. */
 void qp_elab_directive(elab *E, const qp_directive *dv);
+/* .options: sets E's defaults for .tran (called for every .options before the other
+ * directives); warns about each option qpsim has no meaning for. */
+void qp_elab_options(elab *E, const qp_directive *dv);
+
+/* ---- elab_print.c ---- */
+/* .print and .plot (qpsim's and JoSIM's forms): appends the columns they ask for to E->c
+ * (prints and print_from), each named as JoSIM names it; reports what it cannot trace. */
+void qp_elab_print(elab *E, const qp_directive *dv);
 /* The index of top-level parameter name in E->global, negative when there is none. */
 int qp_elab_find_top_param(const elab *E, const char *name);
 

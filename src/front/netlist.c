@@ -196,9 +196,9 @@ static void parse_element(parser *p, const qp_stmt *st)
 {
     const qp_token *name = &st->tok[0];
     char letter = (char)toupper((unsigned char)name->text[0]);
-    if (!strchr("CLBQKRIVX", letter) || letter == '\0') {
+    if (!strchr("CLBQKRIVPX", letter) || letter == '\0') {
         ERR(p, name->loc,
-            "unknown element letter '%c' in '%s' (expected C, L, B, Q, K, R, I, V or X)",
+            "unknown element letter '%c' in '%s' (expected C, L, B, Q, K, R, I, V, P or X)",
             name->text[0], name->text);
         return;
     }
@@ -206,7 +206,7 @@ static void parse_element(parser *p, const qp_stmt *st)
     e.letter = letter;
     e.name = name;
     e.loc = name->loc;
-    int wants_fn = letter == 'I' || letter == 'V';
+    int wants_fn = letter == 'I' || letter == 'V' || letter == 'P';
     if (!split_args(p, st, 1, &e.pos, &e.npos, &e.kv, &e.nkv, wants_fn ? &e.fn : NULL, &e.fargs,
                     &e.nfargs)) {
         goto fail;
@@ -301,7 +301,8 @@ static void parse_model(parser *p, const qp_stmt *st)
             "expected '.model NAME jj(...)' or '.model NAME qps(...)'");
         return;
     }
-    qp_model_def m = {&st->tok[1], &st->tok[2], NULL, 0, st->tok[0].loc, 0};
+    qp_model_def m = {&st->tok[1], &st->tok[2], NULL, 0, st->tok[0].loc, 0,
+                      p->nopen > 0 ? (int)p->open[p->nopen - 1] : -1};
     size_t i = 3;
     int paren = i < st->ntok && st->tok[i].kind == QP_TOK_LPAREN;
     if (paren) {
@@ -581,7 +582,7 @@ static int netlist_like(const qp_stmt *st)
         }
         return n >= 2 && n <= 16;
     }
-    if (!strchr("CLBQKRIVX", toupper((unsigned char)w[0])) || st->ntok < 3) {
+    if (!strchr("CLBQKRIVPX", toupper((unsigned char)w[0])) || st->ntok < 3) {
         return 0;
     }
     for (size_t k = 1; k < n; k++) {
@@ -714,17 +715,55 @@ static void parse_stmts(parser *p, int file)
             }
         } else if (qp_ieq(w, ".flux") || qp_ieq(w, ".ng") || qp_ieq(w, ".spectrum") ||
                    qp_ieq(w, ".sweep") || qp_ieq(w, ".bands") || qp_ieq(w, ".tran") ||
-                   qp_ieq(w, ".wavefunction") || qp_ieq(w, ".temp")) {
+                   qp_ieq(w, ".wavefunction") || qp_ieq(w, ".temp") || qp_ieq(w, ".options") ||
+                   qp_ieq(w, ".option") || qp_ieq(w, ".iv")) {
             parse_directive(p, st);
-        } else if (qp_ieq(w, ".print") || qp_ieq(w, ".matrix") || qp_ieq(w, ".coherence")) {
-            parse_raw(p, st, !qp_ieq(w, ".print")); /* .coherence: channels=a,b keeps its commas */
+        } else if (qp_ieq(w, ".print") || qp_ieq(w, ".plot") || qp_ieq(w, ".matrix") ||
+                   qp_ieq(w, ".coherence")) {
+            /* .coherence: channels=a,b keeps its commas */
+            parse_raw(p, st, !qp_ieq(w, ".print") && !qp_ieq(w, ".plot"));
         } else {
             ERR(p, t0->loc,
                 "unknown directive '%s' (expected .param .model .subckt .ends .include .title "
                 ".flux .ng .spectrum .sweep .bands .tran .print .matrix .wavefunction "
-                ".coherence .temp .end)",
+                ".coherence .temp .options .iv .plot .end)",
                 w);
         }
+    }
+}
+
+static int is_subckt(const qp_deck *deck, const qp_token *t)
+{
+    for (size_t i = 0; t->kind == QP_TOK_WORD && i < deck->nsubckts; i++) {
+        if (qp_ieq(deck->subckts[i].name->text, t->text)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* JoSIM's order `X01 DCSFQ 1 2` (subcircuit first, then nodes) becomes SPICE's `X01 1 2 DCSFQ`
+ * when its first word names a subcircuit and its last does not: the definitions are all known
+ * only once the whole deck is read. */
+static void josim_instances_of(const qp_deck *deck, qp_body *b)
+{
+    for (size_t i = 0; i < b->nelems; i++) {
+        qp_elem_stmt *e = &b->elems[i];
+        if (e->letter != 'X' || e->npos < 2 || !is_subckt(deck, e->pos[0]) ||
+            is_subckt(deck, e->pos[e->npos - 1])) {
+            continue;
+        }
+        const qp_token *sub = e->pos[0];
+        memmove(e->pos, e->pos + 1, (e->npos - 1) * sizeof *e->pos);
+        e->pos[e->npos - 1] = sub;
+    }
+}
+
+static void josim_instances(qp_deck *deck)
+{
+    josim_instances_of(deck, &deck->top);
+    for (size_t i = 0; i < deck->nsubckts; i++) {
+        josim_instances_of(deck, &deck->subckts[i].body);
     }
 }
 
@@ -754,6 +793,9 @@ qp_status qp_netlist_parse_text(const char *name, const char *text, size_t len,
         ERR(&p, s->loc, ".subckt %s is not closed by .ends before .end", s->name->text);
     }
     free(p.open);
+    if (p.st == QP_OK) {
+        josim_instances(deck);
+    }
     if (p.st != QP_OK) {
         qp_deck_free(deck);
         return p.st;

@@ -314,6 +314,8 @@ static void freq_json(jctx *j, cJSON *x, const qp_circuit *c, const qp_tran_freq
     num(j, x, "mean_V", f->mean_v);
     num(j, x, "mean_I", f->mean_i);
     num(j, x, "periods", f->periods);
+    num(j, x, "phase_slips", (double)f->slips);
+    num(j, x, f->dual ? "charge_end_C" : "phase_end_rad", f->phase_end);
     num(j, x, "area_per_period", f->area);
     num(j, x, "area_theory", f->area_theory);
 }

@@ -192,23 +192,31 @@ static int plot_bands(qp_outdir *out, const char *name, const qp_circuit *c, con
 static int plot_tran(qp_outdir *out, const char *name, const qp_circuit *c, const qp_result *r)
 {
     const qp_tran_result *t = &r->tran.run;
-    if (t->nt < 16 || t->nfreq == 0) { /* 16: qp_tran_spectrum's shortest trace */
+    const qp_tran_freq *fr = t->nfreq ? &t->freq[0] : NULL;
+    if (t->nt < 16 || (!fr && c->nprints == 0)) { /* 16: qp_tran_spectrum's shortest trace */
         return 0;
     }
-    /* the signal of the first junction (Is or V); no picture when .print left it out */
-    const qp_tran_freq *fr = &t->freq[0];
-    const qp_element *e = &c->elem[fr->element];
-    char want[600];
-    snprintf(want, sizeof want, "%s(%s)", fr->dual ? "V" : "Is", e->name);
+    /* the signal of the first junction (Is or V); when .print left it out, the first column
+     * .print asked for (SI units, no predicted frequency) */
+    char want[600] = "";
+    if (fr) {
+        snprintf(want, sizeof want, "%s(%s)", fr->dual ? "V" : "Is", c->elem[fr->element].name);
+    }
     int col = -1;
     for (size_t i = 0; i < t->ncol; i++) {
         if (strcmp(t->col[i], want) == 0) {
             col = (int)i;
         }
     }
+    int own = col >= 0; /* the junction's own signal: its frequencies apply */
+    if (!own && c->nprints > 0 && t->ncol > 0) {
+        col = 0;
+        snprintf(want, sizeof want, "%s", t->col[0]);
+    }
     if (col < 0) {
         return 0;
     }
+    const char *si = want[0] == 'V' ? "V" : want[0] == 'I' ? "A" : want[0] == 'P' ? "rad" : "C";
     if (start(out, name, 2) != 0) {
         return -1;
     }
@@ -222,12 +230,12 @@ static int plot_tran(qp_outdir *out, const char *name, const qp_circuit *c, cons
     double dt = t->data[w] - t->data[0];
     /* about 8 periods (or the whole run) at the end */
     size_t show = t->nt;
-    if (fr->f_sim > 0.0 && dt > 0.0) {
+    if (own && fr->f_sim > 0.0 && dt > 0.0) {
         double span = 8.0 / fr->f_sim / dt;
         show = span + 2.0 < (double)t->nt ? (size_t)span + 2 : t->nt;
     }
     size_t from = t->nt - show;
-    double lo = INFINITY, hi = -INFINITY, unit = fr->dual ? 1e-6 : 1e-9;
+    double lo = INFINITY, hi = -INFINITY, unit = !own ? 1.0 : fr->dual ? 1e-6 : 1e-9;
     for (size_t i = from; i < t->nt; i++) {
         x[i - from] = t->data[i * w] * 1e9;
         y[i - from] = t->data[i * w + (size_t)col + 1] / unit;
@@ -235,7 +243,7 @@ static int plot_tran(qp_outdir *out, const char *name, const qp_circuit *c, cons
     }
     char title[800], yl[700];
     snprintf(title, sizeof title, "%s: trace at the end of the run", want);
-    snprintf(yl, sizeof yl, "%s [%s]", want, fr->dual ? "uV" : "nA");
+    snprintf(yl, sizeof yl, "%s [%s]", want, !own ? si : fr->dual ? "uV" : "nA");
     frame(x[0], x[show - 1], lo, hi, "t [ns]", yl, title);
     line(x, y, show, 0);
     /* the analysis computed the spectrum of this column if it computed any */
@@ -253,7 +261,9 @@ static int plot_tran(qp_outdir *out, const char *name, const qp_circuit *c, cons
             pw[k] = k == 0 ? -300.0 : 10.0 * log10(spw[k] + 1e-300);
         }
         /* frequency axis up to 4 times the predicted frequency (or everything) */
-        double ftop = fmax(fmax(4.0 * fr->f_theory, 2.0 * fr->f_sim) / 1e9, fx[nb < 16 ? nb - 1 : 15]);
+        double ftop = !own ? fx[nb - 1]
+                           : fmax(fmax(4.0 * fr->f_theory, 2.0 * fr->f_sim) / 1e9,
+                                  fx[nb < 16 ? nb - 1 : 15]);
         size_t kmax = nb;
         for (size_t k = 1; k < nb; k++) {
             if (fx[k] > ftop) {
@@ -264,11 +274,15 @@ static int plot_tran(qp_outdir *out, const char *name, const qp_circuit *c, cons
         range(pw + 1, kmax - 1, 1, &plo, &phi);
         plo = fmax(plo, phi - 200.0);
         ftop_shown = fx[kmax - 1];
-        snprintf(title, sizeof title, "spectrum of the second half; dashed: %s = %.6g GHz",
-                 fr->dual ? "I/2e" : "V/Phi0", fr->f_theory / 1e9);
+        if (own) {
+            snprintf(title, sizeof title, "spectrum of the second half; dashed: %s = %.6g GHz",
+                     fr->dual ? "I/2e" : "V/Phi0", fr->f_theory / 1e9);
+        } else {
+            snprintf(title, sizeof title, "spectrum of %s over the second half", want);
+        }
         frame(0.0, ftop_shown, plo, phi, "f [GHz]", "power [dB]", title);
         line(fx + 1, pw + 1, kmax - 1, 0);
-        if (fr->f_theory > 0.0) {
+        if (own && fr->f_theory > 0.0) {
             vline(fr->f_theory / 1e9, plo, phi + 0.04 * (phi - plo), 1);
         }
     }
