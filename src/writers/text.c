@@ -615,7 +615,10 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                 dmax = fmax(dmax, r->spec.delta[p]);
             }
             qp_sb_printf(&b, ", converged: levels changed by %.2g GHz (tol %.2g) when the %s grew",
-                         dmax, r->spec.tol, r->spec.hier ? "kept states" : "basis");
+                         dmax, r->spec.tol,
+                         r->spec.hier  ? "kept states"
+                         : r->spec.mps ? "kept local states and bond"
+                                       : "basis");
             if (r->spec.sweep_cut) {
                 qp_sb_puts(&b, " at the first, middle and last points (the others reuse their "
                                "largest basis)");
@@ -623,8 +626,18 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         } else {
             qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
         }
-        qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
-                     qp_eig_method_name(r->spec.method));
+        if (r->spec.mps) {
+            qp_sb_printf(&b, "; two-site block %zu, DMRG (block Davidson)\n",
+                         r->spec.dim[r->npoints - 1]);
+            qp_sb_printf(&b, "  mps: %zu sites in branch coordinates (junction phases), ncut %d, "
+                             "%d kept local states, bond %zu, %d sweep pairs, discarded weight "
+                             "%.2g\n", r->spec.nmodes, r->spec.cut ? r->spec.cut[0] : 0,
+                         r->spec.mps_kept, r->spec.mps_bond, r->spec.mps_sweeps,
+                         r->spec.mps_discarded);
+        } else {
+            qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
+                         qp_eig_method_name(r->spec.method));
+        }
         if (r->spec.hier) {
             hier_text(&b, r);
         }
