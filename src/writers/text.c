@@ -542,6 +542,16 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
     }
 }
 
+/* The rest of the convergence line of a matrix-product-state spectrum, and what it kept. */
+static void mps_text(qp_strbuf *b, const qp_result *r)
+{
+    qp_sb_printf(b, "; two-site block %zu, DMRG (block Davidson)\n", r->spec.dim[r->npoints - 1]);
+    qp_sb_printf(b, "  mps: %zu sites in branch coordinates (junction phases), ncut %d, %d kept "
+                    "local states, bond %zu, %d sweep pairs, discarded weight %.2g\n",
+                 r->spec.nmodes, r->spec.cut ? r->spec.cut[0] : 0, r->spec.mps_kept,
+                 r->spec.mps_bond, r->spec.mps_sweeps, r->spec.mps_discarded);
+}
+
 /* The hierarchy of a hierarchical spectrum: the groups (modes as `check` lists them, or in
  * junction-aligned coordinates), the states kept in each, and the energy cutoff. */
 static void hier_text(qp_strbuf *b, const qp_result *r)
@@ -627,13 +637,7 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
             qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
         }
         if (r->spec.mps) {
-            qp_sb_printf(&b, "; two-site block %zu, DMRG (block Davidson)\n",
-                         r->spec.dim[r->npoints - 1]);
-            qp_sb_printf(&b, "  mps: %zu sites in branch coordinates (junction phases), ncut %d, "
-                             "%d kept local states, bond %zu, %d sweep pairs, discarded weight "
-                             "%.2g\n", r->spec.nmodes, r->spec.cut ? r->spec.cut[0] : 0,
-                         r->spec.mps_kept, r->spec.mps_bond, r->spec.mps_sweeps,
-                         r->spec.mps_discarded);
+            mps_text(&b, r);
         } else {
             qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
                          qp_eig_method_name(r->spec.method));
