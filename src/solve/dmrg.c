@@ -25,6 +25,7 @@ typedef struct {
     cplx **A, **L, **R;
     cplx *theta;            /* k two-site vectors of the current bond */
     cplx *wx, *wy, *wz;     /* effective-Hamiltonian workspace */
+    cplx *w1, *w2;          /* the two MPO tensors as matrices (permute_w) */
     double *diag;
     unsigned long long rng; /* deterministic start */
 } dmrg;
@@ -102,62 +103,44 @@ double qp_dmrg_bytes(const qp_mpo *H, size_t D, int k)
     return 16.0 * (env + mps + dav + 3.0 * w * nb + nb);
 }
 
-/* y = H_eff x at bond (s, s+1). */
+/* Wp[(p, b)][(a, q)] = W[a][p][q][b]: an MPO tensor as the matrix that maps (left bond, ket)
+ * to (bra, right bond). */
+static void permute_w(const cplx *W, size_t wl, size_t d, size_t wr, cplx *Wp)
+{
+    for (size_t a = 0; a < wl; a++) {
+        for (size_t p = 0; p < d; p++) {
+            for (size_t q = 0; q < d; q++) {
+                for (size_t b = 0; b < wr; b++) {
+                    Wp[(p * wr + b) * wl * d + a * d + q] = W[((a * d + p) * d + q) * wr + b];
+                }
+            }
+        }
+    }
+}
+
+/* y = H_eff x at bond (s, s+1), as matrix products: L is stored (bra, bond, ket), R (bond, ket,
+ * bra), so that each contraction is one or a few GEMMs. */
 static void heff(dmrg *g, size_t s, const cplx *x, cplx *y)
 {
     const qp_mpo *H = g->H;
     size_t Dl = g->D[s], Dr = g->D[s + 2], d1 = H->d[s], d2 = H->d[s + 1];
     size_t wl = H->w[s], wm = H->w[s + 1], wr = H->w[s + 2], rest = d1 * d2 * Dr;
-    size_t blk = Dl * rest;
-    const cplx *W1 = H->W[s], *W2 = H->W[s + 1];
-    for (size_t a = 0; a < wl; a++) { /* X[w][a][t1 t2 c'] = L_w Theta */
-        qp_mps_mm('N', 'N', Dl, rest, Dl, g->L[s] + a * Dl * Dl, Dl, x, rest, 0.0,
-                  g->wx + a * blk, rest);
+    /* X[a][w][t1][t2 c'] = sum_a' L[a][w][a'] x[a'][t1 t2 c'] */
+    qp_mps_mm('N', 'N', Dl * wl, rest, Dl, g->L[s], Dl, x, rest, 0.0, g->wx, rest);
+    /* Y[a][s1][x][t2 c'] = sum_(w t1) W1[(s1 x)][(w t1)] X[a][(w t1)][t2 c'] */
+    permute_w(H->W[s], wl, d1, wm, g->w1);
+    for (size_t a = 0; a < Dl; a++) {
+        qp_mps_mm('N', 'N', d1 * wm, d2 * Dr, wl * d1, g->w1, wl * d1, g->wx + a * wl * rest,
+                  d2 * Dr, 0.0, g->wy + a * d1 * wm * d2 * Dr, d2 * Dr);
     }
-    memset(g->wy, 0, wm * blk * sizeof *g->wy); /* Y[x][a][s1][t2 c'] */
-    for (size_t a = 0; a < wl; a++) {
-        for (size_t p = 0; p < d1; p++) {
-            for (size_t q = 0; q < d1; q++) {
-                for (size_t b = 0; b < wm; b++) {
-                    cplx c = W1[((a * d1 + p) * d1 + q) * wm + b];
-                    if (c == 0.0) {
-                        continue;
-                    }
-                    for (size_t l = 0; l < Dl; l++) {
-                        const cplx *src = g->wx + a * blk + (l * d1 + q) * d2 * Dr;
-                        cplx *dst = g->wy + b * blk + (l * d1 + p) * d2 * Dr;
-                        for (size_t i = 0; i < d2 * Dr; i++) {
-                            dst[i] += c * src[i];
-                        }
-                    }
-                }
-            }
-        }
+    /* Z[a s1][s2][v][c'] = sum_(x t2) W2[(s2 v)][(x t2)] Y[a s1][(x t2)][c'] */
+    permute_w(H->W[s + 1], wm, d2, wr, g->w2);
+    for (size_t a = 0; a < Dl * d1; a++) {
+        qp_mps_mm('N', 'N', d2 * wr, Dr, wm * d2, g->w2, wm * d2, g->wy + a * wm * d2 * Dr, Dr,
+                  0.0, g->wz + a * d2 * wr * Dr, Dr);
     }
-    memset(g->wz, 0, wr * blk * sizeof *g->wz); /* Z[v][a s1][s2][c'] */
-    for (size_t b = 0; b < wm; b++) {
-        for (size_t p = 0; p < d2; p++) {
-            for (size_t q = 0; q < d2; q++) {
-                for (size_t v = 0; v < wr; v++) {
-                    cplx c = W2[((b * d2 + p) * d2 + q) * wr + v];
-                    if (c == 0.0) {
-                        continue;
-                    }
-                    for (size_t l = 0; l < Dl * d1; l++) {
-                        const cplx *src = g->wy + b * blk + (l * d2 + q) * Dr;
-                        cplx *dst = g->wz + v * blk + (l * d2 + p) * Dr;
-                        for (size_t i = 0; i < Dr; i++) {
-                            dst[i] += c * src[i];
-                        }
-                    }
-                }
-            }
-        }
-    }
-    for (size_t v = 0; v < wr; v++) { /* y = sum_v Z_v R_v */
-        qp_mps_mm('N', 'N', Dl * d1 * d2, Dr, Dr, g->wz + v * blk, Dr, g->R[s + 2] + v * Dr * Dr,
-                  Dr, v ? 1.0 : 0.0, y, Dr);
-    }
+    /* y[a s1 s2][c] = sum_(v c') Z[a s1 s2][(v c')] R[(v c')][c] */
+    qp_mps_mm('N', 'N', Dl * d1 * d2, Dr, wr * Dr, g->wz, wr * Dr, g->R[s + 2], Dr, 0.0, y, Dr);
 }
 
 /* The diagonal of H_eff at bond (s, s+1), for the Davidson preconditioner. */
@@ -178,7 +161,7 @@ static void heff_diag(dmrg *g, size_t s)
                              H->W[s + 1][((b * d2 + q) * d2 + q) * wr + v];
                     }
                     for (size_t l = 0; c != 0.0 && l < Dl; l++) {
-                        cplx cl = c * g->L[s][(a * Dl + l) * Dl + l];
+                        cplx cl = c * g->L[s][(l * wl + a) * Dl + l];
                         double *dg = g->diag + ((l * d1 + p) * d2 + q) * Dr;
                         for (size_t r = 0; r < Dr; r++) {
                             dg[r] += creal(cl * g->R[s + 2][(v * Dr + r) * Dr + r]);
@@ -199,21 +182,24 @@ static cplx dot(size_t n, const cplx *a, const cplx *b)
     return s;
 }
 
-/* Orthogonalizes v against the nv rows of V (twice) and normalizes it; returns its norm after
- * orthogonalization relative to before (0 when v was 0). */
+/* Orthogonalizes v against the nv rows of V (twice, by matrix-vector products) and normalizes
+ * it; returns its norm after orthogonalization relative to before (0 when v was 0). */
 static double orth(size_t n, const cplx *V, size_t nv, cplx *v)
 {
     double n0 = sqrt(creal(dot(n, v, v)));
     if (!(n0 > 0.0)) {
         return 0.0;
     }
-    for (int pass = 0; pass < 2; pass++) {
+    cplx p[64], *pp = nv <= 64 ? p : malloc(nv * sizeof *pp);
+    for (int pass = 0; pp && nv && pass < 2; pass++) {
+        qp_mps_mm('N', 'C', 1, nv, n, v, n, V, n, 0.0, pp, nv); /* p_j = <V_j, v> */
         for (size_t j = 0; j < nv; j++) {
-            cplx p = dot(n, V + j * n, v);
-            for (size_t i = 0; i < n; i++) {
-                v[i] -= p * V[j * n + i];
-            }
+            pp[j] = -pp[j];
         }
+        qp_mps_mm('N', 'N', 1, n, nv, pp, nv, V, n, 1.0, v, n); /* v -= sum_j p_j V_j */
+    }
+    if (pp != p) {
+        free(pp);
     }
     double n1 = sqrt(creal(dot(n, v, v)));
     for (size_t i = 0; n1 > 0.0 && i < n; i++) {
@@ -362,42 +348,31 @@ static int davidson(dmrg *g, size_t s, size_t nb, size_t k, double tol, cplx *X,
     return ok;
 }
 
-/* L[s+1] from L[s] and the left-canonical A[s]. */
+/* L[s+1] from L[s] and the left-canonical A[s]; L is stored (bra, bond, ket). */
 static int grow_left(dmrg *g, size_t s)
 {
     const qp_mpo *H = g->H;
     size_t Dl = g->D[s], Dr = g->D[s + 1], d = H->d[s], wl = H->w[s], wr = H->w[s + 1];
-    cplx *P = malloc(wl * Dl * d * Dr * sizeof *P), *Q = calloc(wr * Dl * d * Dr, sizeof *Q);
-    cplx *Ln = malloc(wr * Dr * Dr * sizeof *Ln);
-    if (!P || !Q || !Ln) {
-        free(P), free(Q), free(Ln);
+    cplx *P = malloc(Dl * wl * d * Dr * sizeof *P), *Q = malloc(Dl * d * wr * Dr * sizeof *Q);
+    cplx *Ln = malloc(Dr * wr * Dr * sizeof *Ln), *Wp = malloc(d * wr * wl * d * sizeof *Wp);
+    if (!P || !Q || !Ln || !Wp) {
+        free(P), free(Q), free(Ln), free(Wp);
         return 0;
     }
-    for (size_t a = 0; a < wl; a++) { /* P[w][a][t b'] = L_w A */
-        qp_mps_mm('N', 'N', Dl, d * Dr, Dl, g->L[s] + a * Dl * Dl, Dl, g->A[s], d * Dr, 0.0,
-                  P + a * Dl * d * Dr, d * Dr);
+    /* P[a][w][t][b'] = sum_a' L[a][w][a'] A[a'][t b'] */
+    qp_mps_mm('N', 'N', Dl * wl, d * Dr, Dl, g->L[s], Dl, g->A[s], d * Dr, 0.0, P, d * Dr);
+    /* Q[a][s'][x][b'] = sum_(w t) W[(s' x)][(w t)] P[a][(w t)][b'] */
+    permute_w(H->W[s], wl, d, wr, Wp);
+    for (size_t a = 0; a < Dl; a++) {
+        qp_mps_mm('N', 'N', d * wr, Dr, wl * d, Wp, wl * d, P + a * wl * d * Dr, Dr, 0.0,
+                  Q + a * d * wr * Dr, Dr);
     }
-    for (size_t a = 0; a < wl; a++) { /* Q[x][a][s'][b'] = sum W[w s' t x] P[w][a][t][b'] */
-        for (size_t p = 0; p < d; p++) {
-            for (size_t q = 0; q < d; q++) {
-                for (size_t b = 0; b < wr; b++) {
-                    cplx c = H->W[s][((a * d + p) * d + q) * wr + b];
-                    for (size_t l = 0; c != 0.0 && l < Dl; l++) {
-                        const cplx *src = P + ((a * Dl + l) * d + q) * Dr;
-                        cplx *dst = Q + ((b * Dl + l) * d + p) * Dr;
-                        for (size_t i = 0; i < Dr; i++) {
-                            dst[i] += c * src[i];
-                        }
-                    }
-                }
-            }
-        }
+    /* L'[b][x][b'] = sum_(a s') conj(A[(a s')][b]) Q[(a s')][x][b'] */
+    for (size_t x = 0; x < wr; x++) {
+        qp_mps_mm('C', 'N', Dr, Dr, Dl * d, g->A[s], Dr, Q + x * Dr, wr * Dr, 0.0, Ln + x * Dr,
+                  wr * Dr);
     }
-    for (size_t b = 0; b < wr; b++) { /* L'[x] = A^H Q_x */
-        qp_mps_mm('C', 'N', Dr, Dr, Dl * d, g->A[s], Dr, Q + b * Dl * d * Dr, Dr, 0.0,
-                  Ln + b * Dr * Dr, Dr);
-    }
-    free(P), free(Q), free(g->L[s + 1]);
+    free(P), free(Q), free(Wp), free(g->L[s + 1]);
     g->L[s + 1] = Ln;
     return 1;
 }
@@ -534,7 +509,7 @@ static void release(dmrg *g)
         }
     }
     free(g->A), free(g->L), free(g->R), free(g->D), free(g->theta);
-    free(g->wx), free(g->wy), free(g->wz), free(g->diag);
+    free(g->wx), free(g->wy), free(g->wz), free(g->diag), free(g->w1), free(g->w2);
 }
 
 /* A random right-canonical MPS at a small bond, the right environments, and k random vectors
@@ -548,8 +523,13 @@ static int start(dmrg *g)
     g->theta = malloc(g->k * nbmax * sizeof *g->theta);
     g->wx = malloc(w * nbmax * sizeof *g->wx), g->wy = malloc(w * nbmax * sizeof *g->wy);
     g->wz = malloc(w * nbmax * sizeof *g->wz), g->diag = malloc(nbmax * sizeof *g->diag);
+    size_t dm = 1;
+    for (size_t s = 0; s < n; s++) {
+        dm = g->H->d[s] > dm ? g->H->d[s] : dm;
+    }
+    g->w1 = malloc(w * w * dm * dm * sizeof *g->w1), g->w2 = malloc(w * w * dm * dm * sizeof *g->w2);
     if (!g->D || !g->A || !g->L || !g->R || !g->theta || !g->wx || !g->wy || !g->wz ||
-        !g->diag) {
+        !g->diag || !g->w1 || !g->w2) {
         return 0;
     }
     bond_dims(g->H, mn(g->maxD, START_BOND), g->D);
