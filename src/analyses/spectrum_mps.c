@@ -264,7 +264,11 @@ static qp_status converge(const qp_modes *br, const qp_spectrum_opts *o, int c,
         memcpy(prev, E, L * sizeof *E);
         out->mps_kept = (int)mk, out->mps_bond = info.bond, out->mps_sweeps = info.sweeps;
         out->mps_discarded = info.discarded, out->dim = block;
-        size_t mn = grow(mk, dmax), Dn = grow(D, SIZE_MAX / 4);
+        /* D grows only while its truncation could move the levels by tol/10 (discarded
+         * weight times the level scale), or when m cannot grow any more */
+        size_t mn = grow(mk, dmax);
+        int dgrow = mn == mk || info.discarded * fabs(E[0]) > 0.1 * o->tol;
+        size_t Dn = dgrow ? grow(D, SIZE_MAX / 4) : D;
         if ((have && last <= o->tol) || (mn == mk && pblock == block)) {
             break; /* settled, or the exact chain at this cutoff (nothing grew) */
         }
