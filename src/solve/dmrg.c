@@ -63,10 +63,12 @@ static void bond_dims(const qp_mpo *H, size_t maxD, size_t *D)
 
 size_t qp_dmrg_block(const qp_mpo *H, size_t D)
 {
+    if (H->n < 2) {
+        return H->d[0];
+    }
     size_t *Db = malloc((H->n + 1) * sizeof *Db), best = 0;
-    if (!Db || H->n < 2) {
-        free(Db);
-        return Db ? H->d[0] : SIZE_MAX;
+    if (!Db) {
+        return SIZE_MAX;
     }
     bond_dims(H, D, Db);
     for (size_t s = 0; s + 1 < H->n; s++) {
