@@ -50,6 +50,11 @@ typedef struct {
     double slip;        /* QP_COORD_EXTENDED: the largest phase-slip band width neglected [GHz] */
     int *group, *kept;  /* (owned) */
     double ecut;
+    /* matrix-product state (mps set; of the last point): local states kept per site, the bond
+     * dimension, DMRG sweep pairs, the largest discarded weight */
+    int mps, mps_kept, mps_sweeps;
+    size_t mps_bond;
+    double mps_discarded;
     /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -
      * E_m(ng = 0) on that island, then flux dispersion per .flux loop, eps_m = E_m(f = 1/2) -
      * E_m(f = 0), everything else as given */

@@ -8,10 +8,18 @@
 typedef enum {
     QP_SPEC_AUTO,         /* hierarchical when the product basis would be large, else exact */
     QP_SPEC_EXACT,        /* the full product basis of every mode */
-    QP_SPEC_HIERARCHICAL  /* groups solved alone, then coupled in their kept states */
+    QP_SPEC_HIERARCHICAL, /* groups solved alone, then coupled in their kept states */
+    QP_SPEC_MPS           /* a chain of charge modes as a matrix-product state (DMRG) */
 } qp_spectrum_method;
 
-const char *qp_spectrum_method_name(qp_spectrum_method m); /* "auto", "exact", "hierarchical" */
+/* "auto", "exact", "hierarchical", "mps" */
+const char *qp_spectrum_method_name(qp_spectrum_method m);
+
+/* AUTO takes the matrix-product-state path for a circuit of at least this many charge modes
+ * that branch coordinates turn into a chain (qp_align_branch), when the product basis at the
+ * starting cutoffs would pass QP_SPEC_HIER_FROM states: there the hierarchical solve in extended
+ * normal modes grows as C(N+2, 4) (docs/performance.md, "Junction arrays"). */
+#define QP_SPEC_MPS_FROM 8
 
 /* AUTO takes the hierarchical path when the circuit falls into two or more groups and the exact
  * product basis at the starting cutoffs would pass this many states. */
@@ -98,10 +106,18 @@ typedef struct {
      * that overlap |<product|k>|^2 (owned; NULL otherwise) */
     int *label;
     double *lab_weight;
+    /* The matrix-product-state path (mps set; docs/physics.md): local states kept per site, the
+     * largest bond dimension, sweep pairs of the last DMRG and its largest discarded weight. */
+    int mps;
+    int mps_kept;
+    size_t mps_bond;
+    int mps_sweeps;
+    double mps_discarded;
 } qp_spectrum;
 
 #define QP_COORD_ALIGNED 1 /* oscillator modes changed so that each junction phase is one mode */
 #define QP_COORD_SHEARED 2 /* charge modes sheared off strongly coupled oscillators */
+#define QP_COORD_BRANCH 8 /* charge modes changed to junction (branch) phases, integer unimodular */
 #define QP_COORD_EXTENDED 4 /* charge modes of junctions with negligible phase slips made extended,
                                in normal modes (docs/physics.md, "Extended coordinates") */
 

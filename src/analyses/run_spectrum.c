@@ -140,6 +140,8 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         free(r->spec.label), free(r->spec.lab_weight);
         r->spec.label = s.label; /* a hierarchical solve's labels, on its groups */
         r->spec.lab_weight = s.lab_weight;
+        r->spec.mps = s.mps, r->spec.mps_kept = s.mps_kept, r->spec.mps_bond = s.mps_bond;
+        r->spec.mps_sweeps = s.mps_sweeps, r->spec.mps_discarded = s.mps_discarded;
         s.group = s.kept = NULL;
         s.label = NULL, s.lab_weight = NULL;
     }
@@ -481,15 +483,16 @@ qp_status qp_run_spectrum(const qp_runner *R, size_t k, qp_result *r)
          * bound how tightly the extra spectra converge */
         int want = an->dispersion > 0 ||
                    (an->dispersion < 0 && r->spec.dim[0] <= QP_DISPERSION_AUTO_DIM &&
-                    !(r->spec.aligned & QP_COORD_EXTENDED) && !r->spec.hier);
+                    !(r->spec.aligned & QP_COORD_EXTENDED) && !r->spec.hier && !r->spec.mps);
         /* hierarchical: each extra spectrum regrows every group to 1e-11 GHz (the rf-SQUID pair
          * of examples/mutual_inductance.cir: 0.01 s for its spectrum, 4 s for the dispersions);
          * not without being asked */
-        if (st == QP_OK && !want && an->dispersion < 0 && r->spec.hier &&
+        if (st == QP_OK && !want && an->dispersion < 0 && (r->spec.hier || r->spec.mps) &&
             c->noffsets + c->nloops > 0) {
             qp_diag_add(d, QP_SEV_NOTE, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
-                        "dispersions not computed for a hierarchical spectrum (each is two more "
-                        "hierarchical solves at 1e-11 GHz); dispersion=yes computes them");
+                        "dispersions not computed for a %s spectrum (each is two more "
+                        "solves at 1e-11 GHz); dispersion=yes computes them",
+                        r->spec.mps ? "matrix-product-state" : "hierarchical");
         }
         if (st == QP_OK && want && c->noffsets + c->nloops > 0) {
             st = dispersions(c, &c->analyses[k], r, R->ctx, d);

@@ -27,7 +27,10 @@ void qp_spectrum_opts_default(qp_spectrum_opts *o)
 
 const char *qp_spectrum_method_name(qp_spectrum_method m)
 {
-    return m == QP_SPEC_EXACT ? "exact" : m == QP_SPEC_HIERARCHICAL ? "hierarchical" : "auto";
+    return m == QP_SPEC_EXACT          ? "exact"
+           : m == QP_SPEC_HIERARCHICAL ? "hierarchical"
+           : m == QP_SPEC_MPS          ? "mps"
+                                       : "auto";
 }
 
 void qp_spectrum_clear(qp_spectrum *s)

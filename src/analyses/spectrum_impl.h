@@ -36,4 +36,16 @@ qp_status qp_hier_spectrum(const qp_modes *m, const qp_spectrum_opts *o, const i
  * numbers in order of first appearance. */
 size_t qp_hier_default_groups(const qp_modes *m, int *group);
 
+/* Lowest levels as a matrix-product state (spectrum_mps.c, docs/physics.md): the modes in branch
+ * coordinates (qp_align_branch), each site in its lowest local states, DMRG with the kept
+ * states and the bond dimension grown until the levels change by less than o->tol.
+ * QP_ERR_USAGE when the circuit is not one of charge modes that branch coordinates fit;
+ * QP_ERR_NUMERIC (message in err) when a step would pass the memory estimate or DMRG fails. */
+qp_status qp_mps_spectrum(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out,
+                          char *err, size_t errlen);
+
+/* Whether AUTO takes the MPS path on m: at least QP_SPEC_MPS_FROM modes, all charge modes,
+ * branch coordinates exist. */
+int qp_mps_applies(const qp_modes *m);
+
 #endif

@@ -1,4 +1,5 @@
-/* .spectrum's method: the exact product basis or the hierarchical one (docs/physics.md). */
+/* .spectrum's method: the exact product basis, the hierarchical one or a matrix-product state
+ * (docs/physics.md). */
 #include "analyses/spectrum_impl.h"
 #include "operators/align.h"
 
@@ -29,8 +30,18 @@ static qp_status extended(qp_modes *ext, double slip, const qp_spectrum_opts *o,
 static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out, char *err,
                          size_t errlen)
 {
+    if (o->method == QP_SPEC_MPS) {
+        return qp_mps_spectrum(m, o, out, err, errlen);
+    }
     if (o->method == QP_SPEC_EXACT || o->start_cut || m->n < 2) {
         return qp_spectrum_exact(m, o, out, err, errlen);
+    }
+    /* A long chain of charge modes (a junction-array inductor of many junctions): the
+     * hierarchical solve would grow as C(N+2, 4) kept states; a matrix-product state follows
+     * the chain. Fewer modes keep their paths (and numbers). */
+    if (!o->groups && qp_spectrum_largest_start(m, o) > QP_SPEC_HIER_FROM &&
+        qp_mps_applies(m)) {
+        return qp_mps_spectrum(m, o, out, err, errlen);
     }
     /* A large charge basis of junctions whose phase slips are negligible (an array inductor):
      * extended normal modes, each its own group, every term dressed (not with groups=). */

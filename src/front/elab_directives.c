@@ -326,21 +326,28 @@ static int group_keys(elab *E, const qp_token *t, qp_analysis *an)
     return 1;
 }
 
-/* method=auto|exact|hierarchical and groups= of .spectrum and .matrix (`what`). */
+/* method=auto|exact|hierarchical (|mps for .spectrum) and groups= of .spectrum and .matrix
+ * (`what`). */
 static int method_keys(elab *E, const qp_directive *dv, qp_analysis *an, const char *what)
 {
     const qp_token *tm = dir_kv(dv, "method"), *tg = dir_kv(dv, "groups");
+    int mps_ok = strcmp(what, ".spectrum") == 0; /* no matrix elements on the MPS path */
     if (tm && tm->kind == QP_TOK_WORD && (qp_ieq(tm->text, "auto") || qp_ieq(tm->text, "exact") ||
-                                          qp_ieq(tm->text, "hierarchical"))) {
-        an->method = qp_ieq(tm->text, "exact") ? 1 : qp_ieq(tm->text, "hierarchical") ? 2 : 0;
+                                          qp_ieq(tm->text, "hierarchical") ||
+                                          (mps_ok && qp_ieq(tm->text, "mps")))) {
+        an->method = qp_ieq(tm->text, "exact")          ? 1
+                     : qp_ieq(tm->text, "hierarchical") ? 2
+                     : qp_ieq(tm->text, "mps")          ? 3
+                                                        : 0;
     } else if (tm) {
         ERR(E, tm->loc, "method of %s must be 'auto' (the default), 'exact' (the full "
-            "product basis) or 'hierarchical' (groups of modes solved alone, then coupled)",
-            what);
+            "product basis)%s or 'hierarchical' (groups of modes solved alone, then coupled)",
+            what, mps_ok ? ", 'mps' (a chain of charge modes as a matrix-product state)" : "");
         return 0;
     }
-    if (tg && an->method == 1) {
-        ERR(E, tg->loc, "groups of %s are for method=hierarchical, not method=exact", what);
+    if (tg && (an->method == 1 || an->method == 3)) {
+        ERR(E, tg->loc, "groups of %s are for method=hierarchical, not method=%s", what,
+            an->method == 1 ? "exact" : "mps");
         return 0;
     }
     return !tg || group_keys(E, tg, an);
@@ -358,7 +365,7 @@ static void dir_spectrum(elab *E, const qp_directive *dv, qp_analysis an)
     if (!dir_keys(E, dv, keys, 9) ||
         !nargs_ok(E, dv, 0, 0,
                   ".spectrum [levels=N] [tol=GHz] [ncut=N] [mcut=N] [nho=N] [basis=ho|grid] "
-                  "[dispersion=yes|no] [method=auto|exact|hierarchical] [groups=1+2/3]") ||
+                  "[dispersion=yes|no] [method=auto|exact|hierarchical|mps] [groups=1+2/3]") ||
         !basis_keys(E, dv, &an) || !method_keys(E, dv, &an, ".spectrum")) {
         return;
     }

@@ -643,3 +643,62 @@ qp_status qp_align_extend(const qp_modes *m, double tol, qp_modes **out, double 
     free(stiff), free(T), free(Ti);
     return st;
 }
+
+/* Rows of junction cosines (stiffest first) that form an integer unimodular T; 0 when they do
+ * not (then the charge lattice would change). Ti receives T^-1, rounded to the integers it is. */
+static int branch_rows(const qp_modes *m, double *T, double *Ti)
+{
+    size_t n = m->n, nrow = 0;
+    size_t *ord = malloc((m->ncos ? m->ncos : 1) * sizeof *ord);
+    double *Q = calloc(n * n, sizeof *Q);
+    int ok = ord && Q;
+    size_t no = 0;
+    for (size_t t = 0; ok && t < m->ncos; t++) {
+        if (!m->cos[t].is_qps) {
+            ord[no++] = t;
+        }
+    }
+    for (size_t a = 1; ok && a < no; a++) { /* stable insertion sort by |E|, largest first */
+        size_t t = ord[a], b = a;
+        while (b > 0 && fabs(m->cos[ord[b - 1]].E) < fabs(m->cos[t].E)) {
+            ord[b] = ord[b - 1];
+            b--;
+        }
+        ord[b] = t;
+    }
+    for (size_t a = 0; ok && a < no && nrow < n; a++) {
+        try_row(n, m->cos[ord[a]].c, T, Q, &nrow);
+    }
+    ok = ok && nrow == n && invert(n, T, Ti);
+    for (size_t i = 0; ok && i < n * n; i++) {
+        double r = round(Ti[i]);
+        ok = fabs(Ti[i] - r) < 1e-9;
+        Ti[i] = r;
+    }
+    free(ord), free(Q);
+    return ok;
+}
+
+qp_status qp_align_branch(const qp_modes *m, qp_modes **out)
+{
+    *out = NULL;
+    size_t n = m->n;
+    int charge = n >= 2;
+    for (size_t i = 0; i < n; i++) {
+        charge = charge && m->kind[i] == QP_MODE_CHARGE;
+    }
+    for (size_t i = 0; charge && i < n * n; i++) {
+        charge = m->Lm[i] == 0.0;
+    }
+    if (!charge) {
+        return QP_OK;
+    }
+    double *T = malloc(n * n * sizeof *T), *Ti = malloc(n * n * sizeof *Ti);
+    qp_status st = T && Ti ? QP_OK : QP_ERR_NOMEM;
+    if (st == QP_OK && branch_rows(m, T, Ti)) {
+        *out = transform(m, T, Ti);
+        st = *out ? QP_OK : QP_ERR_NOMEM;
+    }
+    free(T), free(Ti);
+    return st;
+}

@@ -33,4 +33,12 @@ qp_status qp_align_shear(const qp_modes *m, qp_modes **out);
  * junctions' curvature (softest mode first). *slip receives the largest neglected band width
  * [GHz]. *out is NULL when this does not apply. QP_ERR_NOMEM. */
 qp_status qp_align_extend(const qp_modes *m, double tol, qp_modes **out, double *slip);
+/* Branch coordinates for a circuit of charge modes only (a junction chain): *out receives the
+ * same Hamiltonian in coordinates Phi' = T Phi whose rows are junction phases, the stiffest
+ * junctions first, when those rows form an integer unimodular T (the charges P' = T^-T P then
+ * stay integers, so the charge basis and offset charges keep their meaning). Each chosen
+ * junction's cosine then acts on one mode; the others become products over modes. *out is NULL
+ * (and QP_OK) when a mode is not a charge mode or no such T exists; free it with qp_modes_free.
+ * QP_ERR_NOMEM. */
+qp_status qp_align_branch(const qp_modes *m, qp_modes **out);
 #endif

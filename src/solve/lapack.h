@@ -66,4 +66,14 @@ void dgesvd_(const char *jobu, const char *jobvt, const lp_int *m, const lp_int 
              const lp_int *ldvt, double *work, const lp_int *lwork, lp_int *info, size_t ljobu,
              size_t ljobvt);
 
+/* complex matrices as interleaved (re, im) pairs, column-major */
+void zgesvd_(const char *jobu, const char *jobvt, const lp_int *m, const lp_int *n, double *a,
+             const lp_int *lda, double *s, double *u, const lp_int *ldu, double *vt,
+             const lp_int *ldvt, double *work, const lp_int *lwork, double *rwork, lp_int *info,
+             size_t ljobu, size_t ljobvt);
+void zgemm_(const char *transa, const char *transb, const lp_int *m, const lp_int *n,
+            const lp_int *k, const double *alpha, const double *a, const lp_int *lda,
+            const double *b, const lp_int *ldb, const double *beta, double *c, const lp_int *ldc,
+            size_t ltransa, size_t ltransb);
+
 #endif

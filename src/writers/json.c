@@ -749,7 +749,14 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         }
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
-    str(j, o, "method", r->spec.hier ? "hierarchical" : "exact");
+    str(j, o, "method", r->spec.hier ? "hierarchical" : r->spec.mps ? "mps" : "exact");
+    if (r->spec.mps) { /* "mps": {"kept": m, "bond": D, "sweeps": n, "discarded": w} */
+        cJSON *mp = obj(j, o, "mps");
+        num(j, mp, "kept", r->spec.mps_kept);
+        num(j, mp, "bond", (double)r->spec.mps_bond);
+        num(j, mp, "sweeps", r->spec.mps_sweeps);
+        num(j, mp, "discarded", r->spec.mps_discarded);
+    }
     cJSON *al = cJSON_AddBoolToObject(o, "aligned", (r->spec.aligned & QP_COORD_ALIGNED) != 0);
     cJSON *sh = cJSON_AddBoolToObject(o, "sheared", (r->spec.aligned & QP_COORD_SHEARED) != 0);
     cJSON *ex = cJSON_AddBoolToObject(o, "extended", (r->spec.aligned & QP_COORD_EXTENDED) != 0);

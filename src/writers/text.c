@@ -542,6 +542,28 @@ static void matrix_text(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
     }
 }
 
+/* What grew in the convergence check of a spectrum. */
+static const char *grew_text(const qp_result *r)
+{
+    return r->spec.hier ? "kept states" : r->spec.mps ? "kept local states and bond" : "basis";
+}
+
+/* The end of the convergence line (size and solver); for a matrix-product-state spectrum also
+ * what it kept. */
+static void solver_text(qp_strbuf *b, const qp_result *r)
+{
+    if (!r->spec.mps) {
+        qp_sb_printf(b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
+                     qp_eig_method_name(r->spec.method));
+        return;
+    }
+    qp_sb_printf(b, "; two-site block %zu, DMRG (block Davidson)\n", r->spec.dim[r->npoints - 1]);
+    qp_sb_printf(b, "  mps: %zu sites in branch coordinates (junction phases), ncut %d, %d kept "
+                    "local states, bond %zu, %d sweep pairs, discarded weight %.2g\n",
+                 r->spec.nmodes, r->spec.cut ? r->spec.cut[0] : 0, r->spec.mps_kept,
+                 r->spec.mps_bond, r->spec.mps_sweeps, r->spec.mps_discarded);
+}
+
 /* The hierarchy of a hierarchical spectrum: the groups (modes as `check` lists them, or in
  * junction-aligned coordinates), the states kept in each, and the energy cutoff. */
 /* The level table of an unswept spectrum, with each level's bare-state label and its weight
@@ -666,7 +688,7 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
                 dmax = fmax(dmax, r->spec.delta[p]);
             }
             qp_sb_printf(&b, ", converged: levels changed by %.2g GHz (tol %.2g) when the %s grew",
-                         dmax, r->spec.tol, r->spec.hier ? "kept states" : "basis");
+                         dmax, r->spec.tol, grew_text(r));
             if (r->spec.sweep_cut) {
                 qp_sb_puts(&b, " at the first, middle and last points (the others reuse their "
                                "largest basis)");
@@ -674,8 +696,7 @@ char *qp_report_results_text(const qp_circuit *c, const qp_results *res)
         } else {
             qp_sb_puts(&b, ", fixed cutoffs (convergence not checked)");
         }
-        qp_sb_printf(&b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
-                     qp_eig_method_name(r->spec.method));
+        solver_text(&b, r);
         if (r->spec.hier) {
             hier_text(&b, r);
         }
