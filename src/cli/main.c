@@ -243,6 +243,9 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
     if (rc == 0) {
         rc = qp_outdir_commit(o);
     }
+    if (rc == 0 && qp_outdir_warning(o)) {
+        fprintf(stderr, "qpsim: warning: %s\n", qp_outdir_warning(o));
+    }
     if (rc != 0) {
         const char *why = qp_outdir_error(o);
         if (why) {
