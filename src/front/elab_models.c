@@ -99,8 +99,16 @@ void qp_elab_eval_models(elab *E)
         for (size_t k = 0; k < m->nkv; k++) {
             const keyspec *spec = find_key(ks, nks, m->kv[k].key->text);
             if (!spec) {
+                qp_suggest sg;
+                char hint[HINT_MAX];
+                qp_suggest_init(&sg, m->kv[k].key->text);
+                for (size_t q = 0; q < nks; q++) {
+                    qp_suggest_offer(&sg, ks[q].slot >= 0 ? ks[q].key : NULL);
+                }
+                qp_suggest_hint(&sg, hint, sizeof hint);
                 ERR(E, m->kv[k].key->loc, "unknown key '%s' in a %s model%s", m->kv[k].key->text,
-                    mv->is_qps ? "qps" : "jj", mv->is_qps ? " (expected es or vc)" : "");
+                    mv->is_qps ? "qps" : "jj",
+                    hint[0] ? hint : mv->is_qps ? " (expected es or vc)" : "");
                 ok = 0;
                 continue;
             }
