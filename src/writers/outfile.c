@@ -275,11 +275,12 @@ static void remove_stale(qp_outdir *o, char *old)
         }
         if (path && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && unlink(path) != 0 &&
             !o->warn) {
+            int en = errno;
             size_t n = len + 128;
             o->warn = malloc(n);
             if (o->warn) {
                 snprintf(o->warn, n, "cannot remove '%s' of the previous run: %s", path,
-                         strerror(errno));
+                         strerror(en));
             }
         }
         free(path);
