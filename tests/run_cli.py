@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Command-line spellings and derived numbers (TAP), each a rough edge a new user hit (issue 15):
-`qpsim run -h` is help, not an error; `-j1`, `-j 2` and `--threads=2` are the thread count (the
+`qpsim --help` says what each command does and `qpsim COMMAND --help` (or `qpsim help COMMAND`)
+lists its options; a misspelt command gets the nearest one; `qpsim run -h` is help, not an error; `-j1`, `-j 2` and `--threads=2` are the thread count (the
 numbers equal those of `--threads 1`); `-j0` is a command-line error (exit 2); the anharmonicity
 f12 - f01 is reported for a circuit of one mode and not for two coupled ones, where it means
 nothing (two coupled LC resonators gave -4.5 GHz); automatic dispersions are skipped, with a note,
@@ -19,11 +20,44 @@ def run(exe, *args):
     return subprocess.run([exe, *args], capture_output=True, text=True, timeout=300)
 
 
+def help_overview(exe):
+    p = run(exe, "--help")
+    problems = [] if p.returncode == 0 and not p.stderr else ["exit %d, stderr %r" % (
+        p.returncode, p.stderr)]
+    for want in ("commands:", "  run FILE.cir", "  check FILE.cir", "  dual FILE.cir",
+                 "  help [COMMAND]", "exit status:", "docs/netlist.md"):
+        if want not in p.stdout:
+            problems.append("qpsim --help does not say %r" % want)
+    if run(exe, "-h").stdout != p.stdout or run(exe, "help").stdout != p.stdout:
+        problems.append("-h or help differs from --help")
+    return problems
+
+
+def help_commands(exe):
+    problems = []
+    options = {"run": ("--json", "--set NAME=VALUE", "-o DIR", "--threads N, -jN", "--help"),
+               "check": ("--json", "--set NAME=VALUE", "--help"), "dual": ("--help",)}
+    for cmd, opts in options.items():
+        p = run(exe, cmd, "--help")
+        if p.returncode != 0 or p.stderr or not p.stdout.startswith("usage: qpsim " + cmd):
+            problems.append("%s --help: exit %d, stdout %r" % (cmd, p.returncode, p.stdout[:60]))
+        problems += ["%s --help does not list %s" % (cmd, o) for o in opts if o not in p.stdout]
+        if run(exe, "help", cmd).stdout != p.stdout or run(exe, cmd, "-h").stdout != p.stdout:
+            problems.append("help %s or %s -h differs from %s --help" % (cmd, cmd, cmd))
+    return problems
+
+
 def main():
     exe, root = os.path.abspath(sys.argv[1]), sys.argv[2]
     transmon = os.path.join(root, "netlists", "transmon.cir")
     coupled = os.path.join(root, "netlists", "coupled_lc.cir")
-    tap = taplib.Tap(7)
+    tap = taplib.Tap(10)
+    tap.result("--help says what each command does", help_overview(exe))
+    tap.result("COMMAND --help lists its options; help COMMAND is the same", help_commands(exe))
+    p = run(exe, "rnu", transmon)
+    tap.result("a misspelt command: exit 2 with the nearest one",
+               [] if p.returncode == 2 and "unknown command 'rnu' (did you mean 'run'?)" in p.stderr
+               else ["exit %d, stderr %r" % (p.returncode, p.stderr[:200])])
     p = run(exe, "run", "-h")
     tap.result("run -h prints the usage, exit 0",
                [] if p.returncode == 0 and p.stdout.startswith("usage:") and not p.stderr

@@ -12,7 +12,8 @@ mode=${1:-run}
 
 pkgs="build-essential meson ninja-build pkg-config python3 libarpack2-dev libsuitesparse-dev
       libfftw3-dev libopenblas-dev liblapack-dev libcjson-dev libplplot-dev plplot-driver-cairo
-      python3-dev python3-numpy python3-matplotlib python3-pytest"
+      python3-dev python3-numpy python3-matplotlib python3-pytest
+      python3-jsonschema"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

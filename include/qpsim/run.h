@@ -126,6 +126,7 @@ typedef struct {
     double *values;     /* sweep values (owned); per point */
     char *param2;       /* 2-D sweep: the second (inner, fastest) parameter, or NULL (owned) */
     double *values2;    /* its value per point (owned) */
+    size_t npoints2;    /* 2-D sweep: its points (npoints = outer points x npoints2), else 0 */
     qp_spectrum_out spec;
     qp_bands_out band;
     qp_tran_out tran;

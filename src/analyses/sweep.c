@@ -168,6 +168,7 @@ static qp_status plan_result(const qp_sweep_plan *sp, qp_result *r)
     if (sp->n == 2) {
         r->values2 = calloc(r->npoints, sizeof *r->values2);
         r->param2 = qp_strdup(sp->sw[1]->param);
+        r->npoints2 = (size_t)sp->sw[1]->points;
     }
     if (!r->values || !r->param || (sp->n == 2 && (!r->values2 || !r->param2))) {
         return QP_ERR_NOMEM;

@@ -2,6 +2,7 @@
 #include "qpsim/engine.h"
 #include "front/file.h"
 #include "base/strbuf.h"
+#include "base/suggest.h"
 
 #include "writers/outfile.h"
 #include "writers/plot.h"
@@ -25,7 +26,7 @@ static const char usage[] =
     "usage: qpsim run FILE.cir [--json] [--set NAME=VALUE]... [-o DIR] [--threads N | -jN]\n"
     "       qpsim check FILE.cir [--json] [--set NAME=VALUE]...\n"
     "       qpsim dual FILE.cir\n"
-    "       qpsim --help | --version\n";
+    "       qpsim help [COMMAND] | --help | --version\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -33,6 +34,97 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n%s", usage);
     return QP_ERR_USAGE;
+}
+
+/* "unknown command 'X'", with the nearest command when it looks like a typo; exit 2. */
+static int unknown_command(const char *cmd)
+{
+    static const char *const cmds[] = {"run", "check", "dual", "help"};
+    qp_suggest sg;
+    char hint[96];
+    qp_suggest_init(&sg, cmd);
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        qp_suggest_offer(&sg, cmds[i]);
+    }
+    fprintf(stderr, "qpsim: error: unknown command '%s'%s\n%s", cmd,
+            qp_suggest_hint(&sg, hint, sizeof hint), usage);
+    return QP_ERR_USAGE;
+}
+
+/* qpsim --help and qpsim help: what qpsim and each command do; COMMAND --help: its options. */
+static const char help_main[] =
+    "qpsim: a simulator of superconducting quantum circuits. It reads a SPICE-like netlist of\n"
+    "capacitors, inductors, Josephson and phase-slip junctions and computes spectra, sweeps,\n"
+    "Bloch bands, transients, matrix elements, wavefunctions and coherence times.\n"
+    "\n"
+    "%s"
+    "\n"
+    "commands:\n"
+    "  run FILE.cir     run every analysis of the deck: tables on stdout (--json: one JSON\n"
+    "                   document), files with -o DIR\n"
+    "  check FILE.cir   read the deck and show the elaborated circuit (elements in SI and as\n"
+    "                   energies, nodes, loops, offsets, modes) without running analyses\n"
+    "  dual FILE.cir    print the dual netlist of a planar circuit\n"
+    "  help [COMMAND]   this text, or the options of COMMAND (also: qpsim COMMAND --help)\n"
+    "\n"
+    "exit status: 0 success; 1 bad input (FILE:LINE:COL: error: ... on stderr); 2 bad command\n"
+    "line; 3 numerical failure, out of memory, or an output that cannot be written.\n"
+    "Documentation in qpsim's sources: docs/tutorial.md (a first deck), docs/netlist.md (the\n"
+    "language and every option), docs/json.md (the JSON output).\n";
+
+static const char help_run[] =
+    "usage: qpsim run FILE.cir [--json] [--set NAME=VALUE]... [-o DIR] [--threads N | -jN]\n"
+    "\n"
+    "Runs every analysis of the deck in deck order and prints the circuit and the results.\n"
+    "\n"
+    "  --json             print one JSON document on stdout instead of the tables\n"
+    "  --set NAME=VALUE   replace the value of the top-level .param NAME (the deck's value\n"
+    "                     syntax: 15GHz, 80fF, {2*ej}); repeatable\n"
+    "  -o DIR             also write DIR/qpsim.json, a CSV per analysis and PNG plots; DIR is\n"
+    "                     created if needed; the files of an earlier run there are replaced\n"
+    "                     (DIR/.qpsim-manifest lists them), other files are left alone\n"
+    "  --threads N, -jN   compute sweep points on N threads (default: one per CPU; the\n"
+    "                     numbers do not depend on N); also -j N, --threads=N\n"
+    "  -h, --help         this text\n";
+
+static const char help_check[] =
+    "usage: qpsim check FILE.cir [--json] [--set NAME=VALUE]...\n"
+    "\n"
+    "Reads the deck and shows the elaborated circuit: each element in SI units and as an energy,\n"
+    "the nodes, flux loops, offset charges, parameters, requested analyses and the modes, without\n"
+    "running the analyses. It reports the errors `run` would report before solving.\n"
+    "\n"
+    "  --json             print the circuit as one JSON document\n"
+    "  --set NAME=VALUE   replace the value of the top-level .param NAME; repeatable\n"
+    "  -h, --help         this text\n";
+
+static const char help_dual[] =
+    "usage: qpsim dual FILE.cir\n"
+    "\n"
+    "Prints the dual netlist of a planar circuit in the same language: capacitors and inductors\n"
+    "exchanged, junctions and phase-slip elements exchanged, flux and offset charge exchanged.\n"
+    "Its spectrum is the circuit's.\n"
+    "\n"
+    "  -h, --help         this text\n";
+
+/* Prints the help of cmd (NULL: the overview) on stdout and returns -1 (done, exit 0); an
+ * unknown cmd is a usage error. */
+static int help(const char *cmd)
+{
+    if (!cmd) {
+        printf(help_main, usage);
+    } else if (strcmp(cmd, "run") == 0) {
+        fputs(help_run, stdout);
+    } else if (strcmp(cmd, "check") == 0) {
+        fputs(help_check, stdout);
+    } else if (strcmp(cmd, "dual") == 0) {
+        fputs(help_dual, stdout);
+    } else if (strcmp(cmd, "help") == 0) {
+        return help(NULL);
+    } else {
+        return unknown_command(cmd);
+    }
+    return -1;
 }
 
 /* Out of memory at a stage that left no message of its own: says which stage, exit 3. */
@@ -71,15 +163,17 @@ static int parse_args(int argc, char **argv, cli *a)
     }
     a->cmd = argv[1];
     if (strcmp(a->cmd, "--help") == 0 || strcmp(a->cmd, "-h") == 0) {
-        fputs(usage, stdout);
-        return -1;
+        return help(NULL);
+    }
+    if (strcmp(a->cmd, "help") == 0) {
+        return help(argc > 2 ? argv[2] : NULL);
     }
     if (strcmp(a->cmd, "--version") == 0) {
         printf("qpsim %s\n", qp_version());
         return -1;
     }
     if (strcmp(a->cmd, "run") && strcmp(a->cmd, "check") && strcmp(a->cmd, "dual")) {
-        return usage_error("unknown command '%s'", a->cmd);
+        return unknown_command(a->cmd);
     }
     a->ov = calloc((size_t)argc, sizeof *a->ov);
     if (!a->ov) {
@@ -103,8 +197,7 @@ static int parse_args(int argc, char **argv, cli *a)
             name[eq - v] = '\0';
             a->ov[a->nov++] = (qp_override){name, eq + 1};
         } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            fputs(usage, stdout);
-            return -1;
+            return help(a->cmd);
         } else if (strcmp(s, "--threads") == 0 || strcmp(s, "-j") == 0 ||
                    strncmp(s, "--threads=", 10) == 0 || (strncmp(s, "-j", 2) == 0 && s[2])) {
             /* -j N, -jN, --threads N, --threads=N (make's and ninja's spellings) */
@@ -242,6 +335,9 @@ static int write_outputs(const cli *a, const qp_circuit *c, const qp_results *re
     }
     if (rc == 0) {
         rc = qp_outdir_commit(o);
+    }
+    if (rc == 0 && qp_outdir_warning(o)) {
+        fprintf(stderr, "qpsim: warning: %s\n", qp_outdir_warning(o));
     }
     if (rc != 0) {
         const char *why = qp_outdir_error(o);

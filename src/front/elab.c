@@ -29,9 +29,11 @@ static void apply_overrides(elab *E, const qp_override *ov, size_t nov, qp_token
     for (size_t k = 0; k < nov; k++) {
         idx[k] = qp_elab_find_top_param(E, ov[k].name);
         if (idx[k] < 0) {
+            char hint[HINT_MAX];
             qp_diag_add(E->d, QP_SEV_ERROR, NULL, 0, 0,
-                        "--set %s: the deck has no top-level .param named '%s'", ov[k].name,
-                        ov[k].name);
+                        "--set %s: the deck has no top-level .param named '%s'%s", ov[k].name,
+                        ov[k].name,
+                        qp_suggest_map_hint(&E->global.map, ov[k].name, hint, sizeof hint));
             E->st = QP_ERR_USAGE;
             continue;
         }

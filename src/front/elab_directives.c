@@ -41,8 +41,14 @@ static int dir_keys(elab *E, const qp_directive *dv, const char *const *keys, si
             found |= qp_ieq(dv->kv[i].key->text, keys[k]);
         }
         if (!found) {
-            ERR(E, dv->kv[i].key->loc, "unknown key '%s' for %s", dv->kv[i].key->text,
-                dv->word->text);
+            qp_suggest sg;
+            char hint[HINT_MAX];
+            qp_suggest_init(&sg, dv->kv[i].key->text);
+            for (size_t k = 0; k < nk; k++) {
+                qp_suggest_offer(&sg, keys[k]);
+            }
+            ERR(E, dv->kv[i].key->loc, "unknown key '%s' for %s%s", dv->kv[i].key->text,
+                dv->word->text, qp_suggest_hint(&sg, hint, sizeof hint));
             ok = 0;
         }
     }
@@ -110,7 +116,9 @@ static void elab_flux(elab *E, const qp_directive *dv)
             goto fail;
         }
         if (i < 0) {
-            ERR(E, t->loc, "no element named '%s' for the flux loop", t->text);
+            char hint[HINT_MAX];
+            ERR(E, t->loc, "no element named '%s' for the flux loop%s", t->text,
+                qp_suggest_map_hint(&E->elems, t->text, hint, sizeof hint));
             goto fail;
         }
         if (E->c->elem[i].kind == QP_EL_K) {
@@ -152,7 +160,9 @@ static void elab_ng(elab *E, const qp_directive *dv)
     }
     int n = qp_strmap_get(&E->nodes, nt->text);
     if (n < 0) {
-        ERR(E, nt->loc, "no node named '%s' (node names are case-sensitive)", nt->text);
+        char hint[HINT_MAX];
+        ERR(E, nt->loc, "no node named '%s' (node names are case-sensitive)%s", nt->text,
+            qp_suggest_map_hint(&E->nodes, nt->text, hint, sizeof hint));
         return;
     }
     for (size_t k = 0; k < E->c->noffsets; k++) {
@@ -243,7 +253,9 @@ static int elab_ops(elab *E, const qp_directive *dv, qp_analysis *an)
                 return 0;
             }
             if (node < 0) {
-                ERR(E, nm->loc, "no node named '%s' (node names are case-sensitive)", nm->text);
+                char hint[HINT_MAX];
+                ERR(E, nm->loc, "no node named '%s' (node names are case-sensitive)%s", nm->text,
+                    qp_suggest_map_hint(&E->nodes, nm->text, hint, sizeof hint));
                 return 0;
             }
             o.index = node;
@@ -254,7 +266,9 @@ static int elab_ops(elab *E, const qp_directive *dv, qp_analysis *an)
                 return 0;
             }
             if (el < 0) {
-                ERR(E, nm->loc, "no element named '%s' for %s()", nm->text, fns[k]);
+                char hint[HINT_MAX];
+                ERR(E, nm->loc, "no element named '%s' for %s()%s", nm->text, fns[k],
+                    qp_suggest_map_hint(&E->elems, nm->text, hint, sizeof hint));
                 return 0;
             }
             qp_elem_kind ek = E->c->elem[el].kind;
@@ -442,6 +456,16 @@ static int coherence_channels(elab *E, const qp_directive *dv, qp_analysis *an)
         for (int k = 0; t->kind == QP_TOK_WORD && k < QP_CH_COUNT; k++) {
             ch = qp_ieq(t->text, qp_channel_name((qp_channel)k)) ? k : ch;
         }
+        qp_suggest sg;
+        qp_suggest_init(&sg, t->text);
+        for (int k = 0; ch < 0 && k < QP_CH_COUNT; k++) {
+            qp_suggest_offer(&sg, qp_channel_name((qp_channel)k));
+        }
+        if (ch < 0 && qp_suggest_best(&sg)) {
+            ERR(E, t->loc, "unknown noise channel '%s' (did you mean '%s'?)", t->text,
+                qp_suggest_best(&sg));
+            return 0;
+        }
         if (ch < 0) {
             ERR(E, t->loc, "unknown noise channel '%s' (t1_capacitive, t1_inductive, "
                 "t1_quasiparticle_tunneling, t1_resistor, tphi_1_over_f_flux, tphi_1_over_f_ng, "
@@ -585,7 +609,9 @@ static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
     }
     const qp_token *nt = dv->args[0];
     if (nt->kind != QP_TOK_WORD || qp_elab_find_top_param(E, nt->text) < 0) {
-        ERR(E, nt->loc, "'%s' is not a top-level .param, so it cannot be swept", nt->text);
+        char hint[HINT_MAX];
+        ERR(E, nt->loc, "'%s' is not a top-level .param, so it cannot be swept%s", nt->text,
+            qp_suggest_map_hint(&E->global.map, nt->text, hint, sizeof hint));
         return;
     }
     /* a parameter defined with a unit is swept in that quantity: `.param e=15GHz` then
@@ -638,7 +664,9 @@ static void dir_bands(elab *E, const qp_directive *dv, qp_analysis an)
         return;
     }
     if (i < 0) {
-        ERR(E, et->loc, "no element named '%s' for .bands", et->text);
+        char hint[HINT_MAX];
+        ERR(E, et->loc, "no element named '%s' for .bands%s", et->text,
+            qp_suggest_map_hint(&E->elems, et->text, hint, sizeof hint));
         return;
     }
     if (E->c->elem[i].kind != QP_EL_B && E->c->elem[i].kind != QP_EL_Q) {

@@ -188,7 +188,16 @@ static int check_keys(elab *E, const qp_elem_stmt *es, const char *const *allowe
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%s=",
                                          k ? ", " : "", allowed[k]);
             }
-            if (na) {
+            qp_suggest sg;
+            qp_suggest_init(&sg, es->kv[i].key->text);
+            for (size_t k = 0; k < na; k++) {
+                qp_suggest_offer(&sg, allowed[k]);
+            }
+            const char *best = qp_suggest_best(&sg);
+            if (na && best) {
+                ERR(E, es->kv[i].key->loc, "unknown key '%s' for %s %s (did you mean '%s='?)",
+                    es->kv[i].key->text, qp_elab_letter_name(es->letter), es->name->text, best);
+            } else if (na) {
                 ERR(E, es->kv[i].key->loc, "unknown key '%s' for %s %s (expected %s)",
                     es->kv[i].key->text, qp_elab_letter_name(es->letter), es->name->text, list);
             } else {
@@ -370,7 +379,9 @@ static const model_val *find_model(elab *E, const qp_elem_stmt *es, int want_qps
             ERR(E, t->loc, "unknown model '%s': a unit follows its number without a space "
                 "(did you mean '%s%s'?)", t->text, before->text, t->text);
         } else if (t->kind == QP_TOK_WORD && !qp_units_is_numeric(t->text, t->len)) {
-            ERR(E, t->loc, "unknown model '%s'", t->text);
+            char hint[HINT_MAX];
+            ERR(E, t->loc, "unknown model '%s'%s", t->text,
+                qp_suggest_map_hint(&E->models, t->text, hint, sizeof hint));
         } else {
             ERR(E, t->loc, "expected a model name or key=value after the nodes of %s",
                 es->name->text);

@@ -108,8 +108,15 @@ static int model_key(elab *E, const qp_model_def *m, const qp_kv *kv, const keys
 {
     const keyspec *spec = find_key(ks, nks, kv->key->text);
     if (!spec) {
+        qp_suggest sg;
+        char hint[HINT_MAX];
+        qp_suggest_init(&sg, kv->key->text);
+        for (size_t q = 0; q < nks; q++) {
+            qp_suggest_offer(&sg, ks[q].slot >= 0 ? ks[q].key : NULL);
+        }
+        qp_suggest_hint(&sg, hint, sizeof hint);
         ERR(E, kv->key->loc, "unknown key '%s' in a %s model%s", kv->key->text,
-            mv->is_qps ? "qps" : "jj", mv->is_qps ? " (expected es or vc)" : "");
+            mv->is_qps ? "qps" : "jj", hint[0] ? hint : mv->is_qps ? " (expected es or vc)" : "");
         return 0;
     }
     double v;

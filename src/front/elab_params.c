@@ -217,6 +217,31 @@ static pentry *bare_param(elab *E, const scope *s, const qp_token *t, int *faile
     return NULL;
 }
 
+/* " (did you mean 'X'?)" for an unknown parameter at errpos of t, from the parameters visible
+ * in scope s; "" for any other error. */
+static void param_hint(const scope *s, const qp_token *t, qp_expr_status st, size_t errpos,
+                       const char *msg, char *hint, size_t len)
+{
+    hint[0] = '\0';
+    if (st != QP_EXPR_UNKNOWN || strncmp(msg, "unknown parameter", 17) != 0) {
+        return;
+    }
+    char name[64];
+    size_t n = 0;
+    while (errpos + n < t->len && n + 1 < sizeof name &&
+           (isalnum((unsigned char)t->text[errpos + n]) || t->text[errpos + n] == '_')) {
+        name[n] = t->text[errpos + n];
+        n++;
+    }
+    name[n] = '\0';
+    qp_suggest sg;
+    qp_suggest_init(&sg, name);
+    for (; s; s = s->parent) {
+        qp_suggest_offer_map(&sg, &s->map);
+    }
+    qp_suggest_hint(&sg, hint, len);
+}
+
 /* Evaluates a value token in scope s as quantity q. Returns 1 on success. A parameter with a
  * unit used alone (`ej={e}` with `.param e=15GHz`) is its number read as q: 15 GHz here, an
  * error naming both quantities where it is a capacitance. */
@@ -271,7 +296,9 @@ int qp_elab_eval_tok(elab *E, const scope *s, const qp_token *t, qp_quantity q, 
     char msg[160];
     qp_expr_status st = qp_expr_eval(t->text, t->len, lookup, ctx, out, &errpos, msg, sizeof msg);
     if (st != QP_EXPR_OK && st != QP_EXPR_FAILED) {
-        ERR(E, off_loc(E, errpos), "%s", msg);
+        char hint[HINT_MAX];
+        param_hint(s, t, st, errpos, msg, hint, sizeof hint);
+        ERR(E, off_loc(E, errpos), "%s%s", msg, hint);
     }
     E->cur_tok = saved;
     E->cur_word = saved_word;

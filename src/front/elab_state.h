@@ -76,6 +76,10 @@ typedef struct {
     int cur_word; /* 1 when cur_tok is a bare word (offset 0 = its first char) */
 } elab;
 
+/* A misspelt name's " (did you mean 'X'?)", or "" (base/suggest.h). */
+#include "base/suggest.h"
+#define HINT_MAX 96
+
 #define ERR(E, loc, ...)                                                                           \
     qp_diag_add((E)->d, QP_SEV_ERROR, qp_elab_fname(E, loc), (loc).line, (loc).col, __VA_ARGS__)
 #define WARN(E, loc, ...)                                                                          \

@@ -3,6 +3,7 @@
 #include "front/expr.h"
 
 #include "base/strbuf.h"
+#include "base/suggest.h"
 #include "base/vec.h"
 
 #include <ctype.h>
@@ -676,6 +677,30 @@ static void parse_include(parser *p, const qp_stmt *st, int file)
     free(path);
 }
 
+/* An unknown directive near a known one: reported with "did you mean" (1); else 0, and the
+ * statement goes on to its own branch or to the generic "unknown directive" error. */
+static int misspelt_directive(parser *p, const qp_token *t0)
+{
+    static const char *const known[] = {
+        ".include", ".inc", ".param", ".model", ".subckt", ".ends", ".end", ".title", ".flux",
+        ".ng", ".spectrum", ".sweep", ".bands", ".tran", ".wavefunction", ".temp", ".print",
+        ".matrix", ".coherence", ".options", ".option", ".iv", ".plot"};
+    qp_suggest sg;
+    qp_suggest_init(&sg, t0->text);
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+        if (qp_ieq(t0->text, known[i])) {
+            return 0;
+        }
+        qp_suggest_offer(&sg, known[i]);
+    }
+    if (!qp_suggest_best(&sg)) {
+        return 0;
+    }
+    ERR(p, t0->loc, "unknown directive '%s' (did you mean '%s'?)", t0->text,
+        qp_suggest_best(&sg));
+    return 1;
+}
+
 static void parse_stmts(parser *p, int file)
 {
     /* Index deck->src afresh each time: an .include may have moved that array. */
@@ -694,6 +719,9 @@ static void parse_stmts(parser *p, int file)
             continue;
         }
         const char *w = t0->text;
+        if (misspelt_directive(p, t0)) {
+            continue;
+        }
         if (qp_ieq(w, ".include") || qp_ieq(w, ".inc")) {
             parse_include(p, st, file);
         } else if (qp_ieq(w, ".param")) {

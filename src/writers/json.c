@@ -320,7 +320,42 @@ static void freq_json(jctx *j, cJSON *x, const qp_circuit *c, const qp_tran_freq
     num(j, x, "area_theory", f->area_theory);
 }
 
-/* "sweep": {"param", "values"[, "param2", "values2"]} of a swept spectrum or transient. */
+/* Whether r is a 2-D sweep whose per-point lists are nested (outer x inner). */
+static int grid(const qp_result *r)
+{
+    return r->param2 && r->npoints2 > 0 && r->npoints % r->npoints2 == 0;
+}
+
+/* A 2-D sweep's per-point list o[key] (npoints members, the inner parameter fastest) becomes
+ * nested: one list per outer value, each with one member per inner value, so that
+ * o[key][i][k] belongs to sweep.values[i] and sweep.values2[k]. 1-D lists stay as they are. */
+static void nest(jctx *j, cJSON *o, const char *key, const qp_result *r)
+{
+    cJSON *flat = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (!grid(r) || !flat || j->fail) {
+        return;
+    }
+    cJSON *rows = cJSON_CreateArray();
+    cJSON *row = NULL;
+    for (size_t p = 0; rows && p < r->npoints; p++) {
+        if (p % r->npoints2 == 0) {
+            row = cJSON_CreateArray();
+            push(j, rows, row);
+            if (j->fail) {
+                break;
+            }
+        }
+        cJSON *x = cJSON_DetachItemFromArray(flat, 0);
+        push(j, row, x ? x : cJSON_CreateNull());
+    }
+    if (!rows || j->fail || !cJSON_ReplaceItemInObjectCaseSensitive(o, key, rows)) {
+        cJSON_Delete(rows);
+        j->fail = 1;
+    }
+}
+
+/* "sweep": {"param", "values"[, "param2", "values2"]} of a swept spectrum or transient; a 2-D
+ * sweep lists each axis once (values outer, values2 inner) and nests its per-point lists. */
 static void sweep_json(jctx *j, cJSON *o, const qp_result *r)
 {
     cJSON *sw = obj(j, o, "sweep");
@@ -328,11 +363,15 @@ static void sweep_json(jctx *j, cJSON *o, const qp_result *r)
         return;
     }
     str(j, sw, "param", r->param);
-    cJSON *v = cJSON_CreateDoubleArray(r->values, (int)r->npoints);
+    size_t n2 = grid(r) ? r->npoints2 : 1, n1 = r->npoints / n2;
+    cJSON *v = cJSON_CreateArray();
+    for (size_t i = 0; v && i < n1; i++) {
+        push(j, v, cJSON_CreateNumber(r->values[i * n2]));
+    }
     j->fail |= !v || !cJSON_AddItemToObject(sw, "values", v);
-    if (r->param2) { /* 2-D: one row per (value, value2) pair, value2 fastest */
+    if (r->param2) {
         str(j, sw, "param2", r->param2);
-        cJSON *v2 = cJSON_CreateDoubleArray(r->values2, (int)r->npoints);
+        cJSON *v2 = cJSON_CreateDoubleArray(r->values2, (int)n2);
         j->fail |= !v2 || !cJSON_AddItemToObject(sw, "values2", v2);
     }
 }
@@ -370,6 +409,7 @@ static void tran_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result *r
                     double v = m == 0 ? f->mean_v : m == 1 ? f->mean_i : m == 2 ? f->f_sim : f->f_theory;
                     push(j, col, cJSON_CreateNumber(v));
                 }
+                nest(j, x, keys[m], r);
             }
         }
         return;
@@ -425,6 +465,7 @@ static void matrix_json(jctx *j, cJSON *o, const qp_circuit *c, const qp_result 
                     push(j, rows, cJSON_CreateDoubleArray(v + i * L, (int)L));
                 }
             }
+            nest(j, x, part ? "im" : "re", r);
         }
     }
 }
@@ -565,10 +606,15 @@ static void coherence_json(jctx *j, cJSON *o, const qp_result *r)
         } else {
             num(j, x, "rate_per_s", h->rate[ch]);
         }
+        nest(j, x, "time_s", r);
+        nest(j, x, "rate_per_s", r);
     }
     free(t);
     add_value(j, o, "t1_s", time_value(h->t1, 1, np, sw));
     add_value(j, o, "t2_s", time_value(h->t2, 1, np, sw));
+    nest(j, o, "f_GHz", r);
+    nest(j, o, "t1_s", r);
+    nest(j, o, "t2_s", r);
 }
 
 void qp_report_part_name(char *buf, size_t len, const qp_spectrum_out *s, size_t a)
@@ -687,10 +733,12 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         for (size_t p = 0; lv && p < r->npoints; p++) {
             push(j, lv, level_row(r->spec.levels + p * (size_t)r->spec.nlev, r->spec.nlev));
         }
+        nest(j, o, "levels", r);
         cJSON *tr = arr(j, o, "transitions"); /* per point, as the levels */
         for (size_t p = 0; tr && p < r->npoints; p++) {
             push(j, tr, transition_row(r->spec.levels + p * (size_t)r->spec.nlev, r->spec.nlev));
         }
+        nest(j, o, "transitions", r);
     } else {
         cJSON *lv = level_row(r->spec.levels, r->spec.nlev);
         j->fail |= !lv || !cJSON_AddItemToObject(o, "levels", lv);

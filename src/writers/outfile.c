@@ -1,4 +1,5 @@
-/* The files of one `qpsim run -o DIR`: temporary files in DIR, renamed into place all at once. */
+/* The files of one `qpsim run -o DIR`: temporary files in DIR, renamed into place all at once,
+ * and the manifest that lets the next run remove the files of this one. */
 #define _GNU_SOURCE /* fopencookie: a stream whose write and close failures we see */
 #include "writers/outfile.h"
 
@@ -25,7 +26,14 @@ struct qp_outdir {
     unsigned serial;
     int failed;
     char *err;
+    char *warn; /* the first stale file that could not be removed */
 };
+
+/* The list of the files a run wrote into DIR: the next run into DIR removes those of them it
+ * does not write again (and nothing else), so runs never mix. */
+#define MANIFEST ".qpsim-manifest"
+#define MANIFEST_HEAD "# qpsim: the files the last `qpsim run -o` wrote into this folder; " \
+                      "the next run here removes those it does not write again\n"
 
 /* Keeps the first failure: "cannot write 'PATH': WHY". */
 static void fail(qp_outdir *o, const char *path, const char *why)
@@ -179,8 +187,113 @@ FILE *qp_outdir_stream(qp_outdir *o, const char *name)
     return e->stream;
 }
 
+/* The name of entry e inside DIR. */
+static const char *base(const qp_outdir *o, const entry *e)
+{
+    return e->final + strlen(o->dir) + 1;
+}
+
+/* Whether name is one a manifest may list: a plain file name of this folder, not hidden (the
+ * manifest and the temporary files are), so a forged manifest reaches nothing else. */
+static int plain_name(const char *name)
+{
+    return name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL && strlen(name) < 256;
+}
+
+/* DIR/MANIFEST of the previous run, or NULL (none, or unreadable: nothing is removed). */
+static char *read_manifest(const qp_outdir *o)
+{
+    size_t len = strlen(o->dir) + sizeof MANIFEST + 1;
+    char *path = malloc(len);
+    if (!path) {
+        return NULL;
+    }
+    snprintf(path, len, "%s/%s", o->dir, MANIFEST);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    free(path);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (1 << 20)) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return NULL;
+    }
+    char *text = malloc((size_t)sb.st_size + 1);
+    ssize_t got = text ? read(fd, text, (size_t)sb.st_size) : -1;
+    close(fd);
+    size_t head = sizeof MANIFEST_HEAD - 1;
+    if (got < (ssize_t)head || memcmp(text, MANIFEST_HEAD, head) != 0) {
+        free(text);
+        return NULL; /* not ours: its names are not trusted */
+    }
+    text[got] = '\0';
+    return text;
+}
+
+/* The new manifest, as one more file of the set: its head, then every name of the set. */
+static int write_manifest(qp_outdir *o)
+{
+    size_t len = sizeof MANIFEST_HEAD;
+    for (size_t i = 0; i < o->n; i++) {
+        len += strlen(base(o, o->e[i])) + 1;
+    }
+    char *text = malloc(len);
+    if (!text) {
+        fail(o, MANIFEST, "out of memory");
+        return -1;
+    }
+    size_t at = (size_t)snprintf(text, len, "%s", MANIFEST_HEAD);
+    size_t n = o->n;
+    for (size_t i = 0; i < n; i++) {
+        at += (size_t)snprintf(text + at, len - at, "%s\n", base(o, o->e[i]));
+    }
+    int rc = qp_outdir_text(o, MANIFEST, text);
+    free(text);
+    return rc;
+}
+
+/* After the renames: removes every file the previous manifest lists that this run did not write
+ * (regular files only: anything else at that name was not written by qpsim). A failure is kept
+ * as a warning: the new files are in place. */
+static void remove_stale(qp_outdir *o, char *old)
+{
+    char *save = NULL;
+    strtok_r(old, "\n", &save); /* the head */
+    for (char *name = strtok_r(NULL, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+        int again = 0;
+        for (size_t i = 0; i < o->n && !again; i++) {
+            again = strcmp(base(o, o->e[i]), name) == 0;
+        }
+        if (again || !plain_name(name)) {
+            continue;
+        }
+        size_t len = strlen(o->dir) + strlen(name) + 2;
+        char *path = malloc(len);
+        struct stat sb;
+        if (path) {
+            snprintf(path, len, "%s/%s", o->dir, name);
+        }
+        if (path && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && unlink(path) != 0 &&
+            !o->warn) {
+            int en = errno;
+            size_t n = len + 128;
+            o->warn = malloc(n);
+            if (o->warn) {
+                snprintf(o->warn, n, "cannot remove '%s' of the previous run: %s", path,
+                         strerror(en));
+            }
+        }
+        free(path);
+    }
+}
+
 int qp_outdir_commit(qp_outdir *o)
 {
+    char *old = o->failed ? NULL : read_manifest(o);
+    if (!o->failed && write_manifest(o) != 0) {
+        free(old);
+        return -1;
+    }
     for (size_t i = 0; i < o->n && !o->failed; i++) {
         struct stat sb;
         if (o->e[i]->stream) {
@@ -198,7 +311,12 @@ int qp_outdir_commit(qp_outdir *o)
         }
     }
     if (o->failed) {
+        free(old);
         return -1;
+    }
+    if (old) {
+        remove_stale(o, old);
+        free(old);
     }
     /* the renames themselves to disk (best effort: not every file system syncs a folder) */
     int fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -212,6 +330,11 @@ int qp_outdir_commit(qp_outdir *o)
 const char *qp_outdir_error(const qp_outdir *o)
 {
     return o->err;
+}
+
+const char *qp_outdir_warning(const qp_outdir *o)
+{
+    return o->warn;
 }
 
 void qp_outdir_free(qp_outdir *o)
@@ -235,5 +358,6 @@ void qp_outdir_free(qp_outdir *o)
     }
     free(o->e);
     free(o->err);
+    free(o->warn);
     free(o);
 }

@@ -23,8 +23,15 @@ int qp_outdir_text(qp_outdir *o, const char *name, const char *text);
 FILE *qp_outdir_stream(qp_outdir *o, const char *name);
 
 /* Renames every file into place when all were written and closed without an error; 0, or -1
- * with the reason (nothing is renamed when a write failed, or a target is a directory). */
+ * with the reason (nothing is renamed when a write failed, or a target is a directory). With
+ * the files goes DIR/.qpsim-manifest, their list: the files the previous manifest lists that
+ * this run did not write again are then removed (only plain names of regular files in DIR; a
+ * folder without a manifest keeps everything), so the folder holds one run. */
 int qp_outdir_commit(qp_outdir *o);
+
+/* "cannot remove 'DIR/NAME' of the previous run: reason" after a commit, or NULL. Owned by
+ * the set. */
+const char *qp_outdir_warning(const qp_outdir *o);
 
 /* "cannot write 'DIR/NAME': reason" for the first failure, or NULL. Owned by the set. */
 const char *qp_outdir_error(const qp_outdir *o);
