@@ -29,7 +29,8 @@ static qp_status extended(qp_modes *ext, double slip, const qp_spectrum_opts *o,
 static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectrum *out, char *err,
                          size_t errlen)
 {
-    if (o->method == QP_SPEC_EXACT || o->start_cut || m->n < 2) {
+    if (o->method == QP_SPEC_EXACT || o->method == QP_SPEC_DISTRIBUTED || o->start_cut ||
+        m->n < 2) {
         return qp_spectrum_exact(m, o, out, err, errlen);
     }
     /* A large charge basis of junctions whose phase slips are negligible (an array inductor):

@@ -447,17 +447,22 @@ static int group_keys(elab *E, const qp_token *t, qp_analysis *an)
 static int method_keys(elab *E, const qp_directive *dv, qp_analysis *an, const char *what)
 {
     const qp_token *tm = dir_kv(dv, "method"), *tg = dir_kv(dv, "groups");
-    if (tm && tm->kind == QP_TOK_WORD && (qp_ieq(tm->text, "auto") || qp_ieq(tm->text, "exact") ||
-                                          qp_ieq(tm->text, "hierarchical"))) {
-        an->method = qp_ieq(tm->text, "exact") ? 1 : qp_ieq(tm->text, "hierarchical") ? 2 : 0;
+    static const char *const names[] = {"auto", "exact", "hierarchical", "distributed"};
+    int known = -1;
+    for (int i = 0; tm && tm->kind == QP_TOK_WORD && i < 4; i++) {
+        known = qp_ieq(tm->text, names[i]) ? i : known;
+    }
+    if (known >= 0) {
+        an->method = known;
     } else if (tm) {
         ERR(E, tm->loc, "method of %s must be 'auto' (the default), 'exact' (the full "
-            "product basis) or 'hierarchical' (groups of modes solved alone, then coupled)",
-            what);
+            "product basis), 'hierarchical' (groups of modes solved alone, then coupled) or "
+            "'distributed' (exact, split over the processes of mpirun)", what);
         return 0;
     }
-    if (tg && an->method == 1) {
-        ERR(E, tg->loc, "groups of %s are for method=hierarchical, not method=exact", what);
+    if (tg && (an->method == 1 || an->method == 3)) {
+        ERR(E, tg->loc, "groups of %s are for method=hierarchical, not method=%s", what,
+            names[an->method]);
         return 0;
     }
     return !tg || group_keys(E, tg, an);
