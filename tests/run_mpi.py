@@ -16,7 +16,7 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
            OMPI_MCA_rmaps_base_oversubscribe="1")
 
 
-def run(cmd, timeout=1800):
+def run(cmd, timeout=600):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV)
     return r.returncode, r.stdout, r.stderr
 
@@ -43,9 +43,9 @@ def levels_close(a, b, rtol):
 def main():
     exe, mpirun = os.path.abspath(sys.argv[1]), sys.argv[2]
     decks = [os.path.abspath(p) for p in sys.argv[3:]]
-    tap = taplib.Tap(len(decks) + 2)
+    tap = taplib.Tap(len(decks) + 3)
     if mpirun == "none":
-        for d in decks + ["failing sweep", "-o on 2 processes"]:
+        for d in decks + ["failing sweep", "-o on 2 processes", "bad -o on 2 processes"]:
             tap.skip(os.path.basename(d), "built without MPI")
         return tap.exit_code()
     for path in decks:
@@ -90,6 +90,17 @@ def main():
                     if a.read() != b.read():
                         problems.append(name + " differs")
     tap.result("-o DIR on 2 processes: the single process's files", problems)
+    # process 0 refuses the folder before running: the others must stop too, not wait for it
+    blocker = os.path.join(tmp, "file")
+    open(blocker, "w").close()
+    ref = run([exe, "run", decks[0], "-o", os.path.join(blocker, "sub")])
+    try:
+        got = mpi(mpirun, 2, exe, ["run", decks[0], "-o", os.path.join(blocker, "sub")])
+        problems = [] if got[0] == ref[0] != 0 and ref[2] in got[2] else [
+            "exit %d vs %d; messages:\n%s" % (got[0], ref[0], got[2])]
+    except subprocess.TimeoutExpired:
+        problems = ["2 processes hung"]
+    tap.result("an -o that process 0 refuses: every process stops, same message", problems)
     return tap.exit_code()
 
 

@@ -350,11 +350,18 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
         set.status_ctx = &ps;
     }
     set.keep_traces = outdir != NULL; /* only -o writes traces */
-    if (outdir) {
-        int prc = prepare_outdir(outdir);
-        if (prc != 0) {
-            return prc;
+    int prc = outdir ? prepare_outdir(outdir) : 0;
+    if (a->dist->size > 1) { /* every process stops with process 0, before any exchange */
+        int *all = calloc((size_t)a->dist->size, sizeof *all);
+        if (!all || a->dist->allgather(a->dist->ctx, &prc, sizeof prc, all) != 0) {
+            free(all);
+            return nomem_exit("starting the processes");
         }
+        prc = all[0];
+        free(all);
+    }
+    if (prc != 0) {
+        return prc;
     }
     qp_context *ctx = NULL;
     qp_status st = qp_context_create(&set, &ctx);

@@ -5,6 +5,18 @@
 #include <limits.h>
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+static int started; /* MPI_Init ran: qpsim was launched by mpirun or srun */
+
+/* Whether a launcher started this process as one of several: Open MPI's mpirun and PMIx or PMI
+ * launchers (srun) set these. Without one, MPI is not started at all: MPI_Init as a singleton
+ * costs a third of a second, which every plain `qpsim` run would pay. */
+static int launched(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") ||
+           getenv("PMI_SIZE");
+}
 
 /* qp_dist.allgather over MPI_COMM_WORLD, in pieces of at most INT_MAX bytes per process. */
 static int world_allgather(void *ctx, const void *send, size_t bytes, void *recv)
@@ -20,17 +32,21 @@ static int world_allgather(void *ctx, const void *send, size_t bytes, void *recv
 int qp_cli_mpi_init(int *argc, char ***argv, qp_dist *d, int *local)
 {
     int provided = 0;
+    *local = 1;
+    if (!launched()) {
+        return 0;
+    }
     /* FUNNELED: only the calling thread of a run (worker 0 of the sweep pool) exchanges. */
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         return 1;
     }
+    started = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &d->size);
     d->ctx = NULL;
     d->allgather = world_allgather;
     d->fcomm = (int)MPI_Comm_c2f(MPI_COMM_WORLD);
     MPI_Comm node;
-    *local = 1;
     if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
         MPI_SUCCESS) {
         MPI_Comm_size(node, local);
@@ -46,6 +62,9 @@ int qp_cli_mpi_init(int *argc, char ***argv, qp_dist *d, int *local)
 
 int qp_cli_mpi_finish(const qp_dist *d, int rc)
 {
+    if (!started) {
+        return rc;
+    }
     int worst = rc, who = rc != 0 ? d->rank : INT_MAX;
     MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     int first = who;

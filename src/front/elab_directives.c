@@ -452,6 +452,11 @@ static int method_keys(elab *E, const qp_directive *dv, qp_analysis *an, const c
     for (int i = 0; tm && tm->kind == QP_TOK_WORD && i < 4; i++) {
         known = qp_ieq(tm->text, names[i]) ? i : known;
     }
+    if (known == 3 && what[1] == 'm') { /* it solves for levels only, not states */
+        ERR(E, tm->loc, "method=distributed is for .spectrum; %s needs the states of one "
+            "process (method=auto, exact or hierarchical)", what);
+        return 0;
+    }
     if (known >= 0) {
         an->method = known;
     } else if (tm) {
