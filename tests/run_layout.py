@@ -27,7 +27,7 @@ MAY_USE = {
 # The stage of each public header (where its code lives); the engine's umbrella belongs to the
 # highest stage it includes, the C API to its own.
 PUBLIC = {
-    "diag": "base", "lexer": "front", "netlist": "front", "circuit": "front", "units": "front",
+    "diag": "base", "dist": "base", "lexer": "front", "netlist": "front", "circuit": "front", "units": "front",
     "quantize": "circuit", "dual": "circuit", "eig": "solve", "spectrum": "analyses",
     "states": "analyses", "bands": "analyses", "tran": "analyses", "run": "analyses",
     "coherence": "analyses",

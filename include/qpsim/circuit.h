@@ -133,7 +133,8 @@ typedef struct {
     int ncut, mcut, nho; /* spectrum: fixed cutoffs (0 = automatic) */
     int grid;          /* spectrum: extended modes on a phase grid (basis=grid) */
     int dispersion;    /* spectrum: charge/flux dispersions: -1 auto (small bases), 0 no, 1 yes */
-    int method;        /* spectrum: 0 auto, 1 exact, 2 hierarchical, 3 mps (qp_spectrum_method) */
+    int method;        /* spectrum: 0 auto, 1 exact, 2 hierarchical, 3 mps, 4 distributed
+                        * (qp_spectrum_method) */
     int ngmodes;       /* spectrum groups=: modes named (0: default grouping) ... */
     signed char group[QP_MAX_GROUP_MODES]; /* ... group of mode i + 1, numbered from 0 */
     qp_loc group_loc;  /* where groups= was written */

@@ -4,6 +4,7 @@
 #define QPSIM_CONTEXT_H
 
 #include "qpsim/diag.h"
+#include "qpsim/dist.h"
 
 #include <stddef.h>
 
@@ -26,6 +27,10 @@ typedef struct {
     void (*thread_init)(void); /* called first in every thread the context starts (e.g.
                                 * per-thread OpenMP settings; the calling thread is not one of
                                 * them), or NULL */
+    /* Processes that share the run (qpsim/dist.h), or NULL (default): this process alone. Every
+     * process runs the whole deck; the points of a sweep are split between them and the results
+     * exchanged, so that each ends with the same numbers as a single process. */
+    const qp_dist *dist;
     /* Caps of a bounded run, each 0 (the default) for none: the fuzzer's (fuzz/fuzz_run.c), so
      * that any deck ends in milliseconds; docs/reliability.md. An analysis that would pass one
      * is refused with an error at its line that names the cap: before it computes where the

@@ -9,10 +9,12 @@ typedef enum {
     QP_SPEC_AUTO,         /* hierarchical when the product basis would be large, else exact */
     QP_SPEC_EXACT,        /* the full product basis of every mode */
     QP_SPEC_HIERARCHICAL, /* groups solved alone, then coupled in their kept states */
-    QP_SPEC_MPS           /* a chain of charge modes as a matrix-product state (DMRG) */
+    QP_SPEC_MPS,          /* a chain of charge modes as a matrix-product state (DMRG) */
+    QP_SPEC_DISTRIBUTED   /* the exact product basis, matrix-free, its vectors split over the
+                           * processes of opts.dist (PARPACK); one process without it */
 } qp_spectrum_method;
 
-/* "auto", "exact", "hierarchical", "mps" */
+/* "auto", "exact", "hierarchical", "mps", "distributed" */
 const char *qp_spectrum_method_name(qp_spectrum_method m);
 
 /* AUTO takes the matrix-product-state path for a circuit of at least this many charge modes
@@ -61,6 +63,10 @@ typedef struct {
     void (*status)(void *ctx, const char *line); /* a line before each solve of
                              QP_SPEC_STATUS_FROM states or more, "" at the end; or NULL */
     void *status_ctx;
+    /* The processes that share an unswept exact solve (qpsim/dist.h; all of them call with the
+     * same deck), or NULL: method=distributed, and any matrix-free solve too large for one
+     * process, then run on all of them (docs/scale.md). */
+    const struct qp_dist *dist;
     /* Matrix elements on the hierarchical path (.matrix): nops operators, the q-th written by
      * op_terms as terms on the modes the solve used (changed coordinates included; see
      * qp_states_operator_terms); their elements between the levels land in the result's

@@ -91,6 +91,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
     if (set) { /* an unswept spectrum may say what it is doing */
         o.status = set->status;
         o.status_ctx = set->status_ctx;
+        o.dist = set->dist; /* (a swept point's processes are computing other points) */
     }
     int reuse = r->spec.sweep_cut && p > 0 && p + 1 < r->npoints && m->n == r->spec.nmodes;
     if (reuse) { /* the basis converged at the checkpoints, fixed */

@@ -1,6 +1,7 @@
 /* Spectrum with automatic cutoffs: solve, grow every cutoff, compare, until converged. */
 #include "qpsim/spectrum.h"
 #include "analyses/spectrum_impl.h"
+#include "analyses/spectrum_dist.h"
 #include "operators/ham.h"
 #include "operators/kron.h"
 
@@ -30,6 +31,7 @@ const char *qp_spectrum_method_name(qp_spectrum_method m)
     return m == QP_SPEC_EXACT          ? "exact"
            : m == QP_SPEC_HIERARCHICAL ? "hierarchical"
            : m == QP_SPEC_MPS          ? "mps"
+           : m == QP_SPEC_DISTRIBUTED  ? "distributed"
                                        : "auto";
 }
 
@@ -161,14 +163,27 @@ static qp_status solve(const qp_modes *m, const int *cut, const qp_spectrum_opts
     *dim = K.dim;
     size_t from = o->matfree_from ? o->matfree_from : QP_SPEC_MATFREE_FROM;
     size_t entries = qp_ham_count_entries(&K);
-    int matfree = entries > from && (size_t)eo.nev + 2 <= K.dim;
+    int fits = (size_t)eo.nev + 2 <= K.dim;
+    int matfree = fits && (entries > from || o->method == QP_SPEC_DISTRIBUTED);
+    int nproc = o->dist ? o->dist->size : 1;
+    /* over the processes when asked, or when one process could not hold the vectors (docs/scale.md) */
+    int dist = matfree && nproc > 1 &&
+               (o->method == QP_SPEC_DISTRIBUTED ||
+                (double)K.dim * (MATFREE_BYTES_PER_STATE + 16.0 * 45.0) > (double)qp_mem_budget());
     if (o->status && K.dim >= QP_SPEC_STATUS_FROM) {
         char line[160];
-        double gib = matfree ? (double)K.dim * (MATFREE_BYTES_PER_STATE + 16.0 * 45.0)
-                             : (double)entries * 56.0;
-        snprintf(line, sizeof line, "spectrum: solving %zu states (%s), about %.2g GiB", K.dim,
-                 matfree ? "matrix-free" : "stored matrix", gib / 1073741824.0);
+        double gib = dist      ? qp_spectrum_distributed_bytes(&K, nproc, eo.nev)
+                     : matfree ? (double)K.dim * (MATFREE_BYTES_PER_STATE + 16.0 * 45.0)
+                               : (double)entries * 56.0;
+        snprintf(line, sizeof line, "spectrum: solving %zu states (%s), about %.2g GiB%s", K.dim,
+                 matfree ? "matrix-free" : "stored matrix", gib / 1073741824.0,
+                 dist ? " per process" : "");
         o->status(o->status_ctx, line);
+    }
+    if (dist) {
+        st = qp_spectrum_distributed(&K, o->dist, &eo, E, info, err, errlen);
+        qp_kron_free(&K);
+        return st;
     }
     if (matfree) {
         st = solve_matrix_free(&K, &eo, E, info, err, errlen);

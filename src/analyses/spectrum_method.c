@@ -33,7 +33,8 @@ static qp_status compute(const qp_modes *m, const qp_spectrum_opts *o, qp_spectr
     if (o->method == QP_SPEC_MPS) {
         return qp_mps_spectrum(m, o, out, err, errlen);
     }
-    if (o->method == QP_SPEC_EXACT || o->start_cut || m->n < 2) {
+    if (o->method == QP_SPEC_EXACT || o->method == QP_SPEC_DISTRIBUTED || o->start_cut ||
+        m->n < 2) {
         return qp_spectrum_exact(m, o, out, err, errlen);
     }
     /* A long chain of charge modes (a junction-array inductor of many junctions): the

@@ -1,6 +1,8 @@
 /* Sweeps: the points of one or two .sweep directives, point 0 first (it sizes the result), then
- * the others on the run context's workers through one per-point function. */
+ * the others on the run context's workers through one per-point function; with several processes
+ * (qpsim/dist.h) each computes its share of the points and the shares are exchanged. */
 #include "analyses/run_impl.h"
+#include "analyses/sweep_dist.h"
 
 #include "base/strbuf.h"
 
@@ -17,6 +19,8 @@ typedef struct {
     size_t k;
     qp_result *r;
     qp_sweep_point_fn fn;
+    const size_t *pts; /* the points this process computes, increasing */
+    size_t npts;
     pthread_mutex_t mu;
     size_t next, done;
     size_t fail_at; /* lowest failing point so far (npoints: none); later points are skipped */
@@ -112,12 +116,13 @@ static void sweep_worker(void *arg, int w)
     qp_worker_cache *cache = NULL;
     for (int first = 1;; first = 0) {
         pthread_mutex_lock(&j->mu);
-        size_t p = j->next++;
+        size_t i = j->next++;
         size_t stop = j->fail_at;
         pthread_mutex_unlock(&j->mu);
-        if (p >= j->r->npoints || p > stop) { /* a serial run would have stopped before p */
+        if (i >= j->npts || j->pts[i] > stop) { /* a serial run would have stopped before it */
             break;
         }
+        size_t p = j->pts[i];
         if (first) {
             all = plan_overrides(j->base, j->nbase, j->R->sweep, val, &nbase);
             cache = qp_context_cache(j->R->ctx, w); /* NULL only costs speed */
@@ -128,7 +133,7 @@ static void sweep_worker(void *arg, int w)
             j->fail_at = p;
         }
         j->done++;
-        qp_run_progress(j->R, j->done, j->r->npoints);
+        qp_run_progress(j->R, j->done, j->npts + 1);
         pthread_mutex_unlock(&j->mu);
     }
     free(all);
@@ -197,13 +202,34 @@ qp_override *qp_sweep_begin(const qp_runner *R, qp_result *r, char val[2][64], s
     return all;
 }
 
+/* Point p, failed on another process: computed again here (its numbers and messages do not
+ * depend on the process) so that this process reports it as a serial run would. */
+static void sweep_again(sweep_job *j, size_t p)
+{
+    char val[2][64];
+    size_t nbase = 0;
+    qp_override *all = plan_overrides(j->base, j->nbase, j->R->sweep, val, &nbase);
+    qp_status st = all ? sweep_point(j, p, all, val, qp_context_cache(j->R->ctx, 0)) : j->st[p];
+    free(all);
+    if (st == QP_OK || j->pd[p].errors == 0) { /* not reproduced here: say where it failed */
+        const qp_analysis *an = j->R->sweep->sw[j->R->sweep->n - 1];
+        qp_diag_add(&j->pd[p], QP_SEV_ERROR, qp_circuit_file(j->R->job->c, an->loc),
+                    an->loc.line, an->loc.col, "a sweep point failed on process %d (%s)",
+                    qp_dist_owner(qp_context_settings(j->R->ctx)->dist, p, j->r->npoints),
+                    qp_status_str(j->st[p]));
+    }
+}
+
 /* After a successful point 0: its progress, then points 1 .. npoints-1 of analysis k by fn on
- * the context's workers. `base` holds the overrides without the swept ones. */
+ * the context's workers (with several processes, this one's share, then the exchange). `base`
+ * holds the overrides without the swept ones. */
 static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp_override *base,
                             size_t nbase, qp_sweep_point_fn fn)
 {
     size_t n = r->npoints;
     qp_status st = QP_OK;
+    const qp_dist *dist = qp_context_settings(R->ctx)->dist;
+    int shared = dist && dist->size > 1;
     qp_run_progress(R, 1, n);
     if (n < 2) {
         return QP_OK;
@@ -211,19 +237,34 @@ static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp
     sweep_job j = {.R = R, .base = base, .nbase = nbase, .k = k, .r = r, .fn = fn};
     j.st = calloc(n, sizeof *j.st);
     j.pd = calloc(n, sizeof *j.pd);
-    if (!j.st || !j.pd) {
-        free(j.st), free(j.pd);
+    size_t *pts = qp_sweep_dist_points(shared ? dist : NULL, n, &j.npts);
+    j.pts = pts;
+    if (!j.st || !j.pd || !pts) {
+        free(j.st), free(j.pd), free(pts);
         return QP_ERR_NOMEM;
     }
     pthread_mutex_init(&j.mu, NULL);
-    j.next = 1;
     j.done = 1;
     j.fail_at = n;
-    qp_context_run(R->ctx, sweep_worker, &j, n - 1 < (size_t)INT_MAX ? (int)(n - 1) : INT_MAX);
+    size_t useful = j.npts ? j.npts : 1;
+    qp_context_run(R->ctx, sweep_worker, &j, useful < (size_t)INT_MAX ? (int)useful : INT_MAX);
     pthread_mutex_destroy(&j.mu);
-    for (size_t p = 1; p < n; p++) { /* merged in point order up to the first failure */
+    if (shared) {
+        st = qp_sweep_dist_share(dist, r, j.st);
+        qp_run_progress(R, n, n);
+    }
+    if (st != QP_OK) {
+        const qp_analysis *an = R->sweep->sw[R->sweep->n - 1];
+        qp_diag_add(R->d, QP_SEV_ERROR, qp_circuit_file(R->job->c, an->loc), an->loc.line,
+                    an->loc.col, "the sweep points could not be exchanged between processes");
+    }
+    /* merged in point order up to the first failure */
+    for (size_t p = 1; st == QP_OK && p < n; p++) {
+        if (j.st[p] != QP_OK && shared && qp_dist_owner(dist, p, n) != dist->rank) {
+            sweep_again(&j, p);
+        }
         qp_diag_merge_errors(R->d, &j.pd[p]);
-        if (j.st[p] != QP_OK && st == QP_OK) {
+        if (j.st[p] != QP_OK) {
             st = j.st[p];
             sweep_note(R->d, R->job->c, R->sweep, p);
             break;
@@ -232,6 +273,7 @@ static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp
     for (size_t p = 0; p < n; p++) {
         qp_diag_clear(&j.pd[p]);
     }
+    free(pts);
     free(j.pd);
     free(j.st);
     return st;

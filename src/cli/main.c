@@ -4,6 +4,7 @@
 #include "base/strbuf.h"
 #include "base/suggest.h"
 
+#include "cli/mpi.h"
 #include "writers/outfile.h"
 #include "writers/plot.h"
 #include "qp_config.h"
@@ -153,6 +154,8 @@ typedef struct {
     int threads; /* sweep points at once; 0: one per online CPU */
     qp_override *ov;
     size_t nov;
+    const qp_dist *dist; /* the processes of the run (one without mpirun) */
+    int local;           /* of them on this machine */
 } cli;
 
 static int parse_args(int argc, char **argv, cli *a)
@@ -430,7 +433,11 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
     progress_state ps = {now_s(), 0.0, 0};
     qp_settings set;
     qp_settings_default(&set);
-    set.threads = a->threads ? a->threads : (ncpu > 0 ? (int)(ncpu < 64 ? ncpu : 64) : 1);
+    /* by default the cores of this machine shared by its processes */
+    long cores = ncpu > 0 ? (ncpu < 64 ? ncpu : 64) / a->local : 1;
+    set.threads = a->threads ? a->threads : (cores > 1 ? (int)cores : 1);
+    set.dist = a->dist;
+    const char *outdir = a->dist->rank == 0 ? a->outdir : NULL; /* only process 0 writes */
     set.progress_ctx = &ps;
     set.thread_init = worker_init;
     if (!a->json && isatty(STDERR_FILENO)) {
@@ -438,12 +445,19 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
         set.status = status_line;
         set.status_ctx = &ps;
     }
-    set.keep_traces = a->outdir != NULL; /* only -o writes traces */
-    if (a->outdir) {
-        int prc = prepare_outdir(a->outdir);
-        if (prc != 0) {
-            return prc;
+    set.keep_traces = outdir != NULL; /* only -o writes traces */
+    int prc = outdir ? prepare_outdir(outdir) : 0;
+    if (a->dist->size > 1) { /* every process stops with process 0, before any exchange */
+        int *all = calloc((size_t)a->dist->size, sizeof *all);
+        if (!all || a->dist->allgather(a->dist->ctx, &prc, sizeof prc, all) != 0) {
+            free(all);
+            return nomem_exit("starting the processes");
         }
+        prc = all[0];
+        free(all);
+    }
+    if (prc != 0) {
+        return prc;
     }
     qp_context *ctx = NULL;
     qp_status st = qp_context_create(&set, &ctx);
@@ -464,7 +478,7 @@ static int run_analyses(const cli *a, const qp_deck *deck, const qp_circuit *c)
         return st == QP_ERR_NOMEM ? QP_ERR_NUMERIC : (int)st;
     }
     /* Files first: when -o fails nothing is printed on stdout. */
-    int rc = a->outdir ? write_outputs(a, c, &res) : 0;
+    int rc = outdir ? write_outputs(a, c, &res) : 0;
     if (rc == 0 && a->json) {
         rc = emit(qp_report_json(c, a->file, res.modes, &res), 1);
     } else if (rc == 0) {
@@ -572,7 +586,14 @@ int main(int argc, char **argv)
 #if QP_HAVE_OPENMP
     omp_set_max_active_levels(0);
 #endif
-    cli a = {0};
+    qp_dist dist = {.rank = 0, .size = 1};
+    cli a = {.dist = &dist, .local = 1};
+#if QP_HAVE_MPI
+    if (qp_cli_mpi_init(&argc, &argv, &dist, &a.local) != 0) {
+        fputs("qpsim: error: MPI could not start\n", stderr);
+        return QP_ERR_NUMERIC;
+    }
+#endif
     int rc = parse_args(argc, argv, &a);
     if (rc == 0) {
         rc = run(&a);
@@ -583,5 +604,8 @@ int main(int argc, char **argv)
         free((char *)a.ov[i].name);
     }
     free(a.ov);
+#if QP_HAVE_MPI
+    rc = qp_cli_mpi_finish(&dist, rc);
+#endif
     return rc;
 }

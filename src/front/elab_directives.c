@@ -340,28 +340,36 @@ static int group_keys(elab *E, const qp_token *t, qp_analysis *an)
     return 1;
 }
 
-/* method=auto|exact|hierarchical (|mps for .spectrum) and groups= of .spectrum and .matrix
+/* method=auto|exact|hierarchical (|mps|distributed for .spectrum) and groups= of .spectrum and .matrix
  * (`what`). */
 static int method_keys(elab *E, const qp_directive *dv, qp_analysis *an, const char *what)
 {
     const qp_token *tm = dir_kv(dv, "method"), *tg = dir_kv(dv, "groups");
-    int mps_ok = strcmp(what, ".spectrum") == 0; /* no matrix elements on the MPS path */
-    if (tm && tm->kind == QP_TOK_WORD && (qp_ieq(tm->text, "auto") || qp_ieq(tm->text, "exact") ||
-                                          qp_ieq(tm->text, "hierarchical") ||
-                                          (mps_ok && qp_ieq(tm->text, "mps")))) {
-        an->method = qp_ieq(tm->text, "exact")          ? 1
-                     : qp_ieq(tm->text, "hierarchical") ? 2
-                     : qp_ieq(tm->text, "mps")          ? 3
-                                                        : 0;
-    } else if (tm) {
-        ERR(E, tm->loc, "method of %s must be 'auto' (the default), 'exact' (the full "
-            "product basis)%s or 'hierarchical' (groups of modes solved alone, then coupled)",
-            what, mps_ok ? ", 'mps' (a chain of charge modes as a matrix-product state)" : "");
+    static const char *const names[] = {"auto", "exact", "hierarchical", "mps", "distributed"};
+    int known = -1, spectrum = strcmp(what, ".spectrum") == 0;
+    for (int i = 0; tm && tm->kind == QP_TOK_WORD && i < 5; i++) {
+        known = qp_ieq(tm->text, names[i]) ? i : known;
+    }
+    if (known == 4 && !spectrum) { /* it solves for levels only, not states */
+        ERR(E, tm->loc, "method=distributed is for .spectrum; %s needs the states of one "
+            "process (method=auto, exact or hierarchical)", what);
         return 0;
     }
-    if (tg && (an->method == 1 || an->method == 3)) {
+    known = known == 3 && !spectrum ? -1 : known; /* no matrix elements on the MPS path */
+    if (known >= 0) {
+        an->method = known;
+    } else if (tm) {
+        ERR(E, tm->loc, "method of %s must be 'auto' (the default), 'exact' (the full "
+            "product basis)%s 'hierarchical' (groups of modes solved alone, then coupled)%s",
+            what, spectrum ? "," : " or",
+            spectrum ? ", 'mps' (a chain of charge modes as a matrix-product state) or "
+                       "'distributed' (exact, split over the processes of mpirun)"
+                     : "");
+        return 0;
+    }
+    if (tg && an->method != 0 && an->method != 2) {
         ERR(E, tg->loc, "groups of %s are for method=hierarchical, not method=%s", what,
-            an->method == 1 ? "exact" : "mps");
+            names[an->method]);
         return 0;
     }
     return !tg || group_keys(E, tg, an);

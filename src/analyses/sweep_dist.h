@@ -1,0 +1,24 @@
+/* Internal: the points of a sweep split over the processes of a run (qpsim/dist.h) and the
+ * exchange of what each computed. */
+#ifndef QPSIM_ANALYSES_SWEEP_DIST_H
+#define QPSIM_ANALYSES_SWEEP_DIST_H
+
+#include "qpsim/dist.h"
+#include "qpsim/run.h"
+
+/* The process that computes point p (1 <= p < n) of an n-point sweep: the last point on process 0
+ * (it keeps what the report says of the last point), the others in turn from process 0; 0
+ * without dist. */
+int qp_dist_owner(const qp_dist *dist, size_t p, size_t n);
+
+/* Points 1 .. n-1 that this process computes (all of them without dist), increasing: a new array
+ * of *npts entries (the caller frees it), or NULL when out of memory. */
+size_t *qp_sweep_dist_points(const qp_dist *dist, size_t n, size_t *npts);
+
+/* Collective over dist's processes, after each computed its points of r (a swept .spectrum or
+ * .tran) with their statuses in st[] (npoints entries): every process receives the others'
+ * points, their levels or frequency reports and their statuses, bit for bit. QP_ERR_NOMEM, or
+ * QP_ERR_NUMERIC when the exchange failed; r and st are then partly exchanged. */
+qp_status qp_sweep_dist_share(const qp_dist *dist, qp_result *r, qp_status *st);
+
+#endif
