@@ -38,14 +38,15 @@ import taplib
 PHI0 = 2.067833848e-15
 MEAN_V_TOL = 0.01
 MEAN_V_FLOOR = 1e-6   # V: a junction at rest (mean voltage of order 0) is compared to 1 uV
+# rad: a junction that does not slip has a mean voltage that is only its final (ringing) phase
+# over TSTOP; that phase is compared within REST_PHASE_TOL (a slip is 2 pi, and the count is
+# compared exactly). Measured: 0.095 rad on X0.B2 of ex_mitll_dff_wr, whose phase qpsim gives
+# the same to 1e-7 rad at rtol 1e-4 and 1e-6 (JoSIM: fixed 0.25 ps trapezoidal steps).
+REST_PHASE_TOL = 0.2
 COL_TOL = 0.03
 
 # Decks qpsim cannot run, and the element its error must name (JoSIM elements qpsim lacks).
-UNSUPPORTED = {
-    "cccs": ("4:1", "'F'"), "ccvs": ("5:1", "'H'"), "vccs": ("5:1", "'G'"),
-    "vcvs": ("5:1", "'E'"), "tx": ("4:1", "'T'"),
-    "ex_mitll_dff_wr": ("7:1", "'T'"),
-}
+UNSUPPORTED = {}
 
 
 def read_csv(path):
@@ -89,7 +90,9 @@ def check_deck(qpsim, deck, ref):
                                                                   want["slips"]))
             mean_v = PHI0 / (2 * math.pi) * got["phase_end_rad"] / tstop
             scale = max(abs(want["mean_V"]), MEAN_V_FLOOR)
-            if abs(mean_v - want["mean_V"]) > MEAN_V_TOL * scale:
+            at_rest = want["slips"] == 0 and abs(
+                got["phase_end_rad"] - want["phase_end"]) <= REST_PHASE_TOL
+            if abs(mean_v - want["mean_V"]) > MEAN_V_TOL * scale and not at_rest:
                 problems.append("%s: mean voltage %.6g V, JoSIM %.6g V (tolerance %.3g V)"
                                 % (jj, mean_v, want["mean_V"], MEAN_V_TOL * scale))
         csvs = [f for f in os.listdir(os.path.join(out, "o")) if f.endswith("_tran.csv")]
