@@ -221,7 +221,27 @@ def form_checks(plots):
             return ["columns %s" % head]
         return [] if rows[-1][1] == rows[-1][2] != 0 else ["P(B01|X1) is not P(X1.B01)"]
 
-    return [("four-argument .tran", tran4), ("JoSIM's names B01|X1 in .print", pipe_names), (".temp", temp), (".options", options),
+    def matched_line(q):
+        # a source of internal resistance Z0 into a line of Z0 ended in Z0: no reflection, so
+        # V(2) = V1(t)/2 and V(3) = V1(t - TD)/2 exactly (the line's closed form, independent of
+        # the integrator), here a smooth sin(2 pi 10 GHz t) past its switch-on, TD = 37 ps.
+        # Tolerance 1e-4 of the amplitude (the delayed wave is read from the dense output).
+        rc, err, res, _ = run(q, "V1 1 0 sin(0 1 10g)\nR1 1 2 50\nT1 2 0 3 0 Z0=50 TD=37p\n"
+                              "R2 3 0 50\n.tran 0.5p 200p\n.print V(2) V(3)\n")
+        if rc != 0:
+            return ["exit %d: %s" % (rc, err)]
+        head, rows = res["csv"]
+        worst = 0.0
+        for r in rows:
+            t = r[0]
+            if t < 5e-12 or t < 37e-12 + 5e-12:
+                continue
+            worst = max(worst, abs(r[1] - 0.5 * math.sin(2 * math.pi * 1e10 * t)),
+                        abs(r[2] - 0.5 * math.sin(2 * math.pi * 1e10 * (t - 37e-12))))
+        return [] if worst < 1e-4 else ["worst |V - closed form| %.3g V" % worst]
+
+    return [("matched transmission line: V(3) = V1(t - TD)/2", matched_line),
+            ("four-argument .tran", tran4), ("JoSIM's names B01|X1 in .print", pipe_names), (".temp", temp), (".options", options),
             ("phase node B01 1 0 5 jj1", phase_node), ("JoSIM-only model key warned", unused_key),
             ("rtype=1: subgap r0 below vg, rn above", rtype),
             (".print V(1) P(B1) with -o: picture and FFT CSV", print_outputs),
