@@ -38,14 +38,15 @@ import taplib
 PHI0 = 2.067833848e-15
 MEAN_V_TOL = 0.01
 MEAN_V_FLOOR = 1e-6   # V: a junction at rest (mean voltage of order 0) is compared to 1 uV
+# rad: a junction that does not slip has a mean voltage that is only its final (ringing) phase
+# over TSTOP; that phase is compared within REST_PHASE_TOL (a slip is 2 pi, and the count is
+# compared exactly). Measured: 0.095 rad on X0.B2 of ex_mitll_dff_wr, whose phase qpsim gives
+# the same to 1e-7 rad at rtol 1e-4 and 1e-6 (JoSIM: fixed 0.25 ps trapezoidal steps).
+REST_PHASE_TOL = 0.2
 COL_TOL = 0.03
 
 # Decks qpsim cannot run, and the element its error must name (JoSIM elements qpsim lacks).
-UNSUPPORTED = {
-    "cccs": ("4:1", "'F'"), "ccvs": ("5:1", "'H'"), "vccs": ("5:1", "'G'"),
-    "vcvs": ("5:1", "'E'"), "tx": ("4:1", "'T'"),
-    "ex_mitll_dff_wr": ("7:1", "'T'"),
-}
+UNSUPPORTED = {}
 
 
 def read_csv(path):
@@ -89,7 +90,9 @@ def check_deck(qpsim, deck, ref):
                                                                   want["slips"]))
             mean_v = PHI0 / (2 * math.pi) * got["phase_end_rad"] / tstop
             scale = max(abs(want["mean_V"]), MEAN_V_FLOOR)
-            if abs(mean_v - want["mean_V"]) > MEAN_V_TOL * scale:
+            at_rest = want["slips"] == 0 and abs(
+                got["phase_end_rad"] - want["phase_end"]) <= REST_PHASE_TOL
+            if abs(mean_v - want["mean_V"]) > MEAN_V_TOL * scale and not at_rest:
                 problems.append("%s: mean voltage %.6g V, JoSIM %.6g V (tolerance %.3g V)"
                                 % (jj, mean_v, want["mean_V"], MEAN_V_TOL * scale))
         csvs = [f for f in os.listdir(os.path.join(out, "o")) if f.endswith("_tran.csv")]
@@ -218,21 +221,51 @@ def form_checks(plots):
             return ["columns %s" % head]
         return [] if rows[-1][1] == rows[-1][2] != 0 else ["P(B01|X1) is not P(X1.B01)"]
 
-    return [("four-argument .tran", tran4), ("JoSIM's names B01|X1 in .print", pipe_names), (".temp", temp), (".options", options),
+    def matched_line(q):
+        # a source of internal resistance Z0 into a line of Z0 ended in Z0: no reflection, so
+        # V(2) = V1(t)/2 and V(3) = V1(t - TD)/2 exactly (the line's closed form, independent of
+        # the integrator), here a smooth sin(2 pi 10 GHz t) past its switch-on, TD = 37 ps.
+        # Tolerance 1e-4 of the amplitude (the delayed wave is read from the dense output).
+        rc, err, res, _ = run(q, "V1 1 0 sin(0 1 10g)\nR1 1 2 50\nT1 2 0 3 0 Z0=50 TD=37p\n"
+                              "R2 3 0 50\n.tran 0.5p 200p\n.print V(2) V(3)\n")
+        if rc != 0:
+            return ["exit %d: %s" % (rc, err)]
+        head, rows = res["csv"]
+        worst = 0.0
+        for r in rows:
+            t = r[0]
+            if t < 5e-12 or t < 37e-12 + 5e-12:
+                continue
+            worst = max(worst, abs(r[1] - 0.5 * math.sin(2 * math.pi * 1e10 * t)),
+                        abs(r[2] - 0.5 * math.sin(2 * math.pi * 1e10 * (t - 37e-12))))
+        return [] if worst < 1e-4 else ["worst |V - closed form| %.3g V" % worst]
+
+    return [("matched transmission line: V(3) = V1(t - TD)/2", matched_line),
+            ("four-argument .tran", tran4), ("JoSIM's names B01|X1 in .print", pipe_names), (".temp", temp), (".options", options),
             ("phase node B01 1 0 5 jj1", phase_node), ("JoSIM-only model key warned", unused_key),
             ("rtype=1: subgap r0 below vg, rn above", rtype),
             (".print V(1) P(B1) with -o: picture and FFT CSV", print_outputs),
             (".iv accepted with a warning", iv)]
 
 
+# Decks too slow for the sanitized build (CI runs both builds within its time): the flip-flop
+# takes about 4 minutes in the plain build (dense solves of a large circuit), ten times that
+# under AddressSanitizer.
+PLAIN_ONLY = {"ex_mitll_dff_wr": "4 min plain, ~40 min under the sanitizers"}
+
+
 def main():
     qpsim, decks, oracle, plots = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "plots"
+    sanitized = len(sys.argv) > 5 and sys.argv[5] == "sanitized"
     with open(oracle) as f:
         refs = json.load(f)["decks"]
     names = sorted(set(refs) | set(UNSUPPORTED))
     forms = form_checks(plots)
     tap = taplib.Tap(len(names) + len(forms))
     for name in names:
+        if sanitized and name in PLAIN_ONLY:
+            tap.skip(name, "%s; the plain build runs it" % PLAIN_ONLY[name])
+            continue
         problems, note = check_deck(qpsim, os.path.join(decks, name + ".cir"), refs.get(name))
         tap.result(name, problems, note)
     for label, check in forms:

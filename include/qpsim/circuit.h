@@ -15,7 +15,12 @@ typedef enum {
     QP_EL_K, /* mutual inductance */
     QP_EL_R, /* resistor */
     QP_EL_I, /* current source */
-    QP_EL_V  /* voltage source */
+    QP_EL_V, /* voltage source */
+    QP_EL_E, /* voltage-controlled voltage source (.tran only) */
+    QP_EL_G, /* voltage-controlled current source (.tran only) */
+    QP_EL_F, /* current-controlled current source (.tran only) */
+    QP_EL_H, /* current-controlled voltage source (.tran only) */
+    QP_EL_T  /* lossless transmission line (.tran only) */
 } qp_elem_kind;
 
 typedef enum { QP_WAVE_DC, QP_WAVE_SIN, QP_WAVE_PWL, QP_WAVE_PULSE } qp_wave_kind;
@@ -33,8 +38,12 @@ typedef struct {
     qp_elem_kind kind;
     char *name;     /* flattened name, e.g. "X1.C2" (owned) */
     int n[2];       /* node indices n+ and n-, 0 = ground; unused for K */
+    int nc[2];      /* E G F H: the controlling nodes nc+ nc- (F, H: a short from nc+ to nc-
+                       whose current controls); T: the nodes of port 2 */
     qp_loc loc;     /* the element line (innermost) */
-    double value;   /* C: F, L: H, R: Ohm, K: coupling factor k */
+    double value;   /* C: F, L: H, R: Ohm, K: coupling factor k; E, F: gain; G: S; H: Ohm;
+                       T: characteristic impedance Z0 [Ohm] */
+    double td;      /* T: delay [s] */
     double ic;      /* B: critical current [A] */
     double cap;     /* B: junction capacitance [F] (0 = none) */
     double rn;      /* B: normal/shunt resistance [Ohm] for time-domain models (0 = none) */

@@ -252,7 +252,7 @@ qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_
     size_t col = S->nn;
     for (size_t e = 0; e < c->nelem; e++) {
         const qp_element *el = &c->elem[e];
-        if (el->kind == QP_EL_L || el->kind == QP_EL_V) {
+        if (qp_tran_current_signal(el->kind)) {
             col += 1;
             continue;
         }

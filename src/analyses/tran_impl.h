@@ -13,6 +13,20 @@
 /* What an unknown is: its error weight depends on it. */
 typedef enum { QP_TRAN_V, QP_TRAN_I, QP_TRAN_PHI, QP_TRAN_Q } qp_tran_var;
 
+/* One accepted step of a transmission line's ports, as its collocation polynomial: y[a] holds
+ * (v1, i1, v2, i2) at t0 + s_a h, s = {0, c1, c2, 1} (Radau IIA's nodes). */
+typedef struct {
+    double t0, h;
+    double y[4][4];
+} qp_tline_step;
+
+/* The history of one line (element elem): steps[first..n) cover at least the last TD. */
+typedef struct {
+    size_t elem;
+    qp_tline_step *steps;
+    size_t first, n, cap;
+} qp_tline_hist;
+
 /* The equations A x' + g(t, x) = 0 of a circuit (tran_system.c describes unknowns and rows). */
 typedef struct {
     const qp_circuit *c;
@@ -30,7 +44,18 @@ typedef struct {
     double *noise;    /* per element: its thermal-noise current in the step's interval, or NULL
                          without .temp (qp_tran_noise_interval fills it) */
     long long noise_k; /* that interval, -1 before the first */
+    qp_tline_hist *tl; /* per transmission line (tran_tline.c) */
+    size_t ntl;
+    int *tlix;         /* per element: its index in tl, or -1 */
+    double td_min;     /* the shortest line delay (INFINITY without lines): the longest step */
 } qp_tran_sys;
+
+/* Whether an element of kind k records its current as the signal I(name): inductors, voltage
+ * sources and the controlled sources with a current unknown (E, F, H). */
+static inline int qp_tran_current_signal(qp_elem_kind k)
+{
+    return k == QP_EL_L || k == QP_EL_V || k == QP_EL_E || k == QP_EL_F || k == QP_EL_H;
+}
 
 /* Output samples: nt rows of (time, ncol signals), room for cap rows (the run allocates data). */
 typedef struct {
@@ -89,6 +114,18 @@ qp_status qp_tran_analyse(const qp_tran_sys *S, const qp_analysis *an, const qp_
  * the others derived from the node voltages of the samples (tran_print.c). QP_OK or
  * QP_ERR_NOMEM. */
 qp_status qp_tran_select_prints(const qp_circuit *c, const qp_analysis *an, qp_tran_result *r);
+
+/* Transmission lines (tran_tline.c), by the method of characteristics: port k is Z0 in series
+ * with the wave arriving from the other port, v_other(t - TD) + Z0 i_other(t - TD) (currents
+ * into the line). qp_tran_tline_init allocates S->tl and S->tlix (QP_OK or QP_ERR_NOMEM; freed
+ * by qp_tran_tline_free, which qp_tran_sys_free calls); qp_tran_tline_push records the accepted
+ * step from t0 of length h (start x0, stages Z as the integrator holds them) and drops what is
+ * older than the delay (0 when out of memory); qp_tran_tline_incident gives line l's incident
+ * waves at time t: *w1 at port 1, *w2 at port 2 (0 before t = TD: the line starts at rest). */
+qp_status qp_tran_tline_init(qp_tran_sys *S);
+void qp_tran_tline_free(qp_tran_sys *S);
+int qp_tran_tline_push(qp_tran_sys *S, double t0, double h, const double *x0, const double *Z);
+void qp_tran_tline_incident(const qp_tran_sys *S, size_t l, double t, double *w1, double *w2);
 
 /* The value of current or voltage source e at time t, its switch-on over the first TSTEP
  * included (what the equations see). */

@@ -376,6 +376,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->t = 0.0, R->tstop = an->tstop, R->tstart = an->tstart, R->dt = an->tstep;
     R->tiny = 64.0 * DBL_EPSILON * R->tstop;
     R->hmax = (R->tstop - 0.0) / SPAN_STEPS_MIN;
+    R->hmax = fmin(R->hmax, R->S.td_min); /* a line's delayed waves are then always in the past */
     R->h = fmin(fmax(1e-3 * R->dt, 1e3 * R->tiny), R->hmax);
     R->eacc = 1.0;
     R->next_out = R->tstart;
@@ -641,7 +642,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
             continue;
         }
         double tend = R.t + hstep;
-        if (!emit_samples(&R, hstep, tend)) {
+        if (!emit_samples(&R, hstep, tend) || !qp_tran_tline_push(&R.S, R.t, hstep, R.x0, R.W.Z)) {
             st = QP_ERR_NOMEM;
             goto done;
         }

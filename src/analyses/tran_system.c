@@ -9,7 +9,12 @@
  *   junction   (Phi0/2pi) phi' - v = 0;  its current Ic sin(phi) + v/Rn + C v'
  *   phase slip v - Vc sin(2 pi q) = 0;    its current 2e q'
  *   Bloch      v - (h/2e) dE0/dq(q) = 0; its current 2e q' (E0: lowest band, its own C included)
- * with v = v(n+) - v(n-). Every state starts at zero (uncharged capacitors, no currents, phases
+ *   E (VCVS)   v - gain vc = 0;          its current the unknown
+ *   G (VCCS)   no row;                   its current gain vc
+ *   F (CCCS)   vc = 0 (a short nc+ -> nc-, its current ic the unknown); its current gain ic
+ *   H (CCVS)   vc = 0 as F, then v - gain ic = 0 with its current the second unknown
+ *   T (line)   v1 - Z0 i1 = w1(t), v2 - Z0 i2 = w2(t): the waves from the other port TD ago
+ * with v = v(n+) - v(n-), vc = v(nc+) - v(nc-). Every state starts at zero (uncharged capacitors, no currents, phases
  * 0): SPICE's "use initial conditions" start. tran_integrate.c integrates them. */
 #include "analyses/tran_impl.h"
 
@@ -257,6 +262,70 @@ double qp_tran_qp_current(const qp_element *e, double v, double *g)
     return v / e->rn;
 }
 
+/* The rows of a controlled source or line k (tran_system.c's header lists them) and the
+ * current it draws from n+ into n- (returned, with its Jacobian entries); the second pair's
+ * currents (F and H's short, port 2) go into f here. */
+static double four_terminal(const qp_tran_sys *S, double t, size_t k, const double *x, double *f,
+                            double *J)
+{
+    const qp_element *e = &S->c->elem[k];
+    size_t n = S->n;
+    int ia = e->n[0] - 1, ib = e->n[1] - 1, ca = e->nc[0] - 1, cb = e->nc[1] - 1, j = S->bvar[k];
+    double v = vdiff(e, x), g = e->value;
+    double vc = (ca >= 0 ? x[ca] : 0.0) - (cb >= 0 ? x[cb] : 0.0);
+    double c2 = 0.0; /* the current of the second pair, from nc+ to nc- */
+    double cur = 0.0;
+    switch (e->kind) {
+    case QP_EL_E:
+        cur = x[j];
+        jadd(J, n, ia, j, -1.0), jadd(J, n, ib, j, 1.0);
+        f[j] = -(v - g * vc);
+        jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0), jadd(J, n, j, ca, g), jadd(J, n, j, cb, -g);
+        break;
+    case QP_EL_G:
+        cur = g * vc;
+        jadd(J, n, ia, ca, -g), jadd(J, n, ia, cb, g), jadd(J, n, ib, ca, g), jadd(J, n, ib, cb, -g);
+        break;
+    case QP_EL_F:
+    case QP_EL_H:
+        c2 = x[j];
+        jadd(J, n, ca, j, -1.0), jadd(J, n, cb, j, 1.0);
+        f[j] = -vc;
+        jadd(J, n, j, ca, -1.0), jadd(J, n, j, cb, 1.0);
+        if (e->kind == QP_EL_F) {
+            cur = g * x[j];
+            jadd(J, n, ia, j, -g), jadd(J, n, ib, j, g);
+        } else {
+            cur = x[j + 1];
+            jadd(J, n, ia, j + 1, -1.0), jadd(J, n, ib, j + 1, 1.0);
+            f[j + 1] = -(v - g * x[j]);
+            jadd(J, n, j + 1, ia, -1.0), jadd(J, n, j + 1, ib, 1.0), jadd(J, n, j + 1, j, g);
+        }
+        break;
+    case QP_EL_T: {
+        double w1 = 0.0, w2 = 0.0;
+        qp_tran_tline_incident(S, (size_t)S->tlix[k], t, &w1, &w2);
+        cur = x[j], c2 = x[j + 1];
+        jadd(J, n, ia, j, -1.0), jadd(J, n, ib, j, 1.0);
+        jadd(J, n, ca, j + 1, -1.0), jadd(J, n, cb, j + 1, 1.0);
+        f[j] = -(v - g * x[j] - w1);
+        jadd(J, n, j, ia, -1.0), jadd(J, n, j, ib, 1.0), jadd(J, n, j, j, g);
+        f[j + 1] = -(vc - g * x[j + 1] - w2);
+        jadd(J, n, j + 1, ca, -1.0), jadd(J, n, j + 1, cb, 1.0), jadd(J, n, j + 1, j + 1, g);
+        break;
+    }
+    default:
+        break;
+    }
+    if (ca >= 0) {
+        f[ca] -= c2;
+    }
+    if (cb >= 0) {
+        f[cb] += c2;
+    }
+    return cur;
+}
+
 void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const double *x,
                     double *f, double *J)
 {
@@ -331,6 +400,9 @@ void qp_tran_eval_f(const qp_tran_sys *S, const qp_analysis *an, double t, const
                 jadd(J, n, j, j, e->vc * 2.0 * QP_PI * cos(2.0 * QP_PI * x[j]));
             }
             break;
+        default:
+            cur = four_terminal(S, t, k, x, f, J);
+            break;
         }
         /* the element's current leaves n+ and enters n-: A x' + g = 0 with g += cur at n+ */
         if (ia >= 0) {
@@ -352,6 +424,7 @@ void qp_tran_sys_free(qp_tran_sys *S)
         }
     }
     free(S->band);
+    qp_tran_tline_free(S);
     free(S->bloch);
     free(S->absorbed);
     free(S->alg);
@@ -401,7 +474,14 @@ static qp_status number_unknowns(qp_tran_sys *S, double tstep, double *vmax, dou
         case QP_EL_V:
         case QP_EL_B:
         case QP_EL_Q:
+        case QP_EL_E:
+        case QP_EL_F:
             S->bvar[k] = (int)n++;
+            break;
+        case QP_EL_H:
+        case QP_EL_T:
+            S->bvar[k] = (int)n;
+            n += 2;
             break;
         default:
             break;
@@ -494,7 +574,13 @@ static void fill_a(qp_tran_sys *S)
             jadd(S->A, N, j, j, e->value);
             break;
         case QP_EL_V:
+        case QP_EL_E:
+        case QP_EL_F:
             S->vk[j] = QP_TRAN_I;
+            break;
+        case QP_EL_H:
+        case QP_EL_T:
+            S->vk[j] = S->vk[j + 1] = QP_TRAN_I;
             break;
         case QP_EL_B:
             if (S->bloch[k]) {
@@ -532,7 +618,7 @@ qp_status qp_tran_sys_build(qp_tran_sys *S, const qp_circuit *c, double tstep, c
     S->bloch = calloc(ne, sizeof *S->bloch);
     S->absorbed = calloc(ne, sizeof *S->absorbed);
     S->band = calloc(ne, sizeof *S->band);
-    if (!S->bvar || !S->bloch || !S->absorbed || !S->band) {
+    if (!S->bvar || !S->bloch || !S->absorbed || !S->band || qp_tran_tline_init(S) != QP_OK) {
         qp_errf(err, errlen, "out of memory");
         return QP_ERR_NOMEM;
     }
@@ -588,6 +674,9 @@ size_t qp_tran_signal_count(const qp_tran_sys *S)
         switch (S->c->elem[e].kind) {
         case QP_EL_L:
         case QP_EL_V:
+        case QP_EL_E:
+        case QP_EL_F:
+        case QP_EL_H:
             k += 1; /* I() */
             break;
         case QP_EL_B:
@@ -617,7 +706,7 @@ int qp_tran_signal_names(const qp_tran_sys *S, char **col)
     for (size_t e = 0; e < c->nelem; e++) {
         const qp_element *el = &c->elem[e];
         const char *fmt[3] = {NULL, NULL, NULL};
-        if (el->kind == QP_EL_L || el->kind == QP_EL_V) {
+        if (qp_tran_current_signal(el->kind)) {
             fmt[0] = "I(%s)";
         } else if (el->kind == QP_EL_B && !S->bloch[e]) {
             fmt[0] = "V(%s)", fmt[1] = "P(%s)", fmt[2] = "Is(%s)";
@@ -644,8 +733,10 @@ void qp_tran_signal_values(const qp_tran_sys *S, const double *x, double *row)
     for (size_t e = 0; e < c->nelem; e++) {
         const qp_element *el = &c->elem[e];
         int j = S->bvar[e];
-        if (el->kind == QP_EL_L || el->kind == QP_EL_V) {
+        if (el->kind == QP_EL_L || el->kind == QP_EL_V || el->kind == QP_EL_E) {
             row[k++] = x[j];
+        } else if (el->kind == QP_EL_F || el->kind == QP_EL_H) { /* the output's current */
+            row[k++] = el->kind == QP_EL_F ? el->value * x[j] : x[j + 1];
         } else if (el->kind == QP_EL_B && !S->bloch[e]) {
             row[k++] = vdiff(el, x);
             row[k++] = x[j];

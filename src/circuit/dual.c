@@ -167,6 +167,11 @@ static qp_status make_edges(dual *x)
                 "the coupled inductors by an equivalent network", el->name);
             return QP_ERR_INPUT;
         }
+        if (el->kind >= QP_EL_E) {
+            ERR(c, x->d, el->loc, "%s %s has no planar dual: the dual is drawn for two-terminal "
+                "elements only", qp_elem_kind_name(el->kind), el->name);
+            return QP_ERR_INPUT;
+        }
         x->ne += 1 + (el->kind == QP_EL_B && el->cap > 0.0);
     }
     size_t ne = x->ne;

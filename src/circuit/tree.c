@@ -234,6 +234,10 @@ qp_status qp_quantize_collect_branches(qctx *q)
             if (pass == 0 && (e->kind == QP_EL_I || e->kind == QP_EL_V)) {
                 QERR(q, e->loc, "%s %s: spectra are computed without sources; remove it or use it "
                     "in .tran only", qp_elem_kind_name(e->kind), e->name);
+            } else if (pass == 0 && e->kind >= QP_EL_E) {
+                QERR(q, e->loc, "%s %s: spectra are computed for lumped two-terminal elements "
+                    "without sources; remove it or use it in .tran only",
+                    qp_elem_kind_name(e->kind), e->name);
             }
         }
     }

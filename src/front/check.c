@@ -273,6 +273,19 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
             }
         }
         qp_uf_join(parent, e->n[0], e->n[1]);
+        if (e->kind >= QP_EL_E) { /* the second pair: control nodes or port 2 */
+            if (e->nc[0] == e->nc[1] && e->kind != QP_EL_E && e->kind != QP_EL_G) {
+                ERR(c, d, e->loc, "both ends of %s's second pair are on node '%s'", e->name,
+                    c->node_names[e->nc[0]]);
+            }
+            grounded |= e->nc[0] == 0 || e->nc[1] == 0;
+            for (int s = 0; s < 2; s++) {
+                if (first[e->nc[s]] < 0) {
+                    first[e->nc[s]] = (int)i;
+                }
+            }
+            qp_uf_join(parent, e->nc[0], e->nc[1]);
+        }
     }
     if (!grounded) {
         ERR(c, d, c->elem[0].loc, "no element is connected to ground (node 0 or gnd)");

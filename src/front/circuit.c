@@ -78,7 +78,12 @@ const char *qp_elem_kind_name(qp_elem_kind k)
 {
     static const char *const names[] = {"capacitor", "inductor", "Josephson junction",
                                         "phase-slip junction", "mutual inductance", "resistor",
-                                        "current source", "voltage source"};
+                                        "current source", "voltage source",
+                                        "voltage-controlled voltage source",
+                                        "voltage-controlled current source",
+                                        "current-controlled current source",
+                                        "current-controlled voltage source",
+                                        "transmission line"};
     return names[k];
 }
 

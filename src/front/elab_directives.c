@@ -697,14 +697,47 @@ static void dir_bands(elab *E, const qp_directive *dv, qp_analysis an)
     add_analysis(E, an);
 }
 
-/* .tran TSTEP TSTOP [TSTART] [rtol=R]: times and tolerance.
- * an arrives with its location and no element. */
-static void dir_tran(elab *E, const qp_directive *dv, qp_analysis an)
+/* JoSIM's and SPICE's trailing words of .tran: UIC (start from the initial conditions: what
+ * qpsim always does, from rest) and DST (JoSIM: no start-up time; qpsim has none but its
+ * switch-on over the first TSTEP, which it keeps) are taken off *dv's arguments; a fifth value
+ * (JoSIM's PWINDOW, a filter of the printed output) is taken off too: 0 has no effect, any other
+ * value is warned about. 0 after an error. */
+static int tran_tail(elab *E, qp_directive *dv)
+{
+    while (dv->nargs > 2 && dv->args[dv->nargs - 1]->kind == QP_TOK_WORD &&
+           (qp_ieq(dv->args[dv->nargs - 1]->text, "uic") ||
+            qp_ieq(dv->args[dv->nargs - 1]->text, "dst"))) {
+        if (qp_ieq(dv->args[dv->nargs - 1]->text, "dst")) {
+            WARN(E, dv->args[dv->nargs - 1]->loc, "DST (JoSIM: no start-up time) has no "
+                 "meaning in qpsim, whose sources switch on over the first TSTEP; ignored");
+        }
+        dv->nargs--;
+    }
+    if (dv->nargs == 5) {
+        double pw = 0.0;
+        if (!qp_elab_eval_tok(E, &E->global, dv->args[4], QP_QTY_TIME, &pw)) {
+            return 0;
+        }
+        if (pw != 0.0) {
+            WARN(E, dv->args[4]->loc, "PWINDOW (JoSIM's filter of the printed output) is not "
+                 "applied by qpsim; the output is not filtered");
+        }
+        dv->nargs--;
+    }
+    return 1;
+}
+
+/* .tran TSTEP TSTOP [TSTART [PSTEP [PWINDOW]]] [UIC|DST] [rtol=R] [seed=N]: times and
+ * tolerance. an arrives with its location and no element. */
+static void dir_tran(elab *E, const qp_directive *dv0, qp_analysis an)
 {
     static const char *const keys[] = {"rtol", "seed"};
     an.kind = QP_AN_TRAN;
-    if (!dir_keys(E, dv, keys, 2) ||
-        !nargs_ok(E, dv, 2, 4, ".tran TSTEP TSTOP [TSTART [PSTEP]] [rtol=R] [seed=N]")) {
+    qp_directive d = *dv0;
+    const qp_directive *dv = &d;
+    if (!dir_keys(E, dv, keys, 2) || !tran_tail(E, &d) ||
+        !nargs_ok(E, dv, 2, 4, ".tran TSTEP TSTOP [TSTART [PSTEP [PWINDOW]]] [UIC] [rtol=R] "
+                  "[seed=N]")) {
         return;
     }
     const qp_token *ts = dir_kv(dv, "seed");

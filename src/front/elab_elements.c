@@ -165,6 +165,16 @@ const char *qp_elab_letter_name(char letter)
         return "voltage source";
     case 'P':
         return "phase source";
+    case 'E':
+        return "voltage-controlled voltage source";
+    case 'G':
+        return "voltage-controlled current source";
+    case 'F':
+        return "current-controlled current source";
+    case 'H':
+        return "current-controlled voltage source";
+    case 'T':
+        return "transmission line";
     default:
         return "subcircuit instance";
     }

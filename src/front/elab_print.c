@@ -142,7 +142,8 @@ static int print_column(elab *E, const qp_token *fn_tok, char fn, const qp_token
         }
         break;
     case 'I':
-        if (e->kind == QP_EL_L || e->kind == QP_EL_V) {
+        if (e->kind == QP_EL_L || e->kind == QP_EL_V || e->kind == QP_EL_E ||
+            e->kind == QP_EL_F || e->kind == QP_EL_H) {
             return add_signal(E, out, "I(%s)", e->name);
         }
         pr.kind = e->kind == QP_EL_R ? QP_PR_IR : e->kind == QP_EL_C ? QP_PR_IC

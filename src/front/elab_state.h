@@ -161,6 +161,9 @@ int qp_elab_mutual(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_eleme
 /* I, V: dc value or a sin/pwl/pulse waveform; P (JoSIM's phase source): a pwl phase, kept as
  * the voltage source of its derivative. */
 int qp_elab_source(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
+/* E G F H (n+ n- nc+ nc- value) and T (n1+ n1- n2+ n2- TD= Z0=): the second node pair into
+ * el->nc, the value into el->value (and el->td); 0 after reporting a positioned error. */
+int qp_elab_four_terminal(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_element *el);
 
 /* ---- elab_count.c ---- */
 /* Counts the elements and instances the top level expands into, and the depth of nested

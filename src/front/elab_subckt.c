@@ -242,6 +242,21 @@ static void elab_element(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
     case 'I':
         kind = QP_EL_I;
         break;
+    case 'E':
+        kind = QP_EL_E;
+        break;
+    case 'G':
+        kind = QP_EL_G;
+        break;
+    case 'F':
+        kind = QP_EL_F;
+        break;
+    case 'H':
+        kind = QP_EL_H;
+        break;
+    case 'T':
+        kind = QP_EL_T;
+        break;
     default:
         kind = QP_EL_V;
         break;
@@ -280,6 +295,13 @@ static void elab_element(elab *E, const qp_elem_stmt *es, const inst_ctx *ic)
         break;
     case QP_EL_K:
         ok = qp_elab_mutual(E, es, ic, el);
+        break;
+    case QP_EL_E:
+    case QP_EL_G:
+    case QP_EL_F:
+    case QP_EL_H:
+    case QP_EL_T:
+        ok = qp_elab_four_terminal(E, es, ic, el);
         break;
     default:
         ok = qp_elab_source(E, es, ic, el);

@@ -60,6 +60,33 @@ static qp_stmt *new_stmt(qp_stmt_list *out)
     return st;
 }
 
+/* The end of an unbraced arithmetic value written right after '=' at s[i] with parentheses, as
+ * JoSIM and WRspice decks write them (`L1=1.4e-12*(1/S-(1-S))`): a run without blanks whose
+ * parentheses balance, ended by a blank, ';', or a ')' or ',' outside them (those belong to
+ * an enclosing list, as in `jj(rn=1, icrit=(2)*1u)`). 0 when the run holds no '(' (then it
+ * is read as before: one word). */
+static size_t paren_value(const char *s, size_t n, size_t i)
+{
+    int depth = 0, paren = 0;
+    size_t j = i;
+    for (; j < n && !is_blank(s[j]) && s[j] != ';' && (unsigned char)s[j] >= 0x20; j++) {
+        char c = s[j];
+        if (c == '{' || c == '}' || c == '"' || c == '=') {
+            return 0;
+        }
+        if (c == '(') {
+            depth++, paren = 1;
+        } else if (c == ')' && depth == 0) {
+            break;
+        } else if (c == ')') {
+            depth--;
+        } else if (c == ',' && depth == 0) {
+            break;
+        }
+    }
+    return paren && depth == 0 && j > i ? j : 0;
+}
+
 /* Tokenizes one physical line [s + from, s + n) into st, columns counted from s. Returns 0 on
  * allocation failure. */
 static int lex_line(const char *s, size_t n, size_t from, int file, const char *fname, int line,
@@ -152,6 +179,14 @@ static int lex_line(const char *s, size_t n, size_t from, int file, const char *
             return 0;
         }
         i++;
+        size_t j = k == QP_TOK_EQ ? paren_value(s, n, i) : 0;
+        if (j > 0) { /* read as {...} would be */
+            qp_loc vloc = {file, line, (int)i};
+            if (!push_tok(st, QP_TOK_EXPR, s + i, j - i, vloc)) {
+                return 0;
+            }
+            i = j;
+        }
     }
     return 1;
 }

@@ -197,9 +197,10 @@ static void parse_element(parser *p, const qp_stmt *st)
 {
     const qp_token *name = &st->tok[0];
     char letter = (char)toupper((unsigned char)name->text[0]);
-    if (!strchr("CLBQKRIVPX", letter) || letter == '\0') {
+    if (!strchr("CLBQKRIVPXEGFHT", letter) || letter == '\0') {
         ERR(p, name->loc,
-            "unknown element letter '%c' in '%s' (expected C, L, B, Q, K, R, I, V, P or X)",
+            "unknown element letter '%c' in '%s' (expected C, L, B, Q, K, R, I, V, P, E, G, F, "
+            "H, T or X)",
             name->text[0], name->text);
         return;
     }
@@ -583,7 +584,7 @@ static int netlist_like(const qp_stmt *st)
         }
         return n >= 2 && n <= 16;
     }
-    if (!strchr("CLBQKRIVPX", toupper((unsigned char)w[0])) || st->ntok < 3) {
+    if (!strchr("CLBQKRIVPXEGFHT", toupper((unsigned char)w[0])) || st->ntok < 3) {
         return 0;
     }
     for (size_t k = 1; k < n; k++) {

@@ -56,7 +56,9 @@ static void push(jctx *j, cJSON *a, cJSON *item)
 static const char *json_kind(qp_elem_kind k)
 {
     static const char *const n[] = {"capacitor", "inductor", "jj", "qps",
-                                    "mutual",    "resistor", "isource", "vsource"};
+                                    "mutual",    "resistor", "isource", "vsource",
+                                    "vcvs",      "vccs",     "cccs",    "ccvs",
+                                    "tline"};
     return n[k];
 }
 
@@ -120,6 +122,22 @@ static void element_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_elemen
     case QP_EL_R:
         num(j, o, "R_Ohm", e->value);
         break;
+    case QP_EL_E:
+    case QP_EL_G:
+    case QP_EL_F:
+    case QP_EL_H:
+    case QP_EL_T: {
+        cJSON *m = arr(j, o, e->kind == QP_EL_T ? "nodes2" : "control_nodes");
+        if (m) {
+            push(j, m, cJSON_CreateString(c->node_names[e->nc[0]]));
+            push(j, m, cJSON_CreateString(c->node_names[e->nc[1]]));
+        }
+        num(j, o, e->kind == QP_EL_T ? "Z0_Ohm" : "gain", e->value);
+        if (e->kind == QP_EL_T) {
+            num(j, o, "TD_s", e->td);
+        }
+        break;
+    }
     default: {
         static const char *const wk[] = {"dc", "sin", "pwl", "pulse"};
         cJSON *w = obj(j, o, "waveform");

@@ -38,7 +38,9 @@ void qp_report_si(char *buf, size_t len, double v, const char *unit)
 static const char *short_kind(qp_elem_kind k)
 {
     static const char *const n[] = {"capacitor", "inductor", "junction", "phase-slip",
-                                    "mutual",    "resistor", "I source", "V source"};
+                                    "mutual",    "resistor", "I source", "V source",
+                                    "VCVS",      "VCCS",     "CCCS",     "CCVS",
+                                    "T line"};
     return n[k];
 }
 
@@ -124,6 +126,20 @@ static void element_text(qp_strbuf *b, const qp_circuit *c, const qp_element *e)
     case QP_EL_R:
         qp_report_si(v1, sizeof v1, e->value, "Ohm");
         qp_sb_printf(b, "R = %s", v1);
+        break;
+    case QP_EL_E:
+    case QP_EL_G:
+    case QP_EL_F:
+    case QP_EL_H:
+        qp_sb_printf(b, "control %s -> %s   gain = %.6g%s", c->node_names[e->nc[0]],
+                     c->node_names[e->nc[1]], e->value,
+                     e->kind == QP_EL_G ? " S" : e->kind == QP_EL_H ? " Ohm" : "");
+        break;
+    case QP_EL_T:
+        qp_report_si(v1, sizeof v1, e->value, "Ohm");
+        qp_report_si(v2, sizeof v2, e->td, "s");
+        qp_sb_printf(b, "port 2 %s -> %s   Z0 = %s   TD = %s", c->node_names[e->nc[0]],
+                     c->node_names[e->nc[1]], v1, v2);
         break;
     default:
         wave_text(b, e);

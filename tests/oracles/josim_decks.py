@@ -30,9 +30,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 DECKS = os.path.join(HERE, '..', 'josim')
 PHI0 = 2.067833848e-15
-# JoSIM decks of elements qpsim lacks (controlled sources, transmission line): kept
-# as decks, to check that qpsim refuses them with a positioned error, but nothing to record.
-UNSUPPORTED = {'cccs', 'ccvs', 'vccs', 'vcvs', 'tx', 'ex_mitll_dff_wr'}
+# JoSIM decks of elements qpsim lacks: kept as decks, to check that qpsim refuses them with a
+# positioned error, but nothing to record (none left).
+UNSUPPORTED = set()
 
 
 def logical_lines(text):
