@@ -217,7 +217,7 @@ def form_checks(plots):
         if rc != 0:
             return ["exit %d: %s" % (rc, err)]
         head, rows = res["csv"]
-        if head != ["t_s", "P(B01|X1)", "P(X1.B01)", "V(B01|X1)"]:
+        if head != ["time", "P(B01|X1)", "P(X1.B01)", "V(B01|X1)"]:
             return ["columns %s" % head]
         return [] if rows[-1][1] == rows[-1][2] != 0 else ["P(B01|X1) is not P(X1.B01)"]
 

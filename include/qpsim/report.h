@@ -33,7 +33,7 @@ char *qp_report_json_circuit(const qp_circuit *c, const qp_modes *m, const qp_re
 
 /* One computed analysis as CSV with a header line: a spectrum as "level,E_GHz,E_minus_E0_GHz",
  * a swept spectrum as "PARAM,E0_GHz,E1_GHz,...", bands as "q,E0_GHz,...", a transient as
- * "t_s,V(1),..." (its traces), a swept transient as its I-V table. NULL for analyses not
+ * "time,V(1),..." (its traces, time in s), a swept transient as its I-V table. NULL for analyses not
  * computed. */
 char *qp_report_csv(const qp_circuit *c, const qp_result *r);
 

@@ -67,7 +67,7 @@ static void csv_traces(qp_strbuf *b, const qp_circuit *c, const qp_result *r)
 {
     (void)c;
     const qp_tran_result *t = &r->tran.run;
-    qp_sb_puts(b, "t_s");
+    qp_sb_puts(b, "time"); /* seconds; JoSIM names its time column so */
     for (size_t i = 0; i < t->ncol; i++) {
         qp_sb_printf(b, ",%s", t->col[i]);
     }
