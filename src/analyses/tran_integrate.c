@@ -15,7 +15,6 @@
 #include "analyses/context_impl.h"
 #include "base/strbuf.h"
 #include "solve/lu.h"
-#include "qpsim/units.h"
 
 #include <float.h>
 #include <math.h>
