@@ -4,7 +4,7 @@
 # tol 1e-3 GHz), time and memory by /usr/bin/time -v, then twenty's f01 against the
 # superinductance estimate (tests/oracles/array_superinductance.py) within 5e-3 GHz
 # (docs/physics.md, "Matrix-product states"). Run from the source root with a built build/:
-#     flock /tmp/qpsim-build.lock sh bench/array_mps.sh
+#     sh bench/array_mps.sh   (alone on the machine: the timings are the point)
 set -e
 QPSIM=${QPSIM:-build/src/qpsim}
 T=$(mktemp -d)

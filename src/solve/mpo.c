@@ -126,6 +126,16 @@ static int add_mpo(qp_mpo *A, const qp_mpo *B)
     return 1;
 }
 
+/* How many of the k descending singular values sv lie above cut * the largest (at least one). */
+static size_t kept(const double *sv, size_t k, double cut)
+{
+    size_t n = 0;
+    while (n < k && sv[n] > cut * sv[0]) {
+        n++;
+    }
+    return n ? n : 1;
+}
+
 /* Left to right: W[s] becomes an isometry (rows wl d d), its remainder S Vh moves into W[s+1];
  * singular values at or below cut * largest are dropped (only exact zeros on this pass). */
 static int sweep_left(qp_mpo *M, double cut)
@@ -135,11 +145,7 @@ static int sweep_left(qp_mpo *M, double cut)
         double complex *U = malloc(r * k * sizeof *U), *Vh = malloc(k * c * sizeof *Vh);
         double *sv = malloc(k * sizeof *sv);
         int ok = U && Vh && sv && qp_mps_svd(r, c, M->W[s], U, sv, Vh);
-        size_t kk = 0;
-        while (ok && kk < k && sv[kk] > cut * sv[0]) {
-            kk++;
-        }
-        kk = kk ? kk : 1;
+        size_t kk = ok ? kept(sv, k, cut) : 1;
         size_t d1 = M->d[s + 1], rest = d1 * d1 * M->w[s + 2];
         double complex *Wn = ok ? malloc(kk * rest * sizeof *Wn) : NULL;
         double complex *Uk = ok ? malloc(r * kk * sizeof *Uk) : NULL;
@@ -176,11 +182,7 @@ static int sweep_right(qp_mpo *M, double eps)
         double complex *U = malloc(r * k * sizeof *U), *Vh = malloc(k * c * sizeof *Vh);
         double *sv = malloc(k * sizeof *sv);
         int ok = U && Vh && sv && qp_mps_svd(r, c, M->W[s], U, sv, Vh);
-        size_t kk = 0;
-        while (ok && kk < k && sv[kk] > eps * sv[0]) {
-            kk++;
-        }
-        kk = kk ? kk : 1;
+        size_t kk = ok ? kept(sv, k, eps) : 1;
         size_t dp = M->d[s - 1], lead = M->w[s - 1] * dp * dp;
         double complex *Wp = ok ? malloc(lead * kk * sizeof *Wp) : NULL;
         double complex *US = ok ? malloc(r * kk * sizeof *US) : NULL;
