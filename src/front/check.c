@@ -237,6 +237,19 @@ static void result_sizes(const qp_circuit *c, qp_diag *d)
     }
 }
 
+/* Nodes n[0], n[1] of element i joined in parent; each node's first element noted in first.
+ * Whether either node is ground. */
+static int join_pair(const int *n, size_t i, int *first, int *parent)
+{
+    for (int s = 0; s < 2; s++) {
+        if (first[n[s]] < 0) {
+            first[n[s]] = (int)i;
+        }
+    }
+    qp_uf_join(parent, n[0], n[1]);
+    return n[0] == 0 || n[1] == 0;
+}
+
 qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
 {
     size_t errors0 = d->errors;
@@ -266,25 +279,13 @@ qp_status qp_circuit_check(qp_circuit *c, qp_diag *d)
             ERR(c, d, e->loc, "both ends of %s are on node '%s'", e->name,
                 c->node_names[e->n[0]]);
         }
-        grounded |= e->n[0] == 0 || e->n[1] == 0;
-        for (int s = 0; s < 2; s++) {
-            if (first[e->n[s]] < 0) {
-                first[e->n[s]] = (int)i;
-            }
-        }
-        qp_uf_join(parent, e->n[0], e->n[1]);
+        grounded |= join_pair(e->n, i, first, parent);
         if (e->kind >= QP_EL_E) { /* the second pair: control nodes or port 2 */
             if (e->nc[0] == e->nc[1] && e->kind != QP_EL_E && e->kind != QP_EL_G) {
                 ERR(c, d, e->loc, "both ends of %s's second pair are on node '%s'", e->name,
                     c->node_names[e->nc[0]]);
             }
-            grounded |= e->nc[0] == 0 || e->nc[1] == 0;
-            for (int s = 0; s < 2; s++) {
-                if (first[e->nc[s]] < 0) {
-                    first[e->nc[s]] = (int)i;
-                }
-            }
-            qp_uf_join(parent, e->nc[0], e->nc[1]);
+            grounded |= join_pair(e->nc, i, first, parent);
         }
     }
     if (!grounded) {
