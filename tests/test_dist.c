@@ -34,12 +34,14 @@ typedef struct {
     qp_results res;
     char *msgs;
     qp_status st;
+    int exchanges; /* all-gathers this process took part in */
 } process;
 
 /* qp_dist.allgather between the threads of one world. */
 static int world_allgather(void *ctx, const void *send, size_t bytes, void *recv)
 {
     process *p = ctx;
+    p->exchanges++;
     p->w->block[p->dist.rank] = send;
     pthread_barrier_wait(&p->w->bar);
     for (int q = 0; q < p->dist.size; q++) {
@@ -113,6 +115,27 @@ static void free_world(int n, process *pr)
     }
 }
 
+/* Whether a and b (npoints long) hold the same bytes, also both NULL. */
+static int same_bytes(const void *a, const void *b, size_t n)
+{
+    return (!a && !b) || (a && b && memcmp(a, b, n) == 0);
+}
+
+/* Whether results x and y hold the same matrix elements, coherence times and dispersions. */
+static int same_states(const qp_result *x, const qp_result *y)
+{
+    size_t n = x->npoints, L = (size_t)x->spec.nlev, per = x->spec.nops * L * L;
+    const qp_coherence_out *a = &x->coh, *b = &y->coh;
+    return x->spec.nops == y->spec.nops && x->spec.ndisp == y->spec.ndisp &&
+           same_bytes(x->spec.mre, y->spec.mre, n * per * sizeof(double)) &&
+           same_bytes(x->spec.mim, y->spec.mim, n * per * sizeof(double)) &&
+           same_bytes(x->spec.disp, y->spec.disp, x->spec.ndisp * L * sizeof(double)) &&
+           a->present == b->present && same_bytes(a->f, b->f, n * sizeof(double)) &&
+           same_bytes(a->rate, b->rate, n * QP_CH_COUNT * sizeof(double)) &&
+           same_bytes(a->t1, b->t1, n * sizeof(double)) &&
+           same_bytes(a->t2, b->t2, n * sizeof(double));
+}
+
 /* Whether the swept results a and b hold the same numbers, bit for bit. */
 static int same_results(const qp_results *a, const qp_results *b)
 {
@@ -129,6 +152,9 @@ static int same_results(const qp_results *a, const qp_results *b)
         if (L && (memcmp(x->spec.levels, y->spec.levels, n * L * sizeof(double)) != 0 ||
                   memcmp(x->spec.delta, y->spec.delta, n * sizeof(double)) != 0 ||
                   memcmp(x->spec.dim, y->spec.dim, n * sizeof(size_t)) != 0)) {
+            return 0;
+        }
+        if (!same_states(x, y)) {
             return 0;
         }
         for (size_t k = 0; k < n * F; k++) {
@@ -151,11 +177,15 @@ static void check_deck(const char *name, const char *path, const char *text, pro
     for (int n = 2; n <= 3; n++) {
         process pr[MAXP];
         run_world(n, path, text, pr);
-        int ok = 1;
+        int ok = 1, shared = 1;
         for (int q = 0; q < n; q++) {
             ok &= pr[q].st == QP_OK && same_results(&one->res, &pr[q].res);
+            shared &= pr[q].exchanges > 0;
         }
         QP_CHECK(ok, "%s on %d processes: every process holds the 1-process numbers bit for bit",
+                 name, n);
+        /* a run that computed everything on every process would hold them too */
+        QP_CHECK(shared, "%s on %d processes: the work was shared (every process exchanged)",
                  name, n);
         free_world(n, pr);
     }
@@ -193,6 +223,25 @@ static void test_grid_and_tran(void)
     check_deck("2-D Cooper-pair box sweep", QP_TEST_DIR "/../examples/sweep_2d.cir", NULL, &one);
     free_world(1, &one);
     check_deck("swept RSJ transient", NULL, tran_sweep, &one);
+    free_world(1, &one);
+}
+
+/* Swept .matrix and .coherence (each point's levels, matrix elements or times), and the extra
+ * spectra of an unswept spectrum's dispersions (two per offset or loop). */
+static void test_states_and_dispersions(void)
+{
+    process one;
+    check_deck("swept .matrix", QP_TEST_DIR "/../examples/matrix_flux_sweep.cir", NULL, &one);
+    free_world(1, &one);
+    check_deck("swept .coherence", QP_TEST_DIR "/../examples/coherence/fluxonium_flux_sweep.cir",
+               NULL, &one);
+    QP_CHECK(one.st == QP_OK && one.res.r[0].coh.t1 && one.res.r[0].npoints > 2,
+             "the coherence sweep has times at its points");
+    free_world(1, &one);
+    check_deck("dispersions of a SQUID transmon", QP_TEST_DIR "/../netlists/squid_transmon.cir",
+               NULL, &one);
+    QP_CHECK(one.st == QP_OK && one.res.r[0].spec.ndisp == 2, "two dispersions (%zu)",
+             one.st == QP_OK ? one.res.r[0].spec.ndisp : 0);
     free_world(1, &one);
 }
 
@@ -291,6 +340,7 @@ int main(void)
     test_split();
     test_fluxonium();
     test_grid_and_tran();
+    test_states_and_dispersions();
     test_failing_point();
     return tap_done();
 }

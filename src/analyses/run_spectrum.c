@@ -3,6 +3,7 @@
 #include "analyses/labels.h"
 #include "analyses/run_impl.h"
 #include "analyses/spectrum_impl.h"
+#include "analyses/sweep_dist.h"
 #include "operators/ham.h"
 
 #include "qpsim/units.h"
@@ -314,12 +315,24 @@ typedef struct {
     qp_context *ctx;
     int nl;
     size_t items;
-    double *E;      /* items x nl */
+    double *E;      /* items x (nl + 1): the levels, then how many messages the item gave */
     qp_status *st;  /* items */
     qp_diag *pd;    /* items: each item's messages, merged in item order */
     pthread_mutex_t mu;
     size_t next;
 } disp_job;
+
+/* Item i of the dispersions on worker w. */
+static void disp_item(disp_job *j, size_t i, int w)
+{
+    size_t k = i / 2, stride = (size_t)j->nl + 1;
+    int io = k < j->c->noffsets ? (int)k : -1;
+    int il = io < 0 ? (int)(k - j->c->noffsets) : -1;
+    qp_diag_clear(&j->pd[i]);
+    j->st[i] = levels_modified(j->c, j->an, io, il, 0.5 * (double)(i % 2), j->E + i * stride,
+                               j->nl, qp_context_cache(j->ctx, w), &j->pd[i]);
+    j->E[i * stride + (size_t)j->nl] = (double)j->pd[i].count;
+}
 
 static void disp_worker(void *arg, int w)
 {
@@ -331,13 +344,30 @@ static void disp_worker(void *arg, int w)
         if (i >= j->items) {
             return;
         }
-        size_t k = i / 2;
-        int io = k < j->c->noffsets ? (int)k : -1;
-        int il = io < 0 ? (int)(k - j->c->noffsets) : -1;
-        j->st[i] = levels_modified(j->c, j->an, io, il, 0.5 * (double)(i % 2),
-                                   j->E + i * (size_t)j->nl, j->nl, qp_context_cache(j->ctx, w),
-                                   &j->pd[i]);
+        if (qp_dist_mine(qp_context_settings(j->ctx)->dist, i)) { /* else another process's */
+            disp_item(j, i, w);
+        }
     }
+}
+
+/* With several processes, after each computed its share of the items: the levels and statuses
+ * exchanged; an item computed elsewhere that gave messages (or failed) is computed again here,
+ * up to the first failure, so that the messages are those of a single process. */
+static qp_status disp_share(disp_job *j)
+{
+    const qp_dist *dist = qp_context_settings(j->ctx)->dist;
+    size_t stride = (size_t)j->nl + 1;
+    qp_status st = qp_dist_share_items(dist, j->items, (unsigned char *)j->E,
+                                       stride * sizeof *j->E, j->st);
+    for (size_t i = 0; st == QP_OK && i < j->items; i++) {
+        if (!qp_dist_mine(dist, i) && (j->st[i] != QP_OK || j->E[i * stride + stride - 1] > 0)) {
+            disp_item(j, i, 0);
+        }
+        if (j->st[i] != QP_OK) {
+            break;
+        }
+    }
+    return st;
 }
 
 /* Charge dispersion per island with an offset, eps_m = E_m(ng = 1/2) - E_m(ng = 0), and its dual,
@@ -352,7 +382,7 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
     disp_job j = {.c = c, .an = an, .ctx = ctx, .nl = nl, .items = 2 * n};
     r->spec.disp_node = malloc(n * sizeof *r->spec.disp_node);
     r->spec.disp = malloc(n * (size_t)nl * sizeof *r->spec.disp);
-    j.E = malloc(j.items * (size_t)nl * sizeof *j.E);
+    j.E = malloc(j.items * ((size_t)nl + 1) * sizeof *j.E);
     j.st = calloc(j.items, sizeof *j.st);
     j.pd = calloc(j.items, sizeof *j.pd);
     qp_status st = r->spec.disp_node && r->spec.disp && j.E && j.st && j.pd ? QP_OK : QP_ERR_NOMEM;
@@ -360,6 +390,11 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
         pthread_mutex_init(&j.mu, NULL);
         qp_context_run(ctx, disp_worker, &j, j.items < (size_t)INT_MAX ? (int)j.items : INT_MAX);
         pthread_mutex_destroy(&j.mu);
+        st = disp_share(&j);
+        if (st == QP_ERR_NUMERIC) {
+            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                        "the dispersions could not be exchanged between processes");
+        }
     }
     for (size_t i = 0; st == QP_OK && i < j.items; i++) { /* up to the first failure */
         for (size_t e = 0; e < j.pd[i].count; e++) {
@@ -368,11 +403,11 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
         }
         st = j.st[i];
     }
+    size_t sd = (size_t)nl + 1; /* j.E's stride */
     for (size_t k = 0; st == QP_OK && k < n; k++) {
         int io = k < c->noffsets ? (int)k : -1, il = io < 0 ? (int)(k - c->noffsets) : -1;
-        for (int m = 0; m < nl; m++) {
-            r->spec.disp[k * (size_t)nl + (size_t)m] =
-                j.E[(2 * k + 1) * (size_t)nl + (size_t)m] - j.E[2 * k * (size_t)nl + (size_t)m];
+        for (size_t m = 0; m < (size_t)nl; m++) {
+            r->spec.disp[k * (size_t)nl + m] = j.E[(2 * k + 1) * sd + m] - j.E[2 * k * sd + m];
         }
         /* islands: node index >= 1; loops: -(loop number) */
         r->spec.disp_node[k] = io >= 0 ? c->offsets[io].node : -(il + 1);

@@ -176,8 +176,10 @@ static qp_status coherence_at(const qp_circuit *c, const qp_analysis *an, const 
         qp_errf(err, errlen, "the channels that apply changed along the sweep");
         return QP_ERR_NUMERIC;
     }
-    o->present = x.present;
-    o->temp = x.temp;
+    if (p == 0) { /* the same at every point; written once, as the others run in parallel */
+        o->present = x.present;
+        o->temp = x.temp;
+    }
     o->f[p] = x.f;
     o->t1[p] = x.t1;
     o->t2[p] = x.t2;
@@ -197,87 +199,86 @@ static qp_status states_error(const qp_circuit *c, qp_loc at, const char *what,
     return st == QP_ERR_INPUT ? QP_ERR_INPUT : QP_ERR_NUMERIC;
 }
 
-/* .matrix or .coherence under a .sweep: the deck elaborated again at every point (serially), the
- * levels and the matrix elements or times of every point. */
-static qp_status run_matrix_sweep(const qp_runner *R, size_t k, qp_result *r)
+/* Point 0 of a swept .matrix or .coherence sizes r from its states S (L levels, the
+ * operators of ap). */
+static qp_status matrix_sweep_size(qp_result *r, const qp_analysis *ap, const qp_modes *m,
+                                   const qp_spectrum *s, const qp_states *S, double tol)
 {
-    const qp_circuit *c = R->job->c;
-    qp_diag *d = R->d;
-    char val[2][64], where[256];
-    double v[2];
-    size_t n = 0;
-    qp_override *all = qp_sweep_begin(R, r, val, &n);
-    if (!all) {
+    size_t L = (size_t)S->nlev, per = ap->nops * L * L;
+    r->spec.nlev = S->nlev;
+    r->spec.nops = ap->nops;
+    r->spec.nmodes = m->n;
+    r->spec.checked = s->checked;
+    r->spec.tol = tol;
+    r->spec.method = S->method;
+    r->spec.levels = calloc(r->npoints * L, sizeof *r->spec.levels);
+    r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);
+    r->spec.dim = calloc(r->npoints, sizeof *r->spec.dim);
+    r->spec.mre = calloc(r->npoints * per + 1, sizeof *r->spec.mre);
+    r->spec.mim = calloc(r->npoints * per + 1, sizeof *r->spec.mim);
+    if (!r->spec.levels || !r->spec.delta || !r->spec.dim || !r->spec.mre || !r->spec.mim) {
         return QP_ERR_NOMEM;
     }
-    qp_status st = QP_OK;
-    size_t L = 0, per = 0;
-    for (size_t p = 0; p < r->npoints && st == QP_OK; p++) {
-        qp_sweep_point_values(R->sweep, p, v, val, where, sizeof where);
-        qp_circuit *cp = NULL;
-        st = qp_sweep_elaborate(R, all, n, p, &cp);
-        if (st != QP_OK) {
-            break;
-        }
-        const qp_analysis *ap = &cp->analyses[k];
-        qp_modes *m = NULL;
-        qp_spectrum s;
-        double tol = 0.0;
-        qp_states S;
-        char err[512] = "";
-        qp_loc at = ap->loc;
-        st = states_at(cp, ap, &m, &s, &S, &tol, &at, NULL, err, sizeof err, d);
-        if (st == QP_OK && p == 0) { /* point 0 sizes the result */
-            L = (size_t)S.nlev;
-            per = ap->nops * L * L;
-            r->spec.nlev = S.nlev;
-            r->spec.nops = ap->nops;
-            r->spec.nmodes = m->n;
-            r->spec.checked = s.checked;
-            r->spec.tol = tol;
-            r->spec.method = S.method;
-            r->spec.levels = calloc(r->npoints * L, sizeof *r->spec.levels);
-            r->spec.delta = calloc(r->npoints, sizeof *r->spec.delta);
-            r->spec.dim = calloc(r->npoints, sizeof *r->spec.dim);
-            r->spec.mre = calloc(r->npoints * per + 1, sizeof *r->spec.mre);
-            r->spec.mim = calloc(r->npoints * per + 1, sizeof *r->spec.mim);
-            if (!r->spec.levels || !r->spec.delta || !r->spec.dim || !r->spec.mre || !r->spec.mim) {
-                st = QP_ERR_NOMEM;
-            }
-        } else if (st == QP_OK && (size_t)S.nlev != L) {
-            qp_errf(err, sizeof err, "the basis holds %d levels here, %zu at the first point",
-                    S.nlev, L);
-            st = QP_ERR_NUMERIC;
-        }
-        if (st == QP_OK) {
-            memcpy(r->spec.levels + p * L, S.E, L * sizeof *S.E);
-            r->spec.delta[p] = s.delta;
-            r->spec.dim[p] = S.dim;
-            st = ap->kind == QP_AN_COHERENCE
-                     ? coherence_at(cp, ap, m, s.cut, &S, r, p, err, sizeof err, d)
-                     : matrix_at(cp, ap, m, s.cut, &S, r->spec.mre + p * per,
-                                 r->spec.mim + p * per, &at, err, sizeof err);
-        }
-        if (st == QP_OK && p + 1 == r->npoints) { /* cutoffs of the last point */
-            free(r->spec.cut);
-            r->spec.cut = s.cut;
-            s.cut = NULL;
-        }
-        if (st != QP_OK && m) { /* (quantization reports its own errors) */
-            /* the place in the nominal deck (the point's circuit has the same lines) */
-            st = states_error(c, at, ap->kind == QP_AN_COHERENCE ? ".coherence" : ".matrix",
-                              where, st, err, d);
-        }
-        qp_states_free(&S);
-        qp_spectrum_clear(&s);
-        qp_modes_free(m);
-        qp_circuit_free(cp);
-        if (st == QP_OK) {
-            qp_run_progress(R, p + 1, r->npoints);
-        }
+    return QP_OK;
+}
+
+/* Point p of a swept .matrix or .coherence, cp the deck elaborated at that point: its levels and
+ * matrix elements or times into r. Point 0 sizes r and runs first; the others run after it on
+ * any worker or process (each writes only its own slots, and the last point its cutoffs). */
+static qp_status matrix_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p, qp_diag *d,
+                              const char *where)
+{
+    const qp_analysis *ap = &cp->analyses[k];
+    qp_modes *m = NULL;
+    qp_spectrum s;
+    double tol = 0.0;
+    qp_states S;
+    char err[512] = "";
+    qp_loc at = ap->loc;
+    qp_status st = states_at(cp, ap, &m, &s, &S, &tol, &at, NULL, err, sizeof err, d);
+    if (st == QP_OK && p == 0) {
+        st = matrix_sweep_size(r, ap, m, &s, &S, tol);
+    } else if (st == QP_OK && S.nlev != r->spec.nlev) {
+        qp_errf(err, sizeof err, "the basis holds %d levels here, %d at the first point",
+                S.nlev, r->spec.nlev);
+        st = QP_ERR_NUMERIC;
     }
-    free(all);
+    size_t L = (size_t)r->spec.nlev, per = ap->nops * L * L;
+    if (st == QP_OK) {
+        memcpy(r->spec.levels + p * L, S.E, L * sizeof *S.E);
+        r->spec.delta[p] = s.delta;
+        r->spec.dim[p] = S.dim;
+        st = ap->kind == QP_AN_COHERENCE
+                 ? coherence_at(cp, ap, m, s.cut, &S, r, p, err, sizeof err, d)
+                 : matrix_at(cp, ap, m, s.cut, &S, r->spec.mre + p * per, r->spec.mim + p * per,
+                             &at, err, sizeof err);
+    }
+    if (st == QP_OK && (p == 0 || p + 1 == r->npoints)) { /* the cutoffs of the last point */
+        free(r->spec.cut);
+        r->spec.cut = s.cut;
+        s.cut = NULL;
+    }
+    if (st != QP_OK && m) { /* (quantization reports its own errors) */
+        st = states_error(cp, at, ap->kind == QP_AN_COHERENCE ? ".coherence" : ".matrix", where,
+                          st, err, d);
+    }
+    qp_states_free(&S);
+    qp_spectrum_clear(&s);
+    qp_modes_free(m);
     return st;
+}
+
+static qp_status matrix_sweep_first(const qp_runner *R, const qp_circuit *cp, size_t k,
+                                    qp_result *r, const char *where)
+{
+    return matrix_point(cp, k, r, 0, R->d, where);
+}
+
+static qp_status matrix_sweep_point(const qp_circuit *cp, size_t k, qp_result *r, size_t p,
+                                    qp_worker_cache *cache, qp_diag *d, const char *where)
+{
+    (void)cache; /* the states are solved on the exact basis, which keeps no cache */
+    return matrix_point(cp, k, r, p, d, where);
 }
 
 /* The levels, matrix elements and hierarchy of a hierarchical .matrix solve s moved into r. */
@@ -326,7 +327,8 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
                        : an->kind == QP_AN_COHERENCE ? ".coherence"
                                                      : ".wavefunction";
     if (R->sweep && (an->kind == QP_AN_MATRIX || an->kind == QP_AN_COHERENCE)) {
-        return run_matrix_sweep(R, k, r);
+        /* every point on its own, on the workers and processes: sweep.c */
+        return qp_sweep_run(R, k, r, matrix_sweep_first, NULL, matrix_sweep_point);
     }
     if (R->sweep) {
         qp_diag_add(d, QP_SEV_WARNING, file, an->loc.line, an->loc.col,

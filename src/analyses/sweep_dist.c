@@ -30,30 +30,45 @@ size_t *qp_sweep_dist_points(const qp_dist *dist, size_t n, size_t *npts)
     return pts;
 }
 
+#define MAX_PARTS 8
+
 /* The pieces of point p's part of r that the per-point functions write: their addresses and
- * lengths in bytes; returns how many (at most 3). */
-static int point_parts(qp_result *r, size_t p, unsigned char *part[3], size_t len[3])
+ * lengths in bytes; returns how many (at most MAX_PARTS). */
+static int point_parts(qp_result *r, size_t p, unsigned char *part[MAX_PARTS],
+                       size_t len[MAX_PARTS])
 {
+    int n = 0;
+#define PART(array, count)                                                                     \
+    do {                                                                                       \
+        part[n] = (unsigned char *)((array) + p * (count));                                    \
+        len[n++] = (count) * sizeof *(array);                                                  \
+    } while (0)
     if (r->kind == QP_AN_TRAN) {
-        part[0] = (unsigned char *)(r->tran.iv + p * r->tran.nfreq);
-        len[0] = r->tran.nfreq * sizeof *r->tran.iv;
-        return 1;
+        PART(r->tran.iv, r->tran.nfreq);
+        return n;
     }
     size_t L = (size_t)r->spec.nlev;
-    part[0] = (unsigned char *)(r->spec.levels + p * L);
-    len[0] = L * sizeof *r->spec.levels;
-    part[1] = (unsigned char *)(r->spec.delta + p);
-    len[1] = sizeof *r->spec.delta;
-    part[2] = (unsigned char *)(r->spec.dim + p);
-    len[2] = sizeof *r->spec.dim;
-    return 3;
+    PART(r->spec.levels, L);
+    PART(r->spec.delta, 1);
+    PART(r->spec.dim, 1);
+    if (r->kind == QP_AN_MATRIX) { /* the elements of every operator between the levels */
+        PART(r->spec.mre, r->spec.nops * L * L);
+        PART(r->spec.mim, r->spec.nops * L * L);
+    } else if (r->kind == QP_AN_COHERENCE) {
+        PART(r->coh.f, 1);
+        PART(r->coh.rate, (size_t)QP_CH_COUNT);
+        PART(r->coh.t1, 1);
+        PART(r->coh.t2, 1);
+    }
+#undef PART
+    return n;
 }
 
 /* One point as a record: its status, then its parts; `out` set copies into rec, else from it. */
 static void point_record(qp_result *r, size_t p, qp_status *st, unsigned char *rec, int out)
 {
-    unsigned char *part[3];
-    size_t len[3];
+    unsigned char *part[MAX_PARTS];
+    size_t len[MAX_PARTS];
     int np = point_parts(r, p, part, len);
     int64_t s = (int64_t)*st;
     if (out) {
@@ -76,8 +91,8 @@ static void point_record(qp_result *r, size_t p, qp_status *st, unsigned char *r
 qp_status qp_sweep_dist_share(const qp_dist *dist, qp_result *r, qp_status *st)
 {
     size_t n = r->npoints, size = (size_t)dist->size;
-    unsigned char *part[3];
-    size_t len[3], rec = sizeof(int64_t);
+    unsigned char *part[MAX_PARTS];
+    size_t len[MAX_PARTS], rec = sizeof(int64_t);
     int np = point_parts(r, 0, part, len);
     for (int i = 0; i < np; i++) {
         rec += len[i];
@@ -109,5 +124,46 @@ qp_status qp_sweep_dist_share(const qp_dist *dist, qp_result *r, qp_status *st)
     free(recv);
     free(send);
     free(pts);
+    return rc;
+}
+
+int qp_dist_mine(const qp_dist *dist, size_t i)
+{
+    return !dist || dist->size <= 1 || (int)(i % (size_t)dist->size) == dist->rank;
+}
+
+qp_status qp_dist_share_items(const qp_dist *dist, size_t n, unsigned char *buf, size_t rec,
+                              qp_status *st)
+{
+    if (!dist || dist->size <= 1) {
+        return QP_OK;
+    }
+    size_t size = (size_t)dist->size, most = (n + size - 1) / size, one = sizeof(int64_t) + rec;
+    size_t m1 = most ? most : 1;
+    if (one < rec || one > SIZE_MAX / m1 / size) {
+        return QP_ERR_NOMEM;
+    }
+    unsigned char *send = calloc(m1, one), *recv = calloc(size * m1, one);
+    qp_status rc = send && recv ? QP_OK : QP_ERR_NOMEM;
+    for (size_t i = (size_t)dist->rank, t = 0; rc == QP_OK && i < n; i += size, t++) {
+        int64_t s = (int64_t)st[i];
+        memcpy(send + t * one, &s, sizeof s);
+        memcpy(send + t * one + sizeof s, buf + i * rec, rec);
+    }
+    if (rc == QP_OK && dist->allgather(dist->ctx, send, most * one, recv) != 0) {
+        rc = QP_ERR_NUMERIC;
+    }
+    for (size_t i = 0; rc == QP_OK && i < n; i++) {
+        size_t q = i % size;
+        if ((int)q != dist->rank) {
+            const unsigned char *from = recv + (q * most + i / size) * one;
+            int64_t s;
+            memcpy(&s, from, sizeof s);
+            st[i] = (qp_status)s;
+            memcpy(buf + i * rec, from + sizeof s, rec);
+        }
+    }
+    free(recv);
+    free(send);
     return rc;
 }
