@@ -21,12 +21,12 @@ def run(cmd, timeout=600):
     return r.returncode, r.stdout, r.stderr
 
 
-def mpi(mpirun, n, exe, args):
-    return run([mpirun, "--oversubscribe", "-np", str(n), exe] + args)
+def mpi(mpirun, n, exe, args, timeout=600):
+    return run([mpirun, "--oversubscribe", "-np", str(n), exe] + args, timeout)
 
 
-def levels_close(a, b, rtol):
-    """Every level of every analysis of JSON texts a and b within rtol of the largest level."""
+def levels_close(a, b, atol):
+    """Every level of every analysis of JSON texts a and b within atol (GHz)."""
     x, y = json.loads(a)["analyses"], json.loads(b)["analyses"]
     if len(x) != len(y):
         return False
@@ -34,8 +34,7 @@ def levels_close(a, b, rtol):
         lp, lq = p.get("levels", []), q.get("levels", [])
         if len(lp) != len(lq):
             return False
-        scale = max([abs(v) for v in lp] + [1.0])
-        if any(abs(u - v) > rtol * scale for u, v in zip(lp, lq)):
+        if any(abs(u - v) > atol for u, v in zip(lp, lq)):
             return False
     return True
 
@@ -49,18 +48,20 @@ def main():
             tap.skip(os.path.basename(d), "built without MPI")
         return tap.exit_code()
     for path in decks:
-        # a deck whose name says "distributed" is compared by levels (solver tolerance 1e-8)
-        exact = "distributed" not in os.path.basename(path)
-        ref = run([exe, "run", "--json", path])
+        # a deck whose name says "distributed" is compared by levels (to 1e-8 GHz); "large"
+        # ones (minutes) run on 2 processes only
+        name = os.path.basename(path)
+        exact = "distributed" not in name
+        ref = run([exe, "run", "--json", path], timeout=1500)
         problems = [] if ref[0] == 0 else ["single process failed: " + ref[2]]
-        for n in (1, 2):
-            got = mpi(mpirun, n, exe, ["run", "--json", path])
+        for n in (2,) if "large" in name else (1, 2):
+            got = mpi(mpirun, n, exe, ["run", "--json", path], timeout=1500)
             if got[0] != 0:
                 problems.append("%d processes: exit %d: %s" % (n, got[0], got[2]))
             elif exact and got[1] != ref[1]:
                 problems.append("%d processes: the JSON differs from one process's" % n)
             elif not exact and not levels_close(got[1], ref[1], 1e-8):
-                problems.append("%d processes: levels differ beyond 1e-8" % n)
+                problems.append("%d processes: levels differ beyond 1e-8 GHz" % n)
         tap.result(os.path.basename(path), problems)
     tmp = tempfile.mkdtemp()
     bad = os.path.join(tmp, "bad_sweep.cir")

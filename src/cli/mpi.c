@@ -6,6 +6,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int started; /* MPI_Init ran: qpsim was launched by mpirun or srun */
 
@@ -16,6 +17,22 @@ static int launched(void)
 {
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") ||
            getenv("PMI_SIZE");
+}
+
+/* Open MPI with every process on this machine: its default message layer first probes for
+ * PSM/Omni-Path and libfabric adapters, which took 0.2 s of every start here (0.34 s -> 0.13 s
+ * for `mpirun -np 2` of an empty MPI program) before it settles on ob1 over shared memory anyway;
+ * so ob1 is asked for directly. Not when the user chose a message layer (`--mca pml ...` and
+ * `--mca mtl ...` reach the process as these variables), nor across machines, where the probed
+ * adapters may be the fast path (docs/scale.md). */
+static void one_machine_defaults(void)
+{
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE");
+    const char *here = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (size && here && strcmp(size, here) == 0 && !getenv("OMPI_MCA_pml") &&
+        !getenv("OMPI_MCA_mtl")) {
+        setenv("OMPI_MCA_pml", "ob1", 0);
+    }
 }
 
 /* qp_dist.allgather over MPI_COMM_WORLD, in pieces of at most INT_MAX bytes per process. */
@@ -36,6 +53,7 @@ int qp_cli_mpi_init(int *argc, char ***argv, qp_dist *d, int *local)
     if (!launched()) {
         return 0;
     }
+    one_machine_defaults();
     /* FUNNELED: only the calling thread of a run (worker 0 of the sweep pool) exchanges. */
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         return 1;

@@ -115,11 +115,40 @@ static void axpy(size_t n, double complex c, const double complex *x, double com
     }
 }
 
+/* y += coef * (I x f x I) x along slot s, or with f's conjugate transpose when adj is set: one
+ * pass, no intermediate vector (a term of one factor, the most common). */
+static void add_factor(const qp_kron *K, size_t s, const qp_factor *f, int adj,
+                       double complex coef, const double complex *x, double complex *y)
+{
+    size_t d = K->dims[s], inner = K->stride[s], outer = K->dim / (d * inner);
+    const double *xd = (const double *)x;
+    double *yd = (double *)y;
+    for (size_t o = 0; o < outer; o++) {
+        size_t base = o * d * inner;
+        for (size_t k = 0; k < f->n; k++) {
+            size_t r = adj ? f->col[k] : f->row[k], c = adj ? f->row[k] : f->col[k];
+            double complex v = coef * (adj ? conj(f->v[k]) : f->v[k]);
+            double vr = creal(v), vi = cimag(v);
+            const double *xc = xd + 2 * (base + c * inner);
+            double *yr = yd + 2 * (base + r * inner);
+            for (size_t i = 0; i < inner; i++) {
+                double a = xc[2 * i], b = xc[2 * i + 1];
+                yr[2 * i] += vr * a - vi * b;
+                yr[2 * i + 1] += vr * b + vi * a;
+            }
+        }
+    }
+}
+
 /* y += coef * (kron of t's factors, or of their adjoints) x. */
 static void apply_term(const qp_kron *K, const qp_kron_term *t, int adj, const double complex *x,
                        double complex *y, double complex *work)
 {
     double complex coef = adj ? conj(t->coef) : t->coef;
+    if (t->nf == 1) {
+        add_factor(K, t->slot[0], &t->f[0], adj, coef, x, y);
+        return;
+    }
     const double complex *src = x;
     for (size_t j = 0; j < t->nf; j++) {
         double complex *dst = work + (j % 2) * K->dim;
@@ -210,19 +239,46 @@ static int all_real(const qp_kron *K)
     return real;
 }
 
-/* y = K x for an all-real K on real vectors; work holds 2 K->dim doubles. Adjoint terms use
- * the transposed factors (real: the conjugate is the value itself). */
-static void apply_real(const qp_kron *K, const double *x, double *y, double *work)
+/* y += c (I x f x I) x on real vectors, f real, in one pass (a term of one factor). */
+static void add_factor_real(const qp_kron *K, size_t s, const qp_factor *f, double c,
+                            const double *x, double *y)
 {
-    size_t n = K->dim;
-    memset(y, 0, n * sizeof *y);
-    double c0 = creal(K->cst);
-    for (size_t i = 0; c0 != 0.0 && i < n; i++) {
-        y[i] += c0 * x[i];
+    size_t d = K->dims[s], inner = K->stride[s], outer = K->dim / (d * inner);
+    for (size_t o = 0; o < outer; o++) {
+        size_t base = o * d * inner;
+        for (size_t k = 0; k < f->n; k++) {
+            double v = c * creal(f->v[k]);
+            const double *xc = x + base + f->col[k] * inner;
+            double *yr = y + base + f->row[k] * inner;
+            for (size_t i = 0; i < inner; i++) {
+                yr[i] += v * xc[i];
+            }
+        }
     }
-    for (size_t k = 0; k < K->nterm; k++) {
-        const qp_kron_term *t = &K->t[k];
+}
+
+/* y = K x for an all-real K on real vectors, its diagonal terms summed beforehand into diag
+ * (cst included) and the others listed in offd; work holds 2 K->dim doubles. Adjoint terms use
+ * the transposed factors (real: the conjugate is the value itself). */
+static void apply_real(const qp_kron_op *op, const double *x, double *y, double *work)
+{
+    const qp_kron *K = op->K;
+    size_t n = K->dim;
+    for (size_t i = 0; i < n; i++) {
+        y[i] = creal(op->diag[i]) * x[i];
+    }
+    for (size_t q = 0; q < op->noffd; q++) {
+        const qp_kron_term *t = &K->t[op->offd[q]];
         for (int adj = 0; adj <= t->herm; adj++) {
+            if (t->nf == 1) {
+                qp_factor ft = t->f[0];
+                if (adj) {
+                    ft.row = t->f[0].col;
+                    ft.col = t->f[0].row;
+                }
+                add_factor_real(K, t->slot[0], &ft, creal(t->coef), x, y);
+                continue;
+            }
             const double *src = x;
             for (size_t j = 0; j < t->nf; j++) {
                 double *dst = work + (j % 2) * n;
@@ -242,22 +298,41 @@ static void apply_real(const qp_kron *K, const double *x, double *y, double *wor
     }
 }
 
+/* y = K x as qp_kron_apply, with the diagonal terms summed beforehand (op->diag). */
+static void apply_split(const qp_kron_op *op, const double complex *x, double complex *y)
+{
+    const double *xd = (const double *)x, *dd = (const double *)op->diag;
+    double *yd = (double *)y;
+    for (size_t i = 0; i < op->K->dim; i++) {
+        double a = xd[2 * i], b = xd[2 * i + 1], u = dd[2 * i], v = dd[2 * i + 1];
+        yd[2 * i] = u * a - v * b;
+        yd[2 * i + 1] = u * b + v * a;
+    }
+    for (size_t q = 0; q < op->noffd; q++) {
+        const qp_kron_term *t = &op->K->t[op->offd[q]];
+        apply_term(op->K, t, 0, x, y, op->work);
+        if (t->herm) {
+            apply_term(op->K, t, 1, x, y, op->work);
+        }
+    }
+}
+
 static void linop_apply(void *ctx, int real, const double *x, double *y)
 {
     qp_kron_op *c = ctx;
     size_t n = c->K->dim;
     if (real && c->real_terms) {
-        apply_real(c->K, x, y, (double *)c->work);
+        apply_real(c, x, y, (double *)c->work);
         return;
     }
     if (!real) {
-        qp_kron_apply(c->K, (const double complex *)x, (double complex *)y, c->work);
+        apply_split(c, (const double complex *)x, (double complex *)y);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         c->x[i] = x[i];
     }
-    qp_kron_apply(c->K, c->x, c->y, c->work);
+    apply_split(c, c->x, c->y);
     for (size_t i = 0; i < n; i++) {
         y[i] = creal(c->y[i]);
     }
@@ -265,8 +340,45 @@ static void linop_apply(void *ctx, int real, const double *x, double *y)
 
 void qp_kron_op_free(qp_kron_op *c)
 {
-    free(c->x), free(c->y), free(c->work);
+    free(c->x), free(c->y), free(c->work), free(c->diag), free(c->offd);
     memset(c, 0, sizeof *c);
+}
+
+/* Whether every factor of t is diagonal (from its entries, not the builders' flag). */
+static int term_diagonal(const qp_kron_term *t)
+{
+    for (size_t j = 0; j < t->nf; j++) {
+        for (size_t k = 0; k < t->f[j].n; k++) {
+            if (t->f[j].row[k] != t->f[j].col[k]) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* The sum of K's diagonal terms (and cst) as a vector, c->diag, from their products with a
+ * vector of ones (c->x, c->work as scratch); the other terms' indices into c->offd. A
+ * Hamiltonian's charging and capacitive-coupling terms are all diagonal in the charge basis:
+ * summed once, each product then makes one pass over them instead of two or three per term. */
+static void sum_diagonal(const qp_kron *K, qp_kron_op *c)
+{
+    size_t n = K->dim;
+    for (size_t i = 0; i < n; i++) {
+        c->x[i] = 1.0;
+        c->diag[i] = K->cst;
+    }
+    c->noffd = 0;
+    for (size_t k = 0; k < K->nterm; k++) {
+        if (!term_diagonal(&K->t[k])) {
+            c->offd[c->noffd++] = k;
+            continue;
+        }
+        apply_term(K, &K->t[k], 0, c->x, c->diag, c->work);
+        if (K->t[k].herm) {
+            apply_term(K, &K->t[k], 1, c->x, c->diag, c->work);
+        }
+    }
 }
 
 qp_status qp_kron_linop(const qp_kron *K, qp_kron_op *c, qp_linop *A)
@@ -280,10 +392,13 @@ qp_status qp_kron_linop(const qp_kron *K, qp_kron_op *c, qp_linop *A)
     c->x = calloc(n ? n : 1, sizeof *c->x);
     c->y = malloc((n ? n : 1) * sizeof *c->y);
     c->work = malloc((n ? 2 * n : 1) * sizeof *c->work);
-    if (!c->x || !c->y || !c->work) {
+    c->diag = malloc((n ? n : 1) * sizeof *c->diag);
+    c->offd = malloc((K->nterm ? K->nterm : 1) * sizeof *c->offd);
+    if (!c->x || !c->y || !c->work || !c->diag || !c->offd) {
         qp_kron_op_free(c);
         return QP_ERR_NOMEM;
     }
+    sum_diagonal(K, c);
     uint64_t state = 0x2545F4914F6CDD1DULL; /* fixed: the same answer on every run */
     for (size_t i = 0; i < n; i++) {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;

@@ -52,12 +52,15 @@ void qp_kron_apply(const qp_kron *K, const double complex *x, double complex *y,
 double qp_kron_norm_bound(const qp_kron *K);
 
 /* A term list as a qp_linop for qp_eig_lowest_op: the buffers of its products (four complex
- * vectors: 64 bytes per state) live in the context. The operator is taken as real when its
- * product with a fixed pseudo-random real vector has no imaginary part above 1e-14 of the
- * result (the assembled matrix uses the same test on its entries). */
+ * vectors) and the sum of its diagonal terms (one more: 80 bytes per state) live in the
+ * context. The operator is taken as real when its product with a fixed pseudo-random real
+ * vector has no imaginary part above 1e-14 of the result (the assembled matrix uses the same
+ * test on its entries). Its products equal qp_kron_apply's up to the order of the sums. */
 typedef struct {
     const qp_kron *K;
     double complex *x, *y, *work;
+    double complex *diag; /* cst + the terms whose factors are all diagonal, per state */
+    size_t *offd, noffd;  /* the other terms */
     int real_terms; /* every coefficient and factor real: real vectors take real arithmetic */
 } qp_kron_op;
 
