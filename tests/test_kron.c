@@ -137,7 +137,32 @@ static void check_case(const deck_case *dc)
         QP_CHECK(st2 != QP_OK || A.cplx == (maxim > 1e-12 * maxre),
                  "%s: real exactly when the matrix is (probe %d, max |Im H| %.3g)", dc->name,
                  A.cplx, maxim);
-        if (st2 == QP_OK) {
+        if (st2 == QP_OK) { /* the operator's own products (diagonal terms summed first) */
+            A.apply(A.ctx, 0, (const double *)x, (double *)y1);
+            double dz = 0.0, dr = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                dz = fmax(dz, cabs(y1[i] - y2[i]));
+            }
+            if (!A.cplx) { /* real vectors: the real arithmetic path */
+                double *xr = malloc(n * sizeof *xr), *yr = malloc(n * sizeof *yr);
+                for (size_t i = 0; xr && yr && i < n; i++) {
+                    xr[i] = creal(x[i]);
+                    x[i] = xr[i];
+                }
+                if (xr && yr) {
+                    A.apply(A.ctx, 1, xr, yr);
+                    spmv(&H, x, y2);
+                    for (size_t i = 0; i < n; i++) {
+                        dr = fmax(dr, fabs(yr[i] - creal(y2[i])));
+                    }
+                } else {
+                    dr = INFINITY;
+                }
+                free(xr), free(yr);
+            }
+            QP_CHECK(dz <= TOL_APPLY * nrm && dr <= TOL_APPLY * nrm,
+                     "%s: the Lanczos operator's products = H x (complex %.3g, real %.3g)",
+                     dc->name, dz, dr);
             st2 = qp_eig_lowest_op(&A, &eo, El, NULL, NULL, err, sizeof err);
         }
         qp_kron_op_free(&op);
