@@ -62,6 +62,9 @@ def main():
                 problems.append("%d processes: the JSON differs from one process's" % n)
             elif not exact and not levels_close(got[1], ref[1], 1e-8):
                 problems.append("%d processes: levels differ beyond 1e-8 GHz" % n)
+            elif not exact and n == 2 and [(a.get("method"), a.get("processes")) for a in
+                                           json.loads(got[1])["analyses"]] != [("distributed", 2)]:
+                problems.append("2 processes: the JSON does not say method distributed on 2")
         tap.result(os.path.basename(path), problems)
     tmp = tempfile.mkdtemp()
     bad = os.path.join(tmp, "bad_sweep.cir")

@@ -73,6 +73,7 @@ typedef struct {
     int factorizations;  /* CHOLMOD factorization attempts (shift lowered after each failure) */
     int fell_back;       /* AUTO: shift-invert could not factorize and Lanczos was used */
     int reused_analysis; /* the symbolic analysis came from the cache */
+    int processes;       /* a distributed solve (PARPACK): the processes it ran on; else 0 */
 } qp_eig_info;
 
 /* Lowest `nev` eigenvalues of H in ascending order into evals[nev]; if want_vectors, the

@@ -53,6 +53,8 @@ typedef struct {
     /* matrix-product state (mps set; of the last point): local states kept per site, the bond
      * dimension, DMRG sweep pairs, the largest discarded weight */
     int mps, mps_kept, mps_sweeps;
+    /* the spectrum was solved by PARPACK over this many processes (of the last point); else 0 */
+    int processes;
     size_t mps_bond;
     double mps_discarded;
     /* unswept spectra: charge dispersion per island with a .ng offset, eps_m = E_m(ng = 1/2) -

@@ -131,6 +131,7 @@ static qp_status spectrum_point(const qp_circuit *c, size_t k, qp_result *r, siz
         r->spec.cut = s.cut;
         s.cut = NULL;
         r->spec.method = s.info.used;
+        r->spec.processes = s.info.processes;
         free(r->spec.group), free(r->spec.kept);
         r->spec.hier = s.hier;
         r->spec.ngroups = s.ngroups;

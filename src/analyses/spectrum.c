@@ -105,8 +105,8 @@ static int grow(const qp_modes *m, const qp_spectrum_opts *o, int *cut)
 #define DENSE_DIRECT_MAX 300
 
 /* Bytes per state of a matrix-free Lanczos solve besides the ARPACK basis: the operator's four
- * complex work vectors and ARPACK's three workspace vectors. */
-#define MATFREE_BYTES_PER_STATE (64 + 16 * 3)
+ * complex work vectors and its diagonal (kron.h), and ARPACK's three workspace vectors. */
+#define MATFREE_BYTES_PER_STATE (80 + 16 * 3)
 
 /* Lowest levels of the term list K without storing its matrix (Lanczos on the product). */
 static qp_status solve_matrix_free(const qp_kron *K, qp_eig_opts *eo, double *E,

@@ -7,16 +7,16 @@
 
 #include <stdio.h>
 
-/* As MATFREE_BYTES_PER_STATE of spectrum.c: the operator's work vectors, 64 bytes per state
- * of the extended rows, and PARPACK's resid, workd (3) and basis (ncv), 16 bytes per state each
- * at most (complex). */
+/* As MATFREE_BYTES_PER_STATE of spectrum.c: the operator's work vectors and diagonal, 80 bytes
+ * per state of the extended rows, and PARPACK's resid, workd (3) and basis (ncv), 16 bytes per
+ * state each at most (complex). */
 double qp_spectrum_distributed_bytes(const qp_kron *K, int nproc, int nev)
 {
     size_t lo, hi, w = qp_kron_halo(K), S = K->nslot ? K->stride[0] : 1;
     qp_kron_split_range(K, nproc, 0, &lo, &hi); /* process 0 has the most slices */
     double own = (double)((hi - lo) * S), ext = (double)((hi - lo + 2 * w) * S);
     double ncv = 2.0 * nev + 1.0 > 20.0 ? 2.0 * nev + 1.0 : 20.0;
-    return ext * (64.0 + 32.0) + own * 16.0 * (ncv + 4.0);
+    return ext * (80.0 + 32.0) + own * 16.0 * (ncv + 4.0);
 }
 
 qp_status qp_spectrum_distributed(const qp_kron *K, const qp_dist *dist, const qp_eig_opts *eo,

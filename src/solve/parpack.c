@@ -278,6 +278,7 @@ qp_status qp_eig_lowest_dist(const qp_eig_dist *D, const qp_eig_opts *o, double 
     if (info) {
         memset(info, 0, sizeof *info);
         info->used = QP_EIG_LANCZOS;
+        MPI_Comm_size(comm, &info->processes);
         info->iterations = (int)a.iparam[2];
         info->nconv = (int)a.iparam[4];
     }

@@ -815,7 +815,13 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         }
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
-    str(j, o, "method", r->spec.hier ? "hierarchical" : r->spec.mps ? "mps" : "exact");
+    str(j, o, "method", r->spec.hier                ? "hierarchical"
+                        : r->spec.mps               ? "mps"
+                        : r->spec.processes > 1     ? "distributed"
+                                                    : "exact");
+    if (r->spec.processes > 1) {
+        num(j, o, "processes", r->spec.processes);
+    }
     if (r->spec.mps) { /* "mps": {"kept": m, "bond": D, "sweeps": n, "discarded": w} */
         cJSON *mp = obj(j, o, "mps");
         num(j, mp, "kept", r->spec.mps_kept);

@@ -568,6 +568,12 @@ static const char *grew_text(const qp_result *r)
  * what it kept. */
 static void solver_text(qp_strbuf *b, const qp_result *r)
 {
+    if (!r->spec.mps && r->spec.processes > 1) {
+        qp_sb_printf(b, "; dim %zu, %s eigensolver (PARPACK) on %d processes\n",
+                     r->spec.dim[r->npoints - 1], qp_eig_method_name(r->spec.method),
+                     r->spec.processes);
+        return;
+    }
     if (!r->spec.mps) {
         qp_sb_printf(b, "; dim %zu, %s eigensolver\n", r->spec.dim[r->npoints - 1],
                      qp_eig_method_name(r->spec.method));
