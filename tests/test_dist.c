@@ -90,14 +90,16 @@ static void *process_main(void *arg)
     return NULL;
 }
 
-/* Runs the deck (path or text) on n processes into pr[0 .. n-1]. */
-static void run_world(int n, const char *path, const char *text, process *pr)
+/* Runs the deck (path or text) on n processes into pr[0 .. n-1]; process 1 reads text1 instead
+ * when given (a process that fails where the others do not). */
+static void run_world_mixed(int n, const char *path, const char *text, const char *text1,
+                            process *pr)
 {
     world w;
     pthread_barrier_init(&w.bar, NULL, (unsigned)n);
     pthread_t th[MAXP];
     for (int q = 0; q < n; q++) {
-        pr[q] = (process){.w = &w, .path = path, .text = text};
+        pr[q] = (process){.w = &w, .path = path, .text = q == 1 && text1 ? text1 : text};
         pr[q].dist = (qp_dist){.rank = q, .size = n, .ctx = &pr[q], .allgather = world_allgather};
         pthread_create(&th[q], NULL, process_main, &pr[q]);
     }
@@ -105,6 +107,11 @@ static void run_world(int n, const char *path, const char *text, process *pr)
         pthread_join(th[q], NULL);
     }
     pthread_barrier_destroy(&w.bar);
+}
+
+static void run_world(int n, const char *path, const char *text, process *pr)
+{
+    run_world_mixed(n, path, text, NULL, pr);
 }
 
 static void free_world(int n, process *pr)
@@ -335,6 +342,23 @@ static void test_split(void)
     }
 }
 
+/* Process 1 stops at point 0 (a negative capacitance there), before the exchange; process 0,
+ * whose point 0 works, must not wait for it in the exchange (before the readiness check it
+ * waited forever: this test then never ends). The same with the dispersions' exchange. */
+static void test_process_stops_early(void)
+{
+    static const char good[] = ".param c=100f\nL1 1 0 10nH\nC1 1 0 {c}\n.spectrum levels=2\n"
+                               ".sweep c 100f 200f 5\n";
+    static const char bad[] = ".param c=100f\nL1 1 0 10nH\nC1 1 0 {c}\n.spectrum levels=2\n"
+                              ".sweep c -100f 200f 5\n";
+    process pr[2];
+    run_world_mixed(2, NULL, good, bad, pr);
+    QP_CHECK(pr[1].st != QP_OK && pr[0].st == QP_ERR_NOMEM,
+             "process 1 fails at point 0 (%d), process 0 returns from the exchange (%d)",
+             pr[1].st, pr[0].st);
+    free_world(2, pr);
+}
+
 int main(void)
 {
     test_split();
@@ -342,5 +366,6 @@ int main(void)
     test_grid_and_tran();
     test_states_and_dispersions();
     test_failing_point();
+    test_process_stops_early();
     return tap_done();
 }

@@ -360,7 +360,7 @@ static qp_status disp_share(disp_job *j)
     size_t stride = (size_t)j->nl + 1;
     qp_status st = qp_dist_share_items(dist, j->items, (unsigned char *)j->E,
                                        stride * sizeof *j->E, j->st);
-    for (size_t i = 0; st == QP_OK && i < j->items; i++) {
+    for (size_t i = 0; st == QP_OK && j->E && j->st && i < j->items; i++) {
         if (!qp_dist_mine(dist, i) && (j->st[i] != QP_OK || j->E[i * stride + stride - 1] > 0)) {
             disp_item(j, i, 0);
         }
@@ -391,12 +391,17 @@ static qp_status dispersions(const qp_circuit *c, const qp_analysis *an, qp_resu
         pthread_mutex_init(&j.mu, NULL);
         qp_context_run(ctx, disp_worker, &j, j.items < (size_t)INT_MAX ? (int)j.items : INT_MAX);
         pthread_mutex_destroy(&j.mu);
-        st = disp_share(&j);
-        if (st == QP_ERR_NUMERIC) {
-            qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
-                        "the dispersions could not be exchanged between processes");
-        }
     }
+    if (st != QP_OK) { /* the exchange below still happens: the others must not wait for it */
+        free(j.E), free(j.st);
+        j.E = NULL, j.st = NULL;
+    }
+    qp_status sh = disp_share(&j);
+    if (sh == QP_ERR_NUMERIC) {
+        qp_diag_add(d, QP_SEV_ERROR, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    "the dispersions could not be exchanged between processes");
+    }
+    st = st == QP_OK ? sh : st;
     for (size_t i = 0; st == QP_OK && i < j.items; i++) { /* up to the first failure */
         for (size_t e = 0; e < j.pd[i].count; e++) {
             const qp_diag_entry *x = &j.pd[i].items[e];

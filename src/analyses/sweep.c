@@ -240,6 +240,9 @@ static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp
     size_t *pts = qp_sweep_dist_points(shared ? dist : NULL, n, &j.npts);
     j.pts = pts;
     if (!j.st || !j.pd || !pts) {
+        if (shared) {
+            qp_sweep_dist_abstain(dist);
+        }
         free(j.st), free(j.pd), free(pts);
         return QP_ERR_NOMEM;
     }
@@ -256,7 +259,10 @@ static qp_status sweep_rest(const qp_runner *R, size_t k, qp_result *r, const qp
     if (st != QP_OK) {
         const qp_analysis *an = R->sweep->sw[R->sweep->n - 1];
         qp_diag_add(R->d, QP_SEV_ERROR, qp_circuit_file(R->job->c, an->loc), an->loc.line,
-                    an->loc.col, "the sweep points could not be exchanged between processes");
+                    an->loc.col, "the sweep points could not be exchanged between processes%s",
+                    st == QP_ERR_NOMEM ? " (one of them stopped before the exchange: out of "
+                                         "memory, or its first point failed)"
+                                       : "");
     }
     /* merged in point order up to the first failure */
     for (size_t p = 1; st == QP_OK && p < n; p++) {
@@ -318,8 +324,11 @@ qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_firs
             break;
         }
     }
+    const qp_dist *dist = qp_context_settings(R->ctx)->dist;
     if (st == QP_OK) {
         st = sweep_rest(R, k, r, all, n, rest);
+    } else if (dist && dist->size > 1 && r->npoints >= 2) {
+        qp_sweep_dist_abstain(dist); /* the processes where point 0 worked wait in the exchange */
     }
     free(all);
     return st;

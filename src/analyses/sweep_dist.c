@@ -64,6 +64,31 @@ static int point_parts(qp_result *r, size_t p, unsigned char *part[MAX_PARTS],
     return n;
 }
 
+/* Collective: whether every process is ready (ok set) for the exchange that follows, so that one
+ * that could not allocate its buffers does not leave the others waiting in that exchange. Up to
+ * 1024 processes on the stack; above, a process that cannot allocate the answer's few bytes
+ * fails without taking part (the one case that can still leave the others waiting). */
+static int all_ready(const qp_dist *dist, int ok)
+{
+    int64_t mine = ok, stack[1024];
+    size_t size = (size_t)dist->size;
+    int64_t *all = size <= 1024 ? stack : malloc(size * sizeof *all);
+    if (!all || dist->allgather(dist->ctx, &mine, sizeof mine, all) != 0) {
+        if (all != stack) {
+            free(all);
+        }
+        return 0;
+    }
+    int every = 1;
+    for (size_t q = 0; q < size; q++) {
+        every &= all[q] != 0;
+    }
+    if (all != stack) {
+        free(all);
+    }
+    return every;
+}
+
 /* One point as a record: its status, then its parts; `out` set copies into rec, else from it. */
 static void point_record(qp_result *r, size_t p, qp_status *st, unsigned char *rec, int out)
 {
@@ -105,7 +130,7 @@ qp_status qp_sweep_dist_share(const qp_dist *dist, qp_result *r, qp_status *st)
     size_t npts = 0;
     size_t *pts = qp_sweep_dist_points(dist, n, &npts);
     unsigned char *send = calloc(most, rec), *recv = calloc(size * most, rec);
-    qp_status rc = pts && send && recv ? QP_OK : QP_ERR_NOMEM;
+    qp_status rc = all_ready(dist, pts && send && recv && st) ? QP_OK : QP_ERR_NOMEM;
     for (size_t i = 0; rc == QP_OK && i < npts; i++) {
         point_record(r, pts[i], &st[pts[i]], send + i * rec, 1);
     }
@@ -127,6 +152,11 @@ qp_status qp_sweep_dist_share(const qp_dist *dist, qp_result *r, qp_status *st)
     return rc;
 }
 
+void qp_sweep_dist_abstain(const qp_dist *dist)
+{
+    (void)all_ready(dist, 0);
+}
+
 int qp_dist_mine(const qp_dist *dist, size_t i)
 {
     return !dist || dist->size <= 1 || (int)(i % (size_t)dist->size) == dist->rank;
@@ -144,7 +174,7 @@ qp_status qp_dist_share_items(const qp_dist *dist, size_t n, unsigned char *buf,
         return QP_ERR_NOMEM;
     }
     unsigned char *send = calloc(m1, one), *recv = calloc(size * m1, one);
-    qp_status rc = send && recv ? QP_OK : QP_ERR_NOMEM;
+    qp_status rc = all_ready(dist, send && recv && buf && st) ? QP_OK : QP_ERR_NOMEM;
     for (size_t i = (size_t)dist->rank, t = 0; rc == QP_OK && i < n; i += size, t++) {
         int64_t s = (int64_t)st[i];
         memcpy(send + t * one, &s, sizeof s);
