@@ -292,7 +292,12 @@ qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_firs
     double v[2];
     size_t n = 0;
     qp_override *all = qp_sweep_begin(R, r, val, &n);
+    const qp_dist *dist = qp_context_settings(R->ctx)->dist;
+    int shared = dist && dist->size > 1 && R->sweep->points >= 2;
     if (!all) {
+        if (shared) { /* the other processes wait in the exchange */
+            qp_sweep_dist_abstain(dist);
+        }
         return QP_ERR_NOMEM;
     }
     qp_sweep_point_values(R->sweep, 0, v, val, where, sizeof where);
@@ -324,10 +329,9 @@ qp_status qp_sweep_run(const qp_runner *R, size_t k, qp_result *r, qp_sweep_firs
             break;
         }
     }
-    const qp_dist *dist = qp_context_settings(R->ctx)->dist;
     if (st == QP_OK) {
         st = sweep_rest(R, k, r, all, n, rest);
-    } else if (dist && dist->size > 1 && r->npoints >= 2) {
+    } else if (shared) {
         qp_sweep_dist_abstain(dist); /* the processes where point 0 worked wait in the exchange */
     }
     free(all);

@@ -815,10 +815,11 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         }
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
-    str(j, o, "method", r->spec.hier                ? "hierarchical"
-                        : r->spec.mps               ? "mps"
-                        : r->spec.processes > 1     ? "distributed"
-                                                    : "exact");
+    str(j, o, "method",
+        r->spec.hier ? "hierarchical"
+        : r->spec.mps ? "mps"
+        : r->spec.processes > 1 ? "distributed" /* PARPACK over the processes */
+        : "exact");
     if (r->spec.processes > 1) {
         num(j, o, "processes", r->spec.processes);
     }
