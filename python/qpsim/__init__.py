@@ -52,15 +52,21 @@ def _levels(levels, what="levels"):
 
 
 class Circuit(_CircuitBase):
-    """A netlist loaded and elaborated: Circuit(text, params={...}) or
-    Circuit.from_file(path, params={...}). params overrides top-level .param values (numbers, or
+    """A netlist loaded and elaborated: Circuit(netlist_text, params={...}) or
+    Circuit.from_file(path, params={...}). `text=` is accepted for netlist_text (earlier
+    versions named it so). params overrides top-level .param values (numbers, or
     strings in the netlist's value syntax), as `qpsim run --set` does. threads: sweep points on
     this many threads (0: one per CPU; the numbers do not depend on it). blas_serial: OpenBLAS
     on one thread while qpsim computes (process-wide, restored afterwards; docs/python.md)."""
 
-    def __init__(self, text, params=None, *, name="<string>", threads=0, blas_serial=True):
+    def __init__(self, netlist_text=None, params=None, *, text=None, name="<string>", threads=0,
+                 blas_serial=True):
+        if (netlist_text is None) == (text is None):
+            raise TypeError("Circuit(netlist_text): give the netlist text once (positionally, "
+                            "or as netlist_text=)")
+        text = netlist_text if text is None else text
         if not isinstance(text, str):
-            raise TypeError("Circuit(text): the netlist text is a str, not %s; use "
+            raise TypeError("Circuit(netlist_text): the netlist text is a str, not %s; use "
                             "Circuit.from_file(path) for a file" % type(text).__name__)
         super().__init__(threads=threads, blas_serial=blas_serial)
         self._load(name, text, _params(params))

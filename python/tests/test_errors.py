@@ -141,6 +141,8 @@ def test_bad_arguments(call, exc):
     ((FLUX,), {"params": [("f", 1)]}, TypeError),
     ((FLUX,), {"threads": -1}, ValueError),
     ((42,), {}, TypeError),
+    ((), {}, TypeError),
+    ((FLUX,), {"text": FLUX}, TypeError),
     ((b"B1 1 0 ej=1\n",), {}, TypeError),
     (("C1 1 0 1f\x00",), {}, ValueError),
 ])

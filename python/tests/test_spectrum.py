@@ -44,10 +44,14 @@ def test_fluxonium_published_levels(root):
 
 
 def test_text_equals_file(root):
+    """The text positionally, as netlist_text= (the contract's name) and as text= (the earlier
+    name): the same circuit as the file."""
     path = os.path.join(root, "netlists", "fluxonium.cir")
     a = qpsim.Circuit.from_file(path).spectrum(6)
-    b = qpsim.Circuit(open(path).read()).spectrum(6)
-    assert np.array_equal(a, b)
+    text = open(path).read()
+    for b in (qpsim.Circuit(text), qpsim.Circuit(netlist_text=text, params=None),
+              qpsim.Circuit(text=text)):
+        assert np.array_equal(a, b.spectrum(6))
 
 
 LC = """* LC oscillator: w = sqrt(8 EC EL)
