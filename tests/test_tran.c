@@ -1,5 +1,6 @@
 /* Unit tests: the transient integrator on linear circuits with closed forms, and the frequency
  * estimators on pure tones (docs/physics.md, closed forms 5.4-5.6 for the junction cases, checked by the decks). */
+#include "analyses/tran_radau.h"
 #include "qpsim/engine.h"
 #include "qpsim/tran.h"
 #include "solve/fft.h"
@@ -16,6 +17,7 @@
 #define TOL_FREQ 1e-6    /* zero-crossing estimator on a clean tone */
 #define TOL_FFT 1e-3     /* Hann + log-parabola peak, in units of one bin */
 #define TOL_PARSEVAL 1e-12
+#define TOL_RADAU 1e-14  /* the decoupling constants (20 digits) in double precision */
 
 static qp_status run_deck(const char *deck, qp_tran_result *out, qp_circuit **cp)
 {
@@ -189,6 +191,40 @@ static void test_estimators(void)
              "ramp: no crossings");
 }
 
+/* The constants of the decoupled Radau solve (tran_radau.h): T TI = I, and T Lambda TI a = I
+ * with Lambda = diag(gamma, [alpha -beta; beta alpha]), i.e. a^-1 = T Lambda T^-1 for Radau
+ * IIA's own a (from its closed form). The eigenvalues also against numbers independent of T:
+ * gamma + 2 alpha = tr a^-1 = 9 and gamma (alpha^2 + beta^2) = det a^-1 = 60 (Hairer and
+ * Wanner IV.5: the 3-stage Radau IIA has det a = 1/60; tr a^-1 from its inverse, checked with
+ * numpy). */
+static void test_radau_constants(void)
+{
+    const double L[3][3] = {{QP_RADAU_GAMMA, 0.0, 0.0},
+                            {0.0, QP_RADAU_ALPHA, -QP_RADAU_BETA},
+                            {0.0, QP_RADAU_BETA, QP_RADAU_ALPHA}};
+    double e_inv = 0.0, e_dec = 0.0;
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+            double p = 0.0, q = 0.0;
+            for (int k = 0; k < 3; k++) {
+                p += QP_RADAU_T[i][k] * QP_RADAU_TI[k][j];
+                for (int l = 0; l < 3; l++) {
+                    for (int m = 0; m < 3; m++) {
+                        q += QP_RADAU_T[i][k] * L[k][l] * QP_RADAU_TI[l][m] * QP_RADAU_A[m][j];
+                    }
+                }
+            }
+            e_inv = fmax(e_inv, fabs(p - (i == j)));
+            e_dec = fmax(e_dec, fabs(q - (i == j)));
+        }
+    }
+    QP_CHECK(e_inv <= TOL_RADAU, "Radau: T TI = I (error %.2g)", e_inv);
+    QP_CHECK(e_dec <= 4.0 * TOL_RADAU, "Radau: T Lambda TI a = I (error %.2g)", e_dec);
+    QP_CHECK_REL(QP_RADAU_GAMMA + 2.0 * QP_RADAU_ALPHA, 9.0, TOL_RADAU, "Radau: tr a^-1 = 9");
+    QP_CHECK_REL(QP_RADAU_GAMMA * (QP_RADAU_ALPHA * QP_RADAU_ALPHA + QP_RADAU_BETA * QP_RADAU_BETA),
+                 60.0, TOL_RADAU, "Radau: det a^-1 = 60");
+}
+
 /* Bad circuits for the transient models get a message, not a crash. */
 static void test_errors(void)
 {
@@ -204,6 +240,7 @@ int main(void)
     test_rc();
     test_lc();
     test_estimators();
+    test_radau_constants();
     test_errors();
     return tap_done();
 }
