@@ -143,7 +143,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->wind0 = calloc(c->nelem ? c->nelem : 1, sizeof *R->wind0);
     R->wlast = calloc(c->nelem ? c->nelem : 1, sizeof *R->wlast);
     if (!R->x0 || !R->x1 || !R->tmp || !R->xm || !R->xp || !R->Zp || !R->f0 || !R->J0 ||
-        !R->rhs || !R->row || !R->wind0 || !R->wlast || !qp_radau_init(&R->W, n)) {
+        !R->rhs || !R->row || !R->wind0 || !R->wlast || !qp_radau_init(&R->W, &R->S)) {
         qp_errf(err, errlen, "out of memory for the transient");
         return QP_ERR_NOMEM;
     }

@@ -23,15 +23,36 @@
 void qp_radau_free(qp_radau *w)
 {
     free(w->Z), free(w->F), free(w->W), free(w->x), free(w->Er), free(w->Ec), free(w->zc);
-    free(w->pr), free(w->pc);
+    free(w->pr), free(w->pc), free(w->ap), free(w->ai), free(w->ax);
     memset(w, 0, sizeof *w);
 }
 
-int qp_radau_init(qp_radau *w, size_t n)
+int qp_radau_init(qp_radau *w, const qp_tran_sys *S)
 {
     memset(w, 0, sizeof *w);
+    size_t n = S->n, n1 = n ? n : 1, nz = 0;
     w->n = n;
-    size_t n1 = n ? n : 1;
+    for (size_t q = 0; q < n * n; q++) {
+        nz += S->A[q] != 0.0;
+    }
+    /* A by columns, its nonzeros only: a circuit's A has a few per row, and the Newton
+     * iterations multiply by it three times each */
+    w->ap = malloc((n1 + 1) * sizeof *w->ap);
+    w->ai = malloc((nz ? nz : 1) * sizeof *w->ai);
+    w->ax = malloc((nz ? nz : 1) * sizeof *w->ax);
+    if (!w->ap || !w->ai || !w->ax) {
+        return 0;
+    }
+    w->ap[0] = 0;
+    for (size_t q = 0, k = 0; q < n; q++) {
+        for (size_t r = 0; r < n; r++) {
+            if (S->A[r + q * n] != 0.0) {
+                w->ai[k] = r;
+                w->ax[k++] = S->A[r + q * n];
+            }
+        }
+        w->ap[q + 1] = k;
+    }
     w->Z = calloc(3 * n1, sizeof *w->Z);
     w->F = calloc(3 * n1, sizeof *w->F);
     w->W = calloc(3 * n1, sizeof *w->W);
@@ -75,15 +96,13 @@ static double weight(const qp_tran_sys *S, size_t i, double a, double b)
     return S->rtol;
 }
 
-/* y = A x for the n x n column-major A */
-static void mass_times(size_t n, const double *A, const double *x, double *y)
+/* y = A x (the compressed A of w) */
+static void mass_times(const qp_radau *w, const double *x, double *y)
 {
-    memset(y, 0, n * sizeof *y);
-    for (size_t q = 0; q < n; q++) {
-        if (x[q] != 0.0) {
-            for (size_t r = 0; r < n; r++) {
-                y[r] += A[r + q * n] * x[q];
-            }
+    memset(y, 0, w->n * sizeof *y);
+    for (size_t q = 0; q < w->n; q++) {
+        for (size_t k = w->ap[q]; k < w->ap[q + 1]; k++) {
+            y[w->ai[k]] += w->ax[k] * x[q];
         }
     }
 }
@@ -108,7 +127,7 @@ static void newton_rhs(qp_radau *w, const qp_tran_sys *S, double h)
     }
     /* the products A W_k replace W_k (through x) */
     for (int k = 0; k < 3; k++) {
-        mass_times(n, S->A, W + (size_t)k * n, w->x);
+        mass_times(w, W + (size_t)k * n, w->x);
         memcpy(W + (size_t)k * n, w->x, n * sizeof *W);
     }
     for (size_t i = 0; i < n; i++) {
@@ -193,13 +212,7 @@ double qp_radau_error(const qp_radau *w, const qp_tran_sys *S, const qp_analysis
     for (size_t i = 0; i < n; i++) {
         rhs[i] = (E1 * Z[i] + E2 * Z[n + i] + E3 * Z[2 * n + i]) / h;
     }
-    for (size_t r = 0; r < n; r++) {
-        double acc = 0.0;
-        for (size_t q = 0; q < n; q++) {
-            acc += S->A[r + q * n] * rhs[q];
-        }
-        az[r] = acc;
-    }
+    mass_times(w, rhs, az);
     double e = 0.0;
     for (int pass = 0; pass < 2; pass++) { /* the refinement reuses the factors */
         if (pass == 0) {

@@ -42,11 +42,13 @@ typedef struct {
     double _Complex *Ec, *zc; /* (alpha + i beta)/h A - J, factored (n x n); a complex vector
                               * (_Complex: <complex.h>'s I stays out of the includers) */
     lp_int *pr, *pc;        /* their pivots */
+    size_t *ap, *ai;        /* A by columns: column q's rows ai[ap[q] .. ap[q + 1]) */
+    double *ax;             /* and values */
 } qp_radau;
 
-/* Allocates the work space for n unknowns (1, or 0 when out of memory; qp_radau_free frees
- * what was allocated either way). */
-int qp_radau_init(qp_radau *w, size_t n);
+/* Allocates the work space for the n unknowns of S and keeps S->A's nonzeros (1, or 0 when out
+ * of memory; qp_radau_free frees what was allocated either way). */
+int qp_radau_init(qp_radau *w, const qp_tran_sys *S);
 void qp_radau_free(qp_radau *w);
 
 /* Forms and factors the two Newton matrices of a step of length h from the mass matrix A

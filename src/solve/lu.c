@@ -1,5 +1,5 @@
 /* Dense LU with partial pivoting, real and complex: inline elimination for small systems, LAPACK
- * (dgetrf/dgetrs, zgetrf/zgetrs) beyond. */
+ * (dgetrf/dgetrs, zgetrf/ztrsv) beyond. */
 #include "solve/lu.h"
 
 #include <complex.h>
@@ -142,18 +142,21 @@ int qp_lu_zfactor(size_t m, double complex *M, lp_int *piv)
 
 void qp_lu_zsolve(size_t m, const double complex *M, const lp_int *piv, double complex *b)
 {
-    if (m > QP_LU_SMALL_MAX) {
-        lp_int lm = (lp_int)m, one = 1, info = 0;
-        zgetrs_("N", &lm, &one, (const double *)M, &lm, piv, (double *)b, &lm, &info, 1);
-        return;
-    }
-    for (size_t k = 0; k < m; k++) {
+    for (size_t k = 0; k < m; k++) { /* the row swaps in order */
         size_t p = (size_t)piv[k] - 1;
         if (p != k) {
             double complex t = b[k];
             b[k] = b[p];
             b[p] = t;
         }
+    }
+    if (m > QP_LU_SMALL_MAX) {
+        /* the two triangular solves of zgetrs without its zgemm-based blocking, which for one
+         * right-hand side costs twice as much (measured at m = 200) */
+        lp_int lm = (lp_int)m, one = 1;
+        ztrsv_("L", "N", "U", &lm, (const double *)M, &lm, (double *)b, &one, 1, 1, 1);
+        ztrsv_("U", "N", "N", &lm, (const double *)M, &lm, (double *)b, &one, 1, 1, 1);
+        return;
     }
     for (size_t k = 0; k < m; k++) {
         for (size_t i = k + 1; i < m; i++) {

@@ -1,6 +1,6 @@
 /* Dense LU with partial pivoting for small to medium systems, real and complex (internal
  * header): an inline elimination up to QP_LU_SMALL_MAX unknowns, LAPACK's dgetrf/dgetrs
- * (zgetrf/zgetrs) beyond. */
+ * (zgetrf/ztrsv) beyond. */
 #ifndef QPSIM_SOLVE_LU_H
 #define QPSIM_SOLVE_LU_H
 
