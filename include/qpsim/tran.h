@@ -45,6 +45,7 @@ typedef struct {
     size_t nfreq;
     qp_tran_freq *freq; /* (owned) */
     size_t steps, rejected, newton_failures; /* integrator statistics (accepted steps) */
+    size_t factorizations; /* of the Newton matrices (reused across steps when they fit) */
     double rtol;
 } qp_tran_result;
 

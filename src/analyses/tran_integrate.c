@@ -1,15 +1,15 @@
 /* .tran: the circuit equations of tran_system.c integrated by Radau IIA, and the run.
  *
  * Integrator: 3-stage Radau IIA (order 5, stiffly accurate, L-stable, fit for these index-1
- * DAEs) with simplified Newton on the stage equations (tran_radau.c: the Jacobian at the step's
- * start, the stage system decoupled into one real and one complex n x n LU per step; solve/lu.c:
- * an inline elimination for small circuits, LAPACK beyond), the local error from Hairer and
- * Wanner's embedded estimate (RADAU5; O(h^4), one or two solves with the real factors) with
- * Gustafsson's step-size controller, and output at the requested TSTEP
- * from the step's collocation polynomial (dense output of order 3, the order the error estimate
- * controls). The step lands on every source breakpoint. (Until session 3 the error came from
- * step doubling, three Radau solves per step: measured 1.3-2x slower to the same frequency
- * accuracy, see docs/performance.md.) */
+ * DAEs) with simplified Newton on the stage equations (tran_radau.c: the stage system decoupled
+ * into one real and one complex n x n LU from the Jacobian at a step's start, kept for the next
+ * steps while Newton converges fast and the step length holds; solve/lu.c: an inline elimination
+ * for small circuits, LAPACK beyond), the local error from Hairer and Wanner's embedded estimate
+ * (RADAU5; O(h^4), one or two solves with the real factors) with Gustafsson's step-size
+ * controller, and output at the requested TSTEP from the step's collocation polynomial (dense
+ * output of order 3, the order the error estimate controls). The step lands on every source
+ * breakpoint. (Until session 3 the error came from step doubling, three Radau solves per step:
+ * measured 1.3-2x slower to the same frequency accuracy, see docs/performance.md.) */
 #include "analyses/tran_radau.h"
 #include "qpsim/units.h"
 
@@ -25,6 +25,15 @@
 #define H_GROW_MAX 4.0
 #define H_SHRINK_MIN 0.2
 #define SAFETY 0.9
+/* Newton's factors (two LUs of n x n, the bulk of a step's work for large circuits) serve the
+ * next step too when their Newton contracted by THETA_KEEP or better and the controller asks for
+ * a step between H_KEEP_LO and H_KEEP_HI times the last, which is then kept as it was (RADAU5's
+ * THET, QUOT1 and QUOT2, at the values Hairer and Wanner suggest for large systems, QUOT1 a
+ * little lower); otherwise they are computed again from the Jacobian at the step's start. Every
+ * step still meets the error estimate; the steps are a little shorter (docs/performance.md). */
+#define THETA_KEEP 0.1
+#define H_KEEP_LO 0.9
+#define H_KEEP_HI 2.0
 #define MAX_STEPS 200000000UL  /* accepted steps before giving up */
 #define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
 
@@ -74,12 +83,16 @@ typedef struct {
     double h;          /* the next step to try */
     double hp;         /* length of the previous step; 0 at t = 0 and after a corner */
     double hacc, eacc; /* the last accepted step and its error (Gustafsson) */
+    double theta;      /* the contraction of the last Newton solve */
     double brk;        /* the next source corner */
     double next_out;   /* time of the next output sample: tstart + kout dt */
     size_t kout, nout; /* next output sample, samples in all */
     size_t next_report; /* progress in 1/1000 of TSTOP, about every 1 % */
     unsigned long steps, max_steps; /* MAX_STEPS, or a bounded run's cap */
     int keep, singular, rejected, have_f0;
+    double h_lu;       /* the step the Newton factors are for; 0 when there are none */
+    int lu_fresh;      /* they come from the Jacobian at this step's start */
+    int keep_lu;       /* the last Newton contracted fast: the factors may serve the next step */
     double *wind0;     /* per element: its windings (phase / 2 pi, or charge / 2e) at twind */
     double *wlast;     /* and at tlast, the previous check (its latest rate gives the advice) */
     double twind, tlast; /* the first step end at or after the last sample time; the check */
@@ -208,15 +221,32 @@ static qp_status step_length(run_t *R, const qp_circuit *c, const qp_analysis *a
 static int attempt(run_t *R, const qp_analysis *an, double hstep, qp_tran_result *out,
                    double *e)
 {
-    if (!R->have_f0) { /* f and its Jacobian at the step's start, kept across rejections */
+    if (!R->have_f0) { /* f at the step's start, kept across rejections */
         /* the thermal noise of the interval the step lies in (steps end on interval ends) */
         qp_tran_noise_interval(&R->S, an, (long long)floor(R->t / an->tstep + 1e-9));
-        qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, R->J0);
+        qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, NULL);
         R->have_f0 = 1;
     }
-    qp_radau_guess(R->n, R->xp, R->Zp, R->hp, hstep, R->x0, R->W.Z, R->tmp);
-    int f = qp_radau_factor(&R->W, &R->S, R->J0, hstep);
-    int ok = f == 0 ? qp_radau_newton(&R->W, &R->S, an, R->t, hstep, R->x0, R->x1) : -1;
+    int f = 0, ok = -1;
+    for (;;) {
+        qp_radau_guess(R->n, R->xp, R->Zp, R->hp, hstep, R->x0, R->W.Z, R->tmp);
+        if (!(R->keep_lu && hstep == R->h_lu)) { /* new factors, from the Jacobian here */
+            if (!R->lu_fresh) {
+                qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, R->J0);
+                R->lu_fresh = 1;
+            }
+            f = qp_radau_factor(&R->W, &R->S, R->J0, hstep);
+            out->factorizations++;
+            R->h_lu = f == 0 ? hstep : 0.0;
+            R->keep_lu = f == 0;
+        }
+        ok = f == 0 ? qp_radau_newton(&R->W, &R->S, an, R->t, hstep, R->x0, R->x1, &R->theta)
+                    : -1;
+        if (ok == 0 || R->lu_fresh) {
+            break;
+        }
+        R->keep_lu = 0; /* an earlier step's factors failed: the same step with fresh ones */
+    }
     if (ok != 0) {
         out->newton_failures++;
         R->singular = f == -1;
@@ -278,6 +308,8 @@ static void accept_step(run_t *R, const qp_circuit *c, const qp_analysis *an, do
     memcpy(R->x0, R->x1, n * sizeof *R->x0);
     R->hp = hstep;
     R->have_f0 = 0;
+    R->lu_fresh = 0;
+    R->keep_lu = R->h_lu > 0.0 && R->theta <= THETA_KEEP;
     R->t = tend;
     if (hit) {
         R->brk = qp_tran_next_break(c, an, R->t);
@@ -296,6 +328,9 @@ static void accept_step(run_t *R, const qp_circuit *c, const qp_analysis *an, do
     R->eacc = fmax(1e-2, e);
     if (R->rejected) { /* no growth right after a rejection */
         h = fmin(h, hstep);
+    }
+    if (R->keep_lu && !hit && h >= H_KEEP_LO * hstep && h <= H_KEEP_HI * hstep) {
+        h = hstep;
     }
     R->h = h;
     R->rejected = 0;

@@ -138,10 +138,11 @@ static void newton_rhs(qp_radau *w, const qp_tran_sys *S, double h)
 }
 
 int qp_radau_newton(qp_radau *w, const qp_tran_sys *S, const qp_analysis *an, double t,
-                    double h, const double *x0, double *x1)
+                    double h, const double *x0, double *x1, double *theta)
 {
     size_t n = S->n;
     double prev = INFINITY;
+    *theta = 0.0;
     for (int it = 0; it < NEWTON_MAX; it++) {
         for (int s = 0; s < 3; s++) {
             for (size_t i = 0; i < n; i++) {
@@ -166,7 +167,11 @@ int qp_radau_newton(qp_radau *w, const qp_tran_sys *S, const qp_analysis *an, do
         if (!isfinite(norm)) {
             return -1;
         }
-        if (norm <= NEWTON_TOL) {
+        /* the contraction: with factors from an earlier step's Jacobian it can be slow, and the
+         * error left after an update is about norm theta / (1 - theta), which must be small too */
+        double th = it >= 1 ? norm / prev : 0.0;
+        *theta = fmax(*theta, th);
+        if (norm <= NEWTON_TOL && (th <= 0.5 || norm * th / (1.0 - th) <= NEWTON_TOL)) {
             for (size_t i = 0; i < n; i++) {
                 x1[i] = x0[i] + w->Z[2 * n + i];
             }

@@ -57,11 +57,13 @@ void qp_radau_free(qp_radau *w);
 int qp_radau_factor(qp_radau *w, const qp_tran_sys *S, const double *J, double h);
 
 /* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by simplified Newton
- * from the guess in w->Z with the factors of qp_radau_factor (for this h). Stops when the update
- * is below NEWTON_TOL of the tolerance, fails when it stops contracting. On success x1 = x0 +
- * Z_3 and 0; -1 when Newton does not converge. */
+ * from the guess in w->Z with the factors of qp_radau_factor (for this h, from a Jacobian at x0
+ * or near it). Stops when the update, and the error it leaves given the contraction, are below
+ * NEWTON_TOL of the tolerance; fails when it stops contracting. On success x1 = x0 + Z_3 and 0;
+ * -1 when Newton does not converge. *theta: the largest ratio of successive updates (0 after
+ * one iteration), how well the factors fit. */
 int qp_radau_newton(qp_radau *w, const qp_tran_sys *S, const qp_analysis *an, double t,
-                    double h, const double *x0, double *x1);
+                    double h, const double *x0, double *x1, double *theta);
 
 /* Hairer and Wanner's embedded error estimate of the step of length h from (t, x0) whose stages
  * are in w->Z (w's factors for this h), f0 = f(t, x0): the scaled max norm (INFINITY when not
