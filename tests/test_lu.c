@@ -1,9 +1,11 @@
-/* Unit tests: the dense LU (solve/lu.c) on systems with known solutions, on both of its paths
- * (inline elimination up to QP_LU_SMALL_MAX unknowns, LAPACK beyond), and its failures. */
+/* Unit tests: the dense LU (solve/lu.c), real and complex, on systems with known solutions, on
+ * both of its paths (inline elimination up to QP_LU_SMALL_MAX unknowns, LAPACK beyond), and its
+ * failures. */
 #include "solve/lu.h"
 
 #include "tap.h"
 
+#include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -89,10 +91,56 @@ static void test_failures(void)
     }
 }
 
+/* The complex LU on both paths: A_ij = 1 / (1 + |i - j|) + i / (2 + i + j), the diagonal
+ * m (1 + i/2) (-1)^i more, x_i = sin(i + 1) + i cos(i + 1), b = A x by the test's own product;
+ * then a zero column (-1) and a NaN (-2). */
+static void test_complex(void)
+{
+    static const size_t sizes[] = {1, 7, QP_LU_SMALL_MAX, QP_LU_SMALL_MAX + 1, 150};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t m = sizes[s];
+        double complex *A = malloc(m * m * sizeof *A), *b = calloc(m, sizeof *b);
+        lp_int *piv = malloc(m * sizeof *piv);
+        for (size_t j = 0; j < m; j++) {
+            for (size_t i = 0; i < m; i++) {
+                double d = i > j ? (double)(i - j) : (double)(j - i);
+                A[i + j * m] = 1.0 / (1.0 + d) + I / (2.0 + (double)(i + j)) +
+                               (i == j ? (i % 2 ? -1.0 : 1.0) * (double)m * (1.0 + 0.5 * I) : 0.0);
+                b[i] += A[i + j * m] * CMPLX(sin((double)j + 1.0), cos((double)j + 1.0));
+            }
+        }
+        int f = qp_lu_zfactor(m, A, piv);
+        qp_lu_zsolve(m, A, piv, b);
+        double e = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            e = fmax(e, cabs(b[i] - CMPLX(sin((double)i + 1.0), cos((double)i + 1.0))));
+        }
+        QP_CHECK(f == 0 && e <= TOL_SOLVE, "complex %zu x %zu (%s): x_i = sin(i + 1) + i cos(i + 1) "
+                 "(error %.2g)", m, m, m > QP_LU_SMALL_MAX ? "LAPACK" : "inline", e);
+        for (int nan = 0; nan < 2 && m > 2; nan++) {
+            for (size_t j = 0; j < m; j++) {
+                for (size_t i = 0; i < m; i++) {
+                    A[i + j * m] = j == 2 ? 0.0 : (i == j ? 4.0 : 1.0 / (double)(1 + i + j)) * (1.0 + I);
+                }
+            }
+            if (nan) {
+                A[2 + 2 * m] = CMPLX(1.0, NAN);
+            }
+            f = qp_lu_zfactor(m, A, piv);
+            QP_CHECK(f == (nan ? -2 : -1), "complex %zu x %zu: %s gives %d", m, m,
+                     nan ? "a NaN entry" : "a zero column", f);
+        }
+        free(A);
+        free(b);
+        free(piv);
+    }
+}
+
 int main(void)
 {
     test_small();
     test_paths();
     test_failures();
+    test_complex();
     return tap_done();
 }

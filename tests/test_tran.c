@@ -1,7 +1,9 @@
 /* Unit tests: the transient integrator on linear circuits with closed forms, and the frequency
  * estimators on pure tones (docs/physics.md, closed forms 5.4-5.6 for the junction cases, checked by the decks). */
+#include "analyses/tran_radau.h"
 #include "qpsim/engine.h"
 #include "qpsim/tran.h"
+#include "qpsim/units.h"
 #include "solve/fft.h"
 
 #include "tap.h"
@@ -16,6 +18,9 @@
 #define TOL_FREQ 1e-6    /* zero-crossing estimator on a clean tone */
 #define TOL_FFT 1e-3     /* Hann + log-parabola peak, in units of one bin */
 #define TOL_PARSEVAL 1e-12
+#define TOL_RSJ 5e-6    /* mean voltages of overdamped junctions over the whole periods of the
+                          * 0.5 ps samples: 1.4e-6 measured, with and without factor reuse */
+#define TOL_RADAU 1e-14  /* the decoupling constants (20 digits) in double precision */
 
 static qp_status run_deck(const char *deck, qp_tran_result *out, qp_circuit **cp)
 {
@@ -118,6 +123,10 @@ static void test_lc(void)
         double want = 1.0 / (2.0 * PI * sqrt(10e-9 * 100e-15));
         QP_CHECK_REL(f, want, 1e-6, "LC: frequency from the trace = 1/(2 pi sqrt(LC))");
         QP_CHECK(periods >= 99, "LC: %d periods counted in 20 ns", periods);
+        /* its Jacobian is constant: Newton's factors serve step after step (tran_integrate.c;
+         * before session 10 there was one factorization per step tried) */
+        QP_CHECK(r.factorizations * 4 <= r.steps, "LC: %zu factorizations in %zu steps (at most "
+                 "1 in 4)", r.factorizations, r.steps);
         double amp = 0.0;
         for (size_t i = r.nt / 2; i < r.nt; i++) {
             amp = fmax(amp, fabs(v[i]));
@@ -126,6 +135,36 @@ static void test_lc(void)
                      "LC: amplitude I0 sqrt(L/C) (no numerical damping; 1 %% from the ramp and "
                      "sampling)");
         free(v);
+        qp_tran_free(&r);
+    }
+    qp_circuit_free(c);
+}
+
+/* Four overdamped junctions in series (no capacitance: their node voltages are algebraic)
+ * carry the same dc current I, each oscillating at its own closed-form frequency
+ * f_k = Rn sqrt(I^2 - Ic_k^2) / Phi0 (docs/physics.md 5.4): a nonlinear circuit whose Newton
+ * factors are reused while the Jacobian (Ic cos phi) moves, so the frequencies check that the
+ * reuse leaves the solution where the error control puts it. */
+static void test_rsj_chain(void)
+{
+    static const double ic[4] = {40e-6, 55e-6, 70e-6, 85e-6};
+    const double I0 = 100e-6, rn = 2.0;
+    const char *deck = "I1 0 1 dc 100u\nB1 1 2 ic=40u rn=2\nB2 2 3 ic=55u rn=2\n"
+                       "B3 3 4 ic=70u rn=2\nB4 4 0 ic=85u rn=2\n.tran 0.5p 2n\n";
+    qp_circuit *c = NULL;
+    qp_tran_result r;
+    qp_status st = run_deck(deck, &r, &c);
+    QP_CHECK(st == QP_OK && r.nfreq == 4, "RSJ chain: runs, 4 frequencies");
+    if (st == QP_OK && r.nfreq == 4) {
+        double worst = 0.0;
+        for (size_t k = 0; k < 4; k++) {
+            double want = rn * sqrt(I0 * I0 - ic[k] * ic[k]) / QP_PHI0;
+            worst = fmax(worst, fabs(r.freq[k].f_theory - want) / want);
+        }
+        printf("# RSJ chain: %zu steps, %zu rejected, %zu factorizations\n", r.steps, r.rejected,
+               r.factorizations);
+        QP_CHECK(worst <= TOL_RSJ, "RSJ chain: <V_k>/Phi0 = Rn sqrt(I^2 - Ic_k^2)/Phi0 for all four "
+                 "(worst %.2g)", worst);
         qp_tran_free(&r);
     }
     qp_circuit_free(c);
@@ -189,6 +228,40 @@ static void test_estimators(void)
              "ramp: no crossings");
 }
 
+/* The constants of the decoupled Radau solve (tran_radau.h): T TI = I, and T Lambda TI a = I
+ * with Lambda = diag(gamma, [alpha -beta; beta alpha]), i.e. a^-1 = T Lambda T^-1 for Radau
+ * IIA's own a (from its closed form). The eigenvalues also against numbers independent of T:
+ * gamma + 2 alpha = tr a^-1 = 9 and gamma (alpha^2 + beta^2) = det a^-1 = 60 (Hairer and
+ * Wanner IV.5: the 3-stage Radau IIA has det a = 1/60; tr a^-1 from its inverse, checked with
+ * numpy). */
+static void test_radau_constants(void)
+{
+    const double L[3][3] = {{QP_RADAU_GAMMA, 0.0, 0.0},
+                            {0.0, QP_RADAU_ALPHA, -QP_RADAU_BETA},
+                            {0.0, QP_RADAU_BETA, QP_RADAU_ALPHA}};
+    double e_inv = 0.0, e_dec = 0.0;
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+            double p = 0.0, q = 0.0;
+            for (int k = 0; k < 3; k++) {
+                p += QP_RADAU_T[i][k] * QP_RADAU_TI[k][j];
+                for (int l = 0; l < 3; l++) {
+                    for (int m = 0; m < 3; m++) {
+                        q += QP_RADAU_T[i][k] * L[k][l] * QP_RADAU_TI[l][m] * QP_RADAU_A[m][j];
+                    }
+                }
+            }
+            e_inv = fmax(e_inv, fabs(p - (i == j)));
+            e_dec = fmax(e_dec, fabs(q - (i == j)));
+        }
+    }
+    QP_CHECK(e_inv <= TOL_RADAU, "Radau: T TI = I (error %.2g)", e_inv);
+    QP_CHECK(e_dec <= 4.0 * TOL_RADAU, "Radau: T Lambda TI a = I (error %.2g)", e_dec);
+    QP_CHECK_REL(QP_RADAU_GAMMA + 2.0 * QP_RADAU_ALPHA, 9.0, TOL_RADAU, "Radau: tr a^-1 = 9");
+    QP_CHECK_REL(QP_RADAU_GAMMA * (QP_RADAU_ALPHA * QP_RADAU_ALPHA + QP_RADAU_BETA * QP_RADAU_BETA),
+                 60.0, TOL_RADAU, "Radau: det a^-1 = 60");
+}
+
 /* Bad circuits for the transient models get a message, not a crash. */
 static void test_errors(void)
 {
@@ -203,7 +276,9 @@ int main(void)
 {
     test_rc();
     test_lc();
+    test_rsj_chain();
     test_estimators();
+    test_radau_constants();
     test_errors();
     return tap_done();
 }

@@ -1,20 +1,20 @@
 /* .tran: the circuit equations of tran_system.c integrated by Radau IIA, and the run.
  *
  * Integrator: 3-stage Radau IIA (order 5, stiffly accurate, L-stable, fit for these index-1
- * DAEs) with simplified Newton on the stage equations (one LU per step from the Jacobian at its
- * start; solve/lu.c: an inline elimination for small circuits, LAPACK beyond), the local
- * error from Hairer and Wanner's embedded estimate (RADAU5; O(h^4), one more n x n LU and one or
- * two solves per step) with Gustafsson's step-size controller, and output at the requested TSTEP
- * from the step's collocation polynomial (dense output of order 3, the order the error estimate
- * controls). The step lands on every source breakpoint. (Until session 3 the error came from
- * step doubling, three Radau solves per step: measured 1.3-2x slower to the same frequency
- * accuracy, see docs/performance.md.) */
-#include "analyses/tran_impl.h"
+ * DAEs) with simplified Newton on the stage equations (tran_radau.c: the stage system decoupled
+ * into one real and one complex n x n LU from the Jacobian at a step's start, kept for the next
+ * steps while Newton converges fast and the step length holds; solve/lu.c: an inline elimination
+ * for small circuits, LAPACK beyond), the local error from Hairer and Wanner's embedded estimate
+ * (RADAU5; O(h^4), one or two solves with the real factors) with Gustafsson's step-size
+ * controller, and output at the requested TSTEP from the step's collocation polynomial (dense
+ * output of order 3, the order the error estimate controls). The step lands on every source
+ * breakpoint. (Until session 3 the error came from step doubling, three Radau solves per step:
+ * measured 1.3-2x slower to the same frequency accuracy, see docs/performance.md.) */
+#include "analyses/tran_radau.h"
 #include "qpsim/units.h"
 
 #include "analyses/context_impl.h"
 #include "base/strbuf.h"
-#include "solve/lu.h"
 
 #include <float.h>
 #include <math.h>
@@ -22,236 +22,20 @@
 #include <string.h>
 
 #define DEFAULT_RTOL 1e-5      /* local error per step, relative to each variable's scale */
-#define NEWTON_MAX 10          /* iterations per stage solve before the step is cut */
-#define NEWTON_TOL 1e-2        /* Newton stops when the update is this fraction of the tolerance */
-#define NEWTON_CONTRACT 0.9    /* ... and gives up when an update is not this much smaller */
 #define H_GROW_MAX 4.0
 #define H_SHRINK_MIN 0.2
 #define SAFETY 0.9
+/* Newton's factors (two LUs of n x n, the bulk of a step's work for large circuits) serve the
+ * next step too when their Newton contracted by THETA_KEEP or better and the controller asks for
+ * a step between H_KEEP_LO and H_KEEP_HI times the last, which is then kept as it was (RADAU5's
+ * THET, QUOT1 and QUOT2, at the values Hairer and Wanner suggest for large systems, QUOT1 a
+ * little lower); otherwise they are computed again from the Jacobian at the step's start. Every
+ * step still meets the error estimate; the steps are a little shorter (docs/performance.md). */
+#define THETA_KEEP 0.1
+#define H_KEEP_LO 0.9
+#define H_KEEP_HI 2.0
 #define MAX_STEPS 200000000UL  /* accepted steps before giving up */
 #define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
-
-/* Radau IIA, 3 stages */
-#define S6 2.449489742783178098197284
-static const double RC[3] = {(4.0 - S6) / 10.0, (4.0 + S6) / 10.0, 1.0};
-static const double RA[3][3] = {
-    {(88.0 - 7.0 * S6) / 360.0, (296.0 - 169.0 * S6) / 1800.0, (-2.0 + 3.0 * S6) / 225.0},
-    {(296.0 + 169.0 * S6) / 1800.0, (88.0 + 7.0 * S6) / 360.0, (-2.0 - 3.0 * S6) / 225.0},
-    {(16.0 - S6) / 36.0, (16.0 + S6) / 36.0, 1.0 / 9.0}};
-
-/* ---------------------------------------------------------------- one Radau step */
-
-typedef struct {
-    size_t n;
-    double *Z, *F, *M, *rhs, *x; /* stages, f at the stages, Newton matrix (LU), update, point */
-    lp_int *piv;
-} work_t;
-
-static void work_free(work_t *w)
-{
-    free(w->Z), free(w->F), free(w->M), free(w->rhs), free(w->x), free(w->piv);
-}
-
-static int work_init(work_t *w, size_t n)
-{
-    memset(w, 0, sizeof *w);
-    w->n = n;
-    size_t m = 3 * n;
-    w->Z = calloc(m, sizeof *w->Z);
-    w->F = calloc(m, sizeof *w->F);
-    w->M = calloc(m * m, sizeof *w->M);
-    w->rhs = calloc(m, sizeof *w->rhs);
-    w->x = calloc(n, sizeof *w->x);
-    w->piv = calloc(m, sizeof *w->piv);
-    return w->Z && w->F && w->M && w->rhs && w->x && w->piv;
-}
-
-/* Error weight of unknown i: rtol times its scale (phases and charges absolutely, because they
- * grow without bound while their errors must not). */
-static double weight(const qp_tran_sys *S, size_t i, double a, double b)
-{
-    switch (S->vk[i]) {
-    case QP_TRAN_V:
-        return S->rtol * fmax(S->v0, fmax(fabs(a), fabs(b)));
-    case QP_TRAN_I:
-        return S->rtol * fmax(S->i0, fmax(fabs(a), fabs(b)));
-    case QP_TRAN_PHI:
-    case QP_TRAN_Q:
-        return S->rtol;
-    }
-    return S->rtol;
-}
-
-/* Solves the stage equations A Z_i = h sum_j a_ij f(t + c_j h, x0 + Z_j) by simplified Newton
- * from the guess in w->Z: the Jacobian J0 at the step's start (n x n) gives the matrix
- * I (x) A - h RA (x) J0, factored once per step; each iteration evaluates f at the stages and
- * solves with those factors. Stops when the update is below NEWTON_TOL of the tolerance, fails
- * when it stops contracting. On success x1 = x0 + Z_3. Returns 0, -1 when Newton does not
- * converge, -2 when its matrix is singular. */
-static int radau_step(const qp_tran_sys *S, const qp_analysis *an, double t, double h,
-                      const double *x0, const double *J0, work_t *w, double *x1)
-{
-    size_t n = S->n, m = 3 * n;
-    for (int i = 0; i < 3; i++) {
-        for (int j = 0; j < 3; j++) {
-            for (size_t q = 0; q < n; q++) {
-                for (size_t r = 0; r < n; r++) {
-                    double v = -h * RA[i][j] * J0[r + q * n];
-                    if (i == j) {
-                        v += S->A[r + q * n];
-                    }
-                    w->M[((size_t)i * n + r) + ((size_t)j * n + q) * m] = v;
-                }
-            }
-        }
-    }
-    int f = qp_lu_factor(m, w->M, w->piv);
-    if (f != 0) {
-        return f == -2 ? -1 : -2;
-    }
-    double prev = INFINITY;
-    for (int it = 0; it < NEWTON_MAX; it++) {
-        for (int s = 0; s < 3; s++) {
-            for (size_t i = 0; i < n; i++) {
-                w->x[i] = x0[i] + w->Z[(size_t)s * n + i];
-            }
-            qp_tran_eval_f(S, an, t + RC[s] * h, w->x, w->F + (size_t)s * n, NULL);
-        }
-        /* residual R_i = A Z_i - h sum_j a_ij F_j */
-        for (int i = 0; i < 3; i++) {
-            for (size_t r = 0; r < n; r++) {
-                double acc = 0.0;
-                for (size_t q = 0; q < n; q++) {
-                    acc += S->A[r + q * n] * w->Z[(size_t)i * n + q];
-                }
-                for (int j = 0; j < 3; j++) {
-                    acc -= h * RA[i][j] * w->F[(size_t)j * n + r];
-                }
-                w->rhs[(size_t)i * n + r] = -acc;
-            }
-        }
-        qp_lu_solve(m, w->M, w->piv, w->rhs);
-        double norm = 0.0;
-        for (size_t p = 0; p < m; p++) {
-            w->Z[p] += w->rhs[p];
-            size_t i = p % n;
-            double d = w->rhs[p] / weight(S, i, x0[i], x0[i] + w->Z[p]);
-            norm = fmax(norm, fabs(d));
-        }
-        if (!isfinite(norm)) {
-            return -1;
-        }
-        if (norm <= NEWTON_TOL) {
-            for (size_t i = 0; i < n; i++) {
-                x1[i] = x0[i] + w->Z[2 * n + i];
-            }
-            return 0;
-        }
-        if (it >= 1 && norm >= NEWTON_CONTRACT * prev) { /* not contracting: a smaller step */
-            return -1;
-        }
-        prev = norm;
-    }
-    return -1;
-}
-
-/* The collocation polynomial of a step from x0 with stages Z at t0 + s h, s in [0, 1]:
- * Lagrange interpolation through (0, x0), (c_i, x0 + Z_i). */
-static void dense_eval(size_t n, const double *x0, const double *Z, double s, double *out)
-{
-    const double nodes[4] = {0.0, RC[0], RC[1], RC[2]};
-    double L[4];
-    for (int a = 0; a < 4; a++) {
-        L[a] = 1.0;
-        for (int b = 0; b < 4; b++) {
-            if (a != b) {
-                L[a] *= (s - nodes[b]) / (nodes[a] - nodes[b]);
-            }
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = x0[i] + L[1] * Z[i] + L[2] * Z[n + i] + L[3] * Z[2 * n + i];
-    }
-}
-
-/* Hairer and Wanner's embedded error estimate for Radau IIA (RADAU5, "Solving ODEs II" IV.8):
- * err = (g0/h A - J0)^-1 (f(t, x0) + A sum_k e_k Z_k / h) with the Jacobian J0 at the step's
- * start, an O(h^4) estimate filtered through the (g0/h A - J0) solve so that stiff and
- * algebraic components do not inflate it. When it is large on a first step or after a
- * rejection, it is refined once with f evaluated at x0 + err. f0, J0 are f and df/dx at
- * (t, x0); tmp, rhs hold n values, M n x n, piv n. Returns the scaled max norm or INFINITY. */
-#define RADAU_G0 3.637834252744495732208418 /* the real eigenvalue of RA^-1 (RADAU5's 1/U1) */
-static double embedded_error(const qp_tran_sys *S, const qp_analysis *an, double t, double h,
-                             const double *x0, const double *Z, const double *f0,
-                             const double *J0, int refine, int skip_alg, double *M,
-                             lp_int *piv, double *rhs, double *tmp, double *err)
-{
-    static const double E1 = -(13.0 + 7.0 * S6) / 3.0, E2 = (-13.0 + 7.0 * S6) / 3.0,
-                        E3 = -1.0 / 3.0;
-    size_t n = S->n;
-    double *az = tmp; /* A sum e_k Z_k / h */
-    for (size_t i = 0; i < n; i++) {
-        rhs[i] = (E1 * Z[i] + E2 * Z[n + i] + E3 * Z[2 * n + i]) / h;
-    }
-    for (size_t r = 0; r < n; r++) {
-        double acc = 0.0;
-        for (size_t q = 0; q < n; q++) {
-            acc += S->A[r + q * n] * rhs[q];
-        }
-        az[r] = acc;
-    }
-    for (size_t q = 0; q < n * n; q++) {
-        M[q] = RADAU_G0 / h * S->A[q] - J0[q];
-    }
-    if (qp_lu_factor(n, M, piv) != 0) {
-        return INFINITY;
-    }
-    double e = 0.0;
-    for (int pass = 0; pass < 2; pass++) { /* the refinement reuses the factors */
-        if (pass == 0) {
-            for (size_t i = 0; i < n; i++) {
-                rhs[i] = f0[i] + az[i];
-            }
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                err[i] += x0[i];
-            }
-            qp_tran_eval_f(S, an, t, err, rhs, NULL);
-            for (size_t i = 0; i < n; i++) {
-                rhs[i] += az[i];
-            }
-        }
-        qp_lu_solve(n, M, piv, rhs);
-        e = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            err[i] = rhs[i];
-            if (!(skip_alg && S->alg[i])) {
-                e = fmax(e, fabs(rhs[i]) / weight(S, i, x0[i], x0[i] + Z[2 * n + i]));
-            }
-        }
-        if (!(e >= 1.0 && refine)) {
-            break;
-        }
-    }
-    return isfinite(e) ? e : INFINITY;
-}
-
-/* Stage guess for a step of h from the previous step's polynomial (length hp, stages Zp, start
- * xp): extrapolated to t + c_i h; zero when there is no previous step. */
-static void guess(size_t n, const double *xp, const double *Zp, double hp, double h,
-                  const double *x0, double *Z, double *tmp)
-{
-    if (!(hp > 0.0)) {
-        memset(Z, 0, 3 * n * sizeof *Z);
-        return;
-    }
-    for (int s = 0; s < 3; s++) {
-        dense_eval(n, xp, Zp, 1.0 + RC[s] * h / hp, tmp);
-        for (size_t i = 0; i < n; i++) {
-            Z[(size_t)s * n + i] = tmp[i] - x0[i];
-        }
-    }
-}
 
 /* ---------------------------------------------------------------- outputs */
 
@@ -288,23 +72,27 @@ void qp_tran_free(qp_tran_result *r)
 /* One run: the system, the Radau work space, the stored trace, the state and the step control. */
 typedef struct {
     qp_tran_sys S;
-    work_t W;
+    qp_radau W;
     qp_tran_trace tr;
     size_t n;
     double *x0, *x1;   /* the state at t, after the step */
     double *xp, *Zp;   /* the previous step's start and stages (stage guesses) */
     double *f0, *J0;   /* f and df/dx at (t, x0), kept across rejections */
-    double *tmp, *xm, *row;
+    double *tmp, *xm, *rhs, *row;
     double t, tstart, tstop, dt, tiny, hmax;
     double h;          /* the next step to try */
     double hp;         /* length of the previous step; 0 at t = 0 and after a corner */
     double hacc, eacc; /* the last accepted step and its error (Gustafsson) */
+    double theta;      /* the contraction of the last Newton solve */
     double brk;        /* the next source corner */
     double next_out;   /* time of the next output sample: tstart + kout dt */
     size_t kout, nout; /* next output sample, samples in all */
     size_t next_report; /* progress in 1/1000 of TSTOP, about every 1 % */
     unsigned long steps, max_steps; /* MAX_STEPS, or a bounded run's cap */
     int keep, singular, rejected, have_f0;
+    double h_lu;       /* the step the Newton factors are for; 0 when there are none */
+    int lu_fresh;      /* they come from the Jacobian at this step's start */
+    int keep_lu;       /* the last Newton contracted fast: the factors may serve the next step */
     double *wind0;     /* per element: its windings (phase / 2 pi, or charge / 2e) at twind */
     double *wlast;     /* and at tlast, the previous check (its latest rate gives the advice) */
     double twind, tlast; /* the first step end at or after the last sample time; the check */
@@ -314,9 +102,9 @@ typedef struct {
 static void run_free(run_t *R)
 {
     free(R->tr.data);
-    work_free(&R->W);
+    qp_radau_free(&R->W);
     free(R->x0), free(R->x1), free(R->tmp), free(R->xm), free(R->xp), free(R->Zp), free(R->f0);
-    free(R->J0), free(R->row), free(R->wind0), free(R->wlast);
+    free(R->J0), free(R->rhs), free(R->row), free(R->wind0), free(R->wlast);
     qp_tran_sys_free(&R->S);
 }
 
@@ -333,6 +121,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->n = n;
     R->x0 = calloc(n1, sizeof *R->x0), R->x1 = calloc(n1, sizeof *R->x1);
     R->tmp = calloc(n1, sizeof *R->tmp), R->xm = calloc(n1, sizeof *R->xm);
+    R->rhs = calloc(n1, sizeof *R->rhs);
     R->xp = calloc(n1, sizeof *R->xp), R->Zp = calloc(3 * n1, sizeof *R->Zp);
     R->f0 = calloc(n1, sizeof *R->f0), R->J0 = calloc(n1 * n1, sizeof *R->J0);
     if (st != QP_OK) {
@@ -367,7 +156,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->wind0 = calloc(c->nelem ? c->nelem : 1, sizeof *R->wind0);
     R->wlast = calloc(c->nelem ? c->nelem : 1, sizeof *R->wlast);
     if (!R->x0 || !R->x1 || !R->tmp || !R->xm || !R->xp || !R->Zp || !R->f0 || !R->J0 ||
-        !R->row || !R->wind0 || !R->wlast || !work_init(&R->W, n)) {
+        !R->rhs || !R->row || !R->wind0 || !R->wlast || !qp_radau_init(&R->W, &R->S)) {
         qp_errf(err, errlen, "out of memory for the transient");
         return QP_ERR_NOMEM;
     }
@@ -432,17 +221,35 @@ static qp_status step_length(run_t *R, const qp_circuit *c, const qp_analysis *a
 static int attempt(run_t *R, const qp_analysis *an, double hstep, qp_tran_result *out,
                    double *e)
 {
-    if (!R->have_f0) { /* f and its Jacobian at the step's start, kept across rejections */
+    if (!R->have_f0) { /* f at the step's start, kept across rejections */
         /* the thermal noise of the interval the step lies in (steps end on interval ends) */
         qp_tran_noise_interval(&R->S, an, (long long)floor(R->t / an->tstep + 1e-9));
-        qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, R->J0);
+        qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, NULL);
         R->have_f0 = 1;
     }
-    guess(R->n, R->xp, R->Zp, R->hp, hstep, R->x0, R->W.Z, R->tmp);
-    int ok = radau_step(&R->S, an, R->t, hstep, R->x0, R->J0, &R->W, R->x1);
+    int f = 0, ok = -1;
+    for (;;) {
+        qp_radau_guess(R->n, R->xp, R->Zp, R->hp, hstep, R->x0, R->W.Z, R->tmp);
+        if (!(R->keep_lu && hstep == R->h_lu)) { /* new factors, from the Jacobian here */
+            if (!R->lu_fresh) {
+                qp_tran_eval_f(&R->S, an, R->t, R->x0, R->f0, R->J0);
+                R->lu_fresh = 1;
+            }
+            f = qp_radau_factor(&R->W, &R->S, R->J0, hstep);
+            out->factorizations++;
+            R->h_lu = f == 0 ? hstep : 0.0;
+            R->keep_lu = f == 0;
+        }
+        ok = f == 0 ? qp_radau_newton(&R->W, &R->S, an, R->t, hstep, R->x0, R->x1, &R->theta)
+                    : -1;
+        if (ok == 0 || R->lu_fresh) {
+            break;
+        }
+        R->keep_lu = 0; /* an earlier step's factors failed: the same step with fresh ones */
+    }
     if (ok != 0) {
         out->newton_failures++;
-        R->singular = ok == -2;
+        R->singular = f == -1;
         R->h = 0.25 * hstep;
         R->rejected = 1;
         return 0;
@@ -450,9 +257,8 @@ static int attempt(run_t *R, const qp_analysis *an, double hstep, qp_tran_result
     R->singular = 0;
     /* after t = 0 or a corner the algebraic unknowns may jump: the first step fixes them,
      * whatever its size, so they are left out of its error */
-    *e = embedded_error(&R->S, an, R->t, hstep, R->x0, R->W.Z, R->f0, R->J0,
-                        R->hp == 0.0 || R->rejected, R->hp == 0.0, R->W.M, R->W.piv, R->W.rhs,
-                        R->tmp, R->xm);
+    *e = qp_radau_error(&R->W, &R->S, an, R->t, hstep, R->x0, R->f0, R->hp == 0.0 || R->rejected,
+                        R->hp == 0.0, R->rhs, R->tmp, R->xm);
     if (!(*e <= 1.0)) {
         out->rejected++;
         R->rejected = 1;
@@ -469,7 +275,7 @@ static int emit_samples(run_t *R, double hstep, double tend)
     while (R->kout < R->nout && R->next_out <= tend + R->tiny) {
         double tt = fmin(R->next_out, tend);
         if (tt >= 0.0 && (R->keep || R->kout >= qp_tran_half_start(R->nout))) {
-            dense_eval(R->n, R->x0, R->W.Z, (tt - R->t) / hstep, R->xm);
+            qp_radau_dense(R->n, R->x0, R->W.Z, (tt - R->t) / hstep, R->xm);
             qp_tran_signal_values(&R->S, R->xm, R->row);
             if (!trace_push(&R->tr, R->next_out, R->row)) {
                 return 0;
@@ -502,6 +308,8 @@ static void accept_step(run_t *R, const qp_circuit *c, const qp_analysis *an, do
     memcpy(R->x0, R->x1, n * sizeof *R->x0);
     R->hp = hstep;
     R->have_f0 = 0;
+    R->lu_fresh = 0;
+    R->keep_lu = R->h_lu > 0.0 && R->theta <= THETA_KEEP;
     R->t = tend;
     if (hit) {
         R->brk = qp_tran_next_break(c, an, R->t);
@@ -520,6 +328,9 @@ static void accept_step(run_t *R, const qp_circuit *c, const qp_analysis *an, do
     R->eacc = fmax(1e-2, e);
     if (R->rejected) { /* no growth right after a rejection */
         h = fmin(h, hstep);
+    }
+    if (R->keep_lu && !hit && h >= H_KEEP_LO * hstep && h <= H_KEEP_HI * hstep) {
+        h = hstep;
     }
     R->h = h;
     R->rejected = 0;

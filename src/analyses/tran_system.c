@@ -630,8 +630,9 @@ qp_status qp_tran_sys_build(qp_tran_sys *S, const qp_circuit *c, double tstep, c
     size_t n = S->n;
     if (n > QP_TRAN_MAX_UNKNOWNS) { /* refused before its n x n matrices exist */
         qp_errf(err, errlen, "the circuit has %zu unknowns (node voltages, inductor and source "
-                "currents, junction phases); the transient solves them as dense matrices, "
-                "(3n)^3/3 operations a step, and takes at most %d: simulate a smaller circuit",
+                "currents, junction phases); the transient solves them as dense matrices (a "
+                "real and a complex n x n LU, 10n^3/3 operations, whenever the Jacobian or the "
+                "step changes) and takes at most %d: simulate a smaller circuit",
                 n, QP_TRAN_MAX_UNKNOWNS);
         return QP_ERR_INPUT;
     }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Radau IIA's collocation nodes (tran_integrate.c): a step's polynomial passes through them. */
+/* Radau IIA's collocation nodes (tran_radau.h): a step's polynomial passes through them. */
 #define S6 2.449489742783178098197284
 static const double NODES[4] = {0.0, (4.0 - S6) / 10.0, (4.0 + S6) / 10.0, 1.0};
 

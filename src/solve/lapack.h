@@ -49,10 +49,17 @@ void dgetrf_(const lp_int *m, const lp_int *n, double *a, const lp_int *lda, lp_
 void dgetrs_(const char *trans, const lp_int *n, const lp_int *nrhs, const double *a,
              const lp_int *lda, const lp_int *ipiv, double *b, const lp_int *ldb, lp_int *info,
              size_t ltrans);
+/* its complex form (interleaved (re, im) pairs, column-major) */
+void zgetrf_(const lp_int *m, const lp_int *n, double *a, const lp_int *lda, lp_int *ipiv,
+             lp_int *info);
 /* BLAS: y = alpha op(A) x + beta y (zgemv: complex values as interleaved pairs). */
 void dgemv_(const char *trans, const lp_int *m, const lp_int *n, const double *alpha,
             const double *a, const lp_int *lda, const double *x, const lp_int *incx,
             const double *beta, double *y, const lp_int *incy, size_t ltrans);
+/* BLAS: solves op(A) x = b in place for triangular A (one right-hand side) */
+void ztrsv_(const char *uplo, const char *trans, const char *diag, const lp_int *n,
+            const double *a, const lp_int *lda, double *x, const lp_int *incx, size_t luplo,
+            size_t ltrans, size_t ldiag);
 void zgemv_(const char *trans, const lp_int *m, const lp_int *n, const double *alpha,
             const double *a, const lp_int *lda, const double *x, const lp_int *incx,
             const double *beta, double *y, const lp_int *incy, size_t ltrans);

@@ -1,5 +1,6 @@
-/* Dense LU with partial pivoting for small to medium systems (internal header): an inline
- * elimination up to QP_LU_SMALL_MAX unknowns, LAPACK's dgetrf/dgetrs beyond. */
+/* Dense LU with partial pivoting for small to medium systems, real and complex (internal
+ * header): an inline elimination up to QP_LU_SMALL_MAX unknowns, LAPACK's dgetrf/dgetrs
+ * (zgetrf/ztrsv) beyond. */
 #ifndef QPSIM_SOLVE_LU_H
 #define QPSIM_SOLVE_LU_H
 
@@ -20,5 +21,11 @@ int qp_lu_factor(size_t m, double *M, lp_int *piv);
 
 /* Solves M x = b in place (b: m values in, x out) with the factors of qp_lu_factor. */
 void qp_lu_solve(size_t m, const double *M, const lp_int *piv, double *b);
+
+/* The same for a complex m x m column-major M (layout as LAPACK's, so zgetrf takes it; pivots
+ * by |Re| + |Im| as zgetrf does), with the same return values. Spelled _Complex: <complex.h>'s
+ * macro I would clash with the includers' variables. */
+int qp_lu_zfactor(size_t m, double _Complex *M, lp_int *piv);
+void qp_lu_zsolve(size_t m, const double _Complex *M, const lp_int *piv, double _Complex *b);
 
 #endif
