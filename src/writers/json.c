@@ -707,6 +707,15 @@ static void labels_json(jctx *j, cJSON *o, const qp_spectrum_out *s)
     pairs_json(j, o, "zz", s, 1);
 }
 
+/* The "method" of a spectrum-like result: how its levels were solved. */
+static const char *method_name(const qp_result *r)
+{
+    if (r->spec.hier || r->spec.mps) {
+        return r->spec.hier ? "hierarchical" : "mps";
+    }
+    return r->spec.processes > 1 ? "distributed" : "exact"; /* PARPACK over the processes */
+}
+
 /* The energies of point p above its ground level. */
 static cJSON *transition_row(const double *E, int n)
 {
@@ -815,11 +824,7 @@ static void result_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_result 
         }
     }
     str(j, o, "eigensolver", qp_eig_method_name(r->spec.method));
-    str(j, o, "method",
-        r->spec.hier ? "hierarchical"
-        : r->spec.mps ? "mps"
-        : r->spec.processes > 1 ? "distributed" /* PARPACK over the processes */
-        : "exact");
+    str(j, o, "method", method_name(r));
     if (r->spec.processes > 1) {
         num(j, o, "processes", r->spec.processes);
     }
