@@ -91,6 +91,7 @@ typedef struct {
     unsigned long steps, max_steps; /* MAX_STEPS, or a bounded run's cap */
     int keep, singular, rejected, have_f0;
     double h_lu;       /* the step the Newton factors are for; 0 when there are none */
+    double hwind;      /* the longest step that resolves the junctions' oscillation (last step) */
     int lu_fresh;      /* they come from the Jacobian at this step's start */
     int keep_lu;       /* the last Newton contracted fast: the factors may serve the next step */
     double *wind0;     /* per element: its windings (phase / 2 pi, or charge / 2e) at twind */
@@ -167,6 +168,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->hmax = fmin(R->hmax, R->S.td_min); /* a line's delayed waves are then always in the past */
     R->h = fmin(fmax(1e-3 * R->dt, 1e3 * R->tiny), R->hmax);
     R->eacc = 1.0;
+    R->hwind = INFINITY;
     R->next_out = R->tstart;
     R->brk = qp_tran_next_break(c, an, R->t);
     R->next_report = 10;
@@ -332,7 +334,7 @@ static void accept_step(run_t *R, const qp_circuit *c, const qp_analysis *an, do
     if (R->keep_lu && !hit && h >= H_KEEP_LO * hstep && h <= H_KEEP_HI * hstep) {
         h = hstep;
     }
-    R->h = h;
+    R->h = fmin(h, R->hwind); /* (resolves_windings) */
     R->rejected = 0;
 }
 
@@ -377,6 +379,31 @@ static double windings(const run_t *R, size_t e, const double *x)
         return 0.0;
     }
     return el->kind == QP_EL_B && !R->S.bloch[e] ? x[j] / (2.0 * QP_PI) : x[j];
+}
+
+/* Whether the accepted step of hstep resolves every junction's oscillation: its samples come from
+ * the step's cubic collocation polynomial, which follows the phase (a state) closely, but an
+ * algebraic current such as a source's, Ic sin(phi) + ..., only while the step covers a small
+ * part of a period (a step over two Josephson periods of a voltage-biased junction met rtol at
+ * its end and drew I(V) between with an error above Ic). So a step in which a junction's phase
+ * (or a phase-slip junction's charge) advances by more than WIND_ANGLE(rtol) radians is taken
+ * again, shorter, and the next step is proposed at most that long: the cubic's error on a
+ * sinusoid, about (angle)^4 / 480, is then within rtol. 0 when it is taken again. */
+#define WIND_ANGLE(rtol) fmin(QP_PI / 4.0, pow(480.0 * (rtol), 0.25))
+static int resolves_windings(run_t *R, double hstep)
+{
+    const qp_circuit *c = R->S.c;
+    double most = 0.0, limit = WIND_ANGLE(R->S.rtol) / (2.0 * QP_PI);
+    for (size_t e = 0; e < c->nelem; e++) {
+        most = fmax(most, fabs(windings(R, e, R->x1) - windings(R, e, R->x0)));
+    }
+    R->hwind = most > 0.0 ? hstep * limit / most : INFINITY;
+    if (most <= limit) {
+        return 1;
+    }
+    R->h = SAFETY * R->hwind;
+    R->rejected = 1;
+    return 0;
 }
 
 /* A TSTEP that cannot resolve the run, found while it runs rather than after it: when a junction
@@ -448,7 +475,7 @@ qp_status qp_tran_run(const qp_circuit *c, const qp_analysis *an, int keep_trace
         if (st != QP_OK) {
             goto done;
         }
-        if (!attempt(&R, an, hstep, out, &e)) {
+        if (!attempt(&R, an, hstep, out, &e) || !resolves_windings(&R, hstep)) {
             continue;
         }
         double tend = R.t + hstep;
