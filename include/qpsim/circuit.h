@@ -110,6 +110,7 @@ typedef struct {
     int from, to;       /* the transition's levels */
     double temp;        /* K; 0: the deck's .temp, else 15 mK */
     unsigned channels;  /* 1 << qp_channel of the channels asked; 0: every one that applies */
+    qp_loc chloc[QP_CH_COUNT]; /* where each channel asked is named in channels= */
     double qcap, qind;  /* quality factors (0: scqubits 4.3's frequency-dependent forms) */
     double xqp, delta;  /* quasiparticle density, gap [eV] */
     double aflux, ang, acc, aes; /* 1/f amplitudes: Phi0, 2e, GHz, GHz */

@@ -104,11 +104,11 @@ typedef struct {
     qp_tran_spectra spectra; /* (owned) */
 } qp_tran_out;
 
-/* .coherence: per point the transition frequency, the rate of every channel and the totals;
- * present: 1 << qp_channel of the channels computed (at every point). */
+/* .coherence: per point the temperature, the transition frequency, the rate of every channel
+ * and the totals; present: 1 << qp_channel of the channels computed (at every point). */
 typedef struct {
     int from, to;
-    double temp;        /* [K] */
+    double *temp;       /* npoints, K (a sweep may change .temp or temp=) (owned) */
     unsigned present;
     double *f;          /* npoints, GHz (owned) */
     double *rate;       /* npoints x QP_CH_COUNT, 1/s, 0 = no effect (owned) */

@@ -17,6 +17,8 @@
                                difference of the mode coefficients is exact up to rounding */
 #define STRUCT_RTOL 1e-9    /* quadratic forms and cosine rows of the shifted circuits */
 #define COEF_ZERO 1e-12
+#define HALF_TOL 1e-12      /* an offset or flux within this (relative to max(1, |value|)) of a
+                               multiple of 1/2 sits on it: a symmetry sweet spot (sym_point) */
 #define ROUNDING 1e-12      /* an element or a difference of diagonal elements below this fraction
                                of the operator's largest element between the levels is rounding:
                                a symmetry zero (sweet spot, selection rule), so the time is
@@ -227,16 +229,6 @@ static int branch_phase(const qp_circuit *c, const qp_modes *m, int el, const do
     return 1;
 }
 
-static void add_note(char *note, size_t notelen, const char *fmt, const char *what)
-{
-    size_t used = strlen(note);
-    if (used + 2 < notelen) {
-        snprintf(note + used, notelen - used, "%s", used ? "; " : "");
-        used = strlen(note);
-        snprintf(note + used, notelen - used, fmt, what);
-    }
-}
-
 typedef struct {
     const qp_circuit *c;
     const qp_modes *m;
@@ -246,7 +238,27 @@ typedef struct {
     int from, to;
     char *note, *err;
     size_t notelen, errlen;
+    unsigned *left; /* 1 << qp_channel of the channels with a part left out (add_note) */
+    char (*why)[160]; /* per channel: the first reason it was left out */
 } job;
+
+/* Appends "what: why" to note and marks channel ch as not fully computed in J->left, with its
+ * first reason in J->why[ch]. */
+static void add_note(const job *J, qp_channel ch, const char *fmt, const char *what)
+{
+    char *note = J->note;
+    size_t notelen = J->notelen;
+    if (!(*J->left >> ch & 1u)) {
+        snprintf(J->why[ch], sizeof J->why[ch], fmt, what);
+    }
+    *J->left |= 1u << ch;
+    size_t used = strlen(note);
+    if (used + 2 < notelen) {
+        snprintf(note + used, notelen - used, "%s", used ? "; " : "");
+        used = strlen(note);
+        snprintf(note + used, notelen - used, fmt, what);
+    }
+}
 
 /* The quantizer's row of element el's branch (a charge row for capacitances, a phase row for
  * inductors) written as an operator in t, when it is single-valued on the modes (no charge of a
@@ -286,7 +298,8 @@ static qp_status branch_t1(const job *J, const ctx *x, int el, const double *R, 
     int direct = st == QP_OK && ch != QP_CH_T1_RESISTOR && direct_terms(J->m, el, charge, t);
     if (st == QP_OK && !direct && (!branch_phase(J->c, J->m, el, R, have_R, a) ||
                                    !voltage_terms(J->m, a, t))) {
-        add_note(J->note, J->notelen, "%s: the branch is not resolved by the modes", e->name);
+        add_note(J, ch, "%s: the branch is not resolved by the modes",
+                 e->name);
         st = QP_ERR_INPUT; /* left out, not an error */
     }
     double v2 = 0.0, dd = 0.0;
@@ -335,8 +348,9 @@ static qp_status qp_t1(const job *J, const ctx *x, const qp_cos_term *ct, double
     }
     qp_status st = QP_OK;
     if (!ok) {
-        add_note(J->note, J->notelen, "%s: sin(phi/2) moves a charge-basis mode by e (not in the "
-                 "basis)", J->c->elem[ct->elem].name);
+        add_note(J, QP_CH_T1_QUASIPARTICLE,
+                 "%s: sin(phi/2) moves a charge-basis mode by e (not in the basis)",
+                 J->c->elem[ct->elem].name);
         free(cc);
     } else {
         t->cos = malloc(sizeof *t->cos);
@@ -534,21 +548,61 @@ static qp_status t1_channels(const job *J, const ctx *x, qp_coherence *out)
     return st;
 }
 
-/* The 1/f channels: every loop flux, offset charge, junction and phase-slip energy. */
+/* Whether x is a multiple of 1/2 up to the rounding of a value written or swept as one. */
+static int on_half(double x)
+{
+    double t = 2.0 * x;
+    return fabs(t - nearbyint(t)) <= 2.0 * HALF_TOL * fmax(1.0, fabs(x));
+}
+
+/* Whether every level is even in every offset (charge 1) or every loop flux (charge 0) about
+ * the circuit's values, so that all those derivatives are exactly 0 (docs/physics.md, "Sweet
+ * spots"). The offsets enter H only through the charges (linear charge terms, phase-slip
+ * shifts), the fluxes only through the phases (junction shifts, inductive terms), and no source
+ * enters a spectrum: complex conjugation in the phase representation maps H(ng, f) to
+ * H(-ng, f), conjugation after parity (Phi -> -Phi) maps it to H(ng, -f), and each ng and f has
+ * period 1. So when every node's total offset (or every loop's flux) is a multiple of 1/2, the
+ * spectrum at ng + dng equals the one at ng - dng. A truncated basis can miss this by more than
+ * its rounding (a charge basis centred on 0 at ng = 1), hence the rule instead of the number. */
+static int sym_point(const qp_circuit *c, int charge)
+{
+    if (!charge) {
+        for (size_t l = 0; l < c->nloops; l++) {
+            if (!on_half(c->loops[l].f)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    for (size_t k = 0; k < c->noffsets; k++) {
+        double ng = 0.0; /* the node's total: several .ng on one node add */
+        for (size_t o = 0; o < c->noffsets; o++) {
+            ng += c->offsets[o].node == c->offsets[k].node ? c->offsets[o].ng : 0.0;
+        }
+        if (!on_half(ng)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The 1/f channels: every loop flux, offset charge, junction and phase-slip energy. At a
+ * symmetry sweet spot (sym_point) the flux or offset slopes are 0 without computing them. */
 static qp_status tphi_channels(const job *J, const ctx *x, qp_coherence *out, qp_diag *d)
 {
     const qp_coh_params *p = x->p;
     qp_status st = QP_OK;
+    int fsym = sym_point(J->c, 0), qsym = sym_point(J->c, 1);
     for (size_t l = 0; l < J->c->nloops && st == QP_OK && asked(p, QP_CH_TPHI_FLUX); l++) {
         double dE = 0.0;
         out->present |= 1u << QP_CH_TPHI_FLUX;
-        st = shift_slope(J, -1, (int)l, &dE, d);
+        st = fsym ? QP_OK : shift_slope(J, -1, (int)l, &dE, d);
         out->rate[QP_CH_TPHI_FLUX] += st == QP_OK ? one_over_f(x, p->aflux, dE) : 0.0;
     }
     for (size_t k = 0; k < J->c->noffsets && st == QP_OK && asked(p, QP_CH_TPHI_NG); k++) {
         double dE = 0.0;
         out->present |= 1u << QP_CH_TPHI_NG;
-        st = shift_slope(J, (int)k, -1, &dE, d);
+        st = qsym ? QP_OK : shift_slope(J, (int)k, -1, &dE, d);
         out->rate[QP_CH_TPHI_NG] += st == QP_OK ? one_over_f(x, p->ang, dE) : 0.0;
     }
     for (size_t t = 0; t < J->m->ncos && st == QP_OK; t++) {
@@ -569,6 +623,7 @@ qp_status qp_coherence_compute(const qp_circuit *c, const qp_modes *m, const int
                                char *note, size_t notelen, char *err, size_t errlen, qp_diag *d)
 {
     memset(out, 0, sizeof *out);
+    out->failed = -1;
     if (notelen) {
         note[0] = '\0';
     }
@@ -586,15 +641,28 @@ qp_status qp_coherence_compute(const qp_circuit *c, const qp_modes *m, const int
                  p->from, p->to);
         return QP_ERR_NUMERIC;
     }
-    job J = {c, m, cut, grid, S, p->from, p->to, note, err, notelen, errlen};
+    unsigned left = 0;
+    char why[QP_CH_COUNT][160] = {{0}};
+    job J = {c, m, cut, grid, S, p->from, p->to, note, err, notelen, errlen, &left, why};
     qp_status st = t1_channels(&J, &x, out);
     if (st == QP_OK) {
         st = tphi_channels(&J, &x, out, d);
     }
     for (int ch = 0; st == QP_OK && ch < QP_CH_COUNT; ch++) {
-        if ((p->channels >> ch & ~out->present >> ch & 1u) && !note[0]) {
-            snprintf(err, errlen, "channel %s does not apply to this circuit (it has no %s)",
-                     qp_channel_name((qp_channel)ch),
+        if (!(p->channels >> ch & 1u)) {
+            continue; /* not named: absent or left out is the warning of `note` */
+        }
+        const char *name = qp_channel_name((qp_channel)ch);
+        if (left >> ch & 1u) { /* named but (partly) not computable: null would read infinite */
+            snprintf(err, errlen, "channel %s cannot be computed for this circuit (%s); %s", name,
+                     why[ch],
+                     ch == QP_CH_T1_QUASIPARTICLE
+                         ? "it needs every junction's phase on a mode that is not a charge-basis "
+                           "island (e.g. a junction shunted by an inductor, as in a fluxonium); "
+                           "leave it out of channels= to compute the others"
+                         : "leave it out of channels= to compute the others");
+        } else if (!(out->present >> ch & 1u)) {
+            snprintf(err, errlen, "channel %s does not apply to this circuit (it has no %s)", name,
                      ch == QP_CH_T1_CAPACITIVE    ? "capacitor"
                      : ch == QP_CH_T1_INDUCTIVE   ? "inductor"
                      : ch == QP_CH_T1_RESISTOR    ? "resistor"
@@ -602,8 +670,11 @@ qp_status qp_coherence_compute(const qp_circuit *c, const qp_modes *m, const int
                      : ch == QP_CH_TPHI_NG        ? ".ng offset"
                      : ch == QP_CH_TPHI_ES        ? "phase-slip junction"
                                                   : "Josephson junction");
-            st = QP_ERR_INPUT;
+        } else {
+            continue;
         }
+        out->failed = ch;
+        st = QP_ERR_INPUT;
     }
     double g1 = 0.0, gphi = 0.0;
     for (int ch = 0; ch < QP_CH_COUNT; ch++) {

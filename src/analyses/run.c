@@ -197,7 +197,7 @@ static void result_free(qp_result *r)
     free(r->spec.mre), free(r->spec.mim);
     free(r->spec.lab_group), free(r->spec.lab_anh), free(r->spec.label);
     free(r->spec.lab_weight), free(r->spec.lab_anharm), free(r->spec.lab_chi);
-    free(r->coh.f), free(r->coh.rate), free(r->coh.t1), free(r->coh.t2);
+    free(r->coh.temp), free(r->coh.f), free(r->coh.rate), free(r->coh.t1), free(r->coh.t2);
     qp_states_wave_free(&r->spec.wave);
 }
 

@@ -143,19 +143,21 @@ static qp_status matrix_at(const qp_circuit *c, const qp_analysis *an, const qp_
 }
 
 /* .coherence at point p of r (npoints set): sizes r->coh at p = 0, then the times of the
- * transition; channels left out are a warning at the directive (the first point only). */
+ * transition and its temperature; channels left out are a warning at the directive (the first
+ * point only); a channel named in channels= that fails puts *at at its name. */
 static qp_status coherence_at(const qp_circuit *c, const qp_analysis *an, const qp_modes *m,
                               const int *cut, const qp_states *S, qp_result *r, size_t p,
-                              char *err, size_t errlen, qp_diag *d)
+                              qp_loc *at, char *err, size_t errlen, qp_diag *d)
 {
     qp_coherence_out *o = &r->coh;
     if (p == 0) {
         o->from = an->coh.from, o->to = an->coh.to;
+        o->temp = calloc(r->npoints, sizeof *o->temp);
         o->f = calloc(r->npoints, sizeof *o->f);
         o->rate = calloc(r->npoints * QP_CH_COUNT, sizeof *o->rate);
         o->t1 = calloc(r->npoints, sizeof *o->t1);
         o->t2 = calloc(r->npoints, sizeof *o->t2);
-        if (!o->f || !o->rate || !o->t1 || !o->t2) {
+        if (!o->temp || !o->f || !o->rate || !o->t1 || !o->t2) {
             return QP_ERR_NOMEM;
         }
     }
@@ -166,6 +168,7 @@ static qp_status coherence_at(const qp_circuit *c, const qp_analysis *an, const 
     qp_status st = qp_coherence_compute(c, m, cut, an->grid, &Sx, &an->coh, &x, note,
                                         sizeof note, err, errlen, d);
     if (st != QP_OK) {
+        *at = x.failed >= 0 ? an->coh.chloc[x.failed] : *at;
         return st;
     }
     if (p == 0 && note[0]) {
@@ -178,8 +181,8 @@ static qp_status coherence_at(const qp_circuit *c, const qp_analysis *an, const 
     }
     if (p == 0) { /* the same at every point; written once, as the others run in parallel */
         o->present = x.present;
-        o->temp = x.temp;
     }
+    o->temp[p] = x.temp; /* a swept .temp or temp= changes it */
     o->f[p] = x.f;
     o->t1[p] = x.t1;
     o->t2[p] = x.t2;
@@ -249,7 +252,7 @@ static qp_status matrix_point(const qp_circuit *cp, size_t k, qp_result *r, size
         r->spec.delta[p] = s.delta;
         r->spec.dim[p] = S.dim;
         st = ap->kind == QP_AN_COHERENCE
-                 ? coherence_at(cp, ap, m, s.cut, &S, r, p, err, sizeof err, d)
+                 ? coherence_at(cp, ap, m, s.cut, &S, r, p, &at, err, sizeof err, d)
                  : matrix_at(cp, ap, m, s.cut, &S, r->spec.mre + p * per, r->spec.mim + p * per,
                              &at, err, sizeof err);
     }
@@ -381,7 +384,7 @@ qp_status qp_run_states(const qp_runner *R, size_t k, qp_result *r)
                            sizeof err);
         }
     } else if (st == QP_OK && an->kind == QP_AN_COHERENCE) {
-        st = coherence_at(c, an, m, r->spec.cut, &S, r, 0, err, sizeof err, d);
+        st = coherence_at(c, an, m, r->spec.cut, &S, r, 0, &at, err, sizeof err, d);
     } else if (st == QP_OK) {
         st = qp_states_wave_compute(m, r->spec.cut, an->grid, &S, an->points, &r->spec.wave, err,
                                     sizeof err);

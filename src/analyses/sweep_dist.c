@@ -55,6 +55,7 @@ static int point_parts(qp_result *r, size_t p, unsigned char *part[MAX_PARTS],
         PART(r->spec.mre, r->spec.nops * L * L);
         PART(r->spec.mim, r->spec.nops * L * L);
     } else if (r->kind == QP_AN_COHERENCE) {
+        PART(r->coh.temp, 1);
         PART(r->coh.f, 1);
         PART(r->coh.rate, (size_t)QP_CH_COUNT);
         PART(r->coh.t1, 1);

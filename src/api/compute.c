@@ -451,7 +451,7 @@ qpsim_status qpsim_coherence_compute(qpsim_circuit *h, int from, int to, qpsim_c
     }
     if (st == QPSIM_OK) {
         const qp_coherence_out *o = &q.res.r[0].coh;
-        *out = (qpsim_coherence){o->from, o->to, o->f[0], o->temp, o->present,
+        *out = (qpsim_coherence){o->from, o->to, o->f[0], o->temp[0], o->present,
                                  {0}, {0}, o->t1[0], o->t2[0]};
         for (int ch = 0; ch < QPSIM_CHANNELS; ch++) {
             out->rate[ch] = o->rate[ch];

@@ -481,6 +481,7 @@ static int coherence_channels(elab *E, const qp_directive *dv, qp_analysis *an)
             return 0;
         }
         an->coh.channels |= 1u << ch;
+        an->coh.chloc[ch] = t->loc;
         if (i == dv->nargs) {
             return 1; /* every argument was a ", NAME" pair */
         }

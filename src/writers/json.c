@@ -583,7 +583,8 @@ static void add_value(jctx *j, cJSON *o, const char *k, cJSON *v)
 }
 
 /* .coherence: from, to, f_GHz, temp_K, channels [{name, time_s, rate_per_s}], t1_s, t2_s; under
- * a sweep each number is a list over the points; an infinite time is null with rate 0. */
+ * a sweep each number (temp_K too) is a list over the points; an infinite time is null with
+ * rate 0. */
 static void coherence_json(jctx *j, cJSON *o, const qp_result *r)
 {
     const qp_coherence_out *h = &r->coh;
@@ -591,10 +592,11 @@ static void coherence_json(jctx *j, cJSON *o, const qp_result *r)
     int sw = r->param != NULL;
     num(j, o, "from", h->from);
     num(j, o, "to", h->to);
-    num(j, o, "temp_K", h->temp);
-    if (sw) {
+    if (sw) { /* the temperature too: a sweep may set .temp or temp= */
+        add_value(j, o, "temp_K", cJSON_CreateDoubleArray(h->temp, (int)np));
         add_value(j, o, "f_GHz", cJSON_CreateDoubleArray(h->f, (int)np));
     } else {
+        num(j, o, "temp_K", h->temp[0]);
         num(j, o, "f_GHz", h->f[0]);
     }
     cJSON *chs = arr(j, o, "channels");
@@ -630,6 +632,7 @@ static void coherence_json(jctx *j, cJSON *o, const qp_result *r)
     free(t);
     add_value(j, o, "t1_s", time_value(h->t1, 1, np, sw));
     add_value(j, o, "t2_s", time_value(h->t2, 1, np, sw));
+    nest(j, o, "temp_K", r);
     nest(j, o, "f_GHz", r);
     nest(j, o, "t1_s", r);
     nest(j, o, "t2_s", r);

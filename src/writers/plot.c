@@ -658,8 +658,16 @@ static int plot_coherence(qp_outdir *out, const char *name, const qp_result *r)
     lo = isfinite(lo) ? floor(lo) : -6.0;
     double hi = lo + 8.0;
     char title[160];
-    snprintf(title, sizeof title, "coherence of %d -> %d at %.3g mK", h->from, h->to,
-             h->temp * 1e3);
+    int same = 1; /* a sweep may change the temperature */
+    for (size_t p = 1; p < n; p++) {
+        same &= h->temp[p] == h->temp[0];
+    }
+    if (same) {
+        snprintf(title, sizeof title, "coherence of %d -> %d at %.3g mK", h->from, h->to,
+                 h->temp[0] * 1e3);
+    } else {
+        snprintf(title, sizeof title, "coherence of %d -> %d, temperature swept", h->from, h->to);
+    }
     frame(xlo, xhi, lo, hi, r->param, "log10(time / s)", title);
     int shown = 0;
     for (int k = -2; k < QP_CH_COUNT; k++) { /* T1, T2, then the channels */

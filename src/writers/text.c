@@ -470,8 +470,17 @@ static void coherence_text(qp_strbuf *b, const qp_result *r)
 {
     const qp_coherence_out *h = &r->coh;
     char x[40];
-    qp_sb_printf(b, "  coherence of the transition %d -> %d at %.4g mK (times; rates add up)\n",
-                 h->from, h->to, h->temp * 1e3);
+    int same = 1; /* one temperature at every point: in the title, else a column */
+    for (size_t p = 1; p < r->npoints; p++) {
+        same &= h->temp[p] == h->temp[0];
+    }
+    if (same) {
+        qp_sb_printf(b, "  coherence of the transition %d -> %d at %.4g mK (times; rates add up)\n",
+                     h->from, h->to, h->temp[0] * 1e3);
+    } else {
+        qp_sb_printf(b, "  coherence of the transition %d -> %d at the temperature of each point "
+                     "(times; rates add up)\n", h->from, h->to);
+    }
     if (!r->param) {
         qp_sb_puts(b, "    channel                         time            rate [1/s]\n");
         for (int ch = 0; ch < QP_CH_COUNT; ch++) {
@@ -492,6 +501,9 @@ static void coherence_text(qp_strbuf *b, const qp_result *r)
     if (r->param2) {
         qp_sb_printf(b, "  %-14s", r->param2);
     }
+    if (!same) {
+        qp_sb_printf(b, "  %-10s", "T [mK]");
+    }
     qp_sb_printf(b, "  %-14s  %-12s  %-12s", "f [GHz]", "T1", "T2");
     for (int ch = 0; ch < QP_CH_COUNT; ch++) {
         if (h->present >> ch & 1u) {
@@ -503,6 +515,9 @@ static void coherence_text(qp_strbuf *b, const qp_result *r)
         qp_sb_printf(b, "  %-14.9g", r->values[p]);
         if (r->param2) {
             qp_sb_printf(b, "  %-14.9g", r->values2[p]);
+        }
+        if (!same) {
+            qp_sb_printf(b, "  %-10.4g", h->temp[p] * 1e3);
         }
         qp_sb_printf(b, "  %-14.10f", fabs(h->f[p]));
         time_text(x, sizeof x, h->t1[p]);
