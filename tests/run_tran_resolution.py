@@ -42,7 +42,7 @@ def run(exe, path, *args):
 def main():
     exe, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     folder = tempfile.mkdtemp()
-    tap = taplib.Tap(1 + 8)
+    tap = taplib.Tap(1 + 9)
 
     r = run(exe, deck(folder, "150p 50n"), "--json")
     want = "t.cir:3:1: error: .tran: TSTEP = 150 ps gives 1.38 samples per period of the " \
@@ -127,6 +127,22 @@ def main():
         if not worst <= TRACE_RTOL * 100e-9:
             problems.append("I(V1) off its closed form by %.3g A (Ic = 1e-7 A)" % worst)
     tap.result("I(V1) of a voltage-biased junction = -Ic sin(phi(t)) at every sample", problems)
+
+    # A sine source's node between steps: V(2) of examples/sources_tran.cir is the source VS =
+    # sin(0 10uV 5GHz 0 0 90) itself (after its 1 ps switch-on); steps of a whole period drew it
+    # 1.6e-3 of its amplitude off before the steps were bounded by the sine's period.
+    out = os.path.join(folder, "src")
+    r = run(exe, os.path.join(root, "examples/sources_tran.cir"), "-o", out)
+    problems = [] if r.returncode == 0 else ["exit %d: %s" % (r.returncode, r.stderr)]
+    if not problems:
+        with open(os.path.join(out, "analysis1_tran.csv")) as f:
+            rows = [line.strip().split(",") for line in f]
+        col = rows[0].index("V(2)")
+        worst = max(abs(float(x[col]) - 10e-6 * math.cos(2 * math.pi * 5e9 * float(x[0])))
+                    for x in rows[3:])
+        if not worst <= TRACE_RTOL * 10e-6:
+            problems.append("V(2) off the source's sine by %.3g V (amplitude 1e-5 V)" % worst)
+    tap.result("V(2) = the 5 GHz sine source at every sample", problems)
     return tap.exit_code()
 
 

@@ -36,6 +36,8 @@
 #define H_KEEP_HI 2.0
 #define MAX_STEPS 200000000UL  /* accepted steps before giving up */
 #define SPAN_STEPS_MIN 50.0    /* the step never exceeds (TSTOP - start) / this */
+/* The largest angle of an oscillation one step may cover (resolves_windings, source_hmax) */
+#define WIND_ANGLE(rtol) fmin(QP_PI / 4.0, pow(480.0 * (rtol), 0.25))
 
 /* ---------------------------------------------------------------- outputs */
 
@@ -109,6 +111,22 @@ static void run_free(run_t *R)
     qp_tran_sys_free(&R->S);
 }
 
+/* The longest step that follows every sine source (FREQ > 0, VA != 0) as resolves_windings does
+ * a junction: at most WIND_ANGLE of its period, so that the currents and voltages that follow it
+ * algebraically are drawn right between step ends; INFINITY without one. */
+static double source_hmax(const qp_circuit *c, double rtol)
+{
+    double h = INFINITY;
+    for (size_t e = 0; e < c->nelem; e++) {
+        const qp_wave *w = &c->elem[e].wave;
+        if ((c->elem[e].kind == QP_EL_V || c->elem[e].kind == QP_EL_I) &&
+            w->kind == QP_WAVE_SIN && w->np >= 3 && w->p[1] != 0.0 && w->p[2] > 0.0) {
+            h = fmin(h, WIND_ANGLE(rtol) / (2.0 * QP_PI * w->p[2]));
+        }
+    }
+    return h;
+}
+
 /* The system, every buffer and the step state at t = 0 (*R freeable by run_free whatever the
  * outcome). */
 static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, int keep,
@@ -166,6 +184,7 @@ static qp_status run_init(run_t *R, const qp_circuit *c, const qp_analysis *an, 
     R->tiny = 64.0 * DBL_EPSILON * R->tstop;
     R->hmax = (R->tstop - 0.0) / SPAN_STEPS_MIN;
     R->hmax = fmin(R->hmax, R->S.td_min); /* a line's delayed waves are then always in the past */
+    R->hmax = fmin(R->hmax, source_hmax(c, R->S.rtol));
     R->h = fmin(fmax(1e-3 * R->dt, 1e3 * R->tiny), R->hmax);
     R->eacc = 1.0;
     R->hwind = INFINITY;
@@ -388,8 +407,7 @@ static double windings(const run_t *R, size_t e, const double *x)
  * its end and drew I(V) between with an error above Ic). So a step in which a junction's phase
  * (or a phase-slip junction's charge) advances by more than WIND_ANGLE(rtol) radians is taken
  * again, shorter, and the next step is proposed at most that long: the cubic's error on a
- * sinusoid, about (angle)^4 / 480, is then within rtol. 0 when it is taken again. */
-#define WIND_ANGLE(rtol) fmin(QP_PI / 4.0, pow(480.0 * (rtol), 0.25))
+ * sinusoid, about (angle)^4 / 480, is then within rtol (WIND_ANGLE). 0 when it is taken again. */
 static int resolves_windings(run_t *R, double hstep)
 {
     const qp_circuit *c = R->S.c;
