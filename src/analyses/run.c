@@ -207,7 +207,7 @@ static qp_status make_plan(const qp_circuit *c, qp_sweep_plan *plan, qp_diag *d)
     *plan = (qp_sweep_plan){{NULL, NULL}, 0, 1};
     for (size_t k = 0; k < c->nanalyses; k++) {
         const qp_analysis *an = &c->analyses[k];
-        if (an->kind != QP_AN_SWEEP) {
+        if (an->kind != QP_AN_SWEEP || an->fixed) { /* fixed: its parameter is set (--set) */
             continue;
         }
         if (plan->n == 2) {
