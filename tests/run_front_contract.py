@@ -15,6 +15,7 @@ import taplib
 
 QUOTED_ATOL = 1e-9   # GHz: the deck quotes 10 decimals
 SAME_ATOL = 1e-9     # GHz: the same circuit by two paths (a sweep point, a --set run)
+AREA_RTOL = 1e-12    # a written value times the area: rounding only
 
 # netlists/cpb_sweep.cir: EJ = 1, EC = 2 GHz at ng = 0, 0.25, 0.5
 CPB = [[-0.0620787910, 7.9895861573, 8.0516581693, 32.0041638021],
@@ -106,12 +107,36 @@ def sweep_units(exe, tmp):
     return problems
 
 
+def area_scales_line_values(exe, tmp):
+    """area= scales Ic and C written on the line (B1, B2), the model's (B3), and area=1 is
+    silent; the expected values are the written ones times the area."""
+    deck = os.path.join(tmp, "area.cir")
+    with open(deck, "w") as f:
+        f.write(".model m jj(icrit=30n, cap=2f)\n"
+                "B1 1 0 ic=30n c=2f area=2\nB2 2 0 ej=15 ec=0.3 area=2 rn=1k\n"
+                "B3 3 0 m area=0.5\nB4 4 0 ic=30n c=2f area=1\nC1 1 0 50f\n")
+    p = run(exe, "check", "--json", deck)
+    if p.returncode != 0:
+        return ["exit %d: %s" % (p.returncode, p.stderr)]
+    problems = ["unexpected message: %s" % p.stderr] if p.stderr else []
+    el = {e["name"]: e for e in json.loads(p.stdout)["circuit"]["elements"]}
+    want = [("B1", "Ic_A", 60e-9), ("B1", "C_F", 4e-15), ("B2", "EJ_GHz", 30.0),
+            ("B2", "EC_GHz", 0.15), ("B2", "Rn_Ohm", 500.0), ("B3", "Ic_A", 15e-9),
+            ("B3", "C_F", 1e-15), ("B4", "Ic_A", 30e-9), ("B4", "C_F", 2e-15)]
+    for name, key, v in want:
+        if abs(el[name][key] - v) > AREA_RTOL * abs(v):
+            problems.append("%s %s = %r, expected %r" % (name, key, el[name][key], v))
+    return problems
+
+
 def main():
     exe, root = os.path.abspath(sys.argv[1]), sys.argv[2]
     tests = [("--set of a swept parameter fixes it (cpb_sweep.cir --set ng=0.25)",
               lambda t: set_fixes_sweep(exe, root)),
              ("--set of one axis of a 2-D sweep keeps the other", lambda t: set_fixes_one_axis(exe, t)),
-             (".sweep e 10GHz 20GHz reads GHz as --set does", lambda t: sweep_units(exe, t))]
+             (".sweep e 10GHz 20GHz reads GHz as --set does", lambda t: sweep_units(exe, t)),
+             ("area= scales the line's ic/c/ej/ec/rn and the model's; area=1 is silent",
+              lambda t: area_scales_line_values(exe, t))]
     tap = taplib.Tap(len(tests))
     with tempfile.TemporaryDirectory() as tmp:
         for label, fn in tests:

@@ -111,9 +111,9 @@ static void element_text(qp_strbuf *b, const qp_circuit *c, const qp_element *e)
         }
         if (e->model) {
             qp_sb_printf(b, "   model %s", e->model);
-            if (e->area != 1.0) {
-                qp_sb_printf(b, " x area %.6g", e->area);
-            }
+        }
+        if (e->area != 1.0) {
+            qp_sb_printf(b, "%s area %.6g", e->model ? " x" : "  ", e->area);
         }
         break;
     case QP_EL_Q:
