@@ -2,7 +2,7 @@
 """The command line against the contract's words on parameters and sweeps (TAP): `--set` of a
 swept parameter fixes it (the .sweep is not run, a note says so; a 2-D sweep keeps its other
 axis); `.sweep` START and STOP read units as `--set` does (`10GHz` is 10, as `--set e=10GHz`);
-`.bands` repeats at every sweep point; `area=` scales a junction's own ic= and c=. The numbers
+`.bands` under a sweep is computed once and says so; `area=` scales a junction's own ic= and c=. The numbers
 are compared with the Cooper-pair box levels netlists/cpb_sweep.cir quotes (an exact
 diagonalization, 10 digits) and with unswept runs at the same values."""
 import json
@@ -129,6 +129,29 @@ def area_scales_line_values(exe, tmp):
     return problems
 
 
+def bands_under_sweep(exe, tmp):
+    """.bands under .sweep is computed once at the nominal value, and says so (it was silent):
+    its widths equal those of the unswept deck at ej = 3."""
+    deck = os.path.join(tmp, "m2.cir")
+    body = ".param ej=3\nB1 1 0 ej={ej}\nC1 1 0 ec=1\n%s.bands B1 levels=2 points=5\n"
+    with open(deck, "w") as f:
+        f.write(body % ".sweep ej 1 5 2\n")
+    doc, problems, p = run_json(exe, deck)
+    if doc is None:
+        return problems
+    want = "m2.cir:5:1: warning: .bands is computed once, at the nominal parameter values"
+    if want not in p.stderr:
+        problems.append("no warning at the .bands line: %r" % p.stderr)
+    with open(deck, "w") as f:
+        f.write(body % "")
+    one, pr, _ = run_json(exe, deck)
+    if one is None:
+        return problems + pr
+    problems += close(doc["analyses"][0]["widths"], one["analyses"][0]["widths"], SAME_ATOL,
+                      "widths against the unswept deck")
+    return problems
+
+
 def main():
     exe, root = os.path.abspath(sys.argv[1]), sys.argv[2]
     tests = [("--set of a swept parameter fixes it (cpb_sweep.cir --set ng=0.25)",
@@ -136,7 +159,9 @@ def main():
              ("--set of one axis of a 2-D sweep keeps the other", lambda t: set_fixes_one_axis(exe, t)),
              (".sweep e 10GHz 20GHz reads GHz as --set does", lambda t: sweep_units(exe, t)),
              ("area= scales the line's ic/c/ej/ec/rn and the model's; area=1 is silent",
-              lambda t: area_scales_line_values(exe, t))]
+              lambda t: area_scales_line_values(exe, t)),
+             (".bands under .sweep: computed once at the nominal values, with a warning",
+              lambda t: bands_under_sweep(exe, t))]
     tap = taplib.Tap(len(tests))
     with tempfile.TemporaryDirectory() as tmp:
         for label, fn in tests:
