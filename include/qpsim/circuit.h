@@ -153,6 +153,8 @@ typedef struct {
     int points;        /* sweep points; bands q points */
     double *values;    /* sweep: the value of every point (owned; set by the C API), or NULL: the
                         * points evenly spaced from start to stop */
+    int fixed;         /* sweep: its parameter is set by an override (--set): not swept, the
+                        * analyses run at the set value */
     int element;       /* bands: element index */
     double tstep, tstop, tstart;
     double rtol;       /* tran: local error tolerance (0 = default) */

@@ -21,6 +21,10 @@ static qp_status run_bands(const qp_runner *R, size_t k, qp_result *r)
     qp_diag *d = R->d;
     const qp_analysis *an = &c->analyses[k];
     const qp_element *el = &c->elem[an->element];
+    if (R->sweep) { /* not repeated per point (yet): said, not silently left at one point */
+        qp_diag_add(d, QP_SEV_WARNING, qp_circuit_file(c, an->loc), an->loc.line, an->loc.col,
+                    ".bands is computed once, at the nominal parameter values (it is not swept)");
+    }
     /* capacitance [F] or inverse inductance [1/H] across the element */
     double sum = el->kind == QP_EL_B ? qp_shunt_capacitance(c, (size_t)an->element)
                                      : qp_shunt_inverse_inductance(c, (size_t)an->element);
@@ -207,7 +211,7 @@ static qp_status make_plan(const qp_circuit *c, qp_sweep_plan *plan, qp_diag *d)
     *plan = (qp_sweep_plan){{NULL, NULL}, 0, 1};
     for (size_t k = 0; k < c->nanalyses; k++) {
         const qp_analysis *an = &c->analyses[k];
-        if (an->kind != QP_AN_SWEEP) {
+        if (an->kind != QP_AN_SWEEP || an->fixed) { /* fixed: its parameter is set (--set) */
             continue;
         }
         if (plan->n == 2) {

@@ -182,6 +182,19 @@ static qp_status set_values(qp_circuit *c, const double *values, size_t n)
     return QP_OK;
 }
 
+/* Whether a .sweep written by request q sweeps parameter `name`. */
+static int swept_by(const qp_api_req *q, const char *name)
+{
+    for (int i = 0; i < q->ngen; i++) {
+        const qp_directive *dv = &q->gen[i].dv;
+        if (qp_ieq(dv->word->text, ".sweep") && dv->nargs > 0 &&
+            qp_ieq(dv->args[0]->text, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 qpsim_status qp_api_run(qpsim_circuit *h, qp_api_req *q, int keep_traces, const double *values,
                         size_t npoints)
 {
@@ -189,19 +202,33 @@ qpsim_status qp_api_run(qpsim_circuit *h, qp_api_req *q, int keep_traces, const 
     if (!ctx || !make_view(h, q, keep_traces)) {
         return QPSIM_ERR_NOMEM;
     }
+    /* a written sweep sweeps its parameter even when the load's params set it (there --set
+     * would fix a deck's own .sweep): that override is left out */
+    qp_override *ov = calloc(h->nov ? h->nov : 1, sizeof *ov);
+    size_t nov = 0;
+    if (!ov) {
+        return QPSIM_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < h->nov; i++) {
+        if (!values || !swept_by(q, h->ov[i].name)) {
+            ov[nov++] = h->ov[i];
+        }
+    }
     qp_diag d0 = {0};
-    qp_status st = qp_circuit_elaborate(&q->view, h->ov, h->nov, &q->c, &d0);
+    qp_status st = qp_circuit_elaborate(&q->view, ov, nov, &q->c, &d0);
     int placed = qp_diag_merge_errors(&h->diag, &d0); /* warnings: reported at the load */
     qp_diag_clear(&d0);
     if (st == QP_OK && values) {
         st = set_values(q->c, values, npoints);
     }
     if (st != QP_OK) {
+        free(ov);
         return request_status(st, placed);
     }
     qp_diag d1 = {0};
-    qp_job job = {&q->view, h->ov, h->nov, q->c};
+    qp_job job = {&q->view, ov, nov, q->c};
     st = qp_run(ctx, &job, &q->res, &d1);
+    free(ov);
     placed = 0;
     for (size_t e = 0; e < d1.count; e++) { /* every message of the run is new */
         const qp_diag_entry *x = &d1.items[e];

@@ -195,7 +195,9 @@ static void result_sizes(const qp_circuit *c, qp_diag *d)
 {
     double points = 1.0, junctions = 0.0;
     for (size_t k = 0; k < c->nanalyses; k++) {
-        points *= c->analyses[k].kind == QP_AN_SWEEP ? (double)c->analyses[k].points : 1.0;
+        points *= c->analyses[k].kind == QP_AN_SWEEP && !c->analyses[k].fixed
+                      ? (double)c->analyses[k].points
+                      : 1.0;
     }
     for (size_t i = 0; i < c->nelem; i++) {
         junctions += c->elem[i].kind == QP_EL_B || c->elem[i].kind == QP_EL_Q;

@@ -51,6 +51,7 @@ static void apply_overrides(elab *E, const qp_override *ov, size_t nov, qp_token
         }
         E->global.e[idx[k]].tok = &tok[k];
         E->global.e[idx[k]].state = P_TODO;
+        E->global.e[idx[k]].overridden = 1;
     }
     for (size_t k = 0; k < nov && E->st == QP_OK; k++) {
         /* Evaluate now so that a bad value is reported as a command-line error. */
@@ -133,6 +134,7 @@ qp_status qp_circuit_elaborate(const qp_deck *deck, const qp_override *ov, size_
     E.elems.nocase = 1;
     E.insts.nocase = 1;
     size_t errors0 = d->errors;
+    E.errors0 = errors0;
     qp_token *ovtok = calloc(nov ? nov : 1, sizeof *ovtok);
     E.c = calloc(1, sizeof *E.c);
     if (!E.c || !ovtok || !copy_files(&E)) {

@@ -590,7 +590,7 @@ static int second_sweep_ok(elab *E, const qp_directive *dv, const qp_analysis *a
             continue;
         }
         n++;
-        points *= o->points;
+        points *= o->fixed ? 1 : o->points;
         if (qp_ieq(o->param, name)) {
             ERR(E, dv->args[0]->loc, "'%s' is swept twice", name);
             return 0;
@@ -606,6 +606,41 @@ static int second_sweep_ok(elab *E, const qp_directive *dv, const qp_analysis *a
         return 0;
     }
     return 1;
+}
+
+/* The quantity of the unit value token t carries (a literal `10GHz`, or `{lo}` naming a
+ * parameter that has one); QP_QTY_NONE without a unit. */
+static qp_quantity unit_quantity(elab *E, const qp_token *t)
+{
+    qp_quantity q = QP_QTY_NONE;
+    const qp_token *u = qp_elab_unit_of(E, &E->global, t);
+    if (u && !qp_elab_literal_quantity(u, &q)) {
+        q = QP_QTY_NONE;
+    }
+    return q;
+}
+
+/* START or STOP of a .sweep, read as quantity q (that of the swept parameter's unit), or, for a
+ * parameter without a unit (q = QP_QTY_ANY), as --set reads a value: a number with a unit in
+ * that unit's quantity (`10GHz` is 10, a bare energy being GHz; `50fF` is 5e-14), so that
+ * `.sweep e 10GHz ...` and `--set e=10GHz` agree. STOP (other: START) must carry the quantity
+ * START does when both have units. */
+static int sweep_end(elab *E, const qp_token *t, qp_quantity q, const qp_token *other,
+                     double *out)
+{
+    if (q == QP_QTY_ANY) {
+        qp_quantity tq = unit_quantity(E, t);
+        qp_quantity oq = other ? unit_quantity(E, other) : QP_QTY_NONE;
+        if (tq != QP_QTY_NONE && oq != QP_QTY_NONE && tq != oq) {
+            ERR(E, t->loc, "'%s' is %s %s, but the sweep starts at %s %s ('%s'): both ends "
+                "are in one quantity", t->text, qp_elab_article(qp_quantity_name(tq)),
+                qp_quantity_name(tq), qp_elab_article(qp_quantity_name(oq)),
+                qp_quantity_name(oq), other->text);
+            return 0;
+        }
+        q = tq != QP_QTY_NONE ? tq : QP_QTY_ANY;
+    }
+    return qp_elab_eval_tok(E, &E->global, t, q, out);
 }
 
 /* .sweep NAME START STOP POINTS over a top-level .param.
@@ -634,8 +669,8 @@ static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
     if (pe->unit_tok) {
         qp_elab_literal_quantity(pe->unit_tok, &q);
     }
-    if (!qp_elab_eval_tok(E, &E->global, dv->args[1], q, &an.start) ||
-        !qp_elab_eval_tok(E, &E->global, dv->args[2], q, &an.stop) ||
+    if (!sweep_end(E, dv->args[1], q, NULL, &an.start) ||
+        !sweep_end(E, dv->args[2], q, dv->args[1], &an.stop) ||
         !eval_int(E, dv->args[3], 1, 1000000, "number of sweep points", &an.points)) {
         return;
     }
@@ -646,6 +681,15 @@ static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
     }
     if (!second_sweep_ok(E, dv, &an, pe->name)) {
         return;
+    }
+    /* --set of a swept parameter fixes it (as a SPICE .alter would): this sweep is kept in the
+     * list, so that analyses keep their indices, but not run. Said only by an elaboration without
+     * errors so far: a sweep point's elaboration (its parameters are overrides too) keeps only
+     * errors and the notes after them. */
+    an.fixed = pe->overridden;
+    if (an.fixed && E->d->errors == E->errors0) {
+        NOTE(E, dv->loc, "'%s' is set to %.9g by --set: this .sweep is not run, the analyses use "
+             "that value", pe->name, pe->value);
     }
     an.param = qp_strdup(pe->name);
     if (!an.param) {

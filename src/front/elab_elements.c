@@ -473,24 +473,22 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
             return 0;
         }
     }
+    /* area scales the junction's critical current and capacitance (and divides its rn),
+     * whether the line or the model gives them: the line's keys replace the model's, then the
+     * area applies (JoSIM instead replaces the area by ic/icrit when ic= is written) */
     el->area = area;
-    if (t_area && !mv) {
-        qp_diag_add(E->d, QP_SEV_WARNING, qp_elab_fname(E, t_area->loc), t_area->loc.line,
-                    t_area->loc.col, "area= scales model values only; %s has no model, so its "
-                    "area is ignored", es->name->text);
-    }
     if (t_ic) {
         if (!qp_elab_eval_tok(E, ic->sc, t_ic, QP_QTY_CURRENT, &v) ||
             !qp_elab_positive(E, t_ic, v, "critical current", es->name->text)) {
             return 0;
         }
-        el->ic = v;
+        el->ic = area * v;
     } else if (t_ej) {
         if (!qp_elab_eval_tok(E, ic->sc, t_ej, QP_QTY_ENERGY, &v) ||
             !qp_elab_positive(E, t_ej, v, "ej", es->name->text)) {
             return 0;
         }
-        el->ic = qp_units_ic_from_ej(v);
+        el->ic = area * qp_units_ic_from_ej(v);
     } else if (mv && (mv->has_ic || mv->has_ej)) {
         el->ic = area * (mv->has_ic ? mv->ic : qp_units_ic_from_ej(mv->ej));
     } else {
@@ -506,13 +504,13 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
             ERR(E, t_c->loc, "capacitance of %s must not be negative (got %g)", es->name->text, v);
             return 0;
         }
-        el->cap = v;
+        el->cap = area * v;
     } else if (t_ec) {
         if (!qp_elab_eval_tok(E, ic->sc, t_ec, QP_QTY_ENERGY, &v) ||
             !qp_elab_positive(E, t_ec, v, "ec", es->name->text)) {
             return 0;
         }
-        el->cap = qp_units_c_from_ec(v);
+        el->cap = area * qp_units_c_from_ec(v);
     } else if (mv && (mv->has_cap || mv->has_ec)) {
         el->cap = area * (mv->has_cap ? mv->cap : qp_units_c_from_ec(mv->ec));
     }
@@ -521,7 +519,7 @@ int qp_elab_junction(elab *E, const qp_elem_stmt *es, const inst_ctx *ic, qp_ele
             !qp_elab_positive(E, t_rn, v, "rn", es->name->text)) {
             return 0;
         }
-        el->rn = v;
+        el->rn = v / area;
     } else if (mv && mv->has_rn) {
         el->rn = mv->rn / area;
     }

@@ -383,7 +383,7 @@ void qp_elab_scope_add(elab *E, scope *s, const char *name, const qp_token *tok,
         NOTE(E, s->e[prev].loc, "first definition of '%s' is here", s->e[prev].name);
         return;
     }
-    pentry pe = {name, tok, value, preset ? P_DONE : P_TODO, loc, NULL};
+    pentry pe = {name, tok, value, preset ? P_DONE : P_TODO, loc, NULL, 0};
     if (!QP_PUSH(s->e, s->n, pe) || !qp_strmap_put(&s->map, name, (int)s->n - 1)) {
         qp_elab_nomem(E);
     }

@@ -20,6 +20,7 @@ typedef struct {
     /* the number with a unit this parameter stands for (its own value `15GHz`, or the one a
      * `{name}` alone refers to), read again as whatever quantity a use expects; NULL without */
     const qp_token *unit_tok;
+    int overridden; /* set by an override (--set, the API's params): a .sweep of it is fixed */
 } pentry;
 
 typedef struct scope {
@@ -50,6 +51,7 @@ typedef struct {
     qp_diag *d;
     qp_circuit *c;
     qp_status st; /* QP_OK, QP_ERR_NOMEM, QP_ERR_USAGE */
+    size_t errors0; /* d->errors when this elaboration began */
     scope global;
     qp_strmap models, subckts, nodes, elems;
     model_val *mv;

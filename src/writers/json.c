@@ -173,6 +173,9 @@ static void analysis_json(jctx *j, cJSON *a, const qp_circuit *c, const qp_analy
         num(j, o, "start", an->start);
         num(j, o, "stop", an->stop);
         num(j, o, "points", an->points);
+        if (an->fixed) { /* --set fixes its parameter: not run */
+            j->fail |= cJSON_AddBoolToObject(o, "fixed", 1) == NULL;
+        }
         break;
     case QP_AN_BANDS:
         str(j, o, "element", c->elem[an->element].name);

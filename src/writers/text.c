@@ -111,9 +111,9 @@ static void element_text(qp_strbuf *b, const qp_circuit *c, const qp_element *e)
         }
         if (e->model) {
             qp_sb_printf(b, "   model %s", e->model);
-            if (e->area != 1.0) {
-                qp_sb_printf(b, " x area %.6g", e->area);
-            }
+        }
+        if (e->area != 1.0) {
+            qp_sb_printf(b, "%s area %.6g", e->model ? " x" : "  ", e->area);
         }
         break;
     case QP_EL_Q:
@@ -157,7 +157,8 @@ static void analysis_text(qp_strbuf *b, const qp_circuit *c, const qp_analysis *
         qp_sb_printf(b, "levels=%d", a->levels);
         break;
     case QP_AN_SWEEP:
-        qp_sb_printf(b, "%s from %.9g to %.9g, %d points", a->param, a->start, a->stop, a->points);
+        qp_sb_printf(b, "%s from %.9g to %.9g, %d points%s", a->param, a->start, a->stop, a->points,
+                     a->fixed ? " (not run: --set fixes it)" : "");
         break;
     case QP_AN_BANDS:
         qp_sb_printf(b, "%s levels=%d points=%d", c->elem[a->element].name, a->levels, a->points);

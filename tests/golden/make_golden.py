@@ -196,8 +196,9 @@ d.num(el("B6") + ".C_F", 0)
 
 # ---- 04 junction models (JoSIM / WRspice style) and area ----------------------------------------
 d = deck("04_jj_model_area.cir", [
-    "Junction models in JoSIM and WRspice style: area scales the model's icrit and cap (and",
-    "divides rn), instance keys override the model and are not scaled, unused keys are accepted."], """
+    "Junction models in JoSIM and WRspice style: area scales the junction's critical current and",
+    "capacitance (and divides rn), from the model or from the line (whose keys override the",
+    "model's); unused keys are accepted."], """
 .model jmit jj(rtype=1, vg=2.8mV, cap=0.07pF, r0=160, rn=16, icrit=0.1mA)
 .MODEL wr JJ(rtype=1, cct=1, icon=10m, vg=2.8m, delv=0.08m, icrit=1m, r0=30, rn=1.64706, cap=1.28p)
 .model tq jj(ej=20GHz ec=0.25)
@@ -222,12 +223,12 @@ d.num(el("B2") + ".Ic_A", 0.1e-3)
 d.num(el("B2") + ".C_F", 0.07e-12)
 d.num(el("B2") + ".Rn_Ohm", 16)
 d.exact(el("B2") + ".model", "jmit")
-d.num(el("B3") + ".Ic_A", 30e-6)
+d.num(el("B3") + ".Ic_A", 2 * 30e-6)
 d.num(el("B3") + ".C_F", 2 * 0.07e-12)
 d.num(el("B3") + ".Rn_Ohm", 8)
 d.num(el("B4") + ".Ic_A", 0.5 * 0.1e-3)
-d.num(el("B4") + ".C_F", 10e-15)
-d.num(el("B4") + ".Rn_Ohm", 100)
+d.num(el("B4") + ".C_F", 0.5 * 10e-15)
+d.num(el("B4") + ".Rn_Ohm", 100 / 0.5)
 d.num(el("B5") + ".Ic_A", 2 * ic_from_ej(20))
 d.num(el("B5") + ".EJ_GHz", 40)
 d.num(el("B5") + ".C_F", 2 * c_from_ec(0.25))
@@ -239,7 +240,7 @@ d.exact(el("B6") + ".model", "wr")
 d.num(el("B7") + ".Ic_A", 10e-9)
 d.num(el("B7") + ".C_F", 5e-15)
 d.num(el("B7") + ".Rn_Ohm", 2e3)
-d.num(el("B8") + ".EJ_GHz", 5)
+d.num(el("B8") + ".EJ_GHz", 4 * 5)
 d.num(el("B8") + ".C_F", 4 * c_from_ec(0.25))
 
 # ---- 05 phase-slip junctions --------------------------------------------------------------------
