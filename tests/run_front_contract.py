@@ -107,6 +107,40 @@ def sweep_units(exe, tmp):
     return problems
 
 
+def sweep_keeps_units(exe, tmp):
+    """A parameter without a unit swept in one: each point keeps the unit, so a use of another
+    quantity is the error --set gives (it was 10 F from 10GHz), and a use of the same quantity
+    gets the values a sweep in bare numbers gives."""
+    problems = []
+    bad = os.path.join(tmp, "unit_mismatch.cir")
+    with open(bad, "w") as f:
+        f.write(".param c=64f\nC1 1 0 {c}\nB1 1 0 ej=15\n.sweep c 10GHz 20GHz 3\n"
+                ".spectrum levels=2\n")
+    p = run(exe, "run", bad)
+    with open(bad.replace(".cir", "_set.cir"), "w") as f:
+        f.write(".param c=64f\nC1 1 0 {c}\nB1 1 0 ej=15\n.spectrum levels=2\n")
+    ref = run(exe, "run", bad.replace(".cir", "_set.cir"), "--set", "c=10GHz")
+    want = "is an energy, but a capacitance (F) is expected here"
+    if p.returncode != 1 or want not in p.stderr or "sweep point at c = 10" not in p.stderr:
+        problems.append("energy ends into a capacitance: exit %d, %r" % (p.returncode, p.stderr))
+    if ref.returncode != 1 or want not in ref.stderr:
+        problems.append("--set c=10GHz: exit %d, %r" % (ref.returncode, ref.stderr))
+    docs = []
+    for ends in ("50fF 70fF", "50f 70f", "5e-14 7e-14"):
+        path = os.path.join(tmp, "cap.cir")
+        with open(path, "w") as f:
+            f.write(".param c=64f\nC1 1 0 {c}\nB1 1 0 ej=15\n.sweep c %s 3\n"
+                    ".spectrum levels=2\n" % ends)
+        doc, pr, _ = run_json(exe, path)
+        problems += pr
+        docs.append(doc)
+    for doc, ends in zip(docs[1:], ("50f 70f", "5e-14 7e-14")):
+        if doc and docs[0]:
+            for a, b in zip(docs[0]["analyses"][0]["levels"], doc["analyses"][0]["levels"]):
+                problems += close(a, b, SAME_ATOL, "levels with ends 50fF 70fF against " + ends)
+    return problems
+
+
 def area_scales_line_values(exe, tmp):
     """area= scales Ic and C written on the line (B1, B2), the model's (B3), and area=1 is
     silent; the expected values are the written ones times the area."""
@@ -158,6 +192,8 @@ def main():
               lambda t: set_fixes_sweep(exe, root)),
              ("--set of one axis of a 2-D sweep keeps the other", lambda t: set_fixes_one_axis(exe, t)),
              (".sweep e 10GHz 20GHz reads GHz as --set does", lambda t: sweep_units(exe, t)),
+             ("a unitless parameter swept in a unit keeps it at every point",
+              lambda t: sweep_keeps_units(exe, t)),
              ("area= scales the line's ic/c/ej/ec/rn and the model's; area=1 is silent",
               lambda t: area_scales_line_values(exe, t)),
              (".bands under .sweep: computed once at the nominal values, with a warning",

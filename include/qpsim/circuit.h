@@ -155,6 +155,10 @@ typedef struct {
                         * points evenly spaced from start to stop */
     int fixed;         /* sweep: its parameter is set by an override (--set): not swept, the
                         * analyses run at the set value */
+    char unit[8];      /* sweep of a parameter without a unit whose ends carry one: the unit
+                        * every point's value (times unit_scale) is passed with, as --set passes
+                        * it ("GHz", "fF", ...); "" otherwise */
+    double unit_scale;
     int element;       /* bands: element index */
     double tstep, tstop, tstart;
     double rtol;       /* tran: local error tolerance (0 = default) */

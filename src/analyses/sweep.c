@@ -51,8 +51,11 @@ void qp_sweep_point_values(const qp_sweep_plan *sp, size_t p, double v[2], char 
     size_t n2 = sp->n == 2 ? (size_t)sp->sw[1]->points : 1;
     v[0] = sweep_value(sp->sw[0], p / n2, (size_t)sp->sw[0]->points);
     v[1] = sp->n == 2 ? sweep_value(sp->sw[1], p % n2, n2) : 0.0;
-    snprintf(val[0], 64, "%.17g", v[0]);
-    snprintf(val[1], 64, "%.17g", v[1]);
+    for (int q = 0; q < 2; q++) { /* the value as --set would pass it (with the ends' unit) */
+        const qp_analysis *sw = sp->sw[q < sp->n ? q : 0];
+        int unit = q < sp->n && sw->unit[0];
+        snprintf(val[q], 64, "%.17g%s", unit ? v[q] * sw->unit_scale : v[q], unit ? sw->unit : "");
+    }
     if (sp->n == 2) {
         snprintf(where, wlen, "at %s = %.9g, %s = %.9g", sp->sw[0]->param, v[0],
                  sp->sw[1]->param, v[1]);

@@ -624,10 +624,12 @@ static qp_quantity unit_quantity(elab *E, const qp_token *t)
  * parameter without a unit (q = QP_QTY_ANY), as --set reads a value: a number with a unit in
  * that unit's quantity (`10GHz` is 10, a bare energy being GHz; `50fF` is 5e-14), so that
  * `.sweep e 10GHz ...` and `--set e=10GHz` agree. STOP (other: START) must carry the quantity
- * START does when both have units. */
+ * START does when both have units. *used receives the quantity of the unit read, QP_QTY_ANY when
+ * the end had none (or the parameter has a unit of its own). */
 static int sweep_end(elab *E, const qp_token *t, qp_quantity q, const qp_token *other,
-                     double *out)
+                     double *out, qp_quantity *used)
 {
+    *used = QP_QTY_ANY;
     if (q == QP_QTY_ANY) {
         qp_quantity tq = unit_quantity(E, t);
         qp_quantity oq = other ? unit_quantity(E, other) : QP_QTY_NONE;
@@ -639,6 +641,7 @@ static int sweep_end(elab *E, const qp_token *t, qp_quantity q, const qp_token *
             return 0;
         }
         q = tq != QP_QTY_NONE ? tq : QP_QTY_ANY;
+        *used = q;
     }
     return qp_elab_eval_tok(E, &E->global, t, q, out);
 }
@@ -669,10 +672,21 @@ static void dir_sweep(elab *E, const qp_directive *dv, qp_analysis an)
     if (pe->unit_tok) {
         qp_elab_literal_quantity(pe->unit_tok, &q);
     }
-    if (!sweep_end(E, dv->args[1], q, NULL, &an.start) ||
-        !sweep_end(E, dv->args[2], q, dv->args[1], &an.stop) ||
+    qp_quantity q1, q2;
+    if (!sweep_end(E, dv->args[1], q, NULL, &an.start, &q1) ||
+        !sweep_end(E, dv->args[2], q, dv->args[1], &an.stop, &q2) ||
         !eval_int(E, dv->args[3], 1, 1000000, "number of sweep points", &an.points)) {
         return;
+    }
+    /* a parameter without a unit swept in one (`.sweep e 10GHz 20GHz`): the points keep it, so
+     * that a use of another quantity is the error `--set e=10GHz` gives, not 10 F */
+    qp_quantity qu = q1 != QP_QTY_ANY ? q1 : q2;
+    if (qu != QP_QTY_ANY && qu != QP_QTY_NONE) {
+        /* a bare F or K after a number is SPICE's femto or kilo: farads and kelvins are written
+         * as fF and mK */
+        int f = qu == QP_QTY_CAPACITANCE, k = qu == QP_QTY_TEMPERATURE;
+        snprintf(an.unit, sizeof an.unit, "%s", f ? "fF" : k ? "mK" : qp_quantity_unit(qu));
+        an.unit_scale = f ? 1e15 : k ? 1e3 : 1.0;
     }
     if (an.points == 1 && an.start != an.stop) {
         ERR(E, dv->args[3]->loc, "a sweep from %g to %g needs at least 2 points", an.start,
