@@ -39,6 +39,21 @@ def run(exe, path, *args):
                           text=True, timeout=120, cwd=os.path.dirname(path))
 
 
+def trace_error(exe, deck, out, column, skip, scale, exact):
+    """Runs deck with -o out; [] when its CSV column equals exact(t) within TRACE_RTOL * scale at
+    every sample after the first `skip` (the sources' switch-on), else what was found."""
+    r = run(exe, deck, "-o", out)
+    if r.returncode != 0:
+        return ["exit %d: %s" % (r.returncode, r.stderr)]
+    with open(os.path.join(out, "analysis1_tran.csv")) as f:
+        rows = [line.strip().split(",") for line in f]
+    col = rows[0].index(column)
+    worst = max(abs(float(x[col]) - exact(float(x[0]))) for x in rows[1 + skip:])
+    if not worst <= TRACE_RTOL * scale:
+        return ["%s off its closed form by %.3g (scale %.3g)" % (column, worst, scale)]
+    return []
+
+
 def main():
     exe, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     folder = tempfile.mkdtemp()
@@ -115,33 +130,17 @@ def main():
     # ramp is over (C dV/dt = 0). The phase is a state and always was right; the source current
     # is algebraic, drawn between step ends from the step's polynomial, and steps over two
     # Josephson periods drew it wrong by more than Ic (docs/physics.md, transients).
-    out = os.path.join(folder, "acjc")
-    r = run(exe, os.path.join(root, "examples/tran/ac_josephson_capacitive.cir"), "-o", out)
-    problems = [] if r.returncode == 0 else ["exit %d: %s" % (r.returncode, r.stderr)]
-    if not problems:
-        with open(os.path.join(out, "analysis1_tran.csv")) as f:
-            rows = [line.strip().split(",") for line in f]
-        col = rows[0].index("I(V1)")
-        worst = max(abs(float(x[col]) + 100e-9 * math.sin(
-            2 * math.pi * 10e-6 * (float(x[0]) - 0.5e-12) / PHI0)) for x in rows[11:])
-        if not worst <= TRACE_RTOL * 100e-9:
-            problems.append("I(V1) off its closed form by %.3g A (Ic = 1e-7 A)" % worst)
+    problems = trace_error(exe, os.path.join(root, "examples/tran/ac_josephson_capacitive.cir"),
+                           os.path.join(folder, "acjc"), "I(V1)", 11, 100e-9,
+                           lambda t: -100e-9 * math.sin(2 * math.pi * 10e-6 * (t - 0.5e-12) / PHI0))
     tap.result("I(V1) of a voltage-biased junction = -Ic sin(phi(t)) at every sample", problems)
 
     # A sine source's node between steps: V(2) of examples/sources_tran.cir is the source VS =
     # sin(0 10uV 5GHz 0 0 90) itself (after its 1 ps switch-on); steps of a whole period drew it
     # 1.6e-3 of its amplitude off before the steps were bounded by the sine's period.
-    out = os.path.join(folder, "src")
-    r = run(exe, os.path.join(root, "examples/sources_tran.cir"), "-o", out)
-    problems = [] if r.returncode == 0 else ["exit %d: %s" % (r.returncode, r.stderr)]
-    if not problems:
-        with open(os.path.join(out, "analysis1_tran.csv")) as f:
-            rows = [line.strip().split(",") for line in f]
-        col = rows[0].index("V(2)")
-        worst = max(abs(float(x[col]) - 10e-6 * math.cos(2 * math.pi * 5e9 * float(x[0])))
-                    for x in rows[3:])
-        if not worst <= TRACE_RTOL * 10e-6:
-            problems.append("V(2) off the source's sine by %.3g V (amplitude 1e-5 V)" % worst)
+    problems = trace_error(exe, os.path.join(root, "examples/sources_tran.cir"),
+                           os.path.join(folder, "src"), "V(2)", 3, 10e-6,
+                           lambda t: 10e-6 * math.cos(2 * math.pi * 5e9 * t))
     tap.result("V(2) = the 5 GHz sine source at every sample", problems)
     return tap.exit_code()
 

@@ -77,31 +77,6 @@ int qp_kron_add(qp_kron *K, qp_factor *f, double complex coef, int herm)
     return 1;
 }
 
-/* y = (I x f x I) x along slot s, or with f's conjugate transpose when adj is set. The complex
- * products are written out in real arithmetic (no library call per product). */
-static void apply_factor(const qp_kron *K, size_t s, const qp_factor *f, int adj,
-                         const double complex *x, double complex *y)
-{
-    size_t d = K->dims[s], inner = K->stride[s], outer = K->dim / (d * inner);
-    memset(y, 0, K->dim * sizeof *y);
-    const double *xd = (const double *)x;
-    double *yd = (double *)y;
-    for (size_t o = 0; o < outer; o++) {
-        size_t base = o * d * inner;
-        for (size_t k = 0; k < f->n; k++) {
-            size_t r = adj ? f->col[k] : f->row[k], c = adj ? f->row[k] : f->col[k];
-            double vr = creal(f->v[k]), vi = adj ? -cimag(f->v[k]) : cimag(f->v[k]);
-            const double *xc = xd + 2 * (base + c * inner);
-            double *yr = yd + 2 * (base + r * inner);
-            for (size_t i = 0; i < inner; i++) {
-                double a = xc[2 * i], b = xc[2 * i + 1];
-                yr[2 * i] += vr * a - vi * b;
-                yr[2 * i + 1] += vr * b + vi * a;
-            }
-        }
-    }
-}
-
 /* y += c * x on n complex values, in real arithmetic. */
 static void axpy(size_t n, double complex c, const double complex *x, double complex *y)
 {
@@ -138,6 +113,14 @@ static void add_factor(const qp_kron *K, size_t s, const qp_factor *f, int adj,
             }
         }
     }
+}
+
+/* y = (I x f x I) x along slot s, or with f's conjugate transpose when adj is set. */
+static void apply_factor(const qp_kron *K, size_t s, const qp_factor *f, int adj,
+                         const double complex *x, double complex *y)
+{
+    memset(y, 0, K->dim * sizeof *y);
+    add_factor(K, s, f, adj, 1.0, x, y);
 }
 
 /* y += coef * (kron of t's factors, or of their adjoints) x. */
@@ -204,25 +187,6 @@ double qp_kron_norm_bound(const qp_kron *K)
     return total;
 }
 
-/* y = (I x f x I) x on real vectors (f has real values). */
-static void apply_factor_real(const qp_kron *K, size_t s, const qp_factor *f, const double *x,
-                              double *y)
-{
-    size_t d = K->dims[s], inner = K->stride[s], outer = K->dim / (d * inner);
-    memset(y, 0, K->dim * sizeof *y);
-    for (size_t o = 0; o < outer; o++) {
-        size_t base = o * d * inner;
-        for (size_t k = 0; k < f->n; k++) {
-            double v = creal(f->v[k]);
-            const double *xc = x + base + f->col[k] * inner;
-            double *yr = y + base + f->row[k] * inner;
-            for (size_t i = 0; i < inner; i++) {
-                yr[i] += v * xc[i];
-            }
-        }
-    }
-}
-
 /* Whether every coefficient and factor of K is real: then K maps real vectors to real ones
  * term by term (and each term equals its adjoint's transpose). */
 static int all_real(const qp_kron *K)
@@ -255,6 +219,14 @@ static void add_factor_real(const qp_kron *K, size_t s, const qp_factor *f, doub
             }
         }
     }
+}
+
+/* y = (I x f x I) x on real vectors (f has real values). */
+static void apply_factor_real(const qp_kron *K, size_t s, const qp_factor *f, const double *x,
+                              double *y)
+{
+    memset(y, 0, K->dim * sizeof *y);
+    add_factor_real(K, s, f, 1.0, x, y);
 }
 
 /* y = K x for an all-real K on real vectors, its diagonal terms summed beforehand into diag
