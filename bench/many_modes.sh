@@ -9,13 +9,8 @@
 # only the sweep or eigensolve (no import time), which favours the peer.
 set -eu
 cd "$(dirname "$0")/.."
-B=${1:-build}
-Q=$B/src/qpsim
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. bench/common.sh
 REPEAT=${REPEAT:-3}
-[ -x /usr/bin/time ] || { echo "bench/many_modes.sh: install Debian's 'time' package" >&2; exit 2; }
 
 . bench/chain.sh
 

@@ -10,14 +10,9 @@
 # As root, Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (set here).
 set -eu
 cd "$(dirname "$0")/.."
-B=${1:-build}
-Q=$B/src/qpsim
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. bench/common.sh
 CASES=${CASES:-sweep chain}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-[ -x /usr/bin/time ] || { echo "bench/mpi.sh: install Debian's 'time' package" >&2; exit 2; }
 command -v mpirun >/dev/null || { echo "bench/mpi.sh: install openmpi-bin" >&2; exit 2; }
 
 . bench/chain.sh

@@ -9,11 +9,7 @@
 #   REPEAT=1 sh bench/run.sh             (one run per case)
 set -eu
 cd "$(dirname "$0")/.."
-B=${1:-build}
-Q=$B/src/qpsim
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-[ -x /usr/bin/time ] || { echo "bench/run.sh: install Debian's 'time' package" >&2; exit 2; }
+. bench/common.sh
 
 transmon() { # transmon NAME NCUT
   printf 'B1 1 0 ej=15\nC1 1 0 ec=0.3\n.ng 1 0.25\n.spectrum levels=6 ncut=%s\n' "$2" > "$T/$1.cir"
